@@ -1,0 +1,218 @@
+/**
+ * The public vocabulary of rerank-kit: score types, the {@link Scorer} and
+ * {@link Embedder} contracts that local models and remote servers both
+ * implement, and their option and result types.
+ *
+ * @module
+ */
+
+/**
+ * The three score types of vLLM's score API.
+ *
+ * - `cross-encoder`: the pair goes through one model, which outputs a logit (then an activation).
+ * - `bi-encoder`: query and document are embedded separately; the score is their cosine.
+ * - `late-interaction`: per-token embeddings (ColBERT); the score is MaxSim.
+ */
+export type ScoreType = "cross-encoder" | "bi-encoder" | "late-interaction";
+
+/** One part of a multimodal input, as in OpenAI chat content parts. Only remote servers accept these. */
+export type ContentPart =
+  | { type: "text"; text: string }
+  | { type: "image_url"; image_url: { url: string } }
+  | { type: "video_url"; video_url: { url: string } }
+  | { type: "image_embeds"; image_embeds: unknown };
+
+/** A multimodal query or document: one item made of several parts (vLLM >= 0.16 semantics). */
+export interface MultiModalInput {
+  content: ContentPart[];
+}
+
+/** A query or document: plain text, or (remote scorers only) a multimodal item. */
+export type ScoreInput = string | MultiModalInput;
+
+/** Token counts of one call, counted as vLLM counts them. */
+export interface Usage {
+  /** Tokens fed to the model(s). */
+  promptTokens: number;
+  /** Equal to `promptTokens` for scoring and embeddings. */
+  totalTokens: number;
+}
+
+/** Options accepted by every scoring call. All are optional; none is written back. */
+export interface ScoreOptions {
+  /** Cancels the call; the promise rejects with an `AbortError`. */
+  signal?: AbortSignal;
+  /**
+   * Apply the model's activation (vLLM `use_activation`). `undefined` uses the model's default
+   * (sigmoid for one-label cross-encoders unless the model's config says otherwise).
+   * `false` returns raw logits for cross-encoders and skips per-token L2 normalization for
+   * late interaction (which changes MaxSim); for bi-encoders cosine is unaffected.
+   */
+  activation?: boolean;
+  /**
+   * Keep at most this many tokens of each document, before the pair is built (vLLM
+   * `max_tokens_per_doc`, i.e. `only_second` truncation). `0` or `undefined` = off.
+   */
+  maxTokensPerDoc?: number;
+  /** Keep at most this many tokens of each query (vLLM `max_tokens_per_query`). `0` or `undefined` = off. */
+  maxTokensPerQuery?: number;
+  /**
+   * Truncate each rendered prompt to this many tokens (vLLM `truncate_prompt_tokens`);
+   * `-1` means the model's maximum length.
+   */
+  truncatePromptTokens?: number;
+  /** Which end `truncatePromptTokens` cuts from. @default "right" */
+  truncationSide?: "left" | "right";
+  /** Instruction for instruction-aware rerankers (vLLM `instruction`). */
+  instruction?: string;
+  /** Called as work completes, e.g. to drive a progress bar. */
+  onProgress?: (progress: Progress) => void;
+}
+
+/** Progress of a long call. */
+export interface Progress {
+  /** Items (pairs or texts) finished so far. */
+  done: number;
+  /** Items in the whole call. */
+  total: number;
+}
+
+/** Options for {@link Scorer.rerank}. */
+export interface RerankOptions extends ScoreOptions {
+  /** Keep only the best `topN` results. `0` or `undefined` keeps all (vLLM `top_n`). */
+  topN?: number;
+  /** Drop results whose score is below this value (applied after the activation). */
+  scoreThreshold?: number;
+}
+
+/** One reranked document. */
+export interface RankedResult {
+  /** Position of the document in the caller's list. */
+  index: number;
+  /** The score (after the activation unless `activation: false`). Higher is more relevant. */
+  score: number;
+  /** The document as the caller passed it. */
+  document: ScoreInput;
+}
+
+/** Scores in pair order, with the tokens they cost. */
+export interface ScoreResponse {
+  /** One score per pair, in pair order. */
+  scores: number[];
+  /** Tokens processed. */
+  usage: Usage;
+}
+
+/** Reranked results with the tokens they cost. */
+export interface RerankResponse {
+  /** Results sorted by score descending (stable on ties), cut to `topN`. */
+  results: RankedResult[];
+  /** Tokens processed for all documents, including those `topN` dropped. */
+  usage: Usage;
+}
+
+/**
+ * Something that scores queries against documents: a local model or a remote server.
+ *
+ * Pairing follows vLLM: 1 query and 1 document, 1 query and N documents, or N queries and
+ * N documents zipped pairwise. N:1, N:M and empty lists are rejected with an
+ * `InvalidInputError` carrying vLLM's message.
+ */
+export interface Scorer {
+  /** Which score type this scorer computes. */
+  readonly scoreType: ScoreType;
+  /** The model id or folder it serves. */
+  readonly model: string;
+  /**
+   * Scores in pair order.
+   * @throws {InvalidInputError} on empty lists, N:1 or N:M shapes, or non-string texts.
+   */
+  score(
+    queries: ScoreInput | ScoreInput[],
+    documents: ScoreInput | ScoreInput[],
+    options?: ScoreOptions,
+  ): Promise<number[]>;
+  /** Like {@link Scorer.score}, with token usage. */
+  scoreWithUsage(
+    queries: ScoreInput | ScoreInput[],
+    documents: ScoreInput | ScoreInput[],
+    options?: ScoreOptions,
+  ): Promise<ScoreResponse>;
+  /**
+   * Documents sorted by score descending (stable on ties), `index` into `documents`.
+   * @throws {InvalidInputError} on an empty list or non-string texts.
+   * @throws {InvalidScoreError} when the model produced NaN.
+   */
+  rerank(query: ScoreInput, documents: ScoreInput[], options?: RerankOptions): Promise<RankedResult[]>;
+  /** Like {@link Scorer.rerank}, with token usage. */
+  rerankWithUsage(
+    query: ScoreInput,
+    documents: ScoreInput[],
+    options?: RerankOptions,
+  ): Promise<RerankResponse>;
+  /** Releases sessions, workers and sockets. The scorer cannot be used afterwards. */
+  close(): Promise<void>;
+}
+
+/** Whether a text is embedded as a query or as a document (selects prompts and prefixes). */
+export type EmbedKind = "query" | "document";
+
+/** Options for {@link Embedder.embed}. */
+export interface EmbedOptions {
+  /** Selects the query or document prompt. @default "document" */
+  kind?: EmbedKind;
+  /** Matryoshka: keep the first `dimensions` values, then re-normalize. */
+  dimensions?: number;
+  /** Apply the model's normalization (vLLM `use_activation`). @default true */
+  normalize?: boolean;
+  /** Cancels the call. */
+  signal?: AbortSignal;
+  /** Called as texts complete. */
+  onProgress?: (progress: Progress) => void;
+}
+
+/** Embeddings in input order, with the tokens they cost. */
+export interface EmbedResponse {
+  /** One vector per text, in input order. */
+  embeddings: Float32Array[];
+  /** Tokens processed. */
+  usage: Usage;
+}
+
+/** Something that turns texts into one vector each (a bi-encoder, local or remote). */
+export interface Embedder {
+  /** The model id or folder. */
+  readonly model: string;
+  /** One vector per text, in input order. */
+  embed(texts: string[], options?: EmbedOptions): Promise<Float32Array[]>;
+  /** Like {@link Embedder.embed}, with token usage. */
+  embedWithUsage(texts: string[], options?: EmbedOptions): Promise<EmbedResponse>;
+}
+
+/** Per-token embeddings of one text (late interaction). */
+export interface TokenEmbeddings {
+  /** Row-major `[tokens, dim]` values. */
+  data: Float32Array;
+  /** Number of rows. */
+  tokens: number;
+  /** Width of each row. */
+  dim: number;
+}
+
+/** Something that turns texts into per-token vectors (a ColBERT model). */
+export interface TokenEmbedder {
+  /** The model id or folder. */
+  readonly model: string;
+  /** One matrix per text, in input order; only the tokens that take part in MaxSim. */
+  embedTokens(texts: string[], options?: EmbedOptions): Promise<TokenEmbeddings[]>;
+}
+
+/** True when `x` implements {@link Embedder}. */
+export function isEmbedder(x: unknown): x is Embedder {
+  return typeof (x as Embedder | undefined)?.embed === "function";
+}
+
+/** True when `x` implements {@link TokenEmbedder}. */
+export function isTokenEmbedder(x: unknown): x is TokenEmbedder {
+  return typeof (x as TokenEmbedder | undefined)?.embedTokens === "function";
+}

@@ -1,0 +1,21 @@
+import { defineConfig } from "tsup";
+
+export default defineConfig({
+  entry: {
+    index: "src/index.ts",
+    remote: "src/remote/index.ts",
+    server: "src/server/index.ts",
+    langchain: "adapters/langchain/index.ts",
+    cli: "src/cli/main.ts",
+  },
+  format: ["esm", "cjs"],
+  target: "es2022",
+  platform: "node",
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  // Shared chunks keep one copy of each class across entry points, so `instanceof` works
+  // between `rerank-kit` and `rerank-kit/langchain`.
+  splitting: true,
+  external: ["onnxruntime-node", "@langchain/core"],
+});

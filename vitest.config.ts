@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    exclude: ["test/**/*.int.test.ts", "node_modules/**"],
+    globalSetup: ["test/setup/global-setup.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // Inference uses both cores; running many heavy files at once only adds noise.
+    maxWorkers: 2,
+  },
+});
