@@ -65,6 +65,12 @@ export interface ScoreOptions {
   truncationSide?: "left" | "right";
   /** Instruction for instruction-aware rerankers (vLLM `instruction`). */
   instruction?: string;
+  /**
+   * Truncate inputs longer than the model's limit (longest-first for pairs). When `false`, such an
+   * input throws a `ContextLengthError` instead, as vLLM does without `truncate_prompt_tokens`.
+   * @default true
+   */
+  truncate?: boolean;
   /** Called as work completes, e.g. to drive a progress bar. */
   onProgress?: (progress: Progress) => void;
 }
@@ -165,6 +171,11 @@ export interface EmbedOptions {
   dimensions?: number;
   /** Apply the model's normalization (vLLM `use_activation`). @default true */
   normalize?: boolean;
+  /**
+   * Truncate texts longer than the model's limit. When `false`, a too-long text throws a
+   * `ContextLengthError`. @default true
+   */
+  truncate?: boolean;
   /** Cancels the call. */
   signal?: AbortSignal;
   /** Called as texts complete. */
@@ -215,4 +226,38 @@ export function isEmbedder(x: unknown): x is Embedder {
 /** True when `x` implements {@link TokenEmbedder}. */
 export function isTokenEmbedder(x: unknown): x is TokenEmbedder {
   return typeof (x as TokenEmbedder | undefined)?.embedTokens === "function";
+}
+
+/** One text's tokens, as the model's tokenizer produces them. */
+export interface Tokenization {
+  /** Token ids. */
+  ids: number[];
+  /** Token strings, aligned with `ids`. */
+  tokens: string[];
+}
+
+/**
+ * Tokenizer access that local scorers offer, for servers (`/tokenize`) and long-document
+ * strategies (chunk-and-max in the LangChain adapter).
+ */
+export interface TokenizerAccess {
+  /** The longest sequence (special tokens included) the model accepts. */
+  readonly maxLength: number;
+  /** Tokenizes one text. @default addSpecialTokens true */
+  tokenize(text: string, options?: { addSpecialTokens?: boolean }): Tokenization;
+  /**
+   * How many document tokens fit in one pair with `query` before truncation kicks in
+   * (model limit minus the query and the special tokens).
+   */
+  documentTokenBudget(query: string): number;
+  /**
+   * Splits `text` into windows of at most `maxTokens` tokens that overlap by `overlapTokens`,
+   * decoded back to text. A text that fits is returned as a single window.
+   */
+  splitIntoWindows(text: string, maxTokens: number, overlapTokens: number): string[];
+}
+
+/** True when `x` implements {@link TokenizerAccess}. */
+export function isTokenizerAccess(x: unknown): x is TokenizerAccess {
+  return typeof (x as TokenizerAccess | undefined)?.splitIntoWindows === "function";
 }
