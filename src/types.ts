@@ -107,6 +107,11 @@ export interface ScoreResponse {
   scores: number[];
   /** Tokens processed. */
   usage: Usage;
+  /**
+   * Tokens of each pair, in pair order, counted as in `usage` (optional; local scorers fill it).
+   * A server that merges several requests into one call uses it to split `usage` exactly.
+   */
+  pairTokens?: number[];
 }
 
 /** Reranked results with the tokens they cost. */
