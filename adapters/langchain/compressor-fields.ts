@@ -1,0 +1,75 @@
+import { InvalidInputError } from "../../src/index.js";
+import type { ScoreOptions, Scorer } from "../../src/index.js";
+import type { LongDocumentStrategy } from "./long-documents.js";
+import type { DocumentToText } from "./texts.js";
+
+/** Options of {@link RerankCompressor}. None is written back. */
+export interface RerankCompressorFields {
+  /** Local or remote scorer, e.g. from `loadScorer()` or `new RemoteScorer()`. It is used as is, never copied. */
+  scorer: Scorer;
+  /** Documents kept per call; `0` keeps all. @default 3 (as LangChain's Cohere integration) */
+  topN?: number;
+  /** Drop documents scoring below this. Scores are model-specific: calibrate per model. @default undefined (keep all) */
+  scoreThreshold?: number;
+  /** Metadata key the score is written under in the returned copies. @default "relevanceScore" */
+  metadataKey?: string;
+  /** How documents longer than the model's limit are scored. `chunk-max` needs a local scorer. @default "truncate" */
+  longDocuments?: LongDocumentStrategy;
+  /** `chunk-max`: tokens shared by consecutive windows (capped at half a window). @default 32 */
+  overlapTokens?: number;
+  /** `chunk-max`: windows scored per document at most. @default 8 */
+  maxChunksPerDoc?: number;
+  /** Passed to every scorer call (`activation`, `instruction`, `maxTokensPerDoc`, ...). @default {} */
+  scoreOptions?: Omit<ScoreOptions, "signal" | "onProgress">;
+  /** Cancels every call of this compressor (LangChain passes no signal to compressors). */
+  signal?: AbortSignal;
+  /** The text scored for a document, e.g. to include a title from metadata. @default the `pageContent` */
+  documentToText?: DocumentToText;
+}
+
+/** Per-call options of {@link RerankCompressor.rerank}; they override the constructor's. */
+export interface RerankCallOptions {
+  /** Results kept; `0` keeps all. @default the compressor's `topN` */
+  topN?: number;
+  /** Drop results scoring below this. @default the compressor's `scoreThreshold` */
+  scoreThreshold?: number;
+  /** Cancels this call. */
+  signal?: AbortSignal;
+}
+
+/** One reranked document, as LangChain.js reranker integrations return it. */
+export interface RerankScore {
+  /** Position in the documents passed in. */
+  index: number;
+  /** The scorer's score; higher is more relevant. */
+  relevanceScore: number;
+}
+
+/** @throws {InvalidInputError} naming the first bad field. */
+export function checkCompressorFields(fields: RerankCompressorFields): void {
+  const scorer = fields?.scorer as Partial<Scorer> | undefined;
+  if (typeof scorer?.rerank !== "function" || typeof scorer.score !== "function") {
+    throw new InvalidInputError("RerankCompressor needs a scorer (loadScorer() or a RemoteScorer)", { field: "scorer" });
+  }
+  const { topN, overlapTokens, maxChunksPerDoc, metadataKey, longDocuments, scoreThreshold } = fields;
+  nonNegativeInteger("topN", topN, 0);
+  nonNegativeInteger("overlapTokens", overlapTokens, 0);
+  nonNegativeInteger("maxChunksPerDoc", maxChunksPerDoc, 1);
+  if (metadataKey !== undefined && (typeof metadataKey !== "string" || metadataKey === "")) {
+    throw new InvalidInputError("metadataKey must be a non-empty string", { field: "metadataKey" });
+  }
+  if (longDocuments !== undefined && longDocuments !== "truncate" && longDocuments !== "chunk-max") {
+    throw new InvalidInputError(`longDocuments must be "truncate" or "chunk-max", got ${String(longDocuments)}`, {
+      field: "longDocuments",
+    });
+  }
+  if (scoreThreshold !== undefined && (typeof scoreThreshold !== "number" || Number.isNaN(scoreThreshold))) {
+    throw new InvalidInputError(`scoreThreshold must be a number, got ${String(scoreThreshold)}`, { field: "scoreThreshold" });
+  }
+}
+
+function nonNegativeInteger(field: string, value: number | undefined, min: number): void {
+  if (value !== undefined && (!Number.isInteger(value) || value < min)) {
+    throw new InvalidInputError(`${field} must be an integer >= ${min}, got ${String(value)}`, { field });
+  }
+}

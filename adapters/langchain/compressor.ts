@@ -1,0 +1,140 @@
+import type { Callbacks } from "@langchain/core/callbacks/manager";
+import { Document, type DocumentInterface } from "@langchain/core/documents";
+import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
+import { InvalidInputError, isTokenizerAccess, rankScores } from "../../src/index.js";
+import type { ScoreOptions, Scorer } from "../../src/index.js";
+import { countTruncated, scoreWithWindows, type LongDocumentStrategy } from "./long-documents.js";
+import { emitRerankEvent } from "./rerank-event.js";
+import { assertQuery, documentTexts, pageContentText, type DocumentToText, type RerankableDocument } from "./texts.js";
+import { checkCompressorFields } from "./compressor-fields.js";
+import type { RerankCompressorFields, RerankCallOptions, RerankScore } from "./compressor-fields.js";
+
+/**
+ * A LangChain document compressor that reranks documents with any rerank-kit {@link Scorer}
+ * (a local model or a remote server) and keeps the best.
+ *
+ * It returns new `Document`s sorted by score, with `id` and a copy of the metadata plus the score
+ * under `metadataKey`; the documents passed in are never modified. Scores from different models
+ * (or with and without the activation) are not comparable, so pick `scoreThreshold` per model.
+ *
+ * @example
+ * ```ts
+ * import { loadScorer } from "rerank-kit";
+ * import { RerankCompressor } from "rerank-kit/langchain";
+ * import { ContextualCompressionRetriever } from "@langchain/classic/retrievers/contextual_compression";
+ *
+ * const compressor = new RerankCompressor({ scorer: await loadScorer("Xenova/ms-marco-MiniLM-L-6-v2"), topN: 5 });
+ * const retriever = new ContextualCompressionRetriever({
+ *   baseCompressor: compressor,
+ *   baseRetriever: vectorStore.asRetriever({ k: 50 }),
+ * });
+ * const docs = await retriever.invoke("how do I rotate API keys?");
+ * console.log(docs[0]?.metadata.relevanceScore);
+ * ```
+ */
+export class RerankCompressor extends BaseDocumentCompressor {
+  /** The scorer every call goes to (shared, never copied, so its caches persist across calls). */
+  readonly scorer: Scorer;
+  /** Documents kept per call; `0` keeps all. */
+  readonly topN: number;
+  /** Documents scoring below this are dropped. */
+  readonly scoreThreshold: number | undefined;
+  /** Metadata key the score is written under. */
+  readonly metadataKey: string;
+  /** How documents longer than the model's limit are handled. */
+  readonly longDocuments: LongDocumentStrategy;
+  readonly #fields: Readonly<Required<Pick<RerankCompressorFields, "overlapTokens" | "maxChunksPerDoc">>> & {
+    scoreOptions: ScoreOptions;
+    signal: AbortSignal | undefined;
+    documentToText: DocumentToText;
+  };
+
+  /** @throws {InvalidInputError} on a missing scorer or an out-of-range option. */
+  constructor(fields: RerankCompressorFields) {
+    super();
+    checkCompressorFields(fields);
+    this.scorer = fields.scorer;
+    this.topN = fields.topN ?? 3;
+    this.scoreThreshold = fields.scoreThreshold;
+    this.metadataKey = fields.metadataKey ?? "relevanceScore";
+    this.longDocuments = fields.longDocuments ?? "truncate";
+    if (this.longDocuments === "chunk-max" && !isTokenizerAccess(this.scorer)) {
+      throw new InvalidInputError('longDocuments "chunk-max" needs a scorer with tokenizer access (a local scorer)', {
+        field: "longDocuments",
+      });
+    }
+    this.#fields = {
+      overlapTokens: fields.overlapTokens ?? 32,
+      maxChunksPerDoc: fields.maxChunksPerDoc ?? 8,
+      scoreOptions: { ...fields.scoreOptions },
+      signal: fields.signal,
+      documentToText: fields.documentToText ?? pageContentText,
+    };
+  }
+
+  /**
+   * Reranks `documents` against `query` and returns the best `topN` as new Documents, best first.
+   * Emits one {@link RERANK_EVENT} custom event to `callbacks`.
+   * @throws {InvalidInputError} on a non-string query or document text.
+   * @throws {AbortError} when the `signal` given to the constructor fires.
+   */
+  async compressDocuments(documents: DocumentInterface[], query: string, callbacks?: Callbacks): Promise<DocumentInterface[]> {
+    const started = performance.now();
+    const run = await this.#rank(documents, query, {});
+    const out = run.ranked.map(({ index, relevanceScore }) => {
+      const source = documents[index] as DocumentInterface;
+      return new Document({
+        pageContent: source.pageContent,
+        metadata: { ...source.metadata, [this.metadataKey]: relevanceScore },
+        ...(source.id === undefined ? {} : { id: source.id }),
+      });
+    });
+    await emitRerankEvent(callbacks, {
+      model: this.scorer.model,
+      scoreType: this.scorer.scoreType,
+      documents: documents.length,
+      kept: out.length,
+      durationMs: performance.now() - started,
+      longDocuments: this.longDocuments,
+      truncated: run.truncated,
+      scoredTexts: run.scoredTexts,
+      topN: run.topN,
+      scoreThreshold: run.scoreThreshold ?? null,
+    });
+    return out;
+  }
+
+  /**
+   * Scores `documents` against `query` and returns `{ index, relevanceScore }` pairs, best first,
+   * `index` pointing into `documents` (the shape of LangChain's Cohere integration).
+   * @throws {InvalidInputError} on a non-string query or document, or a bad `topN`.
+   * @throws {AbortError} when `options.signal` (or the constructor's) fires.
+   */
+  async rerank(documents: RerankableDocument[], query: string, options: RerankCallOptions = {}): Promise<RerankScore[]> {
+    return (await this.#rank(documents, query, options)).ranked;
+  }
+
+  async #rank(documents: RerankableDocument[], query: string, options: RerankCallOptions) {
+    assertQuery(query);
+    const texts = documentTexts(documents, this.#fields.documentToText);
+    const topN = options.topN ?? this.topN;
+    const scoreThreshold = options.scoreThreshold ?? this.scoreThreshold;
+    const signals = [this.#fields.signal, options.signal].filter((s): s is AbortSignal => s !== undefined);
+    const scoreOptions: ScoreOptions = { ...this.#fields.scoreOptions };
+    if (signals.length > 0) scoreOptions.signal = signals.length === 1 ? signals[0] : AbortSignal.any(signals);
+    const base = { topN, scoreThreshold, scoredTexts: texts.length, truncated: 0 as number | null };
+    if (texts.length === 0) return { ...base, ranked: [] as RerankScore[] };
+    if (this.longDocuments === "chunk-max" && isTokenizerAccess(this.scorer)) {
+      const windowed = await scoreWithWindows(this.scorer, query, texts, this.#fields, scoreOptions);
+      const ranked = rankScores(windowed.scores, texts, { topN, scoreThreshold });
+      return { ...base, scoredTexts: windowed.windows, truncated: windowed.truncated, ranked: toScores(ranked) };
+    }
+    const truncated = countTruncated(this.scorer, query, texts, scoreOptions);
+    const ranked = await this.scorer.rerank(query, texts, { ...scoreOptions, topN, scoreThreshold });
+    return { ...base, truncated, ranked: toScores(ranked) };
+  }
+}
+
+function toScores(results: ReadonlyArray<{ index: number; score: number }>): RerankScore[] {
+  return results.map(({ index, score }) => ({ index, relevanceScore: score }));
+}

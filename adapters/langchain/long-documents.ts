@@ -1,0 +1,97 @@
+import { isTokenizerAccess } from "../../src/index.js";
+import type { ScoreOptions, Scorer, TokenizerAccess } from "../../src/index.js";
+import { InvalidInputError } from "../../src/index.js";
+
+/**
+ * What to do with a document longer than the model accepts next to the query.
+ * - `truncate`: let the scorer cut it (the tail is never scored).
+ * - `chunk-max`: split it into overlapping token windows, score every window, keep the best.
+ */
+export type LongDocumentStrategy = "truncate" | "chunk-max";
+
+/** Options of the `chunk-max` strategy. */
+export interface WindowOptions {
+  /** Tokens shared by consecutive windows (capped at half a window). */
+  overlapTokens: number;
+  /** Windows scored per document at most; the rest of the document is dropped and counted as truncated. */
+  maxChunksPerDoc: number;
+}
+
+/** Scores of one `chunk-max` call. */
+export interface WindowedScores {
+  /** Best window score of each document, in document order. */
+  scores: number[];
+  /** Texts sent to the scorer (windows of all documents). */
+  windows: number;
+  /** Documents split into more than one window. */
+  chunked: number;
+  /** Documents that still lost text because they needed more than `maxChunksPerDoc` windows. */
+  truncated: number;
+}
+
+/**
+ * How many document tokens fit beside `query`, lowered to `maxTokensPerDoc` when that is set.
+ * @throws {InvalidInputError} when the query leaves no room for a document.
+ */
+function documentBudget(scorer: TokenizerAccess, query: string, maxTokensPerDoc: number | undefined): number {
+  const budget = scorer.documentTokenBudget(query);
+  if (budget < 1) {
+    throw new InvalidInputError(`The query leaves no room for document tokens (model limit ${scorer.maxLength})`, {
+      field: "query",
+    });
+  }
+  return maxTokensPerDoc ? Math.min(budget, maxTokensPerDoc) : budget;
+}
+
+/**
+ * Counts documents longer than the scorer's document budget for `query`, i.e. the ones it will
+ * truncate. `null` when the scorer exposes no tokenizer (remote scorers): the count is unknown.
+ */
+export function countTruncated(scorer: Scorer, query: string, texts: readonly string[], options: ScoreOptions): number | null {
+  if (!isTokenizerAccess(scorer)) return null;
+  const budget = documentBudget(scorer, query, options.maxTokensPerDoc);
+  let count = 0;
+  for (const text of texts) {
+    if (scorer.tokenize(text, { addSpecialTokens: false }).ids.length > budget) count++;
+  }
+  return count;
+}
+
+/**
+ * Scores each document as the maximum over its overlapping windows (MaxP), in one scorer call,
+ * so the late-interaction cache and the scorer's batching see every window.
+ */
+export async function scoreWithWindows(
+  scorer: Scorer & TokenizerAccess,
+  query: string,
+  texts: readonly string[],
+  windowOptions: WindowOptions,
+  scoreOptions: ScoreOptions,
+): Promise<WindowedScores> {
+  const budget = documentBudget(scorer, query, scoreOptions.maxTokensPerDoc);
+  const overlap = Math.min(windowOptions.overlapTokens, Math.floor(budget / 2));
+  const flat: string[] = [];
+  const owner: number[] = [];
+  let chunked = 0;
+  let truncated = 0;
+  texts.forEach((text, i) => {
+    let windows = scorer.splitIntoWindows(text, budget, overlap);
+    if (windows.length > 1) chunked++;
+    if (windows.length > windowOptions.maxChunksPerDoc) {
+      truncated++;
+      windows = windows.slice(0, windowOptions.maxChunksPerDoc);
+    }
+    for (const window of windows) {
+      flat.push(window);
+      owner.push(i);
+    }
+  });
+  const windowScores = await scorer.score(query, flat, scoreOptions);
+  const scores = texts.map(() => Number.NEGATIVE_INFINITY);
+  windowScores.forEach((score, k) => {
+    const i = owner[k] as number;
+    // NaN must survive the max so that ranking rejects it instead of hiding it.
+    scores[i] = Number.isNaN(score) || Number.isNaN(scores[i] as number) ? Number.NaN : Math.max(scores[i] as number, score);
+  });
+  return { scores, windows: flat.length, chunked, truncated };
+}
