@@ -1,4 +1,6 @@
-/** Vitest global setup: generates the tiny test models when they are missing. */
+import { ensureTestModels } from "../fixtures/index.js";
+
+/** Vitest global setup: generates the tiny test models into `test/.models` when missing or outdated. */
 export default async function setup(): Promise<void> {
-  // Filled in by the fixture generator (test/fixtures).
+  await ensureTestModels();
 }
