@@ -1,0 +1,158 @@
+import { throwIfAborted } from "../errors/abort-error.js";
+import { InvalidInputError } from "../errors/invalid-input-error.js";
+import { assertTexts, toPairs } from "../scoring/pairing.js";
+import { poolRow } from "../scoring/pooling.js";
+import { cosine, l2Normalize } from "../scoring/similarity.js";
+import type { EmbedKind, EmbedOptions, EmbedResponse, Embedder, ScoreInput, ScoreOptions, ScoreResponse } from "../types.js";
+import { loadModelFiles, type ModelFiles } from "./files/model-files.js";
+import { LocalScorerBase, openLocalParts, type LocalParts } from "./local-scorer-base.js";
+import type { BiEncoderOptions } from "./options.js";
+import { runMicroBatches } from "./runtime/run-batches.js";
+import { applyDense, readStPipeline, type StPipeline } from "./st-modules.js";
+import { encodeSingle } from "./tokenization/pair-encoder.js";
+
+/**
+ * A bi-encoder (sentence-transformers layout) run in process: texts are embedded separately with
+ * the model's pooling, Dense and Normalize modules and prompts; the score is the cosine.
+ * Also an {@link Embedder} for vector stores.
+ *
+ * @example
+ * ```ts
+ * const model = await BiEncoderScorer.fromPretrained("Xenova/all-MiniLM-L6-v2");
+ * const [v] = await model.embed(["The weather is lovely today."], { kind: "query" });
+ * ```
+ */
+export class BiEncoderScorer extends LocalScorerBase implements Embedder {
+  /** Always `bi-encoder`. */
+  readonly scoreType = "bi-encoder" as const;
+  /** Pooling, Dense and Normalize modules applied after the encoder. */
+  readonly pipeline: StPipeline;
+  /** Prefixes prepended to queries and documents (from options or the model's prompts). */
+  readonly prefixes: Readonly<Record<EmbedKind, string>>;
+  private readonly dimensions: number | undefined;
+  private readonly outputName: string;
+  private readonly lowercase: boolean;
+
+  private constructor(parts: LocalParts, pipeline: StPipeline, prefixes: Record<EmbedKind, string>, options: BiEncoderOptions) {
+    super(parts);
+    this.pipeline = pipeline;
+    this.prefixes = prefixes;
+    this.dimensions = options.dimensions;
+    const names = parts.session.outputNames;
+    this.outputName = ["token_embeddings", "last_hidden_state"].find((n) => names.includes(n)) ?? (names[0] as string);
+    this.lowercase = parts.files.sbertConfig?.["do_lower_case"] === true;
+  }
+
+  /**
+   * Loads a bi-encoder from a Hugging Face model id or a local folder.
+   * @throws {ModelLoadError} naming the path and what is missing.
+   */
+  static async fromPretrained(idOrPath: string, options: BiEncoderOptions = {}): Promise<BiEncoderScorer> {
+    return BiEncoderScorer.fromFiles(await loadModelFiles(idOrPath, options), options);
+  }
+
+  /** Builds a bi-encoder from files already read. @internal */
+  static async fromFiles(files: ModelFiles, options: BiEncoderOptions = {}): Promise<BiEncoderScorer> {
+    const pipeline = await readStPipeline(files);
+    const seqLen = Number(files.sbertConfig?.["max_seq_length"]);
+    const parts = await openLocalParts(files, options, Number.isFinite(seqLen) && seqLen > 0 ? seqLen : undefined);
+    const prompts = (files.stConfig?.["prompts"] ?? {}) as Record<string, string>;
+    const prefixes = {
+      query: options.queryPrefix ?? prompts["query"] ?? "",
+      document: options.documentPrefix ?? prompts["document"] ?? prompts["passage"] ?? prompts["corpus"] ?? "",
+    };
+    return new BiEncoderScorer(parts, pipeline, prefixes, options);
+  }
+
+  /**
+   * Cosine similarity per pair (1:1, 1:N or N:N zipped). Queries get the query prompt, documents
+   * the document prompt.
+   * @throws {InvalidInputError} for bad shapes or non-string texts, naming the index.
+   */
+  async scoreWithUsage(
+    queries: ScoreInput | ScoreInput[],
+    documents: ScoreInput | ScoreInput[],
+    options: ScoreOptions = {},
+  ): Promise<ScoreResponse> {
+    this.assertOpen();
+    const pairs = toPairs(queries, documents);
+    assertTexts(Array.isArray(queries) ? queries : [queries], "queries");
+    assertTexts(Array.isArray(documents) ? documents : [documents], "documents");
+    const uniqueQ = [...new Set(pairs.queries as string[])];
+    const uniqueD = [...new Set(pairs.documents as string[])];
+    const base = { signal: options.signal, truncate: options.truncate, normalize: false };
+    const q = await this.embedDetailed(uniqueQ, { ...base, kind: "query" }, options);
+    const d = await this.embedDetailed(uniqueD, { ...base, kind: "document" }, options);
+    const qv = new Map(uniqueQ.map((t, i) => [t, i]));
+    const dv = new Map(uniqueD.map((t, i) => [t, i]));
+    let tokens = 0;
+    const scores = (pairs.queries as string[]).map((qt, i) => {
+      const qi = qv.get(qt) as number;
+      const di = dv.get(pairs.documents[i] as string) as number;
+      // vLLM counts query + one pad + document tokens for every pair.
+      tokens += (q.tokens[qi] as number) + 1 + (d.tokens[di] as number);
+      return cosine(q.vectors[qi] as Float32Array, d.vectors[di] as Float32Array);
+    });
+    return { scores, usage: { promptTokens: tokens, totalTokens: tokens } };
+  }
+
+  /** One embedding per text, in input order. */
+  async embed(texts: string[], options: EmbedOptions = {}): Promise<Float32Array[]> {
+    return (await this.embedWithUsage(texts, options)).embeddings;
+  }
+
+  /**
+   * Embeddings with token usage. `kind` picks the prompt (default `document`), `dimensions` keeps
+   * the first values (Matryoshka) and re-normalizes when the model normalizes.
+   * @throws {InvalidInputError} for non-string texts or an out-of-range `dimensions`.
+   */
+  async embedWithUsage(texts: string[], options: EmbedOptions = {}): Promise<EmbedResponse> {
+    this.assertOpen();
+    if (!Array.isArray(texts)) throw new InvalidInputError("texts must be an array of strings", { field: "texts" });
+    assertTexts(texts, "texts");
+    const { vectors, tokens } = await this.embedDetailed(texts, options, {});
+    const total = tokens.reduce((a, b) => a + b, 0);
+    return { embeddings: vectors, usage: { promptTokens: total, totalTokens: total } };
+  }
+
+  private async embedDetailed(
+    texts: string[],
+    options: EmbedOptions,
+    progress: Pick<ScoreOptions, "onProgress">,
+  ): Promise<{ vectors: Float32Array[]; tokens: number[] }> {
+    throwIfAborted(options.signal);
+    const prefix = this.prefixes[options.kind ?? "document"];
+    const sequences = texts.map((t) => {
+      const text = prefix + (this.lowercase ? t.toLowerCase() : t);
+      return encodeSingle(this.tokenizer, this.tokenizer.encode(text), this.maxLength, { truncate: options.truncate });
+    });
+    const onProgress = options.onProgress ?? progress.onProgress;
+    const dims = this.resolveDimensions(options.dimensions);
+    const normalize = options.normalize ?? this.pipeline.normalize;
+    const vectors = await runMicroBatches(
+      this.session,
+      sequences,
+      { ...this.limits, output: this.outputName, padId: this.tokenizer.padId, signal: options.signal, onProgress: onProgress && ((done, total) => onProgress({ done, total })) },
+      ({ output, row, seq, mask }) => {
+        const hidden = output.dims[output.dims.length - 1] as number;
+        let v = output.dims.length === 2 ? output.data.slice(row * hidden, (row + 1) * hidden) : poolRow(output.data, mask, row, seq, hidden, this.pipeline.pooling);
+        for (const layer of this.pipeline.dense) v = applyDense(layer, v);
+        if (dims !== undefined && dims > v.length) {
+          throw new InvalidInputError(`dimensions must be at most ${v.length} for this model, got ${dims}`, { field: "dimensions" });
+        }
+        if (dims !== undefined) v = v.slice(0, dims);
+        return normalize ? l2Normalize(v) : v;
+      },
+    );
+    return { vectors, tokens: sequences.map((s) => s.ids.length) };
+  }
+
+  private resolveDimensions(requested: number | undefined): number | undefined {
+    const dims = requested ?? this.dimensions;
+    if (dims === undefined) return undefined;
+    if (!Number.isInteger(dims) || dims < 1) {
+      throw new InvalidInputError(`dimensions must be a positive integer, got ${String(dims)}`, { field: "dimensions" });
+    }
+    return dims;
+  }
+}

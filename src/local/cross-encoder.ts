@@ -1,0 +1,114 @@
+import { throwIfAborted } from "../errors/abort-error.js";
+import { assertTexts, toPairs } from "../scoring/pairing.js";
+import { applyActivation, resolveActivation, type ResolvedActivation } from "../scoring/activation.js";
+import type { ScoreInput, ScoreOptions, ScoreResponse } from "../types.js";
+import { loadModelFiles, type ModelFiles } from "./files/model-files.js";
+import { LocalScorerBase, openLocalParts, type LocalParts } from "./local-scorer-base.js";
+import type { CrossEncoderOptions } from "./options.js";
+import { runMicroBatches } from "./runtime/run-batches.js";
+import { encodePair } from "./tokenization/pair-encoder.js";
+
+/**
+ * A cross-encoder reranker run in process: each (query, document) pair goes through the model,
+ * whose logit becomes the score after the model's activation (sigmoid unless its config says
+ * otherwise; `cross-encoder/ms-marco-*` models declare Identity and return raw logits).
+ *
+ * Pairs are built by rerank-kit, not by the tokenizer: longest-first truncation, the final
+ * separator kept, segment ids 1 on the document for BERT-family models.
+ *
+ * @example
+ * ```ts
+ * const scorer = await CrossEncoderScorer.fromPretrained("Xenova/ms-marco-MiniLM-L-6-v2");
+ * const ranked = await scorer.rerank("How many people live in Berlin?", docs, { topN: 3 });
+ * ```
+ */
+export class CrossEncoderScorer extends LocalScorerBase {
+  /** Always `cross-encoder`. */
+  readonly scoreType = "cross-encoder" as const;
+  /** The activation applied to logits, and where it was read from. */
+  readonly activation: ResolvedActivation;
+  private readonly numLabels: number;
+  private readonly outputName: string;
+
+  private constructor(parts: LocalParts, activation: ResolvedActivation, numLabels: number) {
+    super(parts);
+    this.activation = activation;
+    this.numLabels = numLabels;
+    this.outputName = parts.session.outputNames.includes("logits") ? "logits" : (parts.session.outputNames[0] as string);
+  }
+
+  /**
+   * Loads a cross-encoder from a Hugging Face model id or a local folder.
+   * @throws {ModelLoadError} naming the path and what is missing.
+   */
+  static async fromPretrained(idOrPath: string, options: CrossEncoderOptions = {}): Promise<CrossEncoderScorer> {
+    return CrossEncoderScorer.fromFiles(await loadModelFiles(idOrPath, options), options);
+  }
+
+  /** Builds a cross-encoder from files already read. @internal */
+  static async fromFiles(files: ModelFiles, options: CrossEncoderOptions = {}): Promise<CrossEncoderScorer> {
+    const numLabels = countLabels(files.config);
+    const activation = resolveActivation({ config: files.config, stConfig: files.stConfig, numLabels }, options.activation);
+    return new CrossEncoderScorer(await openLocalParts(files, options), activation, numLabels);
+  }
+
+  /**
+   * Scores pairs in pair order (1:1, 1:N or N:N zipped).
+   * @throws {InvalidInputError} for bad shapes or non-string texts, naming the index.
+   * @throws {ContextLengthError} when a pair is too long and `truncate` is false.
+   * @throws {AbortError} when `signal` fires.
+   */
+  async scoreWithUsage(
+    queries: ScoreInput | ScoreInput[],
+    documents: ScoreInput | ScoreInput[],
+    options: ScoreOptions = {},
+  ): Promise<ScoreResponse> {
+    this.assertOpen();
+    const pairs = toPairs(queries, documents);
+    assertTexts(Array.isArray(queries) ? queries : [queries], "queries");
+    assertTexts(Array.isArray(documents) ? documents : [documents], "documents");
+    throwIfAborted(options.signal);
+    const encode = memoize((text: string) => this.tokenizer.encode(text));
+    const sequences = (pairs.queries as string[]).map((q, i) =>
+      encodePair(this.tokenizer, encode(q), encode(pairs.documents[i] as string), this.maxLength, options),
+    );
+    const labels = this.numLabels;
+    const logits = await runMicroBatches(
+      this.session,
+      sequences,
+      {
+        ...this.limits,
+        output: this.outputName,
+        padId: this.tokenizer.padId,
+        signal: options.signal,
+        onProgress: options.onProgress && ((done, total) => options.onProgress?.({ done, total })),
+      },
+      ({ output, row }) => output.data.slice(row * labels, (row + 1) * labels),
+    );
+    const activation = options.activation === false ? "identity" : this.activation.activation;
+    const scores = logits.map((l) => applyActivation(l, activation));
+    const tokens = sequences.reduce((n, s) => n + s.ids.length, 0);
+    return { scores, usage: { promptTokens: tokens, totalTokens: tokens } };
+  }
+}
+
+/** Number of classifier outputs from `config.json` (`num_labels`, else `id2label`, else 2 as HF does). */
+export function countLabels(config: Record<string, unknown>): number {
+  if (typeof config["num_labels"] === "number") return config["num_labels"];
+  const id2label = config["id2label"];
+  if (id2label && typeof id2label === "object") return Object.keys(id2label).length;
+  return 2;
+}
+
+/** Caches a pure function of a string for the duration of one call (1:N repeats the query). */
+export function memoize<T>(fn: (text: string) => T): (text: string) => T {
+  const cache = new Map<string, T>();
+  return (text) => {
+    let v = cache.get(text);
+    if (v === undefined) {
+      v = fn(text);
+      cache.set(text, v);
+    }
+    return v;
+  };
+}

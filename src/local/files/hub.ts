@@ -1,0 +1,107 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { homedir } from "node:os";
+import { ModelLoadError } from "../../errors/model-load-error.js";
+
+/** Where and how to fetch a model from the Hugging Face Hub. */
+export interface HubOptions {
+  revision?: string | undefined;
+  cacheDir?: string | undefined;
+  localFilesOnly?: boolean | undefined;
+  accessToken?: string | undefined;
+}
+
+/** Files a local scorer may read, besides the ONNX weights. */
+export const METADATA_FILES = [
+  "config.json",
+  "tokenizer.json",
+  "tokenizer_config.json",
+  "special_tokens_map.json",
+  "modules.json",
+  "sentence_bert_config.json",
+  "config_sentence_transformers.json",
+  "artifact.metadata",
+  "onnx_config.json",
+];
+
+const MODULE_FILES = /^\d+_[A-Za-z]+\/(config\.json|model\.safetensors)$/;
+
+/** True for strings shaped like a Hub repo id (`org/name` or `name`). */
+export function looksLikeRepoId(value: string): boolean {
+  return /^[A-Za-z0-9][\w.-]*(\/[\w.-]+)?$/.test(value) && !value.includes("..");
+}
+
+/** The Hugging Face cache folder: option, then $HF_HUB_CACHE, $HF_HOME/hub, ~/.cache/huggingface/hub. */
+export function hubCacheDir(explicit?: string): string {
+  if (explicit) return explicit;
+  if (process.env["HF_HUB_CACHE"]) return process.env["HF_HUB_CACHE"];
+  if (process.env["HF_HOME"]) return join(process.env["HF_HOME"], "hub");
+  return join(homedir(), ".cache", "huggingface", "hub");
+}
+
+/**
+ * Downloads the files a scorer needs (metadata, tokenizer, the wanted ONNX file and its external
+ * data) into the standard Hugging Face cache, shared with Python, and returns the snapshot folder.
+ * With `localFilesOnly`, resolves the snapshot from the cache without any request.
+ *
+ * @throws {ModelLoadError} when the repo, the revision or the ONNX file is not available.
+ */
+export async function downloadModel(repoId: string, onnxFile: string, options: HubOptions): Promise<string> {
+  const cacheDir = hubCacheDir(options.cacheDir);
+  const revision = options.revision ?? "main";
+  if (options.localFilesOnly) return cachedSnapshot(repoId, revision, cacheDir);
+  const hub = await import("@huggingface/hub");
+  const accessToken = options.accessToken ?? process.env["HF_TOKEN"];
+  const credentials = accessToken ? { accessToken } : {};
+  const repo = { type: "model" as const, name: repoId };
+  const available = new Set<string>();
+  try {
+    for await (const f of hub.listFiles({ repo, revision, recursive: true, ...credentials })) {
+      if (f.type === "file") available.add(f.path);
+    }
+  } catch (cause) {
+    throw new ModelLoadError(
+      `Cannot list files of Hugging Face model "${repoId}" at revision "${revision}": ${(cause as Error).message}`,
+      { path: repoId, cause },
+    );
+  }
+  if (!available.has(onnxFile)) {
+    const onnx = [...available].filter((p) => p.endsWith(".onnx"));
+    throw new ModelLoadError(
+      `Hugging Face model "${repoId}" has no ${onnxFile} (ONNX files: ${onnx.join(", ") || "none"}); ` +
+        `pick another dtype or onnxFile, or export the model to ONNX`,
+      { path: `${repoId}/${onnxFile}` },
+    );
+  }
+  const wanted = [...available].filter(
+    (p) =>
+      METADATA_FILES.includes(p) ||
+      MODULE_FILES.test(p) ||
+      p === onnxFile ||
+      p.startsWith(`${onnxFile}_data`) ||
+      p.startsWith(`${onnxFile}.data`),
+  );
+  let snapshot = "";
+  for (const path of wanted) {
+    const local = await hub.downloadFileToCacheDir({ repo, path, revision, cacheDir, ...credentials });
+    snapshot = local.slice(0, local.length - path.length - 1);
+  }
+  return snapshot;
+}
+
+/** Finds the cached snapshot folder of `repoId` at `revision`, as huggingface_hub lays it out. */
+async function cachedSnapshot(repoId: string, revision: string, cacheDir: string): Promise<string> {
+  const repoDir = join(cacheDir, `models--${repoId.replaceAll("/", "--")}`);
+  let commit = revision;
+  if (!/^[0-9a-f]{40}$/.test(revision)) {
+    try {
+      commit = (await readFile(join(repoDir, "refs", revision), "utf8")).trim();
+    } catch (cause) {
+      throw new ModelLoadError(
+        `"${repoId}" (revision ${revision}) is not in the Hugging Face cache at ${cacheDir} and localFilesOnly is set`,
+        { path: repoDir, cause },
+      );
+    }
+  }
+  return join(repoDir, "snapshots", commit);
+}

@@ -1,0 +1,151 @@
+import { existsSync, statSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { isAbsolute, join, resolve } from "node:path";
+import { ModelLoadError } from "../../errors/model-load-error.js";
+import type { Dtype, LocalModelOptions } from "../options.js";
+import { downloadModel, looksLikeRepoId } from "./hub.js";
+
+/** JSON object read from a model file. */
+export type Json = Record<string, unknown>;
+
+/** A module entry of sentence-transformers' `modules.json`. */
+export interface StModule {
+  idx?: number;
+  name?: string;
+  path: string;
+  type: string;
+}
+
+/** Everything a local scorer reads from a model folder, parsed once. */
+export interface ModelFiles {
+  /** The id or path the user passed. */
+  id: string;
+  /** Absolute folder the files were read from. */
+  dir: string;
+  /** `config.json` */
+  config: Json;
+  /** `tokenizer.json` */
+  tokenizerJson: Json;
+  /** `tokenizer_config.json` */
+  tokenizerConfig: Json;
+  /** `modules.json`, if present. */
+  modules?: StModule[] | undefined;
+  /** `config_sentence_transformers.json`, if present. */
+  stConfig?: Json | undefined;
+  /** `sentence_bert_config.json`, if present. */
+  sbertConfig?: Json | undefined;
+  /** `artifact.metadata` (stanford ColBERT), if present. */
+  colbertMetadata?: Json | undefined;
+  /** Absolute path of the ONNX weights to load. */
+  onnxPath: string;
+}
+
+const DTYPE_SUFFIX: Record<Dtype, string> = {
+  fp32: "",
+  fp16: "_fp16",
+  q8: "_quantized",
+  int8: "_int8",
+  uint8: "_uint8",
+  q4: "_q4",
+  q4f16: "_q4f16",
+  bnb4: "_bnb4",
+};
+
+/** The ONNX file for a dtype, relative to the model folder. */
+export function onnxFileFor(dtype: Dtype = "fp32", override?: string): string {
+  if (override) return override;
+  const suffix = DTYPE_SUFFIX[dtype];
+  if (suffix === undefined) throw new ModelLoadError(`Unknown dtype "${dtype}"`, { path: dtype });
+  return `onnx/model${suffix}.onnx`;
+}
+
+/**
+ * Resolves a model id or folder to parsed model files: a folder is read as is; anything else that
+ * looks like a Hub id is downloaded (or found in the cache).
+ *
+ * @throws {ModelLoadError} naming the path and what is missing or unreadable.
+ */
+export async function loadModelFiles(idOrPath: string, options: LocalModelOptions = {}): Promise<ModelFiles> {
+  if (typeof idOrPath !== "string" || idOrPath.length === 0) {
+    throw new ModelLoadError(`A model id or folder is required, got ${JSON.stringify(idOrPath)}`, {
+      path: String(idOrPath),
+    });
+  }
+  const onnxFile = onnxFileFor(options.dtype, options.onnxFile);
+  let dir: string;
+  if (existsSync(idOrPath)) {
+    dir = resolve(idOrPath);
+    if (!statSync(dir).isDirectory()) {
+      throw new ModelLoadError(`${dir} is a file; expected a model folder`, { path: dir });
+    }
+  } else if (isAbsolute(idOrPath) || idOrPath.startsWith(".") || !looksLikeRepoId(idOrPath)) {
+    throw new ModelLoadError(`Model folder not found: ${resolve(idOrPath)}`, { path: resolve(idOrPath) });
+  } else {
+    dir = await downloadModel(idOrPath, onnxFile, options);
+  }
+  return readModelFolder(idOrPath, dir, onnxFile);
+}
+
+async function readModelFolder(id: string, dir: string, onnxFile: string): Promise<ModelFiles> {
+  let onnxPath = join(dir, onnxFile);
+  if (!existsSync(onnxPath) && onnxFile === "onnx/model.onnx" && existsSync(join(dir, "model.onnx"))) {
+    onnxPath = join(dir, "model.onnx"); // some exports (e.g. colbert-ir/colbertv2.0) keep it at the root
+  }
+  if (!existsSync(onnxPath)) {
+    const onnxDir = join(dir, "onnx");
+    const found = existsSync(onnxDir) ? (await import("node:fs")).readdirSync(onnxDir).filter((f) => f.endsWith(".onnx")) : [];
+    throw new ModelLoadError(
+      `Missing ONNX weights: ${onnxPath} does not exist (found in onnx/: ${found.join(", ") || "nothing"}); ` +
+        `choose a dtype that matches a file, or pass onnxFile`,
+      { path: onnxPath },
+    );
+  }
+  const [config, tokenizerJson, tokenizerConfig] = await Promise.all([
+    readJson(dir, "config.json", true),
+    readJson(dir, "tokenizer.json", true),
+    readJson(dir, "tokenizer_config.json", true),
+  ]);
+  const [modules, stConfig, sbertConfig, colbertMetadata] = await Promise.all([
+    readJson(dir, "modules.json", false) as Promise<StModule[] | undefined>,
+    readJson(dir, "config_sentence_transformers.json", false),
+    readJson(dir, "sentence_bert_config.json", false),
+    readJson(dir, "artifact.metadata", false),
+  ]);
+  return {
+    id,
+    dir,
+    config: config as Json,
+    tokenizerJson: tokenizerJson as Json,
+    tokenizerConfig: tokenizerConfig as Json,
+    modules,
+    stConfig,
+    sbertConfig,
+    colbertMetadata,
+    onnxPath,
+  };
+}
+
+/**
+ * Reads and parses a JSON file of the model folder.
+ * @throws {ModelLoadError} when a required file is missing, or any file is not valid JSON.
+ */
+export async function readJson(dir: string, name: string, required: true): Promise<Json>;
+export async function readJson(dir: string, name: string, required: boolean): Promise<Json | undefined>;
+export async function readJson(dir: string, name: string, required: boolean): Promise<Json | undefined> {
+  const path = join(dir, name);
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (cause) {
+    if (!required && (cause as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new ModelLoadError(`Missing ${name}: cannot read ${path}`, { path, cause });
+  }
+  try {
+    return JSON.parse(text) as Json;
+  } catch (cause) {
+    throw new ModelLoadError(`Unreadable ${name}: ${path} is not valid JSON (${(cause as Error).message})`, {
+      path,
+      cause,
+    });
+  }
+}

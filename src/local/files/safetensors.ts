@@ -1,0 +1,65 @@
+import { readFile } from "node:fs/promises";
+import { ModelLoadError } from "../../errors/model-load-error.js";
+
+/** One float32 tensor read from a `.safetensors` file. */
+export interface Float32Tensor {
+  /** Row-major values. */
+  data: Float32Array;
+  /** Shape, e.g. `[out, in]` for a linear weight. */
+  shape: number[];
+}
+
+/**
+ * Reads one tensor from a safetensors file (8-byte little-endian header length, JSON header,
+ * raw little-endian data). F32, F16 and BF16 are converted to float32.
+ * @throws {ModelLoadError} naming the file and tensor when either is missing or malformed.
+ */
+export async function readSafetensor(path: string, names: string[]): Promise<Float32Tensor> {
+  let buf: Buffer;
+  try {
+    buf = await readFile(path);
+  } catch (cause) {
+    throw new ModelLoadError(`Cannot read ${path}`, { path, cause });
+  }
+  const headerLength = Number(buf.readBigUInt64LE(0));
+  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+  try {
+    header = JSON.parse(buf.subarray(8, 8 + headerLength).toString("utf8"));
+  } catch (cause) {
+    throw new ModelLoadError(`${path} is not a safetensors file`, { path, cause });
+  }
+  const name = names.find((n) => header[n]);
+  if (!name) {
+    const found = Object.keys(header).filter((k) => k !== "__metadata__");
+    throw new ModelLoadError(`${path} has none of the tensors ${names.join(", ")} (found: ${found.join(", ")})`, { path });
+  }
+  const entry = header[name]!;
+  const start = 8 + headerLength + entry.data_offsets[0];
+  const bytes = buf.subarray(start, 8 + headerLength + entry.data_offsets[1]);
+  const count = entry.shape.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(count);
+  if (entry.dtype === "F32") {
+    for (let i = 0; i < count; i++) data[i] = bytes.readFloatLE(i * 4);
+  } else if (entry.dtype === "F16") {
+    for (let i = 0; i < count; i++) data[i] = halfToFloat(bytes.readUInt16LE(i * 2));
+  } else if (entry.dtype === "BF16") {
+    const tmp = new DataView(new ArrayBuffer(4));
+    for (let i = 0; i < count; i++) {
+      tmp.setUint32(0, bytes.readUInt16LE(i * 2) << 16, true);
+      data[i] = tmp.getFloat32(0, true);
+    }
+  } else {
+    throw new ModelLoadError(`${path}: tensor ${name} has unsupported dtype ${entry.dtype}`, { path });
+  }
+  return { data, shape: entry.shape };
+}
+
+/** Decodes one IEEE 754 half-precision value. */
+export function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * 2 ** -14 * (frac / 1024);
+  if (exp === 0x1f) return frac ? Number.NaN : sign * Infinity;
+  return sign * 2 ** (exp - 15) * (1 + frac / 1024);
+}

@@ -1,0 +1,19 @@
+export { loadScorer } from "./load-scorer.js";
+export type { LocalScorer } from "./load-scorer.js";
+export { CrossEncoderScorer } from "./cross-encoder.js";
+export { BiEncoderScorer } from "./bi-encoder.js";
+export { LateInteractionScorer } from "./late-interaction/late-interaction-scorer.js";
+export { LocalScorerBase } from "./local-scorer-base.js";
+export { detectFamily } from "./detect-family.js";
+export type { DetectedFamily } from "./detect-family.js";
+export type { ColbertSettings } from "./late-interaction/colbert-config.js";
+export type { CacheStats } from "./late-interaction/document-cache.js";
+export type { StPipeline, DenseLayer } from "./st-modules.js";
+export type {
+  Dtype,
+  LocalModelOptions,
+  CrossEncoderOptions,
+  BiEncoderOptions,
+  LateInteractionOptions,
+  LoadScorerOptions,
+} from "./options.js";

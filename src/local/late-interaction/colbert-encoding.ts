@@ -1,0 +1,58 @@
+import { ContextLengthError } from "../../errors/context-length-error.js";
+import { truncateIds } from "../../scoring/truncation.js";
+import type { EncodedSequence } from "../runtime/run-batches.js";
+import type { TextTokenizer } from "../tokenization/text-tokenizer.js";
+import type { ColbertSettings } from "./colbert-config.js";
+
+/** Queries and documents are encoded differently in ColBERT. */
+export type ColbertKind = "query" | "document";
+
+/** An encoded ColBERT input and which positions take part in MaxSim. */
+export type ColbertSequence = EncodedSequence & { keep: boolean[] };
+
+/**
+ * Encodes one text the ColBERT way (colbert-ai `QueryTokenizer`/`DocTokenizer`): `[CLS] marker
+ * text [SEP]` with the text cut so the whole fits the query or document length; queries padded
+ * with `[MASK]` to exactly the query length (attention 0 unless the model attends to them),
+ * documents keeping only non-skiplisted tokens for scoring. With `convention: "vllm"`, the plain
+ * `[CLS] text [SEP]` up to the model limit, every token kept.
+ *
+ * @throws {ContextLengthError} when `truncate` is false and the text does not fit.
+ */
+export function encodeColbert(
+  tokenizer: TextTokenizer,
+  text: string,
+  kind: ColbertKind,
+  s: ColbertSettings,
+  maxLength: number,
+  truncate: boolean | undefined,
+): ColbertSequence {
+  const raw = tokenizer.encode(text);
+  const specials = tokenizer.singleSpecials;
+  if (s.convention === "vllm") {
+    if (raw.length + specials > maxLength && truncate === false) throw new ContextLengthError(maxLength, raw.length + specials);
+    const { ids, typeIds } = tokenizer.single(truncateIds(raw, maxLength - specials));
+    return { ids, typeIds, keep: ids.map(() => true) };
+  }
+  const length = kind === "query" ? s.queryLength : s.documentLength;
+  const marker = (kind === "query" ? s.queryMarkerId : s.documentMarkerId) as number;
+  // One position goes to the marker, the rest to [CLS] text [SEP].
+  const budget = Math.min(length, maxLength) - 1 - specials;
+  if (raw.length > budget && truncate === false && kind === "document") {
+    throw new ContextLengthError(Math.min(length, maxLength), raw.length + specials + 1);
+  }
+  const single = tokenizer.single(truncateIds(raw, Math.max(0, budget)));
+  const ids = [single.ids[0] as number, marker, ...single.ids.slice(1)];
+  const typeIds = [0, 0, ...single.typeIds.slice(1)];
+  const attention = ids.map(() => 1);
+  if (kind === "query" && s.expandQuery) {
+    while (ids.length < length) {
+      ids.push(s.maskId);
+      typeIds.push(0);
+      attention.push(s.attendToExpansion ? 1 : 0);
+    }
+    return { ids, typeIds, attention, keep: ids.map(() => true) };
+  }
+  const keep = ids.map((id, t) => kind === "query" || t < 2 || t === ids.length - 1 || !s.skiplist.has(id));
+  return { ids, typeIds, attention, keep };
+}

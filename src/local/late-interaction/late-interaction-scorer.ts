@@ -1,0 +1,175 @@
+import { throwIfAborted } from "../../errors/abort-error.js";
+import { InvalidInputError } from "../../errors/invalid-input-error.js";
+import { assertTexts, toPairs } from "../../scoring/pairing.js";
+import { l2NormalizeRows, maxSim } from "../../scoring/similarity.js";
+import type { EmbedOptions, ScoreInput, ScoreOptions, ScoreResponse, TokenEmbedder, TokenEmbeddings } from "../../types.js";
+import { loadModelFiles, type ModelFiles } from "../files/model-files.js";
+import { LocalScorerBase, openLocalParts, type LocalParts } from "../local-scorer-base.js";
+import type { LateInteractionOptions } from "../options.js";
+import { runMicroBatches, type EncodedSequence } from "../runtime/run-batches.js";
+import { readColbertSettings, type ColbertSettings } from "./colbert-config.js";
+import { DocumentCache, type CacheStats } from "./document-cache.js";
+import { encodeColbert, type ColbertKind } from "./colbert-encoding.js";
+
+/**
+ * A late-interaction (ColBERT) scorer run in process: queries and documents are encoded into
+ * per-token vectors (projected, L2-normalized); the score is MaxSim. Document token embeddings are
+ * cached (LRU by content hash), so reranking the same chunks again encodes only the query.
+ *
+ * `convention: "colbert"` (default) matches colbert-ai / PyLate: markers after `[CLS]`, queries
+ * padded with `[MASK]` to the query length, punctuation excluded from documents.
+ * `convention: "vllm"` matches vLLM's serving path, which does none of these.
+ *
+ * @example
+ * ```ts
+ * const colbert = await LateInteractionScorer.fromPretrained("./answerai-colbert-small-v1");
+ * const ranked = await colbert.rerank("fruits are healthy.", chunks, { topN: 5 });
+ * ```
+ */
+export class LateInteractionScorer extends LocalScorerBase implements TokenEmbedder {
+  /** Always `late-interaction`. */
+  readonly scoreType = "late-interaction" as const;
+  /** The resolved ColBERT conventions. */
+  readonly settings: ColbertSettings;
+  private readonly cache: DocumentCache<TokenEmbeddings>;
+  private readonly outputName: string;
+
+  private constructor(parts: LocalParts, settings: ColbertSettings, cacheSize: number) {
+    super(parts);
+    this.settings = settings;
+    this.cache = new DocumentCache(cacheSize);
+    const names = parts.session.outputNames;
+    this.outputName = ["last_hidden_state", "token_embeddings", "output"].find((n) => names.includes(n)) ?? (names[0] as string);
+  }
+
+  /**
+   * Loads a ColBERT model from a Hugging Face model id or a local folder.
+   * @throws {ModelLoadError} naming the path and what is missing.
+   */
+  static async fromPretrained(idOrPath: string, options: LateInteractionOptions = {}): Promise<LateInteractionScorer> {
+    return LateInteractionScorer.fromFiles(await loadModelFiles(idOrPath, options), options);
+  }
+
+  /** Builds a ColBERT scorer from files already read. @internal */
+  static async fromFiles(files: ModelFiles, options: LateInteractionOptions = {}): Promise<LateInteractionScorer> {
+    const parts = await openLocalParts(files, options);
+    const settings = await readColbertSettings(files, parts.tokenizer, options);
+    return new LateInteractionScorer(parts, settings, options.documentCacheSize ?? 10_000);
+  }
+
+  /** Hits, misses and size of the document embedding cache. */
+  cacheStats(): CacheStats {
+    return this.cache.stats();
+  }
+
+  /** Empties the document embedding cache. */
+  clearCache(): void {
+    this.cache.clear();
+  }
+
+  /**
+   * MaxSim per pair (1:1, 1:N or N:N zipped). `activation: false` skips the per-token L2
+   * normalization (vLLM `use_activation`), which changes MaxSim.
+   * @throws {InvalidInputError} for bad shapes or non-string texts, naming the index.
+   */
+  async scoreWithUsage(
+    queries: ScoreInput | ScoreInput[],
+    documents: ScoreInput | ScoreInput[],
+    options: ScoreOptions = {},
+  ): Promise<ScoreResponse> {
+    this.assertOpen();
+    const pairs = toPairs(queries, documents);
+    assertTexts(Array.isArray(queries) ? queries : [queries], "queries");
+    assertTexts(Array.isArray(documents) ? documents : [documents], "documents");
+    const normalize = options.activation !== false;
+    const uniqueQ = [...new Set(pairs.queries as string[])];
+    const uniqueD = [...new Set(pairs.documents as string[])];
+    const base = { signal: options.signal, truncate: options.truncate, normalize };
+    const q = await this.encode(uniqueQ, "query", base);
+    const d = await this.encode(uniqueD, "document", { ...base, onProgress: options.onProgress });
+    const qi = new Map(uniqueQ.map((t, i) => [t, i]));
+    const di = new Map(uniqueD.map((t, i) => [t, i]));
+    let tokens = 0;
+    const scores = (pairs.queries as string[]).map((text, i) => {
+      const qe = q.embeddings[qi.get(text) as number] as TokenEmbeddings;
+      const k = di.get(pairs.documents[i] as string) as number;
+      tokens += (q.lengths[qi.get(text) as number] as number) + 1 + (d.lengths[k] as number);
+      return maxSim(qe.data, (d.embeddings[k] as TokenEmbeddings).data, qe.dim);
+    });
+    return { scores, usage: { promptTokens: tokens, totalTokens: tokens } };
+  }
+
+  /**
+   * Per-token embeddings of each text: for queries every position (expansion included), for
+   * documents only the tokens that take part in MaxSim.
+   */
+  async embedTokens(texts: string[], options: EmbedOptions = {}): Promise<TokenEmbeddings[]> {
+    this.assertOpen();
+    if (!Array.isArray(texts)) throw new InvalidInputError("texts must be an array of strings", { field: "texts" });
+    assertTexts(texts, "texts");
+    const normalize = options.normalize !== false;
+    return (await this.encode(texts, options.kind ?? "document", { ...options, normalize })).embeddings;
+  }
+
+  private async encode(
+    texts: string[],
+    kind: ColbertKind,
+    options: EmbedOptions & { normalize: boolean },
+  ): Promise<{ embeddings: TokenEmbeddings[]; lengths: number[] }> {
+    throwIfAborted(options.signal);
+    const encoded = texts.map((t) => encodeColbert(this.tokenizer, t, kind, this.settings, this.maxLength, options.truncate));
+    const lengths = encoded.map((e) => e.ids.length);
+    const useCache = kind === "document";
+    const variant = `${options.normalize ? "n" : "r"}`;
+    const embeddings = new Array<TokenEmbeddings>(texts.length);
+    const todo: number[] = [];
+    texts.forEach((t, i) => {
+      const hit = useCache ? this.cache.get(DocumentCache.key(t, variant)) : undefined;
+      if (hit) embeddings[i] = hit;
+      else todo.push(i);
+    });
+    const onProgress = options.onProgress;
+    const fresh = await runMicroBatches(
+      this.session,
+      todo.map((i) => encoded[i] as EncodedSequence),
+      { ...this.limits, output: this.outputName, padId: this.tokenizer.padId, signal: options.signal, onProgress: onProgress && ((done, total) => onProgress({ done, total })) },
+      ({ output, row, seq }, j) => this.tokenMatrix(output.data, output.dims, row, seq, encoded[todo[j] as number] as EncodedSequence & { keep: boolean[] }, options.normalize),
+    );
+    todo.forEach((i, j) => {
+      embeddings[i] = fresh[j] as TokenEmbeddings;
+      if (useCache) this.cache.set(DocumentCache.key(texts[i] as string, variant), fresh[j] as TokenEmbeddings);
+    });
+    return { embeddings, lengths };
+  }
+
+  /** Kept rows of one sequence, projected when the graph outputs hidden states, then normalized. */
+  private tokenMatrix(
+    data: Float32Array,
+    dims: readonly number[],
+    row: number,
+    seq: number,
+    encoded: EncodedSequence & { keep: boolean[] },
+    normalize: boolean,
+  ): TokenEmbeddings {
+    const width = dims[2] as number;
+    const proj = this.settings.projection && this.settings.projection.hidden === width ? this.settings.projection : undefined;
+    const dim = proj ? proj.dim : width;
+    const kept: number[] = [];
+    encoded.keep.forEach((k, t) => k && kept.push(t));
+    const out = new Float32Array(kept.length * dim);
+    kept.forEach((t, r) => {
+      const off = (row * seq + t) * width;
+      if (!proj) {
+        out.set(data.subarray(off, off + width), r * dim);
+        return;
+      }
+      for (let o = 0; o < dim; o++) {
+        let s = 0;
+        const w = o * width;
+        for (let h = 0; h < width; h++) s += (proj.weight[w + h] as number) * (data[off + h] as number);
+        out[r * dim + o] = s;
+      }
+    });
+    return { data: normalize ? l2NormalizeRows(out, dim) : out, tokens: kept.length, dim };
+  }
+}

@@ -1,0 +1,38 @@
+import { InvalidInputError } from "../errors/invalid-input-error.js";
+import { BiEncoderScorer } from "./bi-encoder.js";
+import { CrossEncoderScorer } from "./cross-encoder.js";
+import { detectFamily } from "./detect-family.js";
+import { loadModelFiles } from "./files/model-files.js";
+import { LateInteractionScorer } from "./late-interaction/late-interaction-scorer.js";
+import type { LoadScorerOptions } from "./options.js";
+
+/** Any local scorer. */
+export type LocalScorer = CrossEncoderScorer | BiEncoderScorer | LateInteractionScorer;
+
+/**
+ * Loads a local scorer from a Hugging Face model id or a folder, detecting its score type from the
+ * model's files (ColBERT metadata -> late interaction; a one-label classifier -> cross-encoder;
+ * sentence-transformers pooling -> bi-encoder) unless `options.scoreType` says.
+ *
+ * @param idOrPath a Hub id such as `"Xenova/ms-marco-MiniLM-L-6-v2"` or a folder path
+ * @throws {ModelLoadError} naming the path and what is missing, or when the type cannot be told
+ * @example
+ * ```ts
+ * const scorer = await loadScorer("Xenova/ms-marco-MiniLM-L-6-v2", { dtype: "q8" });
+ * console.log(scorer.scoreType); // "cross-encoder"
+ * ```
+ */
+export async function loadScorer(idOrPath: string, options: LoadScorerOptions = {}): Promise<LocalScorer> {
+  const files = await loadModelFiles(idOrPath, options);
+  const scoreType = options.scoreType ?? detectFamily(files).scoreType;
+  switch (scoreType) {
+    case "cross-encoder":
+      return CrossEncoderScorer.fromFiles(files, options);
+    case "bi-encoder":
+      return BiEncoderScorer.fromFiles(files, options);
+    case "late-interaction":
+      return LateInteractionScorer.fromFiles(files, options);
+    default:
+      throw new InvalidInputError(`Unknown scoreType ${JSON.stringify(scoreType)}`, { field: "scoreType" });
+  }
+}

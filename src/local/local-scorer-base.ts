@@ -1,0 +1,107 @@
+import { BaseScorer } from "../base-scorer.js";
+import { RerankKitError } from "../errors/rerank-kit-error.js";
+import type { MicroBatchLimits } from "../batching/micro-batches.js";
+import type { ScoreType, Tokenization, TokenizerAccess } from "../types.js";
+import type { ModelFiles } from "./files/model-files.js";
+import type { LocalModelOptions } from "./options.js";
+import { OnnxSession } from "./runtime/onnx-session.js";
+import { TextTokenizer } from "./tokenization/text-tokenizer.js";
+
+/** What every local scorer is built from. */
+export interface LocalParts {
+  files: ModelFiles;
+  tokenizer: TextTokenizer;
+  session: OnnxSession;
+  maxLength: number;
+  limits: MicroBatchLimits;
+}
+
+/** Opens the tokenizer and the ONNX session of a model and resolves its length limit. */
+export async function openLocalParts(
+  files: ModelFiles,
+  options: LocalModelOptions,
+  ownMaxLength?: number,
+): Promise<LocalParts> {
+  const tokenizer = new TextTokenizer(files.tokenizerJson, files.tokenizerConfig, `${files.dir}/tokenizer.json`);
+  const session = await OnnxSession.create(files.onnxPath, { threads: options.threads, device: options.device });
+  const maxLength = options.maxLength ?? ownMaxLength ?? modelMaxLength(files);
+  const limits: MicroBatchLimits = {};
+  if (options.maxBatchTokens !== undefined) limits.maxBatchTokens = options.maxBatchTokens;
+  if (options.maxBatchSize !== undefined) limits.maxBatchSize = options.maxBatchSize;
+  return { files, tokenizer, session, maxLength, limits };
+}
+
+/**
+ * The model's length limit as sentence-transformers resolves it: the tokenizer's
+ * `model_max_length`, capped by `max_position_embeddings` (minus RoBERTa's offset of 2).
+ */
+export function modelMaxLength(files: ModelFiles): number {
+  const fromTokenizer = Number(files.tokenizerConfig["model_max_length"]);
+  let positions = Number(files.config["max_position_embeddings"]);
+  const type = String(files.config["model_type"] ?? "");
+  if (["roberta", "xlm-roberta", "camembert"].includes(type) && Number.isFinite(positions)) positions -= 2;
+  const candidates = [fromTokenizer, positions].filter((n) => Number.isFinite(n) && n > 0 && n < 1e6);
+  return candidates.length > 0 ? Math.min(...candidates) : 512;
+}
+
+/** Tokenizer access and resource handling shared by the local scorers. */
+export abstract class LocalScorerBase extends BaseScorer implements TokenizerAccess {
+  abstract override readonly scoreType: ScoreType;
+  /** The model id or folder this scorer was loaded from. */
+  readonly model: string;
+  /** Longest sequence the scorer feeds the model, special tokens included. */
+  readonly maxLength: number;
+  protected readonly files: ModelFiles;
+  protected readonly tokenizer: TextTokenizer;
+  protected readonly session: OnnxSession;
+  protected readonly limits: MicroBatchLimits;
+  private closed = false;
+
+  protected constructor(parts: LocalParts) {
+    super();
+    this.files = parts.files;
+    this.model = parts.files.id;
+    this.tokenizer = parts.tokenizer;
+    this.session = parts.session;
+    this.maxLength = parts.maxLength;
+    this.limits = parts.limits;
+  }
+
+  /** Tokenizes one text, with the model's special tokens unless `addSpecialTokens` is false. */
+  tokenize(text: string, options: { addSpecialTokens?: boolean } = {}): Tokenization {
+    const raw = this.tokenizer.encode(text);
+    const ids = options.addSpecialTokens === false ? raw : this.tokenizer.single(raw).ids;
+    return { ids, tokens: this.tokenizer.idsToTokens(ids) };
+  }
+
+  /** Document tokens that fit in one pair with `query` (cross-encoder layout). */
+  documentTokenBudget(query: string): number {
+    return Math.max(0, this.maxLength - this.tokenizer.pairSpecials - this.tokenizer.encode(query).length);
+  }
+
+  /** Overlapping windows of at most `maxTokens` tokens, decoded back to text. */
+  splitIntoWindows(text: string, maxTokens: number, overlapTokens: number): string[] {
+    const ids = this.tokenizer.encode(text);
+    if (ids.length <= maxTokens) return [text];
+    const size = Math.max(1, maxTokens);
+    const stride = Math.max(1, size - Math.max(0, overlapTokens));
+    const windows: string[] = [];
+    for (let start = 0; start < ids.length; start += stride) {
+      windows.push(this.tokenizer.decode(ids.slice(start, start + size)));
+      if (start + size >= ids.length) break;
+    }
+    return windows;
+  }
+
+  /** Releases the ONNX session. Later calls reject. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.session.release();
+  }
+
+  /** @throws {RerankKitError} when the scorer was closed. */
+  protected assertOpen(): void {
+    if (this.closed) throw new RerankKitError(`Scorer for ${this.model} is closed`);
+  }
+}

@@ -1,0 +1,69 @@
+import type { MicroBatchLimits } from "../batching/micro-batches.js";
+import type { Activation } from "../scoring/activation.js";
+import type { ScoreType } from "../types.js";
+
+/**
+ * Which ONNX weights to load. The suffix follows the Hugging Face / transformers.js convention:
+ * `fp32` -> `onnx/model.onnx`, `q8` -> `onnx/model_quantized.onnx`, `fp16` -> `onnx/model_fp16.onnx`, ...
+ */
+export type Dtype = "fp32" | "fp16" | "q8" | "int8" | "uint8" | "q4" | "q4f16" | "bnb4";
+
+/** Options shared by every local model. */
+export interface LocalModelOptions extends MicroBatchLimits {
+  /** Which weights file to load. @default "fp32" */
+  dtype?: Dtype;
+  /** ONNX Runtime execution provider. Only `cpu` ships with onnxruntime-node on Linux. @default "cpu" */
+  device?: "cpu" | "cuda" | "dml" | "coreml";
+  /** Intra-op threads for ONNX Runtime. @default os.availableParallelism() */
+  threads?: number;
+  /** Longest sequence in tokens, special tokens included. @default the model's own limit */
+  maxLength?: number;
+  /** Hub revision (branch, tag or commit) when loading by model id. @default "main" */
+  revision?: string;
+  /** Hugging Face cache folder. @default $HF_HUB_CACHE or ~/.cache/huggingface/hub */
+  cacheDir?: string;
+  /** Never download; use the local cache only. @default false */
+  localFilesOnly?: boolean;
+  /** Hugging Face token for gated or private models. @default $HF_TOKEN */
+  accessToken?: string;
+  /** Override the ONNX file path inside the model folder (e.g. `onnx/model_O4.onnx`). */
+  onnxFile?: string;
+}
+
+/** Options for cross-encoders. */
+export interface CrossEncoderOptions extends LocalModelOptions {
+  /** Force an activation instead of the one the model's config declares. */
+  activation?: Activation;
+}
+
+/** Options for bi-encoders. */
+export interface BiEncoderOptions extends LocalModelOptions {
+  /** Text prepended to queries; overrides the model's `query` prompt. */
+  queryPrefix?: string;
+  /** Text prepended to documents; overrides the model's `document`/`passage` prompt. */
+  documentPrefix?: string;
+  /** Matryoshka: keep the first `dimensions` values of every embedding (then re-normalize). */
+  dimensions?: number;
+}
+
+/** Options for late-interaction (ColBERT) models. */
+export interface LateInteractionOptions extends LocalModelOptions {
+  /**
+   * `colbert` follows colbert-ai / PyLate (markers, [MASK] query expansion, punctuation skiplist);
+   * `vllm` reproduces vLLM's serving path (plain `[CLS] text [SEP]`, none of those).
+   * @default "colbert"
+   */
+  convention?: "colbert" | "vllm";
+  /** Query length after [MASK] expansion. @default the model's metadata, else 32 */
+  queryLength?: number;
+  /** Longest document in tokens. @default the model's metadata, else 180 */
+  documentLength?: number;
+  /** Most documents whose token embeddings are kept for reuse. `0` disables the cache. @default 10000 */
+  documentCacheSize?: number;
+}
+
+/** Options for {@link loadScorer}: those of every family, plus an explicit `scoreType`. */
+export interface LoadScorerOptions extends CrossEncoderOptions, BiEncoderOptions, LateInteractionOptions {
+  /** Skip detection and load the model as this score type. */
+  scoreType?: ScoreType;
+}

@@ -1,0 +1,105 @@
+import { availableParallelism } from "node:os";
+import type * as Ort from "onnxruntime-node";
+import { ModelLoadError } from "../../errors/model-load-error.js";
+import { halfToFloat } from "../files/safetensors.js";
+
+type OrtModule = typeof Ort;
+let ortPromise: Promise<OrtModule> | undefined;
+
+/** Loads onnxruntime-node on first use, so importing rerank-kit never loads the native addon. */
+export function loadOnnxRuntime(): Promise<OrtModule> {
+  ortPromise ??= import("onnxruntime-node").then(
+    (m) => ((m as unknown as { default?: OrtModule }).default ?? m) as OrtModule,
+    (cause: unknown) => {
+      ortPromise = undefined;
+      throw new ModelLoadError(
+        `Cannot load onnxruntime-node (needed for local models): ${(cause as Error).message}. ` +
+          `Install it with "npm install onnxruntime-node".`,
+        { path: "onnxruntime-node", cause },
+      );
+    },
+  );
+  return ortPromise;
+}
+
+/** Session options rerank-kit passes through to ONNX Runtime. */
+export interface SessionOptions {
+  threads?: number | undefined;
+  device?: string | undefined;
+}
+
+/** Integer feeds for one batch: `[batch, seq]` row-major. */
+export type Feeds = Record<string, { data: BigInt64Array; dims: [number, number] }>;
+
+/** One output tensor as float32. */
+export interface FloatOutput {
+  data: Float32Array;
+  dims: number[];
+}
+
+/** An ONNX Runtime session with its declared inputs and outputs. */
+export class OnnxSession {
+  private constructor(
+    private readonly ort: OrtModule,
+    private readonly session: Ort.InferenceSession,
+    /** Input names the graph declares, e.g. `input_ids`, `attention_mask`, `token_type_ids`. */
+    readonly inputNames: readonly string[],
+    /** Output names the graph declares. */
+    readonly outputNames: readonly string[],
+  ) {}
+
+  /**
+   * Opens an ONNX file with all graph optimizations on and `threads` intra-op threads (the only
+   * source of parallelism: concurrent `run()` calls do not overlap in onnxruntime-node).
+   * @throws {ModelLoadError} naming the file when ONNX Runtime rejects it.
+   */
+  static async create(path: string, options: SessionOptions = {}): Promise<OnnxSession> {
+    const ort = await loadOnnxRuntime();
+    let session: Ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(path, {
+        intraOpNumThreads: options.threads ?? availableParallelism(),
+        graphOptimizationLevel: "all",
+        executionProviders: [options.device ?? "cpu"],
+      });
+    } catch (cause) {
+      throw new ModelLoadError(`ONNX Runtime cannot load ${path}: ${(cause as Error).message}`, { path, cause });
+    }
+    return new OnnxSession(ort, session, session.inputNames, session.outputNames);
+  }
+
+  /** True when the graph declares the input (e.g. `token_type_ids`). */
+  hasInput(name: string): boolean {
+    return this.inputNames.includes(name);
+  }
+
+  /** Runs the graph and returns the requested output as float32 (fp16 outputs are widened). */
+  async run(feeds: Feeds, output: string): Promise<FloatOutput> {
+    const tensors: Record<string, Ort.Tensor> = {};
+    for (const [name, { data, dims }] of Object.entries(feeds)) {
+      tensors[name] = new this.ort.Tensor("int64", data, dims);
+    }
+    const result = await this.session.run(tensors, [output]);
+    const t = result[output];
+    if (!t) throw new Error(`ONNX graph produced no output "${output}"`);
+    return { data: toFloat32(t), dims: [...t.dims] };
+  }
+
+  /** Frees the native session. */
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+function toFloat32(t: Ort.Tensor): Float32Array {
+  if (t.type === "float32") return t.data as Float32Array;
+  if (t.type === "float16") {
+    const raw = t.data as unknown as ArrayLike<number>;
+    const out = new Float32Array(raw.length);
+    // Node 20 returns the raw bits as Uint16Array; newer runtimes may hand back Float16Array.
+    const bits = raw instanceof Uint16Array;
+    for (let i = 0; i < raw.length; i++) out[i] = bits ? halfToFloat(raw[i] as number) : (raw[i] as number);
+    return out;
+  }
+  throw new Error(`Unsupported ONNX output type ${t.type}`);
+}

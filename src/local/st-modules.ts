@@ -1,0 +1,89 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { ModelLoadError } from "../errors/model-load-error.js";
+import type { PoolingMode } from "../scoring/pooling.js";
+import { readJson, type ModelFiles } from "./files/model-files.js";
+import { readSafetensor } from "./files/safetensors.js";
+
+/** A linear layer (`[out, in]` weight) with an optional bias and activation, from a Dense module. */
+export interface DenseLayer {
+  weight: Float32Array;
+  bias?: Float32Array | undefined;
+  inFeatures: number;
+  outFeatures: number;
+  activation: "identity" | "tanh";
+}
+
+/** The sentence-transformers pipeline after the Transformer module. */
+export interface StPipeline {
+  pooling: PoolingMode;
+  dense: DenseLayer[];
+  normalize: boolean;
+}
+
+/**
+ * Reads `modules.json` and the module folders (Pooling, Dense, Normalize) into a pipeline.
+ * Without `modules.json`, falls back to mean pooling without normalization.
+ * @throws {ModelLoadError} for module types rerank-kit cannot run.
+ */
+export async function readStPipeline(files: ModelFiles): Promise<StPipeline> {
+  const pipeline: StPipeline = { pooling: "mean", dense: [], normalize: false };
+  for (const mod of files.modules ?? []) {
+    const type = mod.type.split(".").pop() ?? mod.type;
+    if (type === "Transformer" || type === "StaticEmbedding") continue;
+    if (type === "Pooling") {
+      const cfg = (await readJson(join(files.dir, mod.path), "config.json", true)) as Record<string, unknown>;
+      pipeline.pooling = poolingMode(cfg, join(files.dir, mod.path, "config.json"));
+    } else if (type === "Dense") {
+      pipeline.dense.push(await readDense(join(files.dir, mod.path)));
+    } else if (type === "Normalize") {
+      pipeline.normalize = true;
+    } else {
+      throw new ModelLoadError(`${files.dir}/modules.json: unsupported module ${mod.type}`, { path: join(files.dir, "modules.json") });
+    }
+  }
+  return pipeline;
+}
+
+function poolingMode(cfg: Record<string, unknown>, path: string): PoolingMode {
+  if (cfg["pooling_mode_cls_token"]) return "cls";
+  if (cfg["pooling_mode_lasttoken"]) return "lasttoken";
+  if (cfg["pooling_mode_mean_tokens"]) return "mean";
+  if (cfg["pooling_mode_max_tokens"]) return "max";
+  throw new ModelLoadError(`${path}: no supported pooling mode (cls, mean, max, lasttoken) is enabled`, { path });
+}
+
+/**
+ * Reads a Dense module folder (`config.json` + `model.safetensors`; sentence-transformers keys
+ * `linear.weight`/`linear.bias`).
+ * @throws {ModelLoadError} when the weights are missing or the activation is unknown.
+ */
+export async function readDense(dir: string): Promise<DenseLayer> {
+  const cfg = (await readJson(dir, "config.json", true)) as Record<string, unknown>;
+  const file = join(dir, "model.safetensors");
+  if (!existsSync(file)) throw new ModelLoadError(`Missing Dense weights: ${file}`, { path: file });
+  const weight = await readSafetensor(file, ["linear.weight", "weight"]);
+  const bias = cfg["bias"] === false ? undefined : await readSafetensor(file, ["linear.bias", "bias"]).catch(() => undefined);
+  const act = String(cfg["activation_function"] ?? "torch.nn.modules.linear.Identity");
+  const activation = act.endsWith("Identity") ? "identity" : act.endsWith("Tanh") ? "tanh" : undefined;
+  if (!activation) throw new ModelLoadError(`${dir}/config.json: unsupported Dense activation ${act}`, { path: dir });
+  return {
+    weight: weight.data,
+    bias: bias?.data,
+    outFeatures: weight.shape[0] as number,
+    inFeatures: weight.shape[1] as number,
+    activation,
+  };
+}
+
+/** Applies a dense layer to one vector. */
+export function applyDense(layer: DenseLayer, input: Float32Array): Float32Array {
+  const out = new Float32Array(layer.outFeatures);
+  for (let o = 0; o < layer.outFeatures; o++) {
+    let s = layer.bias ? (layer.bias[o] as number) : 0;
+    const row = o * layer.inFeatures;
+    for (let i = 0; i < layer.inFeatures; i++) s += (layer.weight[row + i] as number) * (input[i] as number);
+    out[o] = layer.activation === "tanh" ? Math.tanh(s) : s;
+  }
+  return out;
+}
