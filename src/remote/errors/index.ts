@@ -1,0 +1,18 @@
+export { APIError } from "./api-error.js";
+export type { APIErrorInit } from "./api-error.js";
+export { BadRequestError } from "./bad-request-error.js";
+export { AuthenticationError } from "./authentication-error.js";
+export { PermissionDeniedError } from "./permission-denied-error.js";
+export { NotFoundError } from "./not-found-error.js";
+export { ScoringNotSupportedError } from "./scoring-not-supported-error.js";
+export { ConflictError } from "./conflict-error.js";
+export { PayloadTooLargeError } from "./payload-too-large-error.js";
+export { UnprocessableEntityError } from "./unprocessable-entity-error.js";
+export { RateLimitError } from "./rate-limit-error.js";
+export { InternalServerError } from "./internal-server-error.js";
+export { ConnectionError } from "./connection-error.js";
+export { MalformedResponseError } from "./malformed-response-error.js";
+export { apiErrorFromResponse } from "./create-api-error.js";
+export type { FailedRequest } from "./create-api-error.js";
+export { parseErrorBody } from "./parse-error-body.js";
+export type { ErrorEnvelope } from "./parse-error-body.js";

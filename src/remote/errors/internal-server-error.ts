@@ -1,0 +1,4 @@
+import { APIError } from "./api-error.js";
+
+/** HTTP 5xx: the server failed; retried with backoff. */
+export class InternalServerError extends APIError {}

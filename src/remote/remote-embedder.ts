@@ -1,0 +1,156 @@
+import pLimit, { type LimitFunction } from "p-limit";
+import { InvalidInputError } from "../errors/invalid-input-error.js";
+import { RerankKitError } from "../errors/rerank-kit-error.js";
+import { assertTexts } from "../scoring/pairing.js";
+import type { EmbedResponse, Embedder } from "../types.js";
+import { checkCallOverrides, positiveInt, resolveClientConfig } from "./config.js";
+import { checkHealth, fetchModels, type HealthStatus, type ModelInfo } from "./discovery.js";
+import { embedDialects, type EmbedDialectSpec } from "./embed-dialects.js";
+import type { EmbedDialect, RemoteEmbedderOptions, RemoteEmbedOptions } from "./options.js";
+import { runChunks } from "./run-chunks.js";
+import { Transport } from "./transport.js";
+import { addUsage } from "./validate.js";
+
+/**
+ * An {@link Embedder} backed by an embeddings server: vLLM or any OpenAI-compatible
+ * `/v1/embeddings` (float or base64), Hugging Face TEI `/embed`, or Infinity `/embeddings`.
+ * Query and document prefixes are added on the client. Long lists are split into requests of
+ * `maxTextsPerRequest`, sent concurrently; if any request finally fails, the call rejects.
+ *
+ * `embed([])` resolves to `[]` without a request.
+ *
+ * @example
+ * ```ts
+ * const embedder = new RemoteEmbedder({ baseURL: "http://127.0.0.1:8000/v1", model: "intfloat/e5-small-v2",
+ *   queryPrefix: "query: ", documentPrefix: "passage: " });
+ * const [q] = await embedder.embed(["capital of France?"], { kind: "query" });
+ * ```
+ */
+export class RemoteEmbedder implements Embedder {
+  /** The configured model name (`""` when the server's default is used). */
+  readonly model: string;
+  /** The server's wire format. */
+  readonly dialect: EmbedDialect;
+  readonly #options: RemoteEmbedderOptions;
+  readonly #spec: EmbedDialectSpec;
+  readonly #transport: Transport;
+  readonly #limit: LimitFunction;
+  readonly #maxTexts: number;
+  readonly #closed = new AbortController();
+
+  /**
+   * @param options - Connection and dialect settings; copied, never modified.
+   * @throws {InvalidInputError} for an invalid `baseURL`, unknown dialect or invalid option.
+   */
+  constructor(options: RemoteEmbedderOptions) {
+    const config = resolveClientConfig(options);
+    const dialect = options.dialect ?? "vllm";
+    if (!Object.hasOwn(embedDialects, dialect)) {
+      throw new InvalidInputError(`Unknown embeddings dialect "${String(dialect)}"`, { field: "dialect" });
+    }
+    const format = options.encodingFormat ?? "base64";
+    if (format !== "float" && format !== "base64") {
+      throw new InvalidInputError(`\`encodingFormat\` must be "float" or "base64", got ${String(format)}`, {
+        field: "encodingFormat",
+      });
+    }
+    for (const key of ["queryPrefix", "documentPrefix"] as const) {
+      if (options[key] !== undefined && typeof options[key] !== "string") {
+        throw new InvalidInputError(`\`${key}\` must be a string`, { field: key });
+      }
+    }
+    this.#options = { ...options };
+    this.dialect = dialect;
+    this.model = options.model ?? "";
+    this.#spec = embedDialects[dialect];
+    this.#maxTexts = positiveInt(options.maxTextsPerRequest, "maxTextsPerRequest", this.#spec.defaultMaxTexts);
+    this.#transport = new Transport(config);
+    this.#limit = pLimit(config.maxConcurrency);
+  }
+
+  /** A new embedder with these options changed (this one is left as it is). */
+  withOptions(overrides: Partial<RemoteEmbedderOptions>): RemoteEmbedder {
+    return new RemoteEmbedder({ ...this.#options, ...overrides });
+  }
+
+  /** One vector per text, in input order. See {@link RemoteEmbedder.embedWithUsage}. */
+  async embed(texts: string[], options?: RemoteEmbedOptions): Promise<Float32Array[]> {
+    return (await this.embedWithUsage(texts, options)).embeddings;
+  }
+
+  /**
+   * One vector per text, in input order, with token usage (zeros for TEI `/embed`).
+   * @throws {InvalidInputError} before any request for a non-array, non-string texts or bad options.
+   * @throws {APIError}, {@link ConnectionError}, {@link TimeoutError}, {@link MalformedResponseError},
+   *   {@link AbortError} when a request finally fails.
+   */
+  async embedWithUsage(texts: string[], options: RemoteEmbedOptions = {}): Promise<EmbedResponse> {
+    if (this.#closed.signal.aborted) throw new RerankKitError("RemoteEmbedder is closed");
+    if (!Array.isArray(texts)) throw new InvalidInputError("embed takes an array of texts", { field: "texts" });
+    assertTexts(texts, "texts");
+    checkCallOverrides(options);
+    const kind = options.kind ?? "document";
+    if (kind !== "query" && kind !== "document") {
+      throw new InvalidInputError(`\`kind\` must be "query" or "document", got ${String(kind)}`, { field: "kind" });
+    }
+    if (options.dimensions !== undefined) positiveInt(options.dimensions, "dimensions", 1);
+    this.#spec.checkOptions(options);
+    if (texts.length === 0) return { embeddings: [], usage: { promptTokens: 0, totalTokens: 0 } };
+    const prefix = (kind === "query" ? this.#options.queryPrefix : this.#options.documentPrefix) ?? "";
+    const sent = prefix ? texts.map((t) => prefix + t) : texts;
+    const chunks: string[][] = [];
+    for (let i = 0; i < sent.length; i += this.#maxTexts) chunks.push(sent.slice(i, i + this.#maxTexts));
+    let done = 0;
+    const parts = await runChunks(chunks, this.#limit, [options.signal, this.#closed.signal], async (chunk, i, signal) => {
+      const body = this.#spec.body({
+        model: this.#options.model,
+        texts: chunk,
+        encodingFormat: this.#options.encodingFormat ?? "base64",
+        options,
+      });
+      const response = await this.#transport.request({
+        method: "POST",
+        path: this.#spec.path,
+        fromRoot: this.#spec.fromRoot,
+        body,
+        signal,
+        requestId: requestIdFor(options.requestId, i, chunks.length),
+        timeoutMs: options.timeoutMs,
+        maxRetries: options.maxRetries,
+        headers: options.headers,
+      });
+      const parsed = this.#spec.parse(response.url, response.data, chunk.length);
+      done += chunk.length;
+      options.onProgress?.({ done, total: texts.length });
+      return parsed;
+    });
+    const dim = parts[0]?.embeddings[0]?.length;
+    if (parts.some((p) => p.embeddings.some((v) => v.length !== dim))) {
+      throw new RerankKitError("Embeddings of different requests have different dimensions; refusing to mix them");
+    }
+    return {
+      embeddings: parts.flatMap((p) => p.embeddings),
+      usage: parts.map((p) => p.usage).reduce(addUsage, { promptTokens: 0, totalTokens: 0 }),
+    };
+  }
+
+  /** The models the server lists (`GET /v1/models`; Infinity `{baseURL}/models`). */
+  listModels(options: { signal?: AbortSignal } = {}): Promise<ModelInfo[]> {
+    return fetchModels(this.#transport, this.dialect === "infinity", options.signal);
+  }
+
+  /** One health status per replica (`GET /health`), without retries. */
+  health(options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<HealthStatus[]> {
+    return checkHealth(this.#transport, options);
+  }
+
+  /** Aborts requests in flight; later calls throw. */
+  async close(): Promise<void> {
+    this.#closed.abort(new RerankKitError("RemoteEmbedder was closed"));
+  }
+}
+
+function requestIdFor(id: string | undefined, index: number, count: number): string | undefined {
+  if (id === undefined) return undefined;
+  return count > 1 ? `${id}-${index}` : id;
+}
