@@ -1,2 +1,10 @@
-/** @module */
-export {};
+/**
+ * `rerank-kit/server`: vLLM's score protocol served from Node over any Scorer.
+ *
+ * @module
+ */
+export { createServer } from "./create-server.js";
+export type { RerankServer, ListenOptions, ServerAddress } from "./create-server.js";
+export type { CreateServerOptions, ServerTokenizer } from "./options.js";
+export type { BatcherOptions } from "./runtime/score-batcher.js";
+export type { ErrorEnvelope } from "./http/error-response.js";

@@ -1,0 +1,71 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import type { AppEnv } from "./app-env.js";
+import type { ServerContext } from "./context.js";
+import { apiKeyAuth } from "./http/auth.js";
+import { toErrorResponse } from "./http/error-response.js";
+import { HttpError } from "./http/http-error.js";
+import { jsonOnly } from "./http/json-only.js";
+import { toValidationError } from "./http/validation.js";
+import { registerDocs } from "./routes/docs.js";
+import { registerEmbeddings } from "./routes/embeddings.js";
+import { registerInfo } from "./routes/info.js";
+import { registerPooling } from "./routes/pooling.js";
+import { registerRerank } from "./routes/rerank.js";
+import { registerScore } from "./routes/score.js";
+import { registerTokenize } from "./routes/tokenize.js";
+
+/**
+ * Builds the Hono app: metrics, CORS (only if asked), API key, body limit and JSON-only
+ * middleware, then the routes the model can serve. Errors of every kind are answered by
+ * {@link toErrorResponse}; unknown paths by `{"detail":"Not Found"}` as on vLLM.
+ * @internal
+ */
+export function createApp(ctx: ServerContext): OpenAPIHono<AppEnv> {
+  const { options } = ctx;
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw toValidationError(result.error);
+    },
+  });
+  const known = new Set<string>();
+  app.use("*", async (c, next) => {
+    const start = performance.now();
+    await next();
+    const route = known.has(c.req.path) ? c.req.path : "other";
+    ctx.metrics.observeRequest(route, c.res.status, (performance.now() - start) / 1000);
+  });
+  if (options.cors) {
+    const origin = options.cors === true ? "*" : options.cors;
+    app.use("*", cors({ origin }));
+  }
+  if (options.apiKey) app.use("*", apiKeyAuth(options.apiKey));
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: options.maxBodyBytes,
+      onError: () => {
+        throw new HttpError(413, "Request Entity Too Large", `The request body exceeds ${options.maxBodyBytes} bytes.`);
+      },
+    }),
+  );
+  app.use("*", jsonOnly());
+
+  registerScore(app, ctx);
+  registerRerank(app, ctx);
+  if (options.embedder) registerEmbeddings(app, ctx, options.embedder);
+  registerPooling(app, ctx);
+  if (options.tokenizer) registerTokenize(app, ctx, options.tokenizer);
+  registerInfo(app, ctx);
+  registerDocs(app);
+  for (const r of app.routes) known.add(r.path);
+
+  app.notFound((c) => c.json({ detail: "Not Found" }, 404));
+  app.onError((error, c) => {
+    const answer = toErrorResponse(error);
+    return c.json(answer.body, answer.status as ContentfulStatusCode, answer.headers);
+  });
+  return app;
+}

@@ -1,0 +1,123 @@
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import { serve } from "@hono/node-server";
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "./app-env.js";
+import { createApp } from "./create-app.js";
+import type { ServerContext } from "./context.js";
+import { resolveOptions, type CreateServerOptions } from "./options.js";
+import { Metrics } from "./runtime/metrics.js";
+import { ScoreBatcher } from "./runtime/score-batcher.js";
+import { Slots } from "./runtime/slots.js";
+
+/** Where {@link RerankServer.listen} binds. */
+export interface ListenOptions {
+  /** Interface to bind. @default "127.0.0.1" (local only) */
+  host?: string;
+  /** TCP port; `0` picks a free one. @default 8000 */
+  port?: number;
+}
+
+/** The address a server listens on. */
+export interface ServerAddress {
+  /** Bound interface. */
+  host: string;
+  /** Bound port. */
+  port: number;
+  /** Base URL, e.g. `http://127.0.0.1:8000`. */
+  url: string;
+}
+
+/** A vLLM-protocol server over a {@link Scorer}, from {@link createServer}. */
+export interface RerankServer {
+  /** The Hono app; `app.request()` serves requests in process, without a socket. */
+  readonly app: OpenAPIHono<AppEnv>;
+  /** Serves one fetch `Request` in process. */
+  fetch(request: Request): Promise<Response>;
+  /** Starts listening; resolves once bound. */
+  listen(options?: ListenOptions): Promise<ServerAddress>;
+  /**
+   * Stops accepting connections, answers 503 to new work, waits up to `shutdownTimeoutMs` for
+   * in-flight requests, then closes sockets (and the scorer if `closeScorer`).
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates a server speaking vLLM's score, rerank, embeddings and pooling protocol over any
+ * {@link Scorer} (local or remote). Nothing listens until {@link RerankServer.listen}.
+ *
+ * @param options The scorer and limits; see {@link CreateServerOptions}.
+ * @returns The server; call `listen()` to bind and `close()` to stop.
+ * @throws {TypeError} when an option is invalid.
+ * @example
+ * ```ts
+ * const scorer = await loadScorer("./models/bge-reranker");
+ * const server = createServer({ scorer, servedModelName: "bge-reranker" });
+ * const { url } = await server.listen({ port: 8000 });
+ * // curl -s $url/rerank -H 'content-type: application/json' -d '{"query":"q","documents":["a","b"]}'
+ * ```
+ */
+export function createServer(options: CreateServerOptions): RerankServer {
+  const resolved = resolveOptions(options);
+  const metrics = new Metrics();
+  const slots = new Slots(resolved.concurrency, resolved.maxInFlight);
+  const batcher = new ScoreBatcher(resolved.scorer, slots, {
+    ...resolved.batching,
+    onBatch: (pairs, requests) => {
+      metrics.observeBatch(pairs, requests);
+      resolved.batching.onBatch?.(pairs, requests);
+    },
+  });
+  const ctx: ServerContext = { options: resolved, batcher, slots, metrics, closing: false };
+  const app = createApp(ctx);
+  let http: Server | undefined;
+  let closed: Promise<void> | undefined;
+
+  const listen = (listenOptions: ListenOptions = {}): Promise<ServerAddress> => {
+    if (http) return Promise.reject(new Error("The server is already listening"));
+    const hostname = listenOptions.host ?? "127.0.0.1";
+    return new Promise<ServerAddress>((resolve, reject) => {
+      const server = serve({ fetch: app.fetch, hostname, port: listenOptions.port ?? 8000 }, (info: AddressInfo) => {
+        server.off("error", reject);
+        const host = info.address.includes(":") ? `[${info.address}]` : info.address;
+        resolve({ host: info.address, port: info.port, url: `http://${host}:${info.port}` });
+      }) as Server;
+      server.once("error", reject);
+      http = server;
+    });
+  };
+
+  const shutdown = async (): Promise<void> => {
+    ctx.closing = true;
+    const server = http;
+    const stopped = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, resolved.shutdownTimeoutMs);
+      timer.unref();
+    });
+    await Promise.race([slots.idle(), deadline]);
+    server?.closeIdleConnections();
+    await Promise.race([stopped, deadline]);
+    clearTimeout(timer);
+    server?.closeAllConnections();
+    batcher.dispose();
+    if (resolved.closeScorer) await closeAll(resolved);
+  };
+
+  return {
+    app,
+    fetch: async (request) => app.fetch(request),
+    listen,
+    close: () => (closed ??= shutdown()),
+  };
+}
+
+async function closeAll(options: ReturnType<typeof resolveOptions>): Promise<void> {
+  const owners = new Set<unknown>([options.scorer, options.embedder, options.tokenEmbedder]);
+  for (const o of owners) {
+    const close = (o as { close?: () => Promise<void> } | undefined)?.close;
+    if (typeof close === "function") await close.call(o);
+  }
+}

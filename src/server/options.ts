@@ -1,0 +1,116 @@
+import type { Embedder, Scorer, TokenEmbedder, Tokenization } from "../types.js";
+import type { BatcherOptions } from "./runtime/score-batcher.js";
+
+/**
+ * What `/tokenize` and the length checks need from a model: its limit and a tokenizer. Local
+ * scorers satisfy it synchronously; the worker-thread scorer asynchronously.
+ */
+export interface ServerTokenizer {
+  /** The longest sequence the model accepts (vLLM `max_model_len`). */
+  readonly maxLength: number;
+  /** Tokenizes one text. */
+  tokenize(text: string, options?: { addSpecialTokens?: boolean }): Tokenization | Promise<Tokenization>;
+}
+
+/** Options of {@link createServer}. Only `scorer` is required. */
+export interface CreateServerOptions {
+  /** Serves `/score` and `/rerank` (and `/v1/*`, `/v2/rerank`). */
+  scorer: Scorer;
+  /** Serves `/v1/embeddings` and `/pooling` task `embed`. @default the scorer, if it is an Embedder */
+  embedder?: Embedder;
+  /** Serves `/pooling` task `token_embed`. @default the scorer, if it is a TokenEmbedder */
+  tokenEmbedder?: TokenEmbedder;
+  /** Serves `/tokenize` and the `max_model_len` checks. @default the scorer, if it has `maxLength` and `tokenize` */
+  tokenizer?: ServerTokenizer;
+  /** Names the `model` field may carry; the first is echoed in responses. @default scorer.model */
+  servedModelName?: string | string[];
+  /** Require `Authorization: Bearer <apiKey>` on every route but `/health` and `/ping`. @default undefined (open) */
+  apiKey?: string;
+  /** Allowed CORS origins (`true` = any). @default false (no CORS headers) */
+  cors?: boolean | string | string[];
+  /** Coalesce concurrent score requests into shared calls (`false` to disable). @default true */
+  batching?: boolean | BatcherOptions;
+  /** Inference calls running at once. @default 1 */
+  concurrency?: number;
+  /** Requests admitted at once (queued + running); beyond it 503 with Retry-After. @default 256 */
+  maxInFlight?: number;
+  /** Largest request body, in bytes. @default 10485760 (10 MiB) */
+  maxBodyBytes?: number;
+  /** Most documents (or inputs) per request. @default 1000 */
+  maxDocuments?: number;
+  /** Per-request time limit in ms; beyond it 504. @default 60000 */
+  requestTimeoutMs?: number;
+  /** How long `close()` waits for in-flight requests, in ms. @default 30000 */
+  shutdownTimeoutMs?: number;
+  /** Close the scorer (and embedders) in `close()`. @default false */
+  closeScorer?: boolean;
+}
+
+/** {@link CreateServerOptions} with defaults applied. @internal */
+export interface ResolvedOptions {
+  scorer: Scorer;
+  embedder: Embedder | undefined;
+  tokenEmbedder: TokenEmbedder | undefined;
+  tokenizer: ServerTokenizer | undefined;
+  modelNames: string[];
+  apiKey: string | undefined;
+  cors: boolean | string | string[];
+  batching: BatcherOptions;
+  concurrency: number;
+  maxInFlight: number;
+  maxBodyBytes: number;
+  maxDocuments: number;
+  requestTimeoutMs: number;
+  shutdownTimeoutMs: number;
+  closeScorer: boolean;
+}
+
+/** Applies defaults without touching the caller's object. @internal */
+export function resolveOptions(options: CreateServerOptions): ResolvedOptions {
+  const { scorer } = options;
+  if (!scorer || typeof scorer.scoreWithUsage !== "function") {
+    throw new TypeError("createServer: `scorer` must be a Scorer");
+  }
+  const names = options.servedModelName ?? scorer.model;
+  const modelNames = Array.isArray(names) ? [...names] : [names];
+  if (modelNames.length === 0) throw new TypeError("createServer: `servedModelName` must not be empty");
+  const batching =
+    options.batching === false ? { enabled: false } : options.batching === true || !options.batching ? {} : { ...options.batching };
+  return {
+    scorer,
+    embedder: options.embedder ?? (isEmbedderLike(scorer) ? scorer : undefined),
+    tokenEmbedder: options.tokenEmbedder ?? (isTokenEmbedderLike(scorer) ? scorer : undefined),
+    tokenizer: options.tokenizer ?? (isServerTokenizer(scorer) ? scorer : undefined),
+    modelNames,
+    apiKey: options.apiKey || undefined,
+    cors: options.cors ?? false,
+    batching,
+    concurrency: positive(options.concurrency, 1, "concurrency"),
+    maxInFlight: positive(options.maxInFlight, 256, "maxInFlight"),
+    maxBodyBytes: positive(options.maxBodyBytes, 10 * 1024 * 1024, "maxBodyBytes"),
+    maxDocuments: positive(options.maxDocuments, 1000, "maxDocuments"),
+    requestTimeoutMs: positive(options.requestTimeoutMs, 60_000, "requestTimeoutMs"),
+    shutdownTimeoutMs: positive(options.shutdownTimeoutMs, 30_000, "shutdownTimeoutMs"),
+    closeScorer: options.closeScorer ?? false,
+  };
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0) throw new TypeError(`createServer: \`${name}\` must be a positive number`);
+  return value;
+}
+
+function isEmbedderLike(x: object): x is Embedder {
+  return typeof (x as Partial<Embedder>).embedWithUsage === "function";
+}
+
+function isTokenEmbedderLike(x: object): x is TokenEmbedder {
+  return typeof (x as Partial<TokenEmbedder>).embedTokens === "function";
+}
+
+/** True when `x` can serve `/tokenize`: a numeric `maxLength` and a `tokenize` method. */
+export function isServerTokenizer(x: unknown): x is ServerTokenizer {
+  const t = x as Partial<ServerTokenizer> | undefined;
+  return typeof t?.tokenize === "function" && typeof t.maxLength === "number";
+}

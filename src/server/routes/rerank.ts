@@ -1,0 +1,68 @@
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { checkRerankArguments } from "../../base-scorer.js";
+import { rankScores } from "../../scoring/ranking.js";
+import type { ScoreInput } from "../../types.js";
+import { checkCount, checkModel, primaryModel, responseId, withAdmission, type ServerContext } from "../context.js";
+import type { AppEnv } from "../app-env.js";
+import { errorResponses, jsonBody } from "../schemas/common.js";
+import { RerankRequestSchema, RerankResponseSchema } from "../schemas/score.js";
+import { toScoreOptions } from "./scoring-options.js";
+
+const SUMMARIES: Record<string, string> = {
+  "/rerank": "Rerank documents against a query (sorted, stable, top_n)",
+  "/v1/rerank": "Alias of /rerank (Jina-compatible path)",
+  "/v2/rerank": "Alias of /rerank (Cohere v2 SDK path)",
+};
+
+/** Registers `POST /rerank`, `/v1/rerank` and `/v2/rerank`. */
+export function registerRerank(app: OpenAPIHono<AppEnv>, ctx: ServerContext): void {
+  for (const path of Object.keys(SUMMARIES)) {
+    const route = createRoute({
+      method: "post",
+      path,
+      tags: ["scoring"],
+      summary: SUMMARIES[path],
+      request: { body: jsonBody(RerankRequestSchema) },
+      responses: {
+        200: { description: "Results, best first", content: { "application/json": { schema: RerankResponseSchema } } },
+        ...errorResponses,
+      },
+    });
+    app.openapi(route, async (c) => {
+      const body = c.req.valid("json");
+      checkModel(ctx, body.model);
+      // A bare string or a single {content} item counts as one document.
+      const documents = (Array.isArray(body.documents) ? body.documents : [body.documents]) as ScoreInput[];
+      const query = body.query as ScoreInput;
+      checkRerankArguments(query, documents);
+      checkCount(ctx, documents.length, "documents");
+      const options = toScoreOptions(body, ctx.options.tokenizer?.maxLength);
+      const result = await withAdmission(ctx, c, (signal) =>
+        ctx.batcher.score(
+          documents.map(() => query),
+          documents,
+          options,
+          signal,
+        ),
+      );
+      const ranked = rankScores(result.scores, documents, { topN: body.top_n });
+      const tokens = result.usage.promptTokens;
+      return c.json(
+        {
+          id: responseId(c, "score"),
+          model: primaryModel(ctx),
+          usage: { prompt_tokens: tokens, total_tokens: tokens },
+          results: ranked.map((r) => ({
+            index: r.index,
+            document:
+              typeof r.document === "string"
+                ? { text: r.document, multi_modal: null }
+                : { text: null, multi_modal: [...r.document.content] },
+            relevance_score: r.score,
+          })),
+        },
+        200,
+      );
+    });
+  }
+}

@@ -1,0 +1,61 @@
+import { z } from "@hono/zod-openapi";
+import { ScoreInputSchema, scoringFields, UsageSchema } from "./common.js";
+
+const inputs = z.union([ScoreInputSchema, z.array(ScoreInputSchema)]);
+
+/**
+ * `POST /score` body: exactly one of the four field-name pairs vLLM accepts
+ * (queries/documents, queries/items, data_1/data_2, text_1/text_2).
+ */
+export const ScoreRequestSchema = z
+  .union([
+    z.looseObject({ ...scoringFields, queries: inputs, documents: inputs }),
+    z.looseObject({ ...scoringFields, queries: inputs, items: inputs }),
+    z.looseObject({ ...scoringFields, data_1: inputs, data_2: inputs }),
+    z.looseObject({ ...scoringFields, text_1: inputs, text_2: inputs }),
+  ])
+  .openapi("ScoreRequest");
+
+/** Parsed `/score` body. */
+export type ScoreRequest = z.infer<typeof ScoreRequestSchema>;
+
+/** `POST /score` answer: scores in pair order. */
+export const ScoreResponseSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal("list"),
+    created: z.number().int(),
+    model: z.string(),
+    data: z.array(z.object({ index: z.number().int(), object: z.literal("score"), score: z.number() })),
+    usage: UsageSchema,
+  })
+  .openapi("ScoreResponse");
+
+/** `POST /rerank` body. */
+export const RerankRequestSchema = z
+  .looseObject({
+    ...scoringFields,
+    query: ScoreInputSchema,
+    documents: inputs,
+    top_n: z.number().int().min(0).optional().openapi({ description: "0 = all." }),
+  })
+  .openapi("RerankRequest");
+
+/** Parsed `/rerank` body. */
+export type RerankRequest = z.infer<typeof RerankRequestSchema>;
+
+/** `POST /rerank` answer: documents sorted by relevance, highest first. */
+export const RerankResponseSchema = z
+  .object({
+    id: z.string(),
+    model: z.string(),
+    usage: z.object({ prompt_tokens: z.number().int(), total_tokens: z.number().int() }),
+    results: z.array(
+      z.object({
+        index: z.number().int(),
+        document: z.object({ text: z.string().nullable(), multi_modal: z.array(z.unknown()).nullable() }),
+        relevance_score: z.number(),
+      }),
+    ),
+  })
+  .openapi("RerankResponse");
