@@ -85,15 +85,16 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
     const d = await this.embedDetailed(uniqueD, { ...base, kind: "document" }, options);
     const qv = new Map(uniqueQ.map((t, i) => [t, i]));
     const dv = new Map(uniqueD.map((t, i) => [t, i]));
-    let tokens = 0;
+    const pairTokens: number[] = [];
     const scores = (pairs.queries as string[]).map((qt, i) => {
       const qi = qv.get(qt) as number;
       const di = dv.get(pairs.documents[i] as string) as number;
       // vLLM counts query + one pad + document tokens for every pair.
-      tokens += (q.tokens[qi] as number) + 1 + (d.tokens[di] as number);
+      pairTokens.push((q.tokens[qi] as number) + 1 + (d.tokens[di] as number));
       return cosine(q.vectors[qi] as Float32Array, d.vectors[di] as Float32Array);
     });
-    return { scores, usage: { promptTokens: tokens, totalTokens: tokens } };
+    const tokens = pairTokens.reduce((n, t) => n + t, 0);
+    return { scores, usage: { promptTokens: tokens, totalTokens: tokens }, pairTokens };
   }
 
   /** One embedding per text, in input order. */

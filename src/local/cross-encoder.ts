@@ -87,8 +87,9 @@ export class CrossEncoderScorer extends LocalScorerBase {
     );
     const activation = options.activation === false ? "identity" : this.activation.activation;
     const scores = logits.map((l) => applyActivation(l, activation));
-    const tokens = sequences.reduce((n, s) => n + s.ids.length, 0);
-    return { scores, usage: { promptTokens: tokens, totalTokens: tokens } };
+    const pairTokens = sequences.map((s) => s.ids.length);
+    const tokens = pairTokens.reduce((n, t) => n + t, 0);
+    return { scores, usage: { promptTokens: tokens, totalTokens: tokens }, pairTokens };
   }
 }
 

@@ -89,14 +89,15 @@ export class LateInteractionScorer extends LocalScorerBase implements TokenEmbed
     const d = await this.encode(uniqueD, "document", { ...base, onProgress: options.onProgress });
     const qi = new Map(uniqueQ.map((t, i) => [t, i]));
     const di = new Map(uniqueD.map((t, i) => [t, i]));
-    let tokens = 0;
+    const pairTokens: number[] = [];
     const scores = (pairs.queries as string[]).map((text, i) => {
       const qe = q.embeddings[qi.get(text) as number] as TokenEmbeddings;
       const k = di.get(pairs.documents[i] as string) as number;
-      tokens += (q.lengths[qi.get(text) as number] as number) + 1 + (d.lengths[k] as number);
+      pairTokens.push((q.lengths[qi.get(text) as number] as number) + 1 + (d.lengths[k] as number));
       return maxSim(qe.data, (d.embeddings[k] as TokenEmbeddings).data, qe.dim);
     });
-    return { scores, usage: { promptTokens: tokens, totalTokens: tokens } };
+    const tokens = pairTokens.reduce((n, t) => n + t, 0);
+    return { scores, usage: { promptTokens: tokens, totalTokens: tokens }, pairTokens };
   }
 
   /**
