@@ -34,6 +34,8 @@ export function createApp(ctx: ServerContext): OpenAPIHono<AppEnv> {
   app.use("*", async (c, next) => {
     const start = performance.now();
     await next();
+    // While shutting down, ask clients not to reuse the connection.
+    if (ctx.closing) c.res.headers.set("connection", "close");
     const route = known.has(c.req.path) ? c.req.path : "other";
     ctx.metrics.observeRequest(route, c.res.status, (performance.now() - start) / 1000);
   });

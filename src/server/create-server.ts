@@ -98,8 +98,11 @@ export function createServer(options: CreateServerOptions): RerankServer {
       timer.unref();
     });
     await Promise.race([slots.idle(), deadline]);
+    // Keep-alive sockets turn idle only after their last response is written: sweep until closed.
+    const sweep = setInterval(() => server?.closeIdleConnections(), 20);
     server?.closeIdleConnections();
     await Promise.race([stopped, deadline]);
+    clearInterval(sweep);
     clearTimeout(timer);
     server?.closeAllConnections();
     batcher.dispose();

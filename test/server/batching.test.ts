@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import { FakeScorer, overlapScore, pairTokens } from "./fakes.js";
+import { post, start } from "./helpers.js";
+
+const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+
+function requests(n: number): Array<{ query: string; documents: string[] }> {
+  return Array.from({ length: n }, (_, i) => ({
+    query: `topic${i} common`,
+    documents: [`topic${i} alpha`, `beta common gamma`, `nothing ${i}`],
+  }));
+}
+
+describe("dynamic batching", () => {
+  it("merges concurrent requests into fewer scorer calls with correct per-request results", async () => {
+    const scorer = new FakeScorer({ delayMs: 20 });
+    const { url } = await start({ scorer, batching: { maxWaitMs: 5 } });
+    const bodies = requests(12);
+    const answers = await Promise.all(bodies.map((b) => post(`${url}/rerank`, b)));
+    expect(scorer.calls.length).toBeLessThan(bodies.length);
+    expect(Math.max(...scorer.calls.map((c) => c.pairs))).toBeGreaterThan(3);
+    bodies.forEach((b, i) => {
+      const a = answers[i]!;
+      expect(a.status).toBe(200);
+      const expected = b.documents
+        .map((d, index) => ({ index, score: sigmoid(overlapScore(b.query, d)) }))
+        .sort((x, y) => y.score - x.score);
+      expect(a.body.results.map((r: { index: number; relevance_score: number }) => [r.index, r.relevance_score])).toEqual(
+        expected.map((e) => [e.index, e.score]),
+      );
+      const tokens = b.documents.reduce((n, d) => n + pairTokens(b.query, d), 0);
+      expect(a.body.usage.prompt_tokens).toBe(tokens);
+    });
+  });
+
+  it("calls the scorer once per request with batching off", async () => {
+    const scorer = new FakeScorer({ delayMs: 5 });
+    const { url } = await start({ scorer, batching: false });
+    await Promise.all(requests(6).map((b) => post(`${url}/rerank`, b)));
+    expect(scorer.calls.map((c) => c.pairs)).toEqual([3, 3, 3, 3, 3, 3]);
+  });
+
+  it("never merges requests whose options differ", async () => {
+    const scorer = new FakeScorer({ delayMs: 20 });
+    const { url } = await start({ scorer, batching: { maxWaitMs: 10 } });
+    await Promise.all([
+      post(`${url}/score`, { queries: "a", documents: ["a", "b"] }),
+      post(`${url}/score`, { queries: "a", documents: ["a", "b"], use_activation: false }),
+      post(`${url}/score`, { queries: "a", documents: ["a", "b"], use_activation: false }),
+    ]);
+    for (const call of scorer.calls) {
+      if (call.pairs > 2) expect(call.options.activation).toBe(false);
+    }
+    expect(scorer.calls.some((c) => c.options.activation === undefined && c.pairs === 2)).toBe(true);
+  });
+
+  it("isolates a failing request from the requests it was batched with", async () => {
+    const scorer = new FakeScorer({ delayMs: 20, poison: "boom" });
+    const { url } = await start({ scorer, batching: { maxWaitMs: 10 } });
+    const [good1, bad, good2] = await Promise.all([
+      post(`${url}/score`, { queries: "a", documents: ["a", "b"] }),
+      post(`${url}/score`, { queries: "a", documents: ["boom"] }),
+      post(`${url}/score`, { queries: "b", documents: ["b"] }),
+    ]);
+    expect(good1!.status).toBe(200);
+    expect(good2!.status).toBe(200);
+    expect(bad!.status).toBe(400);
+    expect(bad!.body.error.message).toContain("poisoned");
+    expect(good2!.body.data[0].score).toBeCloseTo(sigmoid(1), 12);
+  });
+
+  it("splits usage by text length when the scorer reports only totals", async () => {
+    const scorer = new FakeScorer({ delayMs: 20, noPairTokens: true });
+    const { url } = await start({ scorer, batching: { maxWaitMs: 10 } });
+    const answers = await Promise.all(requests(4).map((b) => post(`${url}/rerank`, b)));
+    const sum = answers.reduce((n, a) => n + a.body.usage.prompt_tokens, 0);
+    const expected = requests(4).reduce((n, b) => n + b.documents.reduce((m, d) => m + pairTokens(b.query, d), 0), 0);
+    expect(sum).toBe(expected);
+  });
+
+  it("keeps /health answering while a long request is scored", async () => {
+    const scorer = new FakeScorer({ delayMs: 400 });
+    const { url } = await start({ scorer });
+    const slow = post(`${url}/score`, { queries: "a", documents: ["b"] });
+    await new Promise((r) => setTimeout(r, 50));
+    const t0 = performance.now();
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+    expect(performance.now() - t0).toBeLessThan(200);
+    expect((await slow).status).toBe(200);
+  });
+});

@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import { FakeScorer, overlapScore } from "./fakes.js";
+import { post, start } from "./helpers.js";
+
+const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+const Q = "capital of france";
+const DOCS = ["the capital of brazil is brasilia", "paris is the capital of france", "bananas are yellow"];
+
+describe("POST /rerank", () => {
+  it("sorts by relevance, echoes documents with multi_modal null, and counts all docs in usage", async () => {
+    const { url } = await start({ scorer: new FakeScorer() });
+    const r = await post(`${url}/rerank`, { query: Q, documents: DOCS }, { "x-request-id": "r1" });
+    expect(r.status).toBe(200);
+    expect(Object.keys(r.body).sort()).toEqual(["id", "model", "results", "usage"]);
+    expect(r.body.id).toBe("score-r1");
+    const expected = DOCS.map((d, index) => ({ index, score: sigmoid(overlapScore(Q, d)) })).sort((a, b) => b.score - a.score);
+    expect(r.body.results.map((x: { index: number }) => x.index)).toEqual(expected.map((e) => e.index));
+    expect(r.body.results[0]).toEqual({
+      index: 1,
+      document: { text: DOCS[1], multi_modal: null },
+      relevance_score: expected[0]!.score,
+    });
+    const top = await post(`${url}/rerank`, { query: Q, documents: DOCS, top_n: 1 });
+    expect(top.body.results).toHaveLength(1);
+    expect(top.body.usage.prompt_tokens).toBe(r.body.usage.prompt_tokens);
+    expect(top.body.usage).toEqual({ prompt_tokens: r.body.usage.total_tokens, total_tokens: r.body.usage.total_tokens });
+  });
+
+  it("keeps input order on ties (stable sort)", async () => {
+    const { url } = await start({ scorer: new FakeScorer() });
+    const docs = ["zz one", "yy two", "xx three", "capital"];
+    const r = await post(`${url}/rerank`, { query: "capital", documents: docs });
+    expect(r.body.results.map((x: { index: number }) => x.index)).toEqual([3, 0, 1, 2]);
+  });
+
+  it("handles top_n 0, larger than the list, and a single string document", async () => {
+    const { url } = await start({ scorer: new FakeScorer() });
+    expect((await post(`${url}/rerank`, { query: Q, documents: DOCS, top_n: 0 })).body.results).toHaveLength(3);
+    expect((await post(`${url}/rerank`, { query: Q, documents: DOCS, top_n: 10 })).body.results).toHaveLength(3);
+    const single = await post(`${url}/rerank`, { query: Q, documents: "paris" });
+    expect(single.status).toBe(200);
+    expect(single.body.results).toHaveLength(1);
+    expect(single.body.results[0].document).toEqual({ text: "paris", multi_modal: null });
+  });
+
+  it("rejects a negative top_n as a 'Bad Request' validation error", async () => {
+    const { url } = await start({ scorer: new FakeScorer() });
+    const r = await post(`${url}/rerank`, { query: Q, documents: DOCS, top_n: -1 });
+    expect(r.status).toBe(400);
+    expect(r.body.error.type).toBe("Bad Request");
+    expect(r.body.error.param).toBe("body.top_n");
+  });
+
+  it("rejects empty documents with vLLM's message", async () => {
+    const { url } = await start({ scorer: new FakeScorer() });
+    const r = await post(`${url}/rerank`, { query: Q, documents: [] });
+    expect(r.status).toBe(400);
+    expect(r.body.error.message).toContain("At least one text_pair element must be given");
+  });
+
+  it("serves /v1/rerank and /v2/rerank with the same answer", async () => {
+    const { url } = await start({ scorer: new FakeScorer() });
+    const a = await post(`${url}/rerank`, { query: Q, documents: DOCS }, { "x-request-id": "same" });
+    for (const path of ["/v1/rerank", "/v2/rerank"]) {
+      const b = await post(`${url}${path}`, { query: Q, documents: DOCS }, { "x-request-id": "same" });
+      expect(b.status).toBe(200);
+      expect(b.body).toEqual(a.body);
+    }
+  });
+
+  it("passes multimodal documents through to the scorer and reports its refusal as 400", async () => {
+    const { url } = await start({ scorer: new FakeScorer() });
+    const r = await post(`${url}/rerank`, {
+      query: Q,
+      documents: [{ content: [{ type: "image_url", image_url: { url: "data:," } }] }],
+    });
+    expect(r.status).toBe(400);
+    expect(r.body.error.message).toContain("MultiModalParam is not supported");
+  });
+
+  it("limits the number of documents per request", async () => {
+    const { url } = await start({ scorer: new FakeScorer(), maxDocuments: 2 });
+    const r = await post(`${url}/rerank`, { query: Q, documents: DOCS });
+    expect(r.status).toBe(400);
+    expect(r.body.error.param).toBe("documents");
+    expect(r.body.error.message).toContain("at most 2");
+  });
+});
