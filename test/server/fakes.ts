@@ -44,6 +44,8 @@ export interface FakeOptions {
   noPairTokens?: boolean;
   /** Throw for any pair whose document equals this text. */
   poison?: string;
+  /** Block the thread this long per call, as ONNX Runtime's synchronous run() does. */
+  spinMs?: number;
 }
 
 /** A cross-encoder-like scorer with a transparent formula, a tokenizer, and a call log. */
@@ -71,6 +73,12 @@ export class FakeScorer extends BaseScorer {
     const pairs = toPairs(queries, documents);
     this.calls.push({ pairs: pairs.queries.length, options: { ...options } });
     if (this.fake.delayMs) await new Promise((r) => setTimeout(r, this.fake.delayMs));
+    if (this.fake.spinMs) {
+      const until = performance.now() + this.fake.spinMs;
+      while (performance.now() < until) {
+        // Busy-wait: stands in for native inference that holds the thread.
+      }
+    }
     throwIfAborted(options.signal);
     const scores: number[] = [];
     const tokens: number[] = [];

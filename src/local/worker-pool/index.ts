@@ -1,0 +1,2 @@
+export { loadWorkerScorer, WorkerScorer, WorkerBiEncoder, WorkerLateInteraction } from "./worker-scorer.js";
+export type { WorkerScorerOptions } from "./worker-scorer.js";

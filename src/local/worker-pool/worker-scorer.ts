@@ -1,0 +1,148 @@
+import { BaseScorer } from "../../base-scorer.js";
+import { InvalidInputError } from "../../errors/invalid-input-error.js";
+import type {
+  EmbedOptions,
+  EmbedResponse,
+  Embedder,
+  ScoreInput,
+  ScoreOptions,
+  ScoreResponse,
+  ScoreType,
+  TokenEmbedder,
+  TokenEmbeddings,
+  Tokenization,
+} from "../../types.js";
+import type { LoadScorerOptions } from "../options.js";
+import type { WorkerModelInfo } from "./protocol.js";
+import { WorkerHandle } from "./worker-handle.js";
+
+/** Options of {@link loadWorkerScorer}: those of `loadScorer`, plus the pool's. */
+export interface WorkerScorerOptions extends LoadScorerOptions {
+  /**
+   * Worker threads, each holding its own copy of the model. More than one only helps when
+   * `threads` is lowered so that workers x threads fits the cores. @default 1
+   */
+  workers?: number;
+  /**
+   * A module (URL or absolute path) exporting `loadScorer(idOrPath, options)` to run in the
+   * worker instead of rerank-kit's own; for custom scorers. @default rerank-kit's loadScorer
+   */
+  loader?: string;
+}
+
+type Cloneable<T> = Omit<T, "signal" | "onProgress">;
+
+/** Options without the parts that cannot cross a thread boundary. */
+function cloneable<T extends { signal?: AbortSignal; onProgress?: unknown }>(options: T | undefined): Cloneable<T> {
+  const { signal: _signal, onProgress: _progress, ...rest } = options ?? ({} as T);
+  return rest;
+}
+
+/**
+ * A {@link Scorer} whose model runs in `worker_threads` workers, so ONNX Runtime's synchronous
+ * inference never blocks the caller's event loop (a server keeps answering `/health` while a
+ * large request is scored). Calls go to the least busy worker; `signal` cancels in the worker;
+ * errors arrive as the same rerank-kit classes. Has an async `tokenize` and `maxLength` when the
+ * model has a tokenizer. Create one with {@link loadWorkerScorer}.
+ */
+export class WorkerScorer extends BaseScorer {
+  /** The worker's model's score type. */
+  readonly scoreType: ScoreType;
+  /** The model id or folder. */
+  readonly model: string;
+  /** The model's longest sequence, when it has a tokenizer. */
+  readonly maxLength: number | undefined;
+  /** @internal */
+  protected readonly handles: WorkerHandle[];
+
+  /** @internal Use {@link loadWorkerScorer}. */
+  constructor(handles: WorkerHandle[], info: WorkerModelInfo) {
+    super();
+    this.handles = handles;
+    this.scoreType = info.scoreType;
+    this.model = info.model;
+    this.maxLength = info.tokenizer ? info.maxLength : undefined;
+  }
+
+  /** The least busy worker. @internal */
+  protected pick(): WorkerHandle {
+    return this.handles.reduce((a, b) => (b.load < a.load ? b : a));
+  }
+
+  async scoreWithUsage(
+    queries: ScoreInput | ScoreInput[],
+    documents: ScoreInput | ScoreInput[],
+    options?: ScoreOptions,
+  ): Promise<ScoreResponse> {
+    return this.pick().call("scoreWithUsage", [queries, documents, cloneable(options)], options?.signal, options?.onProgress);
+  }
+
+  /**
+   * Tokenizes one text in the worker.
+   * @throws {InvalidInputError} when the model has no tokenizer.
+   */
+  async tokenize(text: string, options: { addSpecialTokens?: boolean } = {}): Promise<Tokenization> {
+    if (this.maxLength === undefined) throw new InvalidInputError("This model has no tokenizer", { field: "text" });
+    return this.pick().call("tokenize", [text, options]);
+  }
+
+  /** Closes the model in every worker and stops the threads. */
+  async close(): Promise<void> {
+    await Promise.all(this.handles.map((h) => h.terminate()));
+  }
+}
+
+/** A {@link WorkerScorer} over a bi-encoder: also an {@link Embedder}. */
+export class WorkerBiEncoder extends WorkerScorer implements Embedder {
+  /** Embeds texts in the worker. */
+  async embed(texts: string[], options?: EmbedOptions): Promise<Float32Array[]> {
+    return (await this.embedWithUsage(texts, options)).embeddings;
+  }
+
+  /** Embeds texts in the worker, with usage. */
+  async embedWithUsage(texts: string[], options?: EmbedOptions): Promise<EmbedResponse> {
+    return this.pick().call("embedWithUsage", [texts, cloneable(options)], options?.signal, options?.onProgress);
+  }
+}
+
+/** A {@link WorkerScorer} over a ColBERT model: also a {@link TokenEmbedder}. */
+export class WorkerLateInteraction extends WorkerScorer implements TokenEmbedder {
+  /** Per-token embeddings, computed in the worker. */
+  async embedTokens(texts: string[], options?: EmbedOptions): Promise<TokenEmbeddings[]> {
+    return this.pick().call("embedTokens", [texts, cloneable(options)], options?.signal, options?.onProgress);
+  }
+}
+
+/**
+ * Loads a model in worker threads and returns a proxy scorer: a {@link WorkerBiEncoder} for
+ * bi-encoders, a {@link WorkerLateInteraction} for ColBERT models, else a {@link WorkerScorer}.
+ *
+ * @param idOrPath a Hub id or a folder, as for `loadScorer`
+ * @throws {ModelLoadError} (rebuilt from the worker) when the model cannot be loaded
+ * @example
+ * ```ts
+ * const scorer = await loadWorkerScorer("./models/reranker", { dtype: "q8" });
+ * const results = await scorer.rerank("query", ["doc a", "doc b"]);
+ * await scorer.close();
+ * ```
+ */
+export async function loadWorkerScorer(idOrPath: string, options: WorkerScorerOptions = {}): Promise<WorkerScorer> {
+  const { workers = 1, loader, ...loadOptions } = options;
+  if (!Number.isInteger(workers) || workers < 1) {
+    throw new InvalidInputError(`workers must be a positive integer, got ${String(workers)}`, { field: "workers" });
+  }
+  const started = await Promise.allSettled(
+    Array.from({ length: workers }, () => WorkerHandle.start(idOrPath, loadOptions as Record<string, unknown>, loader)),
+  );
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === "rejected");
+  const ok = started.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
+  if (failed) {
+    await Promise.all(ok.map((s) => s.handle.terminate()));
+    throw failed.reason;
+  }
+  const handles = ok.map((s) => s.handle);
+  const info = (ok[0] as { info: WorkerModelInfo }).info;
+  if (info.embedder) return new WorkerBiEncoder(handles, info);
+  if (info.tokenEmbedder) return new WorkerLateInteraction(handles, info);
+  return new WorkerScorer(handles, info);
+}

@@ -1,0 +1,76 @@
+import { describe, expect, it } from "vitest";
+import { ContextLengthError } from "../../src/errors/context-length-error.js";
+import { InvalidInputError } from "../../src/errors/invalid-input-error.js";
+import { ModelLoadError } from "../../src/errors/model-load-error.js";
+import { AbortError } from "../../src/errors/abort-error.js";
+import { loadWorkerScorer, WorkerBiEncoder, type WorkerScorerOptions } from "../../src/local/worker-pool/index.js";
+import { isEmbedder } from "../../src/types.js";
+import { fakeEmbedding, fakeTokenize, overlapScore, pairTokens as countPair } from "./fakes.js";
+import { post, start } from "./helpers.js";
+
+const loader = new URL("./fake-loader.ts", import.meta.url).href;
+const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+const fake = (extra: Record<string, unknown> = {}): WorkerScorerOptions => ({ loader, ...extra }) as WorkerScorerOptions;
+
+describe("worker-thread scorer", () => {
+  it("proxies scores, usage, tokenize and typed errors from the worker", async () => {
+    const scorer = await loadWorkerScorer("fake", fake({ maxLength: 16 }));
+    try {
+      expect(scorer.scoreType).toBe("cross-encoder");
+      expect(scorer.maxLength).toBe(16);
+      expect(isEmbedder(scorer)).toBe(false);
+      const { scores, pairTokens } = await scorer.scoreWithUsage("a b", ["a", "c"]);
+      expect(scores).toEqual([sigmoid(overlapScore("a b", "a")), sigmoid(overlapScore("a b", "c"))]);
+      expect(pairTokens).toEqual([countPair("a b", "a"), countPair("a b", "c")]);
+      expect(await scorer.tokenize("x y")).toEqual(fakeTokenize("x y"));
+      const ranked = await scorer.rerank("a b", ["c", "a"]);
+      expect(ranked.map((r) => r.index)).toEqual([1, 0]);
+      await expect(scorer.score(["a", "b"], ["c"])).rejects.toBeInstanceOf(InvalidInputError);
+      const long = Array.from({ length: 20 }, (_, i) => `w${i}`).join(" ");
+      const error = await scorer.score(long, "d", { truncate: false }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ContextLengthError);
+      expect((error as ContextLengthError).maxLength).toBe(16);
+    } finally {
+      await scorer.close();
+    }
+  });
+
+  it("returns an Embedder proxy for bi-encoders", async () => {
+    const scorer = await loadWorkerScorer("fake", fake({ kind: "bi" }));
+    try {
+      expect(scorer).toBeInstanceOf(WorkerBiEncoder);
+      const vectors = await (scorer as WorkerBiEncoder).embed(["hello world"]);
+      expect(vectors[0]).toBeInstanceOf(Float32Array);
+      expect(Array.from(vectors[0]!)).toEqual(Array.from(fakeEmbedding("hello world")));
+    } finally {
+      await scorer.close();
+    }
+  });
+
+  it("rejects with ModelLoadError when the worker cannot load the model", async () => {
+    await expect(loadWorkerScorer("missing", fake())).rejects.toBeInstanceOf(ModelLoadError);
+  });
+
+  it("cancels a call through its signal", async () => {
+    const scorer = await loadWorkerScorer("fake", fake({ delayMs: 300 }));
+    try {
+      const controller = new AbortController();
+      const call = scorer.score("a", "b", { signal: controller.signal });
+      setTimeout(() => controller.abort(), 20);
+      await expect(call).rejects.toBeInstanceOf(AbortError);
+    } finally {
+      await scorer.close();
+    }
+  });
+
+  it("keeps the server's /health fast while the worker is blocked by inference", async () => {
+    const scorer = await loadWorkerScorer("fake", fake({ spinMs: 600 }));
+    const { url } = await start({ scorer, closeScorer: true });
+    const slow = post(`${url}/score`, { queries: "a", documents: "b" });
+    await new Promise((r) => setTimeout(r, 100));
+    const t0 = performance.now();
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+    expect(performance.now() - t0).toBeLessThan(250);
+    expect((await slow).status).toBe(200);
+  });
+});
