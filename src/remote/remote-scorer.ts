@@ -97,6 +97,20 @@ export class RemoteScorer extends BaseScorer {
     return new RemoteScorer({ ...this.#options, ...overrides });
   }
 
+  /** Scores in pair order. See {@link RemoteScorer.scoreWithUsage}. */
+  override score(
+    queries: ScoreInput | ScoreInput[],
+    documents: ScoreInput | ScoreInput[],
+    options?: RemoteScoreOptions,
+  ): Promise<number[]> {
+    return super.score(queries, documents, options);
+  }
+
+  /** Documents sorted by score. See {@link RemoteScorer.rerankWithUsage}. */
+  override rerank(query: ScoreInput, documents: ScoreInput[], options?: RemoteRerankOptions): Promise<RankedResult[]> {
+    return super.rerank(query, documents, options);
+  }
+
   /**
    * Scores in pair order, with token usage.
    * @throws {InvalidInputError} before any request for empty lists, N:1 or N:M, non-string texts
