@@ -1,0 +1,59 @@
+/**
+ * Retrieve-then-rerank with local models, offline: a MemoryVectorStore embedded by a bi-encoder,
+ * reranked by a ColBERT model, through LangChain's ContextualCompressionRetriever.
+ *
+ * Run: npx tsx examples/rag-local.ts
+ *
+ * The models here are SEEDED RANDOM TEST MODELS generated on this machine (test/fixtures), not
+ * trained ones: their scores only follow word overlap. In your app, pass a Hugging Face id or a
+ * folder instead, e.g. BiEncoderScorer.fromPretrained("Xenova/bge-small-en-v1.5") for embeddings and
+ * loadScorer("Xenova/ms-marco-MiniLM-L-6-v2") or loadScorer("lightonai/GTE-ModernColBERT-v1")
+ * for reranking, and import from "rerank-kit" and "rerank-kit/langchain".
+ */
+import { ContextualCompressionRetriever } from "@langchain/classic/retrievers/contextual_compression";
+import { MemoryVectorStore } from "@langchain/classic/vectorstores/memory";
+import { Document } from "@langchain/core/documents";
+import { BiEncoderScorer, loadScorer } from "../src/index.js";
+import { RERANK_EVENT, RerankCompressor, RerankKitEmbeddings, type RerankEvent } from "../adapters/langchain/index.js";
+import { ensureTestModels } from "../test/fixtures/index.js";
+
+const corpus = [
+  "Cats purr when they are content, and sometimes when they are stressed.",
+  "Dogs bark to warn their owners about strangers at the door.",
+  "Solar panels convert sunlight into electricity with silicon cells.",
+  "A purring cat vibrates its larynx between 25 and 150 hertz.",
+  "Electric cars store energy in lithium batteries instead of petrol tanks.",
+  "Why do cats purr? Scientists think purring also helps cats heal.",
+  "The stock market closed higher on Tuesday after a quiet session.",
+  "Hummingbirds beat their wings up to 80 times per second.",
+];
+const query = "why do cats purr";
+
+console.log("Note: demo-* are seeded random test models (generated offline), so scores follow word overlap only.\n");
+const models = await ensureTestModels();
+const embedder = await BiEncoderScorer.fromPretrained(models["demo-bi-encoder-mean"] as string); // an Embedder
+const reranker = await loadScorer(models["demo-colbert-pylate"] as string); // detects ColBERT from the files
+
+const store = await MemoryVectorStore.fromDocuments(
+  corpus.map((pageContent, i) => new Document({ pageContent, metadata: { source: `doc-${i}` } })),
+  new RerankKitEmbeddings({ embedder }),
+);
+const retriever = new ContextualCompressionRetriever({
+  baseRetriever: store.asRetriever({ k: 6 }), // first stage: 6 candidates
+  baseCompressor: new RerankCompressor({ scorer: reranker, topN: 3 }), // second stage: best 3
+});
+
+const docs = await retriever.invoke(query, {
+  callbacks: [
+    {
+      handleCustomEvent(name: string, event: RerankEvent) {
+        if (name === RERANK_EVENT) console.log(`reranked ${event.documents} -> ${event.kept} in ${event.durationMs.toFixed(1)} ms (${event.model})`);
+      },
+      awaitHandlers: true,
+    },
+  ],
+});
+console.log(`\nquery: ${query}`);
+for (const doc of docs) console.log(`  ${Number(doc.metadata.relevanceScore).toFixed(3)}  [${doc.metadata.source}] ${doc.pageContent}`);
+
+await Promise.all([embedder.close(), reranker.close()]);

@@ -1,0 +1,56 @@
+/**
+ * Retrieve-then-rerank against a scoring server, offline: RemoteScorer and RemoteEmbedder (the
+ * same clients you point at vLLM, TEI, Infinity or Cohere) talk to an in-process rerank-kit
+ * server on 127.0.0.1, which serves the vLLM score protocol over local demo models.
+ *
+ * Run: npx tsx examples/rag-remote.ts
+ *
+ * In your app, drop the server and point the clients at yours, e.g.
+ *   new RemoteScorer({ baseURL: "http://gpu-box:8000", model: "BAAI/bge-reranker-v2-m3" })
+ *   new RemoteEmbedder({ baseURL: "http://gpu-box:8000/v1", model: "BAAI/bge-m3" })
+ * The demo-* models are SEEDED RANDOM TEST MODELS generated on this machine (test/fixtures):
+ * their scores only follow word overlap. Import from "rerank-kit/remote" and "rerank-kit/langchain".
+ */
+import { ContextualCompressionRetriever } from "@langchain/classic/retrievers/contextual_compression";
+import { MemoryVectorStore } from "@langchain/classic/vectorstores/memory";
+import { BiEncoderScorer, loadScorer } from "../src/index.js";
+import { RemoteEmbedder, RemoteScorer } from "../src/remote/index.js";
+import { createServer } from "../src/server/index.js";
+import { RerankCompressor, RerankKitEmbeddings } from "../adapters/langchain/index.js";
+import { ensureTestModels } from "../test/fixtures/index.js";
+
+const corpus = [
+  "Rotate API keys every 90 days and revoke unused ones.",
+  "Our office is closed on public holidays.",
+  "To rotate an API key, create a new key, deploy it, then revoke the old key.",
+  "The cafeteria serves lunch from noon to two.",
+  "API keys must never be committed to the repository.",
+  "Quarterly reports are due on the fifth business day.",
+];
+const query = "how do I rotate an API key";
+
+// --- stand-in for your GPU server: rerank-kit's own vLLM-protocol server over demo models ---
+console.log("Note: the server runs seeded random demo models (generated offline); scores follow word overlap only.\n");
+const models = await ensureTestModels();
+const server = createServer({
+  scorer: await loadScorer(models["demo-colbert-pylate"] as string),
+  embedder: await BiEncoderScorer.fromPretrained(models["demo-bi-encoder-mean"] as string),
+  closeScorer: true,
+});
+const { url } = await server.listen({ host: "127.0.0.1", port: 0 });
+console.log(`scoring server listening on ${url}`);
+
+// --- your app: only these lines change when you move from local to remote models ---
+const embeddings = new RerankKitEmbeddings({ embedder: new RemoteEmbedder({ baseURL: `${url}/v1` }) });
+const compressor = new RerankCompressor({ scorer: new RemoteScorer({ baseURL: url }), topN: 2 });
+
+const store = await MemoryVectorStore.fromTexts(corpus, corpus.map((_, i) => ({ source: `doc-${i}` })), embeddings);
+const retriever = new ContextualCompressionRetriever({ baseRetriever: store.asRetriever({ k: 4 }), baseCompressor: compressor });
+const docs = await retriever.invoke(query);
+
+console.log(`\nquery: ${query}`);
+for (const doc of docs) console.log(`  ${Number(doc.metadata.relevanceScore).toFixed(3)}  [${doc.metadata.source}] ${doc.pageContent}`);
+
+// rerank() for callers without Documents: { index, relevanceScore } best first.
+console.log("\nrerank():", await compressor.rerank(corpus, query, { topN: 3 }));
+await server.close();
