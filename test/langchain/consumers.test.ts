@@ -9,7 +9,7 @@ import { MultiQueryRetriever } from "@langchain/classic/retrievers/multi_query";
 import { ParentDocumentRetriever } from "@langchain/classic/retrievers/parent_document";
 import { MemoryVectorStore } from "@langchain/classic/vectorstores/memory";
 import { RecursiveCharacterTextSplitter } from "@langchain/classic/text_splitter";
-import type { Scorer } from "../../src/index.js";
+import { AbortError, isTokenizerAccess, type Scorer } from "../../src/index.js";
 import { RERANK_EVENT, RerankCompressor, RerankKitEmbeddings, type RerankEvent } from "../../adapters/langchain/index.js";
 import { backends, type Backend } from "./helpers/backends.js";
 
@@ -61,6 +61,17 @@ for (const [name, makeBackend] of Object.entries(backends)) {
       expect(docs.map((d) => d.id)).toEqual(docs.map((d) => `doc-${d.metadata.n}`));
       expect(events).toHaveLength(1);
       expect(events[0]).toMatchObject({ documents: CORPUS.length, kept: 3, model: backend.scorer.model });
+      // Local scorers can count truncation (none here: short texts); remote ones cannot tell.
+      expect(events[0]?.truncated).toBe(isTokenizerAccess(backend.scorer) ? 0 : null);
+    });
+
+    it("rejects with AbortError when the compressor's signal has fired, through a retriever", async () => {
+      const retriever = new ContextualCompressionRetriever({
+        baseCompressor: new RerankCompressor({ scorer: backend.scorer, signal: AbortSignal.abort() }),
+        baseRetriever: store.asRetriever({ k: 4 }),
+      });
+      await expect(retriever.invoke(QUERY)).rejects.toBeInstanceOf(AbortError);
+      await expect(new RerankCompressor({ scorer: backend.scorer }).rerank(CORPUS, QUERY, { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(AbortError);
     });
 
     it("ContextualCompressionRetriever with a base retriever that finds nothing returns []", async () => {
