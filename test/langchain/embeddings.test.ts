@@ -27,6 +27,9 @@ describe("RerankKitEmbeddings", () => {
       { kind: "query", dimensions: 8, normalize: false },
       { kind: "document", dimensions: 8, normalize: false },
     ]);
+    const plain = new FakeEmbedder();
+    await new RerankKitEmbeddings({ embedder: plain }).embedDocuments(["d"]);
+    expect(plain.calls[0]?.options).toEqual({ kind: "document" }); // no dimensions/normalize unless asked
   });
 
   it("splits documents into batches of batchSize (default 64)", async () => {

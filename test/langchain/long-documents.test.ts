@@ -53,4 +53,16 @@ describe("long documents", () => {
     const b = await new RerankCompressor({ scorer, topN: 0, longDocuments: "chunk-max" }).rerank(docs(), QUERY);
     expect(b).toEqual(a);
   });
+
+  it("defaults to 32 overlap tokens and at most 8 windows per document", async () => {
+    // maxLength 68 with a 1-word query leaves 64 tokens: windows of 64 stepping by 64 - 32 = 32.
+    const scorer = new FakeTokenizingScorer(68);
+    const run = async (tokens: number) => {
+      const { events, handler } = collect();
+      await new RerankCompressor({ scorer, longDocuments: "chunk-max" }).compressDocuments([new Document({ pageContent: filler(tokens) })], "solar", [handler]);
+      return events[0];
+    };
+    expect(await run(64 + 32 * 7)).toMatchObject({ scoredTexts: 8, truncated: 0 }); // starts 0, 32, ..., 224
+    expect(await run(64 + 32 * 7 + 1)).toMatchObject({ scoredTexts: 8, truncated: 1 }); // a 9th window is cut
+  });
 });
