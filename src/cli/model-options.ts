@@ -1,0 +1,50 @@
+import { Option, type Command } from "commander";
+import type { LoadScorerOptions } from "../local/options.js";
+import type { ScoreType } from "../types.js";
+import { positiveInteger } from "./parsers.js";
+
+/** Flags every command shares to load a model. */
+export interface ModelFlags {
+  model: string;
+  scoreType?: ScoreType;
+  dtype?: LoadScorerOptions["dtype"];
+  threads?: number;
+  maxLength?: number;
+  revision?: string;
+  cacheDir?: string;
+  localFilesOnly?: boolean;
+}
+
+/** Adds the model flags (`--model`, `--score-type`, `--dtype`, ...) to a command. */
+export function addModelFlags(command: Command): Command {
+  return command
+    .requiredOption("-m, --model <id|folder>", "Hugging Face model id or local folder")
+    .addOption(
+      new Option("--score-type <type>", "override the detected score type").choices([
+        "cross-encoder",
+        "bi-encoder",
+        "late-interaction",
+      ]),
+    )
+    .addOption(
+      new Option("--dtype <dtype>", "weights to load").choices(["fp32", "fp16", "q8", "int8", "uint8", "q4", "q4f16", "bnb4"]),
+    )
+    .option("--threads <n>", "ONNX Runtime intra-op threads (default: all cores)", positiveInteger)
+    .option("--max-length <n>", "longest sequence fed to the model", positiveInteger)
+    .option("--revision <rev>", "Hub revision")
+    .option("--cache-dir <dir>", "Hub download cache")
+    .option("--local-files-only", "never download; use the cache or folder only");
+}
+
+/** The `loadScorer` options named by the flags (unset flags stay unset). */
+export function loadOptions(flags: ModelFlags): LoadScorerOptions {
+  const options: LoadScorerOptions = {};
+  if (flags.scoreType) options.scoreType = flags.scoreType;
+  if (flags.dtype) options.dtype = flags.dtype;
+  if (flags.threads) options.threads = flags.threads;
+  if (flags.maxLength) options.maxLength = flags.maxLength;
+  if (flags.revision) options.revision = flags.revision;
+  if (flags.cacheDir) options.cacheDir = flags.cacheDir;
+  if (flags.localFilesOnly) options.localFilesOnly = true;
+  return options;
+}

@@ -1,0 +1,33 @@
+import { Command, CommanderError } from "commander";
+import { VERSION } from "../server/version.js";
+import { CliError, oneLine } from "./cli-error.js";
+import { registerEmbed } from "./commands/embed.js";
+import { registerRerank } from "./commands/rerank.js";
+import { registerServe } from "./commands/serve.js";
+
+/**
+ * Runs the `rerank-kit` CLI on `argv` (as `process.argv`) and resolves to its exit code:
+ * 0 on success (and for `--help` / `--version`), 2 for bad flags or arguments, 1 for runtime
+ * failures, which are reported as one line on stderr.
+ */
+export async function run(argv: string[]): Promise<number> {
+  const program = new Command("rerank-kit")
+    .description("second-stage reranking and embeddings: serve vLLM's score API, or rerank/embed from the shell")
+    .version(VERSION)
+    .exitOverride()
+    .showHelpAfterError("(run with --help for usage)")
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+  registerServe(program);
+  registerRerank(program);
+  registerEmbed(program);
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return ["commander.helpDisplayed", "commander.version", "commander.help"].includes(error.code) ? 0 : 2;
+    }
+    process.stderr.write(`rerank-kit: error: ${oneLine(error)}\n`);
+    return error instanceof CliError ? error.exitCode : 1;
+  }
+}

@@ -1,0 +1,128 @@
+import { writeFile, mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadScorer } from "../../src/local/index.js";
+import { ensureTestModels } from "../fixtures/index.js";
+import { runCli, spawnCli } from "./run-cli.js";
+
+const DOCS = ["paris is the capital of france", "bananas are yellow", "the capital of brazil is brasilia"];
+let models: Record<string, string>;
+let docsFile: string;
+
+beforeAll(async () => {
+  models = await ensureTestModels();
+  const dir = await mkdtemp(join(tmpdir(), "rerank-kit-cli-"));
+  docsFile = join(dir, "docs.jsonl");
+  await writeFile(docsFile, `${JSON.stringify({ text: DOCS[0], id: 1 })}\n${DOCS[1]}\n\n${JSON.stringify({ text: DOCS[2] })}\n`);
+});
+
+describe("rerank-kit rerank", () => {
+  it("prints JSON results for JSONL/plain-line input, cut to --top-n", async () => {
+    const { code, stdout } = await runCli(["rerank", "--model", models["cross-encoder"]!, "--query", "capital of france", "--input", docsFile, "--top-n", "2"]);
+    expect(code).toBe(0);
+    const out = JSON.parse(stdout) as { results: Array<{ index: number; score: number; text: string }> };
+    const scorer = await loadScorer(models["cross-encoder"]!, { threads: 1 });
+    const expected = await scorer.rerank("capital of france", DOCS, { topN: 2 });
+    await scorer.close();
+    expect(out.results.map((r) => r.index)).toEqual(expected.map((r) => r.index));
+    out.results.forEach((r, i) => {
+      expect(r.score).toBeCloseTo(expected[i]!.score, 6);
+      expect(r.text).toBe(DOCS[r.index]);
+    });
+  });
+
+  it("reads documents from stdin", async () => {
+    const { code, stdout } = await runCli(["rerank", "-m", models["cross-encoder"]!, "-q", "capital"], DOCS.join("\n"));
+    expect(code).toBe(0);
+    expect((JSON.parse(stdout) as { results: unknown[] }).results).toHaveLength(3);
+  });
+
+  it("exits 2 on bad flags with a one-line message", async () => {
+    const [missing, badN, unknown, badType] = await Promise.all([
+      runCli(["rerank", "--query", "q"]),
+      runCli(["rerank", "-m", "x", "-q", "q", "--top-n", "-3"]),
+      runCli(["rerank", "-m", "x", "-q", "q", "--frobnicate"]),
+      runCli(["serve", "-m", "x", "--score-type", "magic"]),
+    ]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("--model");
+    expect(badN.code).toBe(2);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown option");
+    expect(badType.code).toBe(2);
+  });
+
+  it("exits 1 on runtime failures, naming the problem in one line", async () => {
+    const [noModel, noFile, badJson] = await Promise.all([
+      runCli(["rerank", "-m", "/definitely/not/here", "-q", "q", "--input", docsFile]),
+      runCli(["rerank", "-m", models["cross-encoder"]!, "-q", "q", "--input", "/nope.jsonl"]),
+      runCli(["rerank", "-m", models["cross-encoder"]!, "-q", "q"], '{"title":"no text"}\n'),
+    ]);
+    expect(noModel.code).toBe(1);
+    expect(noModel.stderr.trim().split("\n")).toHaveLength(1);
+    expect(noModel.stderr).toMatch(/^rerank-kit: error: .*\/definitely\/not\/here/);
+    expect(noFile.code).toBe(1);
+    expect(noFile.stderr).toContain("cannot read --input /nope.jsonl");
+    expect(badJson.code).toBe(1);
+    expect(badJson.stderr).toContain('line 1: JSON object without a string "text" field');
+  });
+
+  it("prints help for each command with exit 0", async () => {
+    const all = await Promise.all([[], ["serve"], ["rerank"], ["embed"]].map((cmd) => runCli([...cmd, "--help"])));
+    for (const { code, stdout } of all) {
+      expect(code).toBe(0);
+      expect(stdout).toContain("Usage: rerank-kit");
+    }
+  });
+});
+
+describe("rerank-kit embed", () => {
+  it("prints one JSON line per text, equal to the model's embeddings", async () => {
+    const { code, stdout } = await runCli(["embed", "-m", models["bi-encoder-mean"]!, "--input", docsFile]);
+    expect(code).toBe(0);
+    const lines = stdout.trim().split("\n").map((l) => JSON.parse(l) as { index: number; embedding: number[] });
+    const scorer = await loadScorer(models["bi-encoder-mean"]!, { threads: 1 });
+    const expected = await (scorer as unknown as { embed(t: string[]): Promise<Float32Array[]> }).embed(DOCS);
+    await scorer.close();
+    expect(lines.map((l) => l.index)).toEqual([0, 1, 2]);
+    lines.forEach((l, i) => l.embedding.forEach((v, j) => expect(v).toBeCloseTo(expected[i]![j]!, 6)));
+  });
+
+  it("refuses a cross-encoder with exit 1", async () => {
+    const r = await runCli(["embed", "-m", models["cross-encoder"]!, "--input", docsFile]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("embed needs a bi-encoder");
+  });
+});
+
+describe("rerank-kit serve", () => {
+  let child: ReturnType<typeof spawnCli> | undefined;
+  afterAll(() => {
+    if (child && child.exitCode === null) child.kill("SIGKILL");
+  });
+
+  it("serves /rerank on 127.0.0.1 with the env API key, and exits 0 on SIGTERM", async () => {
+    child = spawnCli(["serve", "-m", models["cross-encoder"]!, "--port", "0", "--served-model-name", "tiny", "--threads", "1"], {
+      RERANK_KIT_API_KEY: "env-key",
+    });
+    const url = await new Promise<string>((resolve, reject) => {
+      let err = "";
+      child!.stderr!.on("data", (d: Buffer) => {
+        err += d.toString();
+        const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
+        if (m) resolve(m[1]!);
+      });
+      child!.on("exit", (code) => reject(new Error(`serve exited ${code}: ${err}`)));
+    });
+    const headers = { "content-type": "application/json", authorization: "Bearer env-key" };
+    const body = JSON.stringify({ model: "tiny", query: "capital of france", documents: DOCS });
+    const res = await fetch(`${url}/rerank`, { method: "POST", headers, body });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { results: unknown[] }).results).toHaveLength(3);
+    expect((await fetch(`${url}/rerank`, { method: "POST", headers: { "content-type": "application/json" }, body })).status).toBe(401);
+    const exited = new Promise<number | null>((resolve) => child!.on("exit", resolve));
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+  });
+});
