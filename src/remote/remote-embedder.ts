@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import pLimit, { type LimitFunction } from "p-limit";
 import { InvalidInputError } from "../errors/invalid-input-error.js";
 import { RerankKitError } from "../errors/rerank-kit-error.js";
@@ -66,6 +67,8 @@ export class RemoteEmbedder implements Embedder {
     this.#maxTexts = positiveInt(options.maxTextsPerRequest, "maxTextsPerRequest", this.#spec.defaultMaxTexts);
     this.#transport = new Transport(config);
     this.#limit = pLimit(config.maxConcurrency);
+    // Every request in flight listens on the close signal; they remove their listeners when done.
+    setMaxListeners(0, this.#closed.signal);
   }
 
   /** A new embedder with these options changed (this one is left as it is). */

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import pLimit, { type LimitFunction } from "p-limit";
 import { BaseScorer, checkRerankArguments } from "../base-scorer.js";
 import { RerankKitError } from "../errors/rerank-kit-error.js";
@@ -90,6 +91,8 @@ export class RemoteScorer extends BaseScorer {
     this.#maxDocs = positiveInt(options.maxDocumentsPerRequest, "maxDocumentsPerRequest", rerank.defaultMaxDocuments);
     this.#transport = new Transport(config);
     this.#limit = pLimit(config.maxConcurrency);
+    // Every request in flight listens on the close signal; they remove their listeners when done.
+    setMaxListeners(0, this.#closed.signal);
   }
 
   /** A new scorer with these options changed (this one is left as it is). */
@@ -216,7 +219,7 @@ export class RemoteScorer extends BaseScorer {
     jobs: ScoreJob[],
     options: RemoteScoreOptions,
     total: number,
-    task: (job: ScoreJob, requestId: string | undefined, signal: AbortSignal) => Promise<Usage>,
+    task: (job: ScoreJob, requestId: string | undefined, signal: AbortSignal | undefined) => Promise<Usage>,
   ): Promise<Usage> {
     let done = 0;
     const usages = await runChunks(jobs, this.#limit, [options.signal, this.#closed.signal], async (job, i, signal) => {
@@ -235,7 +238,7 @@ export class RemoteScorer extends BaseScorer {
     topN: number | undefined,
     options: RemoteRerankOptions,
     requestId: string | undefined,
-    signal: AbortSignal,
+    signal: AbortSignal | undefined,
   ) {
     const d = this.#rerank;
     const body = d.rerankBody({ model: this.#options.model, query, documents, topN, options });
@@ -251,7 +254,7 @@ export class RemoteScorer extends BaseScorer {
     body: Record<string, unknown>,
     options: RemoteScoreOptions,
     requestId: string | undefined,
-    signal: AbortSignal,
+    signal: AbortSignal | undefined,
     parse: (url: string, body: unknown) => T,
   ): Promise<T> {
     const response = await this.#transport.request({

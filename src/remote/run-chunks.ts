@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { LimitFunction } from "p-limit";
 import { throwIfAborted } from "../errors/abort-error.js";
 
@@ -13,13 +14,26 @@ export async function runChunks<T, R>(
   chunks: readonly T[],
   limit: LimitFunction,
   signals: readonly (AbortSignal | undefined)[],
-  task: (chunk: T, index: number, signal: AbortSignal) => Promise<R>,
+  task: (chunk: T, index: number, signal: AbortSignal | undefined) => Promise<R>,
 ): Promise<R[]> {
+  const present = signals.filter((s): s is AbortSignal => s !== undefined);
+  // One chunk with at most one signal needs no linked controller: the hot path of small calls.
+  if (chunks.length === 1 && present.length <= 1) {
+    const only = present[0];
+    return [
+      await limit(() => {
+        throwIfAborted(only);
+        return task(chunks[0] as T, 0, only);
+      }),
+    ];
+  }
   const inner = new AbortController();
+  // Every chunk's attempt listens on this signal; the listeners are removed when it settles.
+  setMaxListeners(0, inner.signal);
   const forward = (event: Event) => inner.abort((event.target as AbortSignal).reason);
-  for (const s of signals) {
-    if (s?.aborted) inner.abort(s.reason);
-    else s?.addEventListener("abort", forward, { once: true });
+  for (const s of present) {
+    if (s.aborted) inner.abort(s.reason);
+    else s.addEventListener("abort", forward, { once: true });
   }
   try {
     return await Promise.all(
@@ -37,6 +51,6 @@ export async function runChunks<T, R>(
       ),
     );
   } finally {
-    for (const s of signals) s?.removeEventListener("abort", forward);
+    for (const s of present) s.removeEventListener("abort", forward);
   }
 }

@@ -1,0 +1,118 @@
+/**
+ * Remote client benchmarks, against a local node:http server that mimics vLLM's `/score`:
+ * 1. the client's overhead against a bare `fetch` + `res.json()` of the same request to the same
+ *    server (ratio of wall times; target <= 1.05);
+ * 2. throughput for 1,000 documents split into requests of 50 at concurrency 1, 4 and 16, with a
+ *    simulated server latency per request so that concurrency matters.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { RemoteScorer } from "../src/remote/index.js";
+import { ratio } from "./measure.js";
+
+const LATENCY_MS = 20;
+
+function startScoreServer(latencyMs: number): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { text_2: string[] };
+      const n = body.text_2.length;
+      const text = JSON.stringify({
+        id: "score-bench",
+        object: "list",
+        created: 1,
+        model: "bench",
+        data: Array.from({ length: n }, (_, index) => ({ index, object: "score", score: ((index * 7919) % 1000) / 1000 })),
+        usage: { prompt_tokens: n * 20, total_tokens: n * 20, completion_tokens: 0 },
+      });
+      const send = () => {
+        res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+        res.end(text);
+      };
+      if (latencyMs > 0) setTimeout(send, latencyMs);
+      else send();
+    });
+  });
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })),
+  );
+}
+
+async function timeMs(fn: () => Promise<unknown>, n: number): Promise<number> {
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) await fn();
+  return performance.now() - t0;
+}
+
+/** Prints the remote client's overhead ratio and its throughput at concurrency 1, 4 and 16. */
+export async function benchRemote(): Promise<void> {
+  console.log("\n== remote client (local node:http server mimicking vLLM /score) ==");
+  const query = "what is the capital of france";
+  const docs = Array.from({ length: 50 }, (_, i) => `document ${i} about capitals, rivers and cities of europe`);
+
+  // 1. Overhead against a bare fetch of the same request.
+  const fast = await startScoreServer(0);
+  try {
+    const scorer = new RemoteScorer({ baseURL: fast.url, model: "bench", maxConcurrency: 1 });
+    const bare = async () => {
+      const res = await fetch(`${fast.url}/score`, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json" },
+        body: JSON.stringify({ model: "bench", text_1: query, text_2: docs }),
+      });
+      return res.json();
+    };
+    const client = () => scorer.score(query, docs);
+    await timeMs(bare, 200);
+    await timeMs(client, 200);
+    // Interleaved (alternating which goes first) so that drift and other load hit both alike.
+    const ratios: number[] = [];
+    for (let round = 0; round < 7; round++) {
+      let b = 0;
+      let c = 0;
+      for (let i = 0; i < 150; i++) {
+        const order = i % 2 === 0 ? [bare, client] : [client, bare];
+        for (const fn of order) {
+          const t0 = performance.now();
+          await fn();
+          const dt = performance.now() - t0;
+          if (fn === bare) b += dt;
+          else c += dt;
+        }
+      }
+      ratios.push(c / b);
+    }
+    ratios.sort((x, y) => x - y);
+    const median = ratios[3] as number;
+    console.log(`overhead vs bare fetch, 1 query x 50 docs, sequential, interleaved (median of 7 rounds of 150 pairs): ${ratio(median, 1.05, false)}`);
+  } finally {
+    fast.server.closeAllConnections();
+    fast.server.close();
+  }
+
+  // 2. Throughput with a simulated per-request latency.
+  const slow = await startScoreServer(LATENCY_MS);
+  try {
+    const many = Array.from({ length: 1000 }, (_, i) => `document ${i} about capitals, rivers and cities of europe`);
+    console.log(`throughput, 1,000 docs in requests of 50 (20 requests), simulated server latency ${LATENCY_MS} ms/request:`);
+    let base = 0;
+    for (const c of [1, 4, 16]) {
+      const scorer = new RemoteScorer({ baseURL: slow.url, model: "bench", maxConcurrency: c, maxDocumentsPerRequest: 50 });
+      await scorer.rerank(query, many);
+      const times: number[] = [];
+      for (let i = 0; i < 3; i++) times.push(await timeMs(() => scorer.rerank(query, many), 1));
+      times.sort((a, b) => a - b);
+      const ms = times[1] as number;
+      if (c === 1) base = ms;
+      const docsPerS = Math.round(1000 / (ms / 1000));
+      console.log(`  concurrency ${String(c).padStart(2)}: ${ms.toFixed(0)} ms, ${docsPerS} docs/s, ${(base / ms).toFixed(2)}x vs concurrency 1`);
+    }
+  } finally {
+    slow.server.closeAllConnections();
+    slow.server.close();
+  }
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\//, ""))) await benchRemote();
