@@ -97,6 +97,11 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
     return { scores, usage: { promptTokens: tokens, totalTokens: tokens }, pairTokens };
   }
 
+  /** Document tokens embedded before truncation: documents are encoded alone, so the query does not count. */
+  override documentTokenBudget(_query: string): number {
+    return Math.max(0, this.maxLength - this.tokenizer.singleSpecials - this.tokenizer.encode(this.prefixes.document).length);
+  }
+
   /** One embedding per text, in input order. */
   async embed(texts: string[], options: EmbedOptions = {}): Promise<Float32Array[]> {
     return (await this.embedWithUsage(texts, options)).embeddings;

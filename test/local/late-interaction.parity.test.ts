@@ -124,3 +124,15 @@ describe.each(["colbert-pylate", "colbert-stanford"])("late-interaction parity: 
     expect(r.usage.promptTokens).toBe(2 * (QUERY_LENGTH + 1) + doc(LONG_DOC) + doc(DOCS[0] as string));
   });
 });
+
+describe("document token budgets (for chunk-and-max)", () => {
+  it("ColBERT: the document length minus [CLS], marker and [SEP], independent of the query", async () => {
+    const s = await LateInteractionScorer.fromPretrained(await modelDir("colbert-pylate"));
+    expect(s.documentTokenBudget(QUERY)).toBe(DOC_LENGTH - 3);
+    expect(s.documentTokenBudget(LONG_DOC)).toBe(DOC_LENGTH - 3);
+    const windows = s.splitIntoWindows(LONG_DOC, s.documentTokenBudget(QUERY), 8);
+    expect(windows.length).toBeGreaterThan(1);
+    for (const w of windows) expect(s.tokenize(w, { addSpecialTokens: false }).ids.length).toBeLessThanOrEqual(DOC_LENGTH - 3);
+    await s.close();
+  });
+});

@@ -57,6 +57,17 @@ export class LateInteractionScorer extends LocalScorerBase implements TokenEmbed
     return new LateInteractionScorer(parts, settings, options.documentCacheSize ?? 10_000);
   }
 
+  /**
+   * Document tokens encoded before truncation: the document length minus `[CLS]`, the marker and
+   * `[SEP]` (or the model limit with `convention: "vllm"`). Documents are encoded alone, so the
+   * query does not count.
+   */
+  override documentTokenBudget(_query: string): number {
+    const specials = this.tokenizer.singleSpecials;
+    if (this.settings.convention === "vllm") return Math.max(0, this.maxLength - specials);
+    return Math.max(0, Math.min(this.settings.documentLength, this.maxLength) - 1 - specials);
+  }
+
   /** Hits, misses and size of the document embedding cache. */
   cacheStats(): CacheStats {
     return this.cache.stats();

@@ -1,0 +1,25 @@
+/**
+ * `npm run bench`: performance claims, printed as ratios against baselines measured in the same
+ * run (these machines are noisy; compare ratios, not absolute times). Generates the MiniLM-L6
+ * shaped models it needs into bench/.models on first use.
+ */
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { writeModel, type ModelSpec } from "../test/fixtures/index.js";
+import { benchLocal } from "./local.js";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), ".models");
+
+async function ensure(name: string, spec: ModelSpec): Promise<string> {
+  const dir = join(root, name);
+  if (!existsSync(join(dir, "onnx", spec.quantized ? "model_quantized.onnx" : "model.onnx"))) {
+    console.log(`generating ${name} (seeded weights) ...`);
+    await writeModel(spec, dir);
+  }
+  return dir;
+}
+
+const only = process.argv[2];
+const ce = await ensure("minilm-cross-encoder", { family: "cross-encoder", size: "minilm-l6", quantized: true });
+if (!only || only === "local") await benchLocal(ce);

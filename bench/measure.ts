@@ -1,0 +1,25 @@
+/** Timing helpers for the benchmarks: warm-up, median of runs, peak RSS. */
+
+/** Median wall time in ms of `runs` calls after `warmup` calls. */
+export async function medianMs(fn: () => Promise<unknown>, runs = 3, warmup = 1): Promise<number> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)] as number;
+}
+
+/** Peak resident set size of this process so far, in MB. */
+export function peakRssMb(): number {
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+/** Formats a ratio with a target, e.g. `1.82x (target >= 1.7x) ok`. */
+export function ratio(value: number, target: number, higherIsBetter = true): string {
+  const ok = higherIsBetter ? value >= target : value <= target;
+  return `${value.toFixed(2)}x (target ${higherIsBetter ? ">=" : "<="} ${target}x) ${ok ? "ok" : "MISSED"}`;
+}

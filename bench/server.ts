@@ -1,0 +1,109 @@
+/**
+ * Server benchmark: requests/s and p50/p99 latency of `/rerank` over HTTP at several
+ * concurrencies, with and without dynamic batching, plus the overhead of HTTP and of the worker
+ * thread against in-process calls. Small rerank requests (4 short documents) are where batching
+ * matters: each one alone is too small to keep ONNX Runtime's threads busy.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import autocannon from "autocannon";
+import { loadScorer } from "../src/local/index.js";
+import type { LoadScorerOptions } from "../src/local/options.js";
+import { loadWorkerScorer } from "../src/local/worker-pool/index.js";
+import { createServer } from "../src/server/index.js";
+import { ratio } from "./measure.js";
+import { makeWorkload } from "./workload.js";
+
+/** Options of {@link benchServer}. */
+export interface BenchServerOptions {
+  /** A cross-encoder model folder. */
+  modelDir: string;
+  /** Weights to load. @default "q8" when only `onnx/model_quantized.onnx` exists, else the loader's default */
+  dtype?: LoadScorerOptions["dtype"];
+  /** Seconds per measurement. @default 3 */
+  seconds?: number;
+}
+
+interface Row {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+async function load(url: string, body: string, connections: number, seconds: number): Promise<Row> {
+  const r = await autocannon({
+    url: `${url}/rerank`,
+    method: "POST",
+    connections,
+    duration: seconds,
+    headers: { "content-type": "application/json" },
+    body,
+  });
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx + r.timeouts };
+}
+
+async function latencies(fn: () => Promise<unknown>, n: number): Promise<{ p50: number; p99: number }> {
+  for (let i = 0; i < 3; i++) await fn();
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  const at = (q: number): number => times[Math.min(times.length - 1, Math.floor(q * times.length))] as number;
+  return { p50: at(0.5), p99: at(0.99) };
+}
+
+/** Runs the server benchmark and prints a table plus the batching and overhead ratios. */
+export async function benchServer(options: BenchServerOptions): Promise<void> {
+  const { modelDir, seconds = 3 } = options;
+  const onlyQuantized =
+    existsSync(join(modelDir, "onnx", "model_quantized.onnx")) && !existsSync(join(modelDir, "onnx", "model.onnx"));
+  const dtype = options.dtype ?? (onlyQuantized ? "q8" : undefined);
+  const loadOptions: LoadScorerOptions = dtype ? { dtype } : {};
+  const { query, documents } = makeWorkload(4, 30, 90, 7);
+  const body = JSON.stringify({ query, documents });
+  console.log(`\n## server (/rerank, 4 docs of 30-90 tokens per request, ${seconds}s per row, ${dtype ?? "default"} weights)`);
+
+  const scorer = await loadWorkerScorer(modelDir, loadOptions);
+  const results = new Map<string, Row>();
+  try {
+    for (const batching of [true, false]) {
+      const server = createServer({ scorer, batching, maxInFlight: 1024 });
+      const { url } = await server.listen({ port: 0 });
+      await load(url, body, 8, 1); // warm-up
+      for (const c of [1, 8, 16, 64]) {
+        const row = await load(url, body, c, seconds);
+        results.set(`${batching}-${c}`, row);
+        console.log(
+          `batching ${batching ? "on " : "off"} c=${String(c).padEnd(2)}  ${row.rps.toFixed(1).padStart(7)} req/s  ` +
+            `p50 ${row.p50.toFixed(1).padStart(7)} ms  p99 ${row.p99.toFixed(1).padStart(7)} ms  errors ${row.errors}`,
+        );
+      }
+      await server.close();
+    }
+    const on = results.get("true-16")!;
+    const off = results.get("false-16")!;
+    console.log(`dynamic batching at c=16: ${ratio(on.rps / off.rps, 2)} requests/s`);
+
+    // Overhead at concurrency 1: in process, through the worker thread, and over HTTP.
+    const inProcess = await loadScorer(modelDir, loadOptions);
+    const direct = await latencies(() => inProcess.rerank(query, documents), 50);
+    await inProcess.close();
+    const viaWorker = await latencies(() => scorer.rerank(query, documents), 50);
+    const server = createServer({ scorer });
+    const { url } = await server.listen({ port: 0 });
+    const init = { method: "POST", headers: { "content-type": "application/json" }, body };
+    const viaHttp = await latencies(async () => (await fetch(`${url}/rerank`, init)).json(), 50);
+    await server.close();
+    console.log(`p50 latency, c=1: in process ${direct.p50.toFixed(2)} ms | worker thread ${viaWorker.p50.toFixed(2)} ms | HTTP + worker ${viaHttp.p50.toFixed(2)} ms`);
+    console.log(
+      `overhead vs in process: worker +${(viaWorker.p50 - direct.p50).toFixed(2)} ms, HTTP +${(viaHttp.p50 - viaWorker.p50).toFixed(2)} ms ` +
+        `(HTTP+worker / in process = ${(viaHttp.p50 / direct.p50).toFixed(2)}x)`,
+    );
+  } finally {
+    await scorer.close();
+  }
+}
