@@ -30,6 +30,14 @@ const SCORE_TYPES: readonly ScoreType[] = ["cross-encoder", "bi-encoder", "late-
  * `maxConcurrency` in flight per client), merged and ranked globally, usage summed. If any request
  * finally fails, the whole call rejects: never a partial result.
  *
+ * Per-call options map to server fields (vLLM: `use_activation`, `max_tokens_per_doc`,
+ * `max_tokens_per_query`, `truncate_prompt_tokens`, `truncation_side`, `instruction`, `priority`,
+ * `cache_salt`, `chat_template_kwargs`, `X-Request-Id`); an option the dialect cannot honour
+ * throws `InvalidInputError` instead of being dropped. `truncate` reaches TEI only: a vLLM server
+ * truncates only when `truncatePromptTokens` or `maxTokensPerDoc` is set, and otherwise answers an
+ * over-long pair with a `BadRequestError` ("Please reduce the length of the input prompt").
+ * Scores from different servers or models are not comparable.
+ *
  * @example
  * ```ts
  * const scorer = new RemoteScorer({ baseURL: "http://127.0.0.1:8000", model: "BAAI/bge-reranker-v2-m3" });
