@@ -98,6 +98,16 @@ export function vllmRoutes(options: VllmFakeOptions = {}): Handler {
         return void fail(res, 400, "BadRequestError", "Input lengths must be either 1:1, 1:N or N:N");
       }
       const pairs = d.map((doc, i) => [q.length === 1 ? q[0] : q[i], doc] as const);
+      const longest = Math.max(...pairs.map(([a, b]) => refTokens(a, b)));
+      if (longest > maxLen && body.truncate_prompt_tokens === undefined) {
+        return void fail(
+          res,
+          400,
+          "BadRequestError",
+          `This model's maximum context length is ${maxLen} tokens. However, you requested 0 output tokens and your prompt contains at least ${longest} input tokens, for a total of at least ${longest} tokens. Please reduce the length of the input prompt or the number of requested output tokens.`,
+          "input_tokens",
+        );
+      }
       const tokens = pairs.reduce((s, [a, b]) => s + refTokens(a, b), 0);
       sendJSON(res, 200, {
         id,
