@@ -144,9 +144,8 @@ export class RemoteScorer extends BaseScorer {
     const jobs = planScoreJobs(sent.queries, sent.documents, this.#maxDocs, viaScore);
     const scores = new Array<number>(d.length);
     const usage = await this.#run(jobs, sent.options, d.length, async (job, requestId, signal) => {
-      const n = job.documents.length;
       const parsed = viaScore
-        ? await this.#post("/score", true, vllmScoreBody(this.#options.model, this.#fields, job.queries, job.documents, sent.options), sent.options, requestId, signal, (url, body) => parseVllmScore(url, body, n))
+        ? await this.#postScore(job, sent.options, requestId, signal)
         : await this.#postRerank(job.queries as ScoreInput, job.documents, undefined, sent.options, requestId, signal);
       for (const { index, score } of parsed.scores) scores[job.pairIndices[index] as number] = score;
       return parsed.usage;
@@ -179,7 +178,8 @@ export class RemoteScorer extends BaseScorer {
     const usage = await this.#run(jobs, sent.options, documents.length, async (job, requestId, signal) => {
       // The global top N are within each chunk's top N, so each request may be cut too.
       const cut = this.#rerank.serverTopN && topN && topN < job.documents.length ? topN : undefined;
-      const parsed = await this.#postRerank(job.queries as ScoreInput, job.documents, cut, sent.options, requestId, signal);
+      const query = job.queries as ScoreInput;
+      const parsed = await this.#postRerank(query, job.documents, cut, sent.options, requestId, signal);
       for (const { index, score } of parsed.scores) merged.push({ index: job.pairIndices[index] as number, score });
       return parsed.usage;
     });
@@ -231,13 +231,20 @@ export class RemoteScorer extends BaseScorer {
   ): Promise<Usage> {
     let done = 0;
     const usages = await runChunks(jobs, this.#limit, [options.signal, this.#closed.signal], async (job, i, signal) => {
-      const id = options.requestId === undefined ? undefined : jobs.length > 1 ? `${options.requestId}-${i}` : options.requestId;
+      const base = options.requestId;
+      const id = base === undefined || jobs.length === 1 ? base : `${base}-${i}`;
       const usage = await task(job, id, signal);
       done += job.documents.length;
       options.onProgress?.({ done, total });
       return usage;
     });
     return usages.reduce(addUsage, { promptTokens: 0, totalTokens: 0 });
+  }
+
+  #postScore(job: ScoreJob, options: RemoteScoreOptions, requestId: string | undefined, signal: AbortSignal | undefined) {
+    const body = vllmScoreBody(this.#options.model, this.#fields, job.queries, job.documents, options);
+    const n = job.documents.length;
+    return this.#post("/score", true, body, options, requestId, signal, (url, data) => parseVllmScore(url, data, n));
   }
 
   #postRerank(
