@@ -2,12 +2,16 @@
  * `npm run bench`: performance claims, printed as ratios against baselines measured in the same
  * run (these machines are noisy; compare ratios, not absolute times). Generates the MiniLM-L6
  * shaped models it needs into bench/.models on first use.
+ *
+ * `npm run bench -- local|remote|server` runs one part.
  */
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeModel, type ModelSpec } from "../test/fixtures/index.js";
 import { benchLocal } from "./local.js";
+import { benchRemote } from "./remote.js";
+import { benchServer } from "./server.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), ".models");
 
@@ -21,5 +25,8 @@ async function ensure(name: string, spec: ModelSpec): Promise<string> {
 }
 
 const only = process.argv[2];
+console.log(`rerank-kit bench (${new Date().toISOString()}); ratios compare runs made in this process`);
 const ce = await ensure("minilm-cross-encoder", { family: "cross-encoder", size: "minilm-l6", quantized: true });
 if (!only || only === "local") await benchLocal(ce);
+if (!only || only === "remote") await benchRemote();
+if (!only || only === "server") await benchServer({ modelDir: ce });

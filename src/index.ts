@@ -15,3 +15,39 @@ export * from "./local/index.js";
 export type { Activation, ResolvedActivation } from "./scoring/activation.js";
 export type { PoolingMode } from "./scoring/pooling.js";
 export type { MicroBatchLimits } from "./batching/micro-batches.js";
+export {
+  RemoteScorer,
+  RemoteEmbedder,
+  APIError,
+  BadRequestError,
+  AuthenticationError,
+  PermissionDeniedError,
+  NotFoundError,
+  ConflictError,
+  PayloadTooLargeError,
+  UnprocessableEntityError,
+  RateLimitError,
+  InternalServerError,
+  ConnectionError,
+  MalformedResponseError,
+  ScoringNotSupportedError,
+  promptTemplates,
+  qwen3Reranker,
+  mxbaiRerankV2,
+  bgeRerankerV2Gemma,
+} from "./remote/index.js";
+export type {
+  RemoteScorerOptions,
+  RemoteEmbedderOptions,
+  RemoteClientOptions,
+  RemoteCallOptions,
+  RemoteScoreOptions,
+  RemoteRerankOptions,
+  RemoteEmbedOptions,
+  ScoreDialect,
+  EmbedDialect,
+  HealthStatus,
+  ModelInfo,
+  PromptTemplate,
+  PromptTemplateName,
+} from "./remote/index.js";
