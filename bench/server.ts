@@ -40,7 +40,7 @@ async function load(url: string, body: string, connections: number, seconds: num
     headers: { "content-type": "application/json" },
     body,
   });
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx + r.timeouts };
+  return { rps: r["2xx"] / r.duration, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx + r.timeouts };
 }
 
 async function latencies(fn: () => Promise<unknown>, n: number): Promise<{ p50: number; p99: number }> {

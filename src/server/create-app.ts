@@ -12,6 +12,7 @@ import { toValidationError } from "./http/validation.js";
 import { registerDocs } from "./routes/docs.js";
 import { registerEmbeddings } from "./routes/embeddings.js";
 import { registerInfo } from "./routes/info.js";
+import { registerInvocations } from "./routes/invocations.js";
 import { registerPooling } from "./routes/pooling.js";
 import { registerRerank } from "./routes/rerank.js";
 import { registerScore } from "./routes/score.js";
@@ -63,6 +64,8 @@ export function createApp(ctx: ServerContext): OpenAPIHono<AppEnv> {
   registerInfo(app, ctx);
   registerDocs(app);
   for (const r of app.routes) known.add(r.path);
+  registerInvocations(app, known);
+  known.add("/invocations");
 
   app.notFound((c) => c.json({ detail: "Not Found" }, 404));
   app.onError((error, c) => {

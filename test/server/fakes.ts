@@ -87,6 +87,7 @@ export class FakeScorer extends BaseScorer {
       if (typeof q !== "string" || typeof d !== "string") {
         throw new InvalidInputError("MultiModalParam is not supported for FakeScorer");
       }
+      if (d === "crash-the-thread") process.exit(3);
       if (d === this.fake.poison) throw new InvalidInputError(`poisoned document ${JSON.stringify(d)}`);
       let n = pairTokens(q, d);
       if (n > this.maxLength) {

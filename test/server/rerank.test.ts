@@ -86,3 +86,19 @@ describe("POST /rerank", () => {
     expect(r.body.error.message).toContain("at most 2");
   });
 });
+
+describe("POST /invocations", () => {
+  it("routes rerank and score bodies like vLLM's SageMaker entry", async () => {
+    const { url } = await start({ scorer: new FakeScorer() });
+    const headers = { "x-request-id": "inv" };
+    const direct = await post(`${url}/rerank`, { query: Q, documents: DOCS }, headers);
+    const viaInvocations = await post(`${url}/invocations`, { query: Q, documents: DOCS }, headers);
+    expect(viaInvocations.status).toBe(200);
+    expect(viaInvocations.body).toEqual(direct.body);
+    const score = await post(`${url}/invocations`, { text_1: Q, text_2: DOCS });
+    expect(score.body.object).toBe("list");
+    expect(score.body.data).toHaveLength(3);
+    const unknown = await post(`${url}/invocations`, { foo: 1 });
+    expect(unknown.status).toBe(400);
+  });
+});

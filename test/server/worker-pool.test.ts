@@ -51,6 +51,16 @@ describe("worker-thread scorer", () => {
     await expect(loadWorkerScorer("missing", fake())).rejects.toBeInstanceOf(ModelLoadError);
   });
 
+  it("restarts a worker that died and keeps serving", async () => {
+    const scorer = await loadWorkerScorer("fake", fake());
+    try {
+      await expect(scorer.score("a", "crash-the-thread")).rejects.toThrow(/worker exited/);
+      expect(await scorer.score("a b", "a")).toEqual([sigmoid(overlapScore("a b", "a"))]);
+    } finally {
+      await scorer.close();
+    }
+  });
+
   it("cancels a call through its signal", async () => {
     const scorer = await loadWorkerScorer("fake", fake({ delayMs: 300 }));
     try {

@@ -41,6 +41,11 @@ export class WorkerHandle {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private dead: Error | undefined;
+  /** False once the thread crashed, exited or was terminated. */
+  get alive(): boolean {
+    return this.dead === undefined;
+  }
+
   /** Calls sent and not yet answered. */
   get load(): number {
     return this.pending.size;

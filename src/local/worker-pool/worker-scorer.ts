@@ -1,5 +1,6 @@
 import { BaseScorer } from "../../base-scorer.js";
 import { InvalidInputError } from "../../errors/invalid-input-error.js";
+import { RerankKitError } from "../../errors/rerank-kit-error.js";
 import type {
   EmbedOptions,
   EmbedResponse,
@@ -41,7 +42,8 @@ function cloneable<T extends { signal?: AbortSignal; onProgress?: unknown }>(opt
 /**
  * A {@link Scorer} whose model runs in `worker_threads` workers, so ONNX Runtime's synchronous
  * inference never blocks the caller's event loop (a server keeps answering `/health` while a
- * large request is scored). Calls go to the least busy worker; `signal` cancels in the worker;
+ * large request is scored). Calls go to the least busy worker, a crashed worker is restarted;
+ * `signal` cancels in the worker;
  * errors arrive as the same rerank-kit classes. Has an async `tokenize` and `maxLength` when the
  * model has a tokenizer. Create one with {@link loadWorkerScorer}.
  */
@@ -52,21 +54,52 @@ export class WorkerScorer extends BaseScorer {
   readonly model: string;
   /** The model's longest sequence, when it has a tokenizer. */
   readonly maxLength: number | undefined;
-  /** @internal */
-  protected readonly handles: WorkerHandle[];
+  private readonly handles: WorkerHandle[];
+  private readonly respawn: () => Promise<WorkerHandle>;
+  private readonly replacing = new Map<number, Promise<void>>();
+  private restartError: unknown;
+  private closed = false;
 
   /** @internal Use {@link loadWorkerScorer}. */
-  constructor(handles: WorkerHandle[], info: WorkerModelInfo) {
+  constructor(handles: WorkerHandle[], info: WorkerModelInfo, respawn: () => Promise<WorkerHandle>) {
     super();
     this.handles = handles;
+    this.respawn = respawn;
     this.scoreType = info.scoreType;
     this.model = info.model;
     this.maxLength = info.tokenizer ? info.maxLength : undefined;
   }
 
-  /** The least busy worker. @internal */
-  protected pick(): WorkerHandle {
-    return this.handles.reduce((a, b) => (b.load < a.load ? b : a));
+  /**
+   * The least busy live worker. A worker that crashed (or was killed, e.g. out of memory) is
+   * replaced in the background; calls wait for a replacement only when no worker is left.
+   * @internal
+   */
+  protected async worker(): Promise<WorkerHandle> {
+    if (this.closed) throw new RerankKitError(`Scorer for ${this.model} is closed`);
+    this.handles.forEach((h, i) => {
+      if (!h.alive && !this.replacing.has(i)) this.replacing.set(i, this.replace(i));
+    });
+    const alive = this.handles.filter((h) => h.alive);
+    if (alive.length > 0) return alive.reduce((a, b) => (b.load < a.load ? b : a));
+    await Promise.all(this.replacing.values());
+    if (!this.handles.some((h) => h.alive)) {
+      throw new RerankKitError(`The scoring worker for ${this.model} could not be restarted`, { cause: this.restartError });
+    }
+    return this.worker();
+  }
+
+  private async replace(i: number): Promise<void> {
+    try {
+      const handle = await this.respawn();
+      if (this.closed) await handle.terminate();
+      else this.handles[i] = handle;
+    } catch (error) {
+      // Reported by worker() to the calls that find no live worker.
+      this.restartError = error;
+    } finally {
+      this.replacing.delete(i);
+    }
   }
 
   async scoreWithUsage(
@@ -74,7 +107,7 @@ export class WorkerScorer extends BaseScorer {
     documents: ScoreInput | ScoreInput[],
     options?: ScoreOptions,
   ): Promise<ScoreResponse> {
-    return this.pick().call("scoreWithUsage", [queries, documents, cloneable(options)], options?.signal, options?.onProgress);
+    return (await this.worker()).call("scoreWithUsage", [queries, documents, cloneable(options)], options?.signal, options?.onProgress);
   }
 
   /**
@@ -83,11 +116,13 @@ export class WorkerScorer extends BaseScorer {
    */
   async tokenize(text: string, options: { addSpecialTokens?: boolean } = {}): Promise<Tokenization> {
     if (this.maxLength === undefined) throw new InvalidInputError("This model has no tokenizer", { field: "text" });
-    return this.pick().call("tokenize", [text, options]);
+    return (await this.worker()).call("tokenize", [text, options]);
   }
 
   /** Closes the model in every worker and stops the threads. */
   async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.replacing.values());
     await Promise.all(this.handles.map((h) => h.terminate()));
   }
 }
@@ -101,7 +136,7 @@ export class WorkerBiEncoder extends WorkerScorer implements Embedder {
 
   /** Embeds texts in the worker, with usage. */
   async embedWithUsage(texts: string[], options?: EmbedOptions): Promise<EmbedResponse> {
-    return this.pick().call("embedWithUsage", [texts, cloneable(options)], options?.signal, options?.onProgress);
+    return (await this.worker()).call("embedWithUsage", [texts, cloneable(options)], options?.signal, options?.onProgress);
   }
 }
 
@@ -109,7 +144,7 @@ export class WorkerBiEncoder extends WorkerScorer implements Embedder {
 export class WorkerLateInteraction extends WorkerScorer implements TokenEmbedder {
   /** Per-token embeddings, computed in the worker. */
   async embedTokens(texts: string[], options?: EmbedOptions): Promise<TokenEmbeddings[]> {
-    return this.pick().call("embedTokens", [texts, cloneable(options)], options?.signal, options?.onProgress);
+    return (await this.worker()).call("embedTokens", [texts, cloneable(options)], options?.signal, options?.onProgress);
   }
 }
 
@@ -131,6 +166,8 @@ export async function loadWorkerScorer(idOrPath: string, options: WorkerScorerOp
   if (!Number.isInteger(workers) || workers < 1) {
     throw new InvalidInputError(`workers must be a positive integer, got ${String(workers)}`, { field: "workers" });
   }
+  const start = async (): Promise<WorkerHandle> =>
+    (await WorkerHandle.start(idOrPath, loadOptions as Record<string, unknown>, loader)).handle;
   const started = await Promise.allSettled(
     Array.from({ length: workers }, () => WorkerHandle.start(idOrPath, loadOptions as Record<string, unknown>, loader)),
   );
@@ -142,7 +179,7 @@ export async function loadWorkerScorer(idOrPath: string, options: WorkerScorerOp
   }
   const handles = ok.map((s) => s.handle);
   const info = (ok[0] as { info: WorkerModelInfo }).info;
-  if (info.embedder) return new WorkerBiEncoder(handles, info);
-  if (info.tokenEmbedder) return new WorkerLateInteraction(handles, info);
-  return new WorkerScorer(handles, info);
+  if (info.embedder) return new WorkerBiEncoder(handles, info, start);
+  if (info.tokenEmbedder) return new WorkerLateInteraction(handles, info, start);
+  return new WorkerScorer(handles, info, start);
 }
