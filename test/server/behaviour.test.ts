@@ -136,3 +136,22 @@ describe("server behaviour", () => {
     await server.close();
   });
 });
+
+describe("client disconnect", () => {
+  it("stops counting a request whose client went away", async () => {
+    const { url } = await start({ scorer: new FakeScorer({ delayMs: 400 }) });
+    const controller = new AbortController();
+    const call = fetch(`${url}/score`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ queries: "q", documents: "d" }),
+      signal: controller.signal,
+    }).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(await (await fetch(`${url}/load`)).json()).toEqual({ server_load: 1 });
+    controller.abort();
+    await call;
+    await new Promise((r) => setTimeout(r, 60));
+    expect(await (await fetch(`${url}/load`)).json()).toEqual({ server_load: 0 });
+  });
+});
