@@ -10,7 +10,7 @@ export interface ModelInfo {
   id: string;
   /** `owned_by`, when given. */
   ownedBy?: string;
-  /** vLLM's `max_model_len`, when given. */
+  /** vLLM's `max_model_len` (TEI: `max_input_length`), when given. */
   maxModelLen?: number;
   /** The entry as the server sent it. */
   raw: Record<string, unknown>;
@@ -28,11 +28,31 @@ export interface HealthStatus {
   error?: Error;
 }
 
+/** Where a server lists its models. */
+export type ModelsRoute = "openai" | "infinity" | "tei";
+
+/** The models route of a dialect. */
+export function modelsRoute(dialect: string): ModelsRoute {
+  return dialect === "infinity" || dialect === "tei" ? dialect : "openai";
+}
+
 /**
- * Lists models: `GET /v1/models` (vLLM, OpenAI-compatible), or `{baseURL}/models` for Infinity.
+ * Lists models: `GET /v1/models` (vLLM, OpenAI-compatible), `{baseURL}/models` (Infinity), or
+ * TEI's `GET /info` (one model).
  * @throws {APIError}, {@link ConnectionError}, {@link TimeoutError}, {@link MalformedResponseError}
  */
-export async function fetchModels(transport: Transport, infinity: boolean, signal?: AbortSignal): Promise<ModelInfo[]> {
+export async function fetchModels(transport: Transport, route: ModelsRoute, signal?: AbortSignal): Promise<ModelInfo[]> {
+  if (route === "tei") {
+    const r = await transport.request({ method: "GET", path: "/info", fromRoot: false, signal });
+    const info = r.data as Record<string, unknown> | null;
+    if (typeof info !== "object" || info === null || typeof info.model_id !== "string") {
+      throw new MalformedResponseError(r.url, "expected an object with a string `model_id`", { body: r.data });
+    }
+    const model: ModelInfo = { id: info.model_id, raw: info };
+    if (typeof info.max_input_length === "number") model.maxModelLen = info.max_input_length;
+    return [model];
+  }
+  const infinity = route === "infinity";
   const response = await transport.request({
     method: "GET",
     path: infinity ? "/models" : "/v1/models",

@@ -5,7 +5,7 @@ import { RerankKitError } from "../errors/rerank-kit-error.js";
 import { assertTexts } from "../scoring/pairing.js";
 import type { EmbedResponse, Embedder } from "../types.js";
 import { checkCallOverrides, positiveInt, resolveClientConfig } from "./config.js";
-import { checkHealth, fetchModels, type HealthStatus, type ModelInfo } from "./discovery.js";
+import { checkHealth, fetchModels, modelsRoute, type HealthStatus, type ModelInfo } from "./discovery.js";
 import { embedDialects, type EmbedDialectSpec } from "./embed-dialects.js";
 import type { EmbedDialect, RemoteEmbedderOptions, RemoteEmbedOptions } from "./options.js";
 import { runChunks } from "./run-chunks.js";
@@ -137,9 +137,9 @@ export class RemoteEmbedder implements Embedder {
     };
   }
 
-  /** The models the server lists (`GET /v1/models`; Infinity `{baseURL}/models`). */
+  /** The models the server lists (`GET /v1/models`; Infinity `{baseURL}/models`; TEI `GET /info`). */
   listModels(options: { signal?: AbortSignal } = {}): Promise<ModelInfo[]> {
-    return fetchModels(this.#transport, this.dialect === "infinity", options.signal);
+    return fetchModels(this.#transport, modelsRoute(this.dialect), options.signal);
   }
 
   /** One health status per replica (`GET /health`), without retries. */

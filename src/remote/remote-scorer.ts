@@ -7,7 +7,7 @@ import { assertScoreInputs, assertTexts, toPairs } from "../scoring/pairing.js";
 import { cutResults, validateRankOptions } from "../scoring/ranking.js";
 import type { RankedResult, RerankResponse, ScoreInput, ScoreResponse, ScoreType, Usage } from "../types.js";
 import { checkCallOverrides, positiveInt, resolveClientConfig } from "./config.js";
-import { checkHealth, fetchModels, type HealthStatus, type ModelInfo } from "./discovery.js";
+import { checkHealth, fetchModels, modelsRoute, type HealthStatus, type ModelInfo } from "./discovery.js";
 import { rerankDialects } from "./dialects/registry.js";
 import type { RerankDialect } from "./dialects/types.js";
 import { parseVllmScore, vllmScoreBody } from "./dialects/vllm.js";
@@ -192,9 +192,9 @@ export class RemoteScorer extends BaseScorer {
     return { results: cutResults(results, options), usage };
   }
 
-  /** The models the server lists (`GET /v1/models`; Infinity `{baseURL}/models`). */
+  /** The models the server lists (`GET /v1/models`; Infinity `{baseURL}/models`; TEI `GET /info`). */
   listModels(options: { signal?: AbortSignal } = {}): Promise<ModelInfo[]> {
-    return fetchModels(this.#transport, this.dialect === "infinity", options.signal);
+    return fetchModels(this.#transport, modelsRoute(this.dialect), options.signal);
   }
 
   /** One health status per replica (`GET /health`), without retries. Never throws for a down server. */

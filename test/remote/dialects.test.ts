@@ -72,6 +72,15 @@ describe("TEI", () => {
   });
 });
 
+describe("TEI discovery", () => {
+  it("lists its one model from GET /info", async () => {
+    const models = await new RemoteScorer({ baseURL: tei.url, dialect: "tei" }).listModels();
+    expect(models).toHaveLength(1);
+    expect(models[0]).toMatchObject({ id: "BAAI/bge-reranker-base", maxModelLen: 512 });
+    expect(tei.requests[0]?.path).toBe("/info");
+  });
+});
+
 describe("Infinity", () => {
   const make = (o = {}) => new RemoteScorer({ baseURL: `${infinity.url}/v1`, dialect: "infinity", sleep: noSleep, ...o });
 

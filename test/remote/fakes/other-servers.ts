@@ -7,6 +7,9 @@ export function teiRoutes(options: { maxBatch?: number } = {}): Handler {
   const maxBatch = options.maxBatch ?? 32;
   return (req, res) => {
     if (req.method === "GET" && req.path === "/health") return void res.writeHead(200).end();
+    if (req.method === "GET" && req.path === "/info") {
+      return void sendJSON(res, 200, { model_id: "BAAI/bge-reranker-base", model_type: { reranker: { id2label: { "0": "LABEL_0" } } }, max_input_length: 512, max_client_batch_size: maxBatch });
+    }
     const body = req.body as Record<string, unknown>;
     if (req.path === "/rerank") {
       const texts = body.texts as unknown[];
