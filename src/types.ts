@@ -61,6 +61,12 @@ export interface ScoreOptions {
    * `-1` means the model's maximum length.
    */
   truncatePromptTokens?: number;
+  /**
+   * How a pair longer than the model's limit is cut: `longest_first` (the Rust tokenizers rule
+   * sentence-transformers uses) or `only_second` (only the document, as FlagEmbedding and vLLM's
+   * `max_tokens_per_doc`). @default "longest_first"
+   */
+  truncationStrategy?: "longest_first" | "only_second";
   /** Which end `truncatePromptTokens` cuts from. @default "right" */
   truncationSide?: "left" | "right";
   /** Instruction for instruction-aware rerankers (vLLM `instruction`). */

@@ -188,3 +188,18 @@ describe("cross-encoder model variants", () => {
     await expect(CrossEncoderScorer.fromPretrained(dir, { dtype: "fp16" })).rejects.toThrow(/onnx\/model_fp16\.onnx does not exist/);
   });
 });
+
+describe("only_second truncation", () => {
+  it("cuts only the document, even when the query is long", async () => {
+    const dir = await modelDir("cross-encoder");
+    const scorer = await CrossEncoderScorer.fromPretrained(dir);
+    const ids = rawIds(dir);
+    const longQuery = LONG_DOC.split(" ").slice(0, 70).join(" ");
+    const q = ids(longQuery);
+    expect(q.length).toBeGreaterThan(63); // longest_first would have cut it
+    const expected = refSigmoid(referenceForward(weightsOf("cross-encoder"), bertPair(q, ids(LONG_DOC).slice(0, 125 - q.length))).logits as number);
+    const [score] = await scorer.score(longQuery, LONG_DOC, { truncationStrategy: "only_second" });
+    expect(Math.abs((score as number) - expected)).toBeLessThanOrEqual(TOL);
+    await expect(scorer.score(LONG_DOC + " " + LONG_DOC, "x", { truncationStrategy: "only_second" })).rejects.toThrow(/exceeds the 128-token limit/);
+  });
+});

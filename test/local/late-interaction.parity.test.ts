@@ -36,7 +36,12 @@ describe.each(["colbert-pylate", "colbert-stanford"])("late-interaction parity: 
     const marker = o.markers === false ? [] : [UNUSED0];
     const input = [CLS, ...marker, ...ids(text).slice(0, QUERY_LENGTH - 3), SEP];
     const attention = input.map(() => 1);
-    if (o.expansion !== false) while (input.length < QUERY_LENGTH) (input.push(MASK), attention.push(0));
+    if (o.expansion !== false) {
+      while (input.length < QUERY_LENGTH) {
+        input.push(MASK);
+        attention.push(0);
+      }
+    }
     return vectors(input, attention, input.map(() => true), o.normalize ?? true);
   }
   function refDoc(text: string, o: RefOptions = {}): number[][] {

@@ -8,7 +8,7 @@ import type { TextTokenizer } from "./text-tokenizer.js";
 /** The truncation options of one scoring call that shape pair encoding. */
 export type PairTruncation = Pick<
   ScoreOptions,
-  "truncate" | "maxTokensPerDoc" | "maxTokensPerQuery" | "truncatePromptTokens" | "truncationSide"
+  "truncate" | "maxTokensPerDoc" | "maxTokensPerQuery" | "truncatePromptTokens" | "truncationSide" | "truncationStrategy"
 >;
 
 /**
@@ -40,7 +40,18 @@ export function encodePair(
       const encoded = tokenizer.pair(q, d);
       return { ids: encoded.ids.slice(-limit), typeIds: encoded.typeIds.slice(-limit) };
     }
-    [q, d] = fitPair(q, d, limit - specials);
+    if (options.truncationStrategy === "only_second") {
+      const keep = limit - specials - q.length;
+      if (keep < 0) {
+        throw new InvalidInputError(
+          `The query alone (${q.length} tokens) exceeds the ${limit}-token limit; only_second truncation cannot fit it`,
+          { field: "queries" },
+        );
+      }
+      d = truncateIds(d, keep);
+    } else {
+      [q, d] = fitPair(q, d, limit - specials);
+    }
   }
   return tokenizer.pair(q, d);
 }
