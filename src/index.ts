@@ -14,6 +14,7 @@ export type { RankOptions } from "./scoring/ranking.js";
 export * from "./local/index.js";
 export type { Activation, ResolvedActivation } from "./scoring/activation.js";
 export type { PoolingMode } from "./scoring/pooling.js";
+export { planMicroBatches } from "./batching/micro-batches.js";
 export type { MicroBatchLimits } from "./batching/micro-batches.js";
 export {
   RemoteScorer,
@@ -31,6 +32,7 @@ export {
   ConnectionError,
   MalformedResponseError,
   ScoringNotSupportedError,
+  apiErrorFromResponse,
   promptTemplates,
   qwen3Reranker,
   mxbaiRerankV2,

@@ -17,3 +17,4 @@ export type {
   LateInteractionOptions,
   LoadScorerOptions,
 } from "./options.js";
+export type { ModelFiles, StModule, Json } from "./files/model-files.js";

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 
-/** Hit and size counters of a {@link DocumentCache}. */
+/** Hit and size counters of a scorer's document embedding cache. */
 export interface CacheStats {
   hits: number;
   misses: number;
