@@ -46,6 +46,28 @@ async function timeMs(fn: () => Promise<unknown>, n: number): Promise<number> {
   return performance.now() - t0;
 }
 
+/**
+ * The client's own CPU cost per call, with `fetch` stubbed by a canned answer (no sockets), so
+ * the difference is not drowned by network noise on a busy machine.
+ */
+async function cpuOverhead(query: string, docs: string[]): Promise<void> {
+  const text = JSON.stringify({
+    data: docs.map((_, index) => ({ index, object: "score", score: index / docs.length })),
+    usage: { prompt_tokens: 1000, total_tokens: 1000 },
+  });
+  const stub = (async () => new Response(text, { status: 200 })) as typeof fetch;
+  const scorer = new RemoteScorer({ baseURL: "http://stub", model: "bench", fetch: stub });
+  const bare = async () => (await stub("http://stub/score", { method: "POST", body: JSON.stringify({ text_1: query, text_2: docs }) })).json();
+  const client = () => scorer.score(query, docs);
+  let b = 0;
+  let c = 0;
+  for (let round = 0; round < 2; round++) {
+    b = await timeMs(bare, 3000);
+    c = await timeMs(client, 3000);
+  }
+  console.log(`  client CPU per call with fetch stubbed: ${((c / 3000) * 1000).toFixed(0)} us vs ${((b / 3000) * 1000).toFixed(0)} us for a bare stubbed fetch + json()`);
+}
+
 /** Prints the remote client's overhead ratio and its throughput at concurrency 1, 4 and 16. */
 export async function benchRemote(): Promise<void> {
   console.log("\n== remote client (local node:http server mimicking vLLM /score) ==");
@@ -87,6 +109,7 @@ export async function benchRemote(): Promise<void> {
     ratios.sort((x, y) => x - y);
     const median = ratios[3] as number;
     console.log(`overhead vs bare fetch, 1 query x 50 docs, sequential, interleaved (median of 7 rounds of 150 pairs): ${ratio(median, 1.05, false)}`);
+    await cpuOverhead(query, docs);
   } finally {
     fast.server.closeAllConnections();
     fast.server.close();
