@@ -1,7 +1,7 @@
 import { throwIfAborted } from "../../errors/abort-error.js";
 import { InvalidInputError } from "../../errors/invalid-input-error.js";
 import { assertTexts, toPairs } from "../../scoring/pairing.js";
-import { l2NormalizeRows, maxSim } from "../../scoring/similarity.js";
+import { l2NormalizeRows } from "../../scoring/similarity.js";
 import type { EmbedOptions, ScoreInput, ScoreOptions, ScoreResponse, TokenEmbedder, TokenEmbeddings } from "../../types.js";
 import { loadModelFiles, type ModelFiles } from "../files/model-files.js";
 import { LocalScorerBase, openLocalParts, type LocalParts } from "../local-scorer-base.js";
@@ -10,6 +10,7 @@ import { runMicroBatches, type EncodedSequence } from "../runtime/run-batches.js
 import { readColbertSettings, type ColbertSettings } from "./colbert-config.js";
 import { DocumentCache, type CacheStats } from "./document-cache.js";
 import { encodeColbert, type ColbertKind } from "./colbert-encoding.js";
+import { MaxSimGraph } from "./maxsim-graph.js";
 
 /**
  * A late-interaction (ColBERT) scorer run in process: queries and documents are encoded into
@@ -33,11 +34,14 @@ export class LateInteractionScorer extends LocalScorerBase implements TokenEmbed
   readonly settings: ColbertSettings;
   private readonly cache: DocumentCache<TokenEmbeddings>;
   private readonly outputName: string;
+  private readonly threads: number | undefined;
+  private maxSimGraph: Promise<MaxSimGraph> | undefined;
 
-  private constructor(parts: LocalParts, settings: ColbertSettings, cacheSize: number) {
+  private constructor(parts: LocalParts, settings: ColbertSettings, cacheSize: number, threads?: number) {
     super(parts);
     this.settings = settings;
     this.cache = new DocumentCache(cacheSize);
+    this.threads = threads;
     const names = parts.session.outputNames;
     this.outputName = ["last_hidden_state", "token_embeddings", "output"].find((n) => names.includes(n)) ?? (names[0] as string);
   }
@@ -54,7 +58,7 @@ export class LateInteractionScorer extends LocalScorerBase implements TokenEmbed
   static async fromFiles(files: ModelFiles, options: LateInteractionOptions = {}): Promise<LateInteractionScorer> {
     const parts = await openLocalParts(files, options);
     const settings = await readColbertSettings(files, parts.tokenizer, options);
-    return new LateInteractionScorer(parts, settings, options.documentCacheSize ?? 10_000);
+    return new LateInteractionScorer(parts, settings, options.documentCacheSize ?? 10_000, options.threads);
   }
 
   /**
@@ -66,6 +70,13 @@ export class LateInteractionScorer extends LocalScorerBase implements TokenEmbed
     const specials = this.tokenizer.singleSpecials;
     if (this.settings.convention === "vllm") return Math.max(0, this.maxLength - specials);
     return Math.max(0, Math.min(this.settings.documentLength, this.maxLength) - 1 - specials);
+  }
+
+  /** Releases the ONNX sessions (encoder and MaxSim graph). */
+  override async close(): Promise<void> {
+    const graph = this.maxSimGraph;
+    this.maxSimGraph = undefined;
+    await Promise.all([super.close(), graph?.then((g) => g.release())]);
   }
 
   /** Hits, misses and size of the document embedding cache. */
@@ -100,13 +111,24 @@ export class LateInteractionScorer extends LocalScorerBase implements TokenEmbed
     const d = await this.encode(uniqueD, "document", { ...base, onProgress: options.onProgress });
     const qi = new Map(uniqueQ.map((t, i) => [t, i]));
     const di = new Map(uniqueD.map((t, i) => [t, i]));
-    const pairTokens: number[] = [];
-    const scores = (pairs.queries as string[]).map((text, i) => {
-      const qe = q.embeddings[qi.get(text) as number] as TokenEmbeddings;
-      const k = di.get(pairs.documents[i] as string) as number;
-      pairTokens.push((q.lengths[qi.get(text) as number] as number) + 1 + (d.lengths[k] as number));
-      return maxSim(qe.data, (d.embeddings[k] as TokenEmbeddings).data, qe.dim);
+    // One batched MaxSim graph run per distinct query, over all of its documents.
+    const graph = await (this.maxSimGraph ??= MaxSimGraph.create(this.threads));
+    const byQuery = new Map<number, number[]>();
+    (pairs.queries as string[]).forEach((text, pair) => {
+      const k = qi.get(text) as number;
+      const list = byQuery.get(k);
+      if (list) list.push(pair);
+      else byQuery.set(k, [pair]);
     });
+    const scores = new Array<number>(pairs.queries.length);
+    for (const [k, pairIndices] of byQuery) {
+      const docs = pairIndices.map((p) => d.embeddings[di.get(pairs.documents[p] as string) as number] as TokenEmbeddings);
+      const values = await graph.scores(q.embeddings[k] as TokenEmbeddings, docs);
+      pairIndices.forEach((p, j) => (scores[p] = values[j] as number));
+    }
+    const pairTokens = (pairs.queries as string[]).map(
+      (text, p) => (q.lengths[qi.get(text) as number] as number) + 1 + (d.lengths[di.get(pairs.documents[p] as string) as number] as number),
+    );
     const tokens = pairTokens.reduce((n, t) => n + t, 0);
     return { scores, usage: { promptTokens: tokens, totalTokens: tokens }, pairTokens };
   }
