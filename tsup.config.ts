@@ -18,4 +18,7 @@ export default defineConfig({
   // between `rerank-kit` and `rerank-kit/langchain`.
   splitting: true,
   external: ["onnxruntime-node", "@langchain/core"],
+  // p-limit is ESM-only; bundling it (a few dozen lines) keeps the CJS build independent of
+  // Node's require(esm).
+  noExternal: ["p-limit"],
 });
