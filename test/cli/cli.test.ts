@@ -121,8 +121,23 @@ describe("rerank-kit serve", () => {
     expect(res.status).toBe(200);
     expect(((await res.json()) as { results: unknown[] }).results).toHaveLength(3);
     expect((await fetch(`${url}/rerank`, { method: "POST", headers: { "content-type": "application/json" }, body })).status).toBe(401);
+    // SIGTERM while a large request is being scored: it still gets its answer, then exit 0.
+    const many = Array.from({ length: 1000 }, (_, i) => `${DOCS[i % 3]} ${i}`);
+    const inflight = fetch(`${url}/rerank`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ query: "capital of france", documents: many, top_n: 3 }),
+    });
+    for (let i = 0; i < 200; i++) {
+      const load = (await (await fetch(`${url}/load`, { headers })).json()) as { server_load: number };
+      if (load.server_load > 0) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
     const exited = new Promise<number | null>((resolve) => child!.on("exit", resolve));
     child.kill("SIGTERM");
+    const answer = await inflight;
+    expect(answer.status).toBe(200);
+    expect(((await answer.json()) as { results: unknown[] }).results).toHaveLength(3);
     expect(await exited).toBe(0);
   });
 });
