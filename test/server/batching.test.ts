@@ -33,6 +33,14 @@ describe("dynamic batching", () => {
     });
   });
 
+  it("never delays a lone client by the batching wait", async () => {
+    const { url } = await start({ scorer: new FakeScorer(), batching: { maxWaitMs: 300 } });
+    await post(`${url}/score`, { queries: "a", documents: "b" });
+    const t0 = performance.now();
+    for (let i = 0; i < 3; i++) expect((await post(`${url}/score`, { queries: "a", documents: "b" })).status).toBe(200);
+    expect(performance.now() - t0).toBeLessThan(300);
+  });
+
   it("calls the scorer once per request with batching off", async () => {
     const scorer = new FakeScorer({ delayMs: 5 });
     const { url } = await start({ scorer, batching: false });

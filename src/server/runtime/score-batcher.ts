@@ -7,7 +7,7 @@ import { splitUsage } from "./split-usage.js";
 export interface BatcherOptions {
   /** Merge concurrent requests into shared scorer calls. @default true */
   enabled?: boolean;
-  /** Longest wait for companions when a slot is free, in ms. @default 2 */
+  /** Longest wait for companions when a slot is free and more requests are arriving, in ms. @default 2 */
   maxWaitMs?: number;
   /** Most pairs in one merged call; a larger request runs alone. @default 64 */
   maxBatchPairs?: number;
@@ -39,7 +39,8 @@ interface Group {
 /**
  * Coalesces concurrent score requests into shared micro-batches. Each request arrives as explicit
  * N:N pairs; requests with equal options are concatenated into one `scoreWithUsage` call and the
- * scores split back. A batch waits at most `maxWaitMs` for companions while a slot is free; while
+ * scores split back. While a slot is free, a batch waits at most `maxWaitMs`, and only when other
+ * admitted requests are on their way (so a lone client is never delayed); while
  * all slots are busy, requests pile up and leave together when one frees. If a merged call fails,
  * each request is retried alone, so one bad request never fails its neighbours.
  */
@@ -49,6 +50,8 @@ export class ScoreBatcher {
   private readonly enabled: boolean;
   private readonly maxWaitMs: number;
   private readonly maxBatchPairs: number;
+  /** Requests inside scorer calls right now. */
+  private inCalls = 0;
 
   constructor(
     private readonly scorer: Scorer,
@@ -105,7 +108,7 @@ export class ScoreBatcher {
         continue;
       }
       const waited = Date.now() - head.createdAt;
-      if (!head.sealed && waited < this.maxWaitMs) {
+      if (!head.sealed && waited < this.maxWaitMs && this.companionsExpected()) {
         if (!this.timer) {
           this.timer = setTimeout(() => {
             this.timer = undefined;
@@ -119,10 +122,19 @@ export class ScoreBatcher {
     }
   }
 
+  /**
+   * Whether waiting can pay: some admitted request is neither queued here nor being scored, so it
+   * is on its way (being parsed or validated). A lone client is never delayed.
+   */
+  private companionsExpected(): boolean {
+    return this.slots.inFlight > this.queuedRequests + this.inCalls;
+  }
+
   private async dispatch(group: Group): Promise<void> {
     const release = await this.slots.acquire();
+    const live = group.members.filter((m) => !m.settled);
+    this.inCalls += live.length;
     try {
-      const live = group.members.filter((m) => !m.settled);
       if (live.length === 0) return;
       try {
         const results = await this.call(live, group.options);
@@ -143,6 +155,7 @@ export class ScoreBatcher {
         }
       }
     } finally {
+      this.inCalls -= live.length;
       release();
     }
   }
