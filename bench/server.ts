@@ -18,7 +18,7 @@ import { makeWorkload } from "./workload.js";
 export interface BenchServerOptions {
   /** A cross-encoder model folder. */
   modelDir: string;
-  /** Weights to load. @default "q8" when only `onnx/model_quantized.onnx` exists, else the loader's default */
+  /** Weights to load. @default "q8" when `onnx/model_quantized.onnx` exists (the usual serving choice), else the loader's default */
   dtype?: LoadScorerOptions["dtype"];
   /** Seconds per measurement. @default 3 */
   seconds?: number;
@@ -61,9 +61,8 @@ async function latencies(fn: () => Promise<unknown>, n: number): Promise<{ p50: 
 /** Runs the server benchmark and prints a table plus the batching and overhead ratios. */
 export async function benchServer(options: BenchServerOptions): Promise<void> {
   const { modelDir, seconds = 3 } = options;
-  const onlyQuantized =
-    existsSync(join(modelDir, "onnx", "model_quantized.onnx")) && !existsSync(join(modelDir, "onnx", "model.onnx"));
-  const dtype = options.dtype ?? (onlyQuantized ? "q8" : undefined);
+  const hasQuantized = existsSync(join(modelDir, "onnx", "model_quantized.onnx"));
+  const dtype = options.dtype ?? (hasQuantized ? "q8" : undefined);
   const loadOptions: LoadScorerOptions = dtype ? { dtype } : {};
   const { query, documents: pool } = makeWorkload(4 * 64, 30, 90, 7);
   const bodies = Array.from({ length: 64 }, (_, i) => JSON.stringify({ query, documents: pool.slice(i * 4, i * 4 + 4) }));
