@@ -67,7 +67,10 @@ export function createApp(ctx: ServerContext): OpenAPIHono<AppEnv> {
   registerInvocations(app, known);
   known.add("/invocations");
 
-  app.notFound((c) => c.json({ detail: "Not Found" }, 404));
+  // As FastAPI: a known path with the wrong method is 405, anything else 404.
+  app.notFound((c) =>
+    known.has(c.req.path) ? c.json({ detail: "Method Not Allowed" }, 405) : c.json({ detail: "Not Found" }, 404),
+  );
   app.onError((error, c) => {
     const answer = toErrorResponse(error);
     return c.json(answer.body, answer.status as ContentfulStatusCode, answer.headers);

@@ -33,6 +33,9 @@ describe("server behaviour", () => {
     const missing = await fetch(`${url}/nope`);
     expect(missing.status).toBe(404);
     expect(await missing.json()).toEqual({ detail: "Not Found" });
+    const wrongMethod = await fetch(`${url}/rerank`);
+    expect(wrongMethod.status).toBe(405);
+    expect(await wrongMethod.json()).toEqual({ detail: "Method Not Allowed" });
   });
 
   it("sends no CORS headers unless asked", async () => {
