@@ -51,6 +51,20 @@ describe("worker-thread scorer", () => {
     await expect(loadWorkerScorer("missing", fake())).rejects.toBeInstanceOf(ModelLoadError);
   });
 
+  it("spreads concurrent calls over several workers with the same answers", async () => {
+    const scorer = await loadWorkerScorer("fake", fake({ workers: 2, spinMs: 50 }));
+    try {
+      const docs = ["a", "b", "a b", "c"];
+      const t0 = performance.now();
+      const all = await Promise.all(docs.map((d) => scorer.score("a b", d)));
+      expect(all.flat()).toEqual(docs.map((d) => sigmoid(overlapScore("a b", d))));
+      // Each call blocks its thread for 50 ms: one worker would need 200 ms, two need about 100.
+      expect(performance.now() - t0).toBeLessThan(170);
+    } finally {
+      await scorer.close();
+    }
+  });
+
   it("restarts a worker that died and keeps serving", async () => {
     const scorer = await loadWorkerScorer("fake", fake());
     try {

@@ -5,6 +5,7 @@ import type {
   EmbedOptions,
   EmbedResponse,
   Embedder,
+  Progress,
   ScoreInput,
   ScoreOptions,
   ScoreResponse,
@@ -14,7 +15,7 @@ import type {
   Tokenization,
 } from "../../types.js";
 import type { LoadScorerOptions } from "../options.js";
-import type { WorkerModelInfo } from "./protocol.js";
+import type { WorkerMethod, WorkerModelInfo } from "./protocol.js";
 import { WorkerHandle } from "./worker-handle.js";
 
 /** Options of {@link loadWorkerScorer}: those of `loadScorer`, plus the pool's. */
@@ -71,22 +72,40 @@ export class WorkerScorer extends BaseScorer {
   }
 
   /**
-   * The least busy live worker. A worker that crashed (or was killed, e.g. out of memory) is
-   * replaced in the background; calls wait for a replacement only when no worker is left.
-   * @internal
+   * A live worker. A worker that crashed (or was killed, e.g. out of memory) is replaced in the
+   * background; calls wait for a replacement only when no worker is left.
    */
-  protected async worker(): Promise<WorkerHandle> {
+  private async worker(): Promise<WorkerHandle> {
     if (this.closed) throw new RerankKitError(`Scorer for ${this.model} is closed`);
-    this.handles.forEach((h, i) => {
-      if (!h.alive && !this.replacing.has(i)) this.replacing.set(i, this.replace(i));
-    });
-    const alive = this.handles.filter((h) => h.alive);
-    if (alive.length > 0) return alive.reduce((a, b) => (b.load < a.load ? b : a));
+    const ready = this.pickAlive();
+    if (ready) return ready;
     await Promise.all(this.replacing.values());
     if (!this.handles.some((h) => h.alive)) {
       throw new RerankKitError(`The scoring worker for ${this.model} could not be restarted`, { cause: this.restartError });
     }
     return this.worker();
+  }
+
+  /** The least busy live worker, chosen synchronously (so concurrent calls spread); starts replacements. */
+  private pickAlive(): WorkerHandle | undefined {
+    this.handles.forEach((h, i) => {
+      if (!h.alive && !this.replacing.has(i)) this.replacing.set(i, this.replace(i));
+    });
+    const alive = this.handles.filter((h) => h.alive);
+    return alive.length > 0 ? alive.reduce((a, b) => (b.load < a.load ? b : a)) : undefined;
+  }
+
+  /**
+   * Runs `method` on a worker. @internal
+   */
+  protected async invoke<T>(
+    method: WorkerMethod,
+    args: unknown[],
+    signal?: AbortSignal,
+    onProgress?: (p: Progress) => void,
+  ): Promise<T> {
+    const handle = (!this.closed && this.pickAlive()) || (await this.worker());
+    return handle.call<T>(method, args, signal, onProgress);
   }
 
   private async replace(i: number): Promise<void> {
@@ -107,7 +126,7 @@ export class WorkerScorer extends BaseScorer {
     documents: ScoreInput | ScoreInput[],
     options?: ScoreOptions,
   ): Promise<ScoreResponse> {
-    return (await this.worker()).call("scoreWithUsage", [queries, documents, cloneable(options)], options?.signal, options?.onProgress);
+    return this.invoke("scoreWithUsage", [queries, documents, cloneable(options)], options?.signal, options?.onProgress);
   }
 
   /**
@@ -116,7 +135,7 @@ export class WorkerScorer extends BaseScorer {
    */
   async tokenize(text: string, options: { addSpecialTokens?: boolean } = {}): Promise<Tokenization> {
     if (this.maxLength === undefined) throw new InvalidInputError("This model has no tokenizer", { field: "text" });
-    return (await this.worker()).call("tokenize", [text, options]);
+    return this.invoke("tokenize", [text, options]);
   }
 
   /** Closes the model in every worker and stops the threads. */
@@ -136,7 +155,7 @@ export class WorkerBiEncoder extends WorkerScorer implements Embedder {
 
   /** Embeds texts in the worker, with usage. */
   async embedWithUsage(texts: string[], options?: EmbedOptions): Promise<EmbedResponse> {
-    return (await this.worker()).call("embedWithUsage", [texts, cloneable(options)], options?.signal, options?.onProgress);
+    return this.invoke("embedWithUsage", [texts, cloneable(options)], options?.signal, options?.onProgress);
   }
 }
 
@@ -144,7 +163,7 @@ export class WorkerBiEncoder extends WorkerScorer implements Embedder {
 export class WorkerLateInteraction extends WorkerScorer implements TokenEmbedder {
   /** Per-token embeddings, computed in the worker. */
   async embedTokens(texts: string[], options?: EmbedOptions): Promise<TokenEmbeddings[]> {
-    return (await this.worker()).call("embedTokens", [texts, cloneable(options)], options?.signal, options?.onProgress);
+    return this.invoke("embedTokens", [texts, cloneable(options)], options?.signal, options?.onProgress);
   }
 }
 
