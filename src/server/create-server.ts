@@ -28,7 +28,7 @@ export interface ServerAddress {
   url: string;
 }
 
-/** A vLLM-protocol server over a {@link Scorer}, from {@link createServer}. */
+/** A vLLM-protocol server over a `Scorer`, from {@link createServer}. */
 export interface RerankServer {
   /** The Hono app; `app.request()` serves requests in process, without a socket. */
   readonly app: OpenAPIHono<AppEnv>;
@@ -45,7 +45,7 @@ export interface RerankServer {
 
 /**
  * Creates a server speaking vLLM's score, rerank, embeddings and pooling protocol over any
- * {@link Scorer} (local or remote). Nothing listens until {@link RerankServer.listen}.
+ * `Scorer` (local or remote). Nothing listens until {@link RerankServer.listen}.
  *
  * @param options The scorer and limits; see {@link CreateServerOptions}.
  * @returns The server; call `listen()` to bind and `close()` to stop.

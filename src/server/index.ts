@@ -8,3 +8,4 @@ export type { RerankServer, ListenOptions, ServerAddress } from "./create-server
 export type { CreateServerOptions, ServerTokenizer } from "./options.js";
 export type { BatcherOptions } from "./runtime/score-batcher.js";
 export type { ErrorEnvelope } from "./http/error-response.js";
+export type { AppEnv } from "./app-env.js";

@@ -3,7 +3,7 @@ import type { ScoreInput, ScoreOptions, ScoreResponse, Scorer } from "../../type
 import type { Slots } from "./slots.js";
 import { splitUsage } from "./split-usage.js";
 
-/** Options of {@link ScoreBatcher}. */
+/** Dynamic batching options of `createServer` (`batching`). */
 export interface BatcherOptions {
   /** Merge concurrent requests into shared scorer calls. @default true */
   enabled?: boolean;
