@@ -129,7 +129,11 @@ export class WorkerHandle {
   /** Closes the model in the worker, then stops the thread. */
   async terminate(): Promise<void> {
     if (!this.dead) {
-      await this.call("close", []).catch(() => undefined); // the thread is stopped below either way
+      // Let the model release its session, but never wait on a hung thread for long.
+      let timer: NodeJS.Timeout | undefined;
+      const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, 5000)));
+      await Promise.race([this.call("close", []).catch(() => undefined), limit]); // stopped below either way
+      clearTimeout(timer);
     }
     this.dead ??= new RerankKitError("The scorer is closed");
     await this.worker.terminate();
