@@ -7,6 +7,8 @@ export default defineConfig({
     server: "src/server/index.ts",
     langchain: "adapters/langchain/index.ts",
     cli: "src/cli/main.ts",
+    // Loaded by path from worker_threads (src/local/worker-pool), so it must be its own file.
+    worker: "src/local/worker-pool/worker.ts",
   },
   format: ["esm", "cjs"],
   target: "es2022",
@@ -14,6 +16,8 @@ export default defineConfig({
   dts: true,
   sourcemap: true,
   clean: true,
+  // The worker pool finds its worker file from import.meta.url; shims give CJS an equivalent.
+  shims: true,
   // Shared chunks keep one copy of each class across entry points, so `instanceof` works
   // between `rerank-kit` and `rerank-kit/langchain`.
   splitting: true,

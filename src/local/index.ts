@@ -18,3 +18,5 @@ export type {
   LoadScorerOptions,
 } from "./options.js";
 export type { ModelFiles, StModule, Json } from "./files/model-files.js";
+export { loadWorkerScorer, WorkerScorer, WorkerBiEncoder, WorkerLateInteraction } from "./worker-pool/index.js";
+export type { WorkerScorerOptions } from "./worker-pool/index.js";

@@ -1,0 +1,51 @@
+/**
+ * The built package as users get it: ESM and CJS entry points load and agree, the CLI and its
+ * worker file run from dist/. Needs `npm run build` first, which `npm test` runs; without dist/
+ * these tests fail and say so rather than skip.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { modelDir } from "../local/helpers.js";
+
+const root = join(import.meta.dirname, "..", "..");
+const dist = join(root, "dist");
+const built = existsSync(join(dist, "index.js"));
+const require = createRequire(import.meta.url);
+
+describe("built package (dist/)", () => {
+  beforeAll(() => {
+    if (!built) throw new Error("dist/ is missing: run `npm run build` (npm test does) before these tests");
+  });
+
+  it.each(["index", "remote", "server", "langchain"])("loads %s from ESM and CJS with the same exports", async (entry) => {
+    const esm = (await import(join(dist, `${entry}.js`))) as Record<string, unknown>;
+    const cjs = require(join(dist, `${entry}.cjs`)) as Record<string, unknown>;
+    expect(Object.keys(cjs).sort()).toEqual(Object.keys(esm).sort());
+    expect(Object.keys(esm).length).toBeGreaterThan(0);
+  });
+
+  it("does not load onnxruntime-node when importing the remote entry", () => {
+    const out = execFileSync(process.execPath, ["-e", `require(${JSON.stringify(join(dist, "remote.cjs"))}); console.log(Object.keys(require.cache).some((k) => k.includes("onnxruntime")))`]);
+    expect(out.toString().trim()).toBe("false");
+  });
+
+  it("runs the CLI from dist", async () => {
+    const dir = await modelDir("cross-encoder");
+    const out = execFileSync(process.execPath, [join(dist, "cli.js"), "rerank", "--model", dir, "--query", "capital of france", "--top-n", "1"], {
+      input: "paris is the capital of france\nberlin\n",
+    });
+    const parsed = JSON.parse(out.toString()) as { results: { index: number }[] };
+    expect(parsed.results).toHaveLength(1);
+  });
+
+  it("starts a worker-thread scorer from dist/worker.js", async () => {
+    const { loadWorkerScorer } = (await import(join(dist, "index.js"))) as typeof import("../../src/index.js");
+    const scorer = await loadWorkerScorer(await modelDir("cross-encoder"));
+    const scores = await scorer.score("capital of france", ["paris", "berlin"]);
+    expect(scores).toHaveLength(2);
+    await scorer.close();
+  });
+});
