@@ -29,4 +29,10 @@ console.log(`rerank-kit bench (${new Date().toISOString()}); ratios compare runs
 const ce = await ensure("minilm-cross-encoder", { family: "cross-encoder", size: "minilm-l6", quantized: true });
 if (!only || only === "local") await benchLocal(ce);
 if (!only || only === "remote") await benchRemote();
-if (!only || only === "server") await benchServer({ modelDir: ce });
+if (!only || only === "server") {
+  // A TinyBERT-L2-shaped reranker (2 layers, hidden 128, as ms-marco-TinyBERT-L-2-v2), where
+  // per-call overhead matters, then the MiniLM-L6 shape, where compute dominates.
+  const small = await ensure("tinybert-cross-encoder", { family: "cross-encoder", size: "small" });
+  await benchServer({ modelDir: small, label: "TinyBERT-L2 shape, fp32" });
+  await benchServer({ modelDir: ce, label: "MiniLM-L6 shape" });
+}

@@ -68,51 +68,65 @@ async function cpuOverhead(query: string, docs: string[]): Promise<void> {
   console.log(`  client CPU per call with fetch stubbed: ${((c / 3000) * 1000).toFixed(0)} us vs ${((b / 3000) * 1000).toFixed(0)} us for a bare stubbed fetch + json()`);
 }
 
+/** Median ratio client/bare over interleaved rounds, and the median extra time per call. */
+async function overheadRatio(url: string, query: string, docs: string[], rounds: number, calls: number): Promise<{ median: number; perCallUs: number }> {
+  const scorer = new RemoteScorer({ baseURL: url, model: "bench", maxConcurrency: 1 });
+  const bare = async () => {
+    const res = await fetch(`${url}/score`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify({ model: "bench", text_1: query, text_2: docs }),
+    });
+    return res.json();
+  };
+  const client = () => scorer.score(query, docs);
+  await timeMs(bare, 50);
+  await timeMs(client, 50);
+  const ratios: number[] = [];
+  const extra: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    let b = 0;
+    let c = 0;
+    for (let i = 0; i < calls; i++) {
+      // Alternate which goes first so that drift and other load hit both alike.
+      const order = i % 2 === 0 ? [bare, client] : [client, bare];
+      for (const fn of order) {
+        const t0 = performance.now();
+        await fn();
+        const dt = performance.now() - t0;
+        if (fn === bare) b += dt;
+        else c += dt;
+      }
+    }
+    ratios.push(c / b);
+    extra.push(((c - b) / calls) * 1000);
+  }
+  const mid = (xs: number[]) => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)] as number;
+  await scorer.close();
+  return { median: mid(ratios), perCallUs: mid(extra) };
+}
+
 /** Prints the remote client's overhead ratio and its throughput at concurrency 1, 4 and 16. */
 export async function benchRemote(): Promise<void> {
   console.log("\n== remote client (local node:http server mimicking vLLM /score) ==");
   const query = "what is the capital of france";
   const docs = Array.from({ length: 50 }, (_, i) => `document ${i} about capitals, rivers and cities of europe`);
 
-  // 1. Overhead against a bare fetch of the same request.
-  const fast = await startScoreServer(0);
-  try {
-    const scorer = new RemoteScorer({ baseURL: fast.url, model: "bench", maxConcurrency: 1 });
-    const bare = async () => {
-      const res = await fetch(`${fast.url}/score`, {
-        method: "POST",
-        headers: { "content-type": "application/json", accept: "application/json" },
-        body: JSON.stringify({ model: "bench", text_1: query, text_2: docs }),
-      });
-      return res.json();
-    };
-    const client = () => scorer.score(query, docs);
-    await timeMs(bare, 200);
-    await timeMs(client, 200);
-    // Interleaved (alternating which goes first) so that drift and other load hit both alike.
-    const ratios: number[] = [];
-    for (let round = 0; round < 11; round++) {
-      let b = 0;
-      let c = 0;
-      for (let i = 0; i < 200; i++) {
-        const order = i % 2 === 0 ? [bare, client] : [client, bare];
-        for (const fn of order) {
-          const t0 = performance.now();
-          await fn();
-          const dt = performance.now() - t0;
-          if (fn === bare) b += dt;
-          else c += dt;
-        }
-      }
-      ratios.push(c / b);
+  // 1. Overhead against a bare fetch of the same request: with an instant server (the client's
+  // cost fully exposed) and with a 2 ms one (closer to a small model behind the server).
+  for (const latencyMs of [0, 2]) {
+    const server = await startScoreServer(latencyMs);
+    try {
+      const { median, perCallUs } = await overheadRatio(server.url, query, docs, latencyMs === 0 ? 11 : 5, latencyMs === 0 ? 200 : 60);
+      console.log(
+        `overhead vs bare fetch, server latency ${latencyMs} ms, 1 query x 50 docs, sequential, interleaved: ` +
+          `${ratio(median, 1.05, false)} (client adds ${perCallUs.toFixed(0)} us per call)`,
+      );
+      if (latencyMs === 0) await cpuOverhead(query, docs);
+    } finally {
+      server.server.closeAllConnections();
+      server.server.close();
     }
-    ratios.sort((x, y) => x - y);
-    const median = ratios[5] as number;
-    console.log(`overhead vs bare fetch, 1 query x 50 docs, sequential, interleaved (median of 11 rounds of 200 pairs): ${ratio(median, 1.05, false)}`);
-    await cpuOverhead(query, docs);
-  } finally {
-    fast.server.closeAllConnections();
-    fast.server.close();
   }
 
   // 2. Throughput with a simulated per-request latency.

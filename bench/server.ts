@@ -22,6 +22,8 @@ export interface BenchServerOptions {
   dtype?: LoadScorerOptions["dtype"];
   /** Seconds per measurement. @default 3 */
   seconds?: number;
+  /** Names the model in the output. */
+  label?: string;
 }
 
 interface Row {
@@ -68,7 +70,7 @@ export async function benchServer(options: BenchServerOptions): Promise<void> {
   const bodies = Array.from({ length: 64 }, (_, i) => JSON.stringify({ query, documents: pool.slice(i * 4, i * 4 + 4) }));
   const documents = pool.slice(0, 4);
   const body = bodies[0] as string;
-  console.log(`\n## server (/rerank, 4 docs of 30-90 tokens per request, ${seconds}s per row, ${dtype ?? "default"} weights)`);
+  console.log(`\n## server, ${options.label ?? modelDir} (/rerank, 4 docs of 30-90 words per request, ${seconds}s per row, ${dtype ?? "fp32"} weights)`);
 
   const scorer = await loadWorkerScorer(modelDir, loadOptions);
   const results = new Map<string, Row>();
