@@ -1,7 +1,12 @@
-import { loadScorer } from "../../src/index.js";
+import { loadScorer, loadWorkerScorer } from "../../src/index.js";
 import { modelDir } from "../local/helpers.js";
 import { runScorerContract } from "./scorer.contract.js";
 
 for (const name of ["cross-encoder", "bi-encoder-mean", "colbert-pylate"]) {
   runScorerContract(`local ${name}`, { newScorer: async () => loadScorer(await modelDir(name)) });
 }
+
+// The same model behind a worker thread (what `rerank-kit serve` uses) keeps the contract.
+runScorerContract("worker-thread cross-encoder", {
+  newScorer: async () => loadWorkerScorer(await modelDir("cross-encoder")),
+});
