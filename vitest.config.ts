@@ -5,6 +5,7 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     exclude: ["test/**/*.int.test.ts", "node_modules/**"],
     globalSetup: ["test/setup/global-setup.ts"],
+    reporters: ["default", "./test/setup/summary-reporter.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Inference uses both cores; running many heavy files at once only adds noise.
