@@ -1,6 +1,5 @@
 import { throwIfAborted } from "../errors/abort-error.js";
 import { InvalidInputError } from "../errors/invalid-input-error.js";
-import { assertTexts, toPairs } from "../scoring/pairing.js";
 import { poolRow } from "../scoring/pooling.js";
 import { cosine, l2Normalize } from "../scoring/similarity.js";
 import type { EmbedKind, EmbedOptions, EmbedResponse, Embedder, ScoreInput, ScoreOptions, ScoreResponse } from "../types.js";
@@ -74,11 +73,8 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
     documents: ScoreInput | ScoreInput[],
     options: ScoreOptions = {},
   ): Promise<ScoreResponse> {
-    this.assertOpen();
-    const pairs = toPairs(queries, documents);
-    assertTexts(Array.isArray(queries) ? queries : [queries], "queries");
-    assertTexts(Array.isArray(documents) ? documents : [documents], "documents");
-    const uniqueQ = [...new Set(pairs.queries as string[])];
+    const pairs = this.textPairs(queries, documents);
+    const uniqueQ = [...new Set(pairs.queries)];
     const uniqueD = [...new Set(pairs.documents as string[])];
     const base = { signal: options.signal, truncate: options.truncate, normalize: false };
     const q = await this.embedDetailed(uniqueQ, { ...base, kind: "query" }, options);
@@ -86,7 +82,7 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
     const qv = new Map(uniqueQ.map((t, i) => [t, i]));
     const dv = new Map(uniqueD.map((t, i) => [t, i]));
     const pairTokens: number[] = [];
-    const scores = (pairs.queries as string[]).map((qt, i) => {
+    const scores = (pairs.queries).map((qt, i) => {
       const qi = qv.get(qt) as number;
       const di = dv.get(pairs.documents[i] as string) as number;
       // vLLM counts query + one pad + document tokens for every pair.
@@ -113,9 +109,7 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
    * @throws {InvalidInputError} for non-string texts or an out-of-range `dimensions`.
    */
   async embedWithUsage(texts: string[], options: EmbedOptions = {}): Promise<EmbedResponse> {
-    this.assertOpen();
-    if (!Array.isArray(texts)) throw new InvalidInputError("texts must be an array of strings", { field: "texts" });
-    assertTexts(texts, "texts");
+    this.checkTexts(texts);
     const { vectors, tokens } = await this.embedDetailed(texts, options, {});
     const total = tokens.reduce((a, b) => a + b, 0);
     return { embeddings: vectors, usage: { promptTokens: total, totalTokens: total } };

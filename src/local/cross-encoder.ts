@@ -1,5 +1,4 @@
 import { throwIfAborted } from "../errors/abort-error.js";
-import { assertTexts, toPairs } from "../scoring/pairing.js";
 import { applyActivation, resolveActivation, type ResolvedActivation } from "../scoring/activation.js";
 import type { ScoreInput, ScoreOptions, ScoreResponse } from "../types.js";
 import { loadModelFiles, type ModelFiles } from "./files/model-files.js";
@@ -63,13 +62,10 @@ export class CrossEncoderScorer extends LocalScorerBase {
     documents: ScoreInput | ScoreInput[],
     options: ScoreOptions = {},
   ): Promise<ScoreResponse> {
-    this.assertOpen();
-    const pairs = toPairs(queries, documents);
-    assertTexts(Array.isArray(queries) ? queries : [queries], "queries");
-    assertTexts(Array.isArray(documents) ? documents : [documents], "documents");
+    const pairs = this.textPairs(queries, documents);
     throwIfAborted(options.signal);
     const encode = memoize((text: string) => this.tokenizer.encode(text));
-    const sequences = (pairs.queries as string[]).map((q, i) =>
+    const sequences = (pairs.queries).map((q, i) =>
       encodePair(this.tokenizer, encode(q), encode(pairs.documents[i] as string), this.maxLength, options),
     );
     const labels = this.numLabels;

@@ -1,7 +1,9 @@
 import { BaseScorer } from "../base-scorer.js";
+import { InvalidInputError } from "../errors/invalid-input-error.js";
 import { RerankKitError } from "../errors/rerank-kit-error.js";
 import type { MicroBatchLimits } from "../batching/micro-batches.js";
-import type { ScoreType, Tokenization, TokenizerAccess } from "../types.js";
+import { assertTexts, toPairs, type Pairs } from "../scoring/pairing.js";
+import type { ScoreInput, ScoreType, Tokenization, TokenizerAccess } from "../types.js";
 import type { ModelFiles } from "./files/model-files.js";
 import type { LocalModelOptions } from "./options.js";
 import { OnnxSession } from "./runtime/onnx-session.js";
@@ -98,6 +100,29 @@ export abstract class LocalScorerBase extends BaseScorer implements TokenizerAcc
     if (this.closed) return;
     this.closed = true;
     await this.session.release();
+  }
+
+  /**
+   * Expands a call to explicit text pairs with vLLM's rules, after checking the scorer is open.
+   * @throws {InvalidInputError} for bad shapes or non-string texts, naming the index in the
+   *   caller's list.
+   */
+  protected textPairs(queries: ScoreInput | ScoreInput[], documents: ScoreInput | ScoreInput[]): Pairs<string> {
+    this.assertOpen();
+    const pairs = toPairs(queries, documents);
+    assertTexts(Array.isArray(queries) ? queries : [queries], "queries");
+    assertTexts(Array.isArray(documents) ? documents : [documents], "documents");
+    return pairs as Pairs<string>;
+  }
+
+  /**
+   * Checks a list of texts to embed, after checking the scorer is open.
+   * @throws {InvalidInputError} when `texts` is not an array of strings, naming the index.
+   */
+  protected checkTexts(texts: unknown): asserts texts is string[] {
+    this.assertOpen();
+    if (!Array.isArray(texts)) throw new InvalidInputError("texts must be an array of strings", { field: "texts" });
+    assertTexts(texts, "texts");
   }
 
   /** @throws {RerankKitError} when the scorer was closed. */

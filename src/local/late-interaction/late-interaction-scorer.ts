@@ -1,6 +1,4 @@
 import { throwIfAborted } from "../../errors/abort-error.js";
-import { InvalidInputError } from "../../errors/invalid-input-error.js";
-import { assertTexts, toPairs } from "../../scoring/pairing.js";
 import { l2NormalizeRows } from "../../scoring/similarity.js";
 import type { EmbedOptions, ScoreInput, ScoreOptions, ScoreResponse, TokenEmbedder, TokenEmbeddings } from "../../types.js";
 import { loadModelFiles, type ModelFiles } from "../files/model-files.js";
@@ -99,12 +97,9 @@ export class LateInteractionScorer extends LocalScorerBase implements TokenEmbed
     documents: ScoreInput | ScoreInput[],
     options: ScoreOptions = {},
   ): Promise<ScoreResponse> {
-    this.assertOpen();
-    const pairs = toPairs(queries, documents);
-    assertTexts(Array.isArray(queries) ? queries : [queries], "queries");
-    assertTexts(Array.isArray(documents) ? documents : [documents], "documents");
+    const pairs = this.textPairs(queries, documents);
     const normalize = options.activation !== false;
-    const uniqueQ = [...new Set(pairs.queries as string[])];
+    const uniqueQ = [...new Set(pairs.queries)];
     const uniqueD = [...new Set(pairs.documents as string[])];
     const base = { signal: options.signal, truncate: options.truncate, normalize };
     const q = await this.encode(uniqueQ, "query", base);
@@ -114,7 +109,7 @@ export class LateInteractionScorer extends LocalScorerBase implements TokenEmbed
     // One batched MaxSim graph run per distinct query, over all of its documents.
     const graph = await (this.maxSimGraph ??= MaxSimGraph.create(this.threads));
     const byQuery = new Map<number, number[]>();
-    (pairs.queries as string[]).forEach((text, pair) => {
+    (pairs.queries).forEach((text, pair) => {
       const k = qi.get(text) as number;
       const list = byQuery.get(k);
       if (list) list.push(pair);
@@ -126,7 +121,7 @@ export class LateInteractionScorer extends LocalScorerBase implements TokenEmbed
       const values = await graph.scores(q.embeddings[k] as TokenEmbeddings, docs);
       pairIndices.forEach((p, j) => (scores[p] = values[j] as number));
     }
-    const pairTokens = (pairs.queries as string[]).map(
+    const pairTokens = (pairs.queries).map(
       (text, p) => (q.lengths[qi.get(text) as number] as number) + 1 + (d.lengths[di.get(pairs.documents[p] as string) as number] as number),
     );
     const tokens = pairTokens.reduce((n, t) => n + t, 0);
@@ -138,9 +133,7 @@ export class LateInteractionScorer extends LocalScorerBase implements TokenEmbed
    * documents only the tokens that take part in MaxSim.
    */
   async embedTokens(texts: string[], options: EmbedOptions = {}): Promise<TokenEmbeddings[]> {
-    this.assertOpen();
-    if (!Array.isArray(texts)) throw new InvalidInputError("texts must be an array of strings", { field: "texts" });
-    assertTexts(texts, "texts");
+    this.checkTexts(texts);
     const normalize = options.normalize !== false;
     return (await this.encode(texts, options.kind ?? "document", { ...options, normalize })).embeddings;
   }
