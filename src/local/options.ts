@@ -26,6 +26,8 @@ export interface LocalModelOptions extends MicroBatchLimits {
   localFilesOnly?: boolean;
   /** Hugging Face token for gated or private models. @default $HF_TOKEN */
   accessToken?: string;
+  /** Hub endpoint, e.g. a mirror. @default $HF_ENDPOINT or https://huggingface.co */
+  hubUrl?: string;
   /** Override the ONNX file path inside the model folder (e.g. `onnx/model_O4.onnx`). */
   onnxFile?: string;
 }

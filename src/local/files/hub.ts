@@ -1,5 +1,5 @@
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { homedir } from "node:os";
 import { ModelLoadError } from "../../errors/model-load-error.js";
 
@@ -9,6 +9,7 @@ export interface HubOptions {
   cacheDir?: string | undefined;
   localFilesOnly?: boolean | undefined;
   accessToken?: string | undefined;
+  hubUrl?: string | undefined;
 }
 
 /** Files a local scorer may read, besides the ONNX weights. */
@@ -52,11 +53,20 @@ export async function downloadModel(repoId: string, onnxFile: string, options: H
   if (options.localFilesOnly) return cachedSnapshot(repoId, revision, cacheDir);
   const hub = await import("@huggingface/hub");
   const accessToken = options.accessToken ?? process.env["HF_TOKEN"];
-  const credentials = accessToken ? { accessToken } : {};
+  const common = {
+    ...(accessToken ? { accessToken } : {}),
+    ...(options.hubUrl ?? process.env["HF_ENDPOINT"] ? { hubUrl: options.hubUrl ?? process.env["HF_ENDPOINT"] } : {}),
+  };
   const repo = { type: "model" as const, name: repoId };
+  let commit: string;
   const available = new Set<string>();
   try {
-    for await (const f of hub.listFiles({ repo, revision, recursive: true, ...credentials })) {
+    // Pin the revision to one commit first: every file then lands in the same snapshot folder
+    // (per-file "last commit" ids would scatter them), as huggingface_hub lays the cache out.
+    const info = await hub.modelInfo({ name: repoId, revision, additionalFields: ["sha"], ...common });
+    commit = (info as { sha?: string }).sha ?? "";
+    if (!/^[0-9a-f]{40}$/.test(commit)) throw new Error(`the Hub returned no commit for revision "${revision}"`);
+    for await (const f of hub.listFiles({ repo, revision: commit, recursive: true, ...common })) {
       if (f.type === "file") available.add(f.path);
     }
   } catch (cause) {
@@ -81,17 +91,30 @@ export async function downloadModel(repoId: string, onnxFile: string, options: H
       p.startsWith(`${onnxFile}_data`) ||
       p.startsWith(`${onnxFile}.data`),
   );
-  let snapshot = "";
   for (const path of wanted) {
-    const local = await hub.downloadFileToCacheDir({ repo, path, revision, cacheDir, ...credentials });
-    snapshot = local.slice(0, local.length - path.length - 1);
+    try {
+      await hub.downloadFileToCacheDir({ repo, path, revision: commit, cacheDir, ...common });
+    } catch (cause) {
+      throw new ModelLoadError(`Cannot download ${path} of "${repoId}": ${(cause as Error).message}`, { path: `${repoId}/${path}`, cause });
+    }
   }
-  return snapshot;
+  const repoDir = join(cacheDir, repoFolder(repoId));
+  if (revision !== commit) {
+    // Record the ref as huggingface_hub does, so localFilesOnly (and Python) find this snapshot.
+    const ref = join(repoDir, "refs", revision);
+    await mkdir(dirname(ref), { recursive: true });
+    await writeFile(ref, commit);
+  }
+  return join(repoDir, "snapshots", commit);
+}
+
+function repoFolder(repoId: string): string {
+  return `models--${repoId.replaceAll("/", "--")}`;
 }
 
 /** Finds the cached snapshot folder of `repoId` at `revision`, as huggingface_hub lays it out. */
 async function cachedSnapshot(repoId: string, revision: string, cacheDir: string): Promise<string> {
-  const repoDir = join(cacheDir, `models--${repoId.replaceAll("/", "--")}`);
+  const repoDir = join(cacheDir, repoFolder(repoId));
   let commit = revision;
   if (!/^[0-9a-f]{40}$/.test(revision)) {
     try {

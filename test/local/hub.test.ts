@@ -1,0 +1,122 @@
+/**
+ * Loading by Hub id, end to end through @huggingface/hub, against a fake Hub on 127.0.0.1 that
+ * serves a generated model folder the way huggingface.co does (model info, tree listing,
+ * paths-info, ranged resolve downloads).
+ */
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CrossEncoderScorer, ModelLoadError, loadScorer } from "../../src/index.js";
+import { DOCS, QUERY, modelDir } from "./helpers.js";
+
+const REPO = "test-org/tiny-reranker";
+const COMMIT = "0123456789abcdef0123456789abcdef01234567";
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((p) => statSync(join(dir, p)).isFile() && !p.startsWith("."))
+    .map((p) => relative(dir, join(dir, p)));
+}
+
+/** A fake Hub serving one repo; counts file downloads. */
+function fakeHub(dir: string): { server: Server; downloads: string[] } {
+  const files = listFiles(dir);
+  const oid = (p: string) => createHash("sha1").update(readFileSync(join(dir, p))).digest("hex");
+  const downloads: string[] = [];
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://x");
+    const json = (body: unknown, status = 200) => {
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end(JSON.stringify(body));
+    };
+    if (url.pathname === `/api/models/${REPO}/revision/main`) {
+      return json({ _id: "1", id: REPO, sha: COMMIT, private: false, downloads: 0, likes: 0, lastModified: "2026-01-01T00:00:00Z" });
+    }
+    if (url.pathname === `/api/models/${REPO}/tree/${COMMIT}`) {
+      return json(files.map((path) => ({ type: "file", path, size: statSync(join(dir, path)).size, oid: oid(path) })));
+    }
+    if (url.pathname === `/api/models/${REPO}/paths-info/${COMMIT}` && req.method === "POST") {
+      let body = "";
+      req.on("data", (c: Buffer) => (body += c.toString()));
+      req.on("end", () => {
+        const { paths } = JSON.parse(body) as { paths: string[] };
+        json(paths.filter((p) => files.includes(p)).map((path) => ({ type: "file", path, oid: oid(path), size: statSync(join(dir, path)).size })));
+      });
+      return;
+    }
+    const prefix = `/${REPO}/resolve/${COMMIT}/`;
+    if (url.pathname.startsWith(prefix)) {
+      const path = decodeURIComponent(url.pathname.slice(prefix.length));
+      if (!files.includes(path)) {
+        res.writeHead(404, { "x-error-code": "EntryNotFound" });
+        return res.end();
+      }
+      const data = readFileSync(join(dir, path));
+      const m = /bytes=(\d+)-(\d*)/.exec(req.headers.range ?? "");
+      const start = m ? Number(m[1]) : 0;
+      const end = m && m[2] ? Math.min(Number(m[2]), data.length - 1) : data.length - 1;
+      if (!(start === 0 && end === 0)) downloads.push(path);
+      res.writeHead(m ? 206 : 200, {
+        etag: `"${oid(path)}"`,
+        "content-range": `bytes ${start}-${end}/${data.length}`,
+        "content-length": end - start + 1,
+      });
+      return res.end(data.subarray(start, end + 1));
+    }
+    json({ error: `not found: ${url.pathname}` }, 404);
+  });
+  return { server, downloads };
+}
+
+describe("loading by Hugging Face id (fake Hub on 127.0.0.1)", () => {
+  let hub: ReturnType<typeof fakeHub>;
+  let hubUrl: string;
+  const cacheDir = mkdtempSync(join(tmpdir(), "rerank-kit-hub-"));
+
+  beforeAll(async () => {
+    hub = fakeHub(await modelDir("cross-encoder"));
+    await new Promise<void>((r) => hub.server.listen(0, "127.0.0.1", () => r()));
+    hubUrl = `http://127.0.0.1:${(hub.server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => {
+    hub.server.close();
+    rmSync(cacheDir, { recursive: true, force: true });
+  });
+
+  it("downloads into the standard cache layout and scores like the local folder", async () => {
+    const scorer = await loadScorer(REPO, { hubUrl, cacheDir });
+    expect(scorer).toBeInstanceOf(CrossEncoderScorer);
+    expect(scorer.model).toBe(REPO);
+    const snapshot = join(cacheDir, "models--test-org--tiny-reranker", "snapshots", COMMIT);
+    expect(readFileSync(join(cacheDir, "models--test-org--tiny-reranker", "refs", "main"), "utf8")).toBe(COMMIT);
+    expect(listFiles(snapshot).sort()).toEqual(["config.json", "onnx/model.onnx", "special_tokens_map.json", "tokenizer.json", "tokenizer_config.json"]);
+    const local = await loadScorer(await modelDir("cross-encoder"));
+    expect(await scorer.score(QUERY, DOCS)).toEqual(await local.score(QUERY, DOCS));
+    await Promise.all([scorer.close(), local.close()]);
+  });
+
+  it("reuses the cache: a second load downloads nothing, localFilesOnly needs no Hub at all", async () => {
+    const before = hub.downloads.length;
+    await (await loadScorer(REPO, { hubUrl, cacheDir })).close();
+    expect(hub.downloads.length).toBe(before);
+    const offline = await loadScorer(REPO, { hubUrl: "http://127.0.0.1:9", cacheDir, localFilesOnly: true });
+    expect(offline.scoreType).toBe("cross-encoder");
+    await offline.close();
+  });
+
+  it("names the missing ONNX file and what the repo has", async () => {
+    const err = await loadScorer(REPO, { hubUrl, cacheDir, dtype: "q8" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ModelLoadError);
+    expect((err as Error).message).toMatch(/has no onnx\/model_quantized\.onnx \(ONNX files: onnx\/model\.onnx\)/);
+  });
+
+  it("reports an unknown repo and a cold cache with localFilesOnly", async () => {
+    await expect(loadScorer("test-org/missing", { hubUrl, cacheDir })).rejects.toThrow(/Cannot list files of Hugging Face model "test-org\/missing"/);
+    await expect(loadScorer("test-org/never-downloaded", { cacheDir, localFilesOnly: true })).rejects.toThrow(/is not in the Hugging Face cache/);
+  });
+});
