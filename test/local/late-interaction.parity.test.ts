@@ -16,7 +16,7 @@ interface RefOptions {
   vllm?: boolean;
 }
 
-describe.each(["colbert-pylate", "colbert-stanford"])("late-interaction parity: %s", (name) => {
+describe.each(["colbert-pylate", "colbert-stanford", "colbert-stanford-checkpoint"])("late-interaction parity: %s", (name) => {
   let scorer: LateInteractionScorer;
   let ids: (t: string) => number[];
   let skip: Set<number>;

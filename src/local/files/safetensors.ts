@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { ModelLoadError } from "../../errors/model-load-error.js";
 
 /** One float32 tensor read from a `.safetensors` file. */
@@ -15,43 +15,59 @@ export interface Float32Tensor {
  * @throws {ModelLoadError} naming the file and tensor when either is missing or malformed.
  */
 export async function readSafetensor(path: string, names: string[]): Promise<Float32Tensor> {
-  let buf: Buffer;
+  // Reads the header and then only the wanted tensor: a stanford checkpoint's model.safetensors
+  // holds the whole encoder, of which only `linear.weight` is needed.
+  let file: Awaited<ReturnType<typeof open>>;
   try {
-    buf = await readFile(path);
+    file = await open(path, "r");
   } catch (cause) {
     throw new ModelLoadError(`Cannot read ${path}`, { path, cause });
   }
-  const headerLength = Number(buf.readBigUInt64LE(0));
-  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
   try {
-    header = JSON.parse(buf.subarray(8, 8 + headerLength).toString("utf8"));
-  } catch (cause) {
-    throw new ModelLoadError(`${path} is not a safetensors file`, { path, cause });
+    const size = (await file.stat()).size;
+    const lengthBytes = Buffer.alloc(8);
+    await file.read(lengthBytes, 0, 8, 0);
+    const headerLength = Number(lengthBytes.readBigUInt64LE(0));
+    if (size < 8 || headerLength > size - 8) throw new ModelLoadError(`${path} is not a safetensors file`, { path });
+    const headerBytes = Buffer.alloc(headerLength);
+    await file.read(headerBytes, 0, headerLength, 8);
+    let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+    try {
+      header = JSON.parse(headerBytes.toString("utf8"));
+    } catch (cause) {
+      throw new ModelLoadError(`${path} is not a safetensors file`, { path, cause });
+    }
+    const name = names.find((n) => header[n]);
+    if (!name) {
+      const found = Object.keys(header).filter((k) => k !== "__metadata__");
+      throw new ModelLoadError(`${path} has none of the tensors ${names.join(", ")} (found: ${found.join(", ")})`, { path });
+    }
+    const entry = header[name]!;
+    const bytes = Buffer.alloc(entry.data_offsets[1] - entry.data_offsets[0]);
+    await file.read(bytes, 0, bytes.length, 8 + headerLength + entry.data_offsets[0]);
+    return { data: decode(bytes, entry.dtype, entry.shape, `${path}: tensor ${name}`), shape: entry.shape };
+  } finally {
+    await file.close();
   }
-  const name = names.find((n) => header[n]);
-  if (!name) {
-    const found = Object.keys(header).filter((k) => k !== "__metadata__");
-    throw new ModelLoadError(`${path} has none of the tensors ${names.join(", ")} (found: ${found.join(", ")})`, { path });
-  }
-  const entry = header[name]!;
-  const start = 8 + headerLength + entry.data_offsets[0];
-  const bytes = buf.subarray(start, 8 + headerLength + entry.data_offsets[1]);
-  const count = entry.shape.reduce((a, b) => a * b, 1);
+}
+
+function decode(bytes: Buffer, dtype: string, shape: number[], where: string): Float32Array {
+  const count = shape.reduce((a, b) => a * b, 1);
   const data = new Float32Array(count);
-  if (entry.dtype === "F32") {
+  if (dtype === "F32") {
     for (let i = 0; i < count; i++) data[i] = bytes.readFloatLE(i * 4);
-  } else if (entry.dtype === "F16") {
+  } else if (dtype === "F16") {
     for (let i = 0; i < count; i++) data[i] = halfToFloat(bytes.readUInt16LE(i * 2));
-  } else if (entry.dtype === "BF16") {
+  } else if (dtype === "BF16") {
     const tmp = new DataView(new ArrayBuffer(4));
     for (let i = 0; i < count; i++) {
       tmp.setUint32(0, bytes.readUInt16LE(i * 2) << 16, true);
       data[i] = tmp.getFloat32(0, true);
     }
   } else {
-    throw new ModelLoadError(`${path}: tensor ${name} has unsupported dtype ${entry.dtype}`, { path });
+    throw new ModelLoadError(`${where} has unsupported dtype ${dtype}`, { path: where });
   }
-  return { data, shape: entry.shape };
+  return data;
 }
 
 /** Decodes one IEEE 754 half-precision value. */
