@@ -55,25 +55,26 @@ export async function runMicroBatches<T>(
     throwIfAborted(options.signal);
     const seq = Math.max(...batch.map((i) => (sequences[i] as EncodedSequence).ids.length));
     const n = batch.length;
-    const ids = new BigInt64Array(n * seq).fill(BigInt(options.padId));
-    const mask = new BigInt64Array(n * seq);
-    const types = withTypes ? new BigInt64Array(n * seq) : undefined;
+    const ids = new Int64Matrix(n * seq, options.padId);
+    const mask = new Int64Matrix(n * seq, 0);
+    const types = withTypes ? new Int64Matrix(n * seq, 0) : undefined;
     batch.forEach((itemIndex, row) => {
       const s = sequences[itemIndex] as EncodedSequence;
+      const base = row * seq;
       for (let t = 0; t < s.ids.length; t++) {
-        ids[row * seq + t] = BigInt(s.ids[t] as number);
-        mask[row * seq + t] = BigInt(s.attention ? (s.attention[t] as number) : 1);
-        if (types && s.typeIds) types[row * seq + t] = BigInt(s.typeIds[t] as number);
+        ids.set(base + t, s.ids[t] as number);
+        mask.set(base + t, s.attention ? (s.attention[t] as number) : 1);
+        if (types && s.typeIds) types.set(base + t, s.typeIds[t] as number);
       }
     });
     const feeds: Record<string, { data: BigInt64Array; dims: [number, number] }> = {
-      input_ids: { data: ids, dims: [n, seq] },
-      attention_mask: { data: mask, dims: [n, seq] },
+      input_ids: { data: ids.data, dims: [n, seq] },
+      attention_mask: { data: mask.data, dims: [n, seq] },
     };
-    if (types) feeds["token_type_ids"] = { data: types, dims: [n, seq] };
+    if (types) feeds["token_type_ids"] = { data: types.data, dims: [n, seq] };
     const output = await session.run(feeds, options.output);
     batch.forEach((itemIndex, row) => {
-      results[itemIndex] = extract({ output, row, seq, mask }, itemIndex);
+      results[itemIndex] = extract({ output, row, seq, mask: mask.data }, itemIndex);
     });
     done += n;
     options.onProgress?.(done, sequences.length);
@@ -81,4 +82,26 @@ export async function runMicroBatches<T>(
   }
   throwIfAborted(options.signal);
   return results;
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * An int64 tensor filled from small non-negative ints. On little-endian machines it writes the
+ * low 32-bit words directly, avoiding a BigInt allocation per token.
+ */
+class Int64Matrix {
+  readonly data: BigInt64Array;
+  private readonly words: Int32Array | undefined;
+
+  constructor(length: number, fill: number) {
+    this.data = new BigInt64Array(length);
+    this.words = LITTLE_ENDIAN ? new Int32Array(this.data.buffer) : undefined;
+    if (fill !== 0) for (let i = 0; i < length; i++) this.set(i, fill);
+  }
+
+  set(index: number, value: number): void {
+    if (this.words) this.words[index * 2] = value;
+    else this.data[index] = BigInt(value);
+  }
 }
