@@ -14,6 +14,7 @@ import { CrossEncoderScorer, ModelLoadError, loadScorer } from "../../src/index.
 import { DOCS, QUERY, modelDir } from "./helpers.js";
 
 const REPO = "test-org/tiny-reranker";
+const COLBERT_REPO = "test-org/tiny-colbert";
 const COMMIT = "0123456789abcdef0123456789abcdef01234567";
 
 function listFiles(dir: string): string[] {
@@ -23,13 +24,16 @@ function listFiles(dir: string): string[] {
     .map((p) => relative(dir, join(dir, p)));
 }
 
-/** A fake Hub serving one repo; counts file downloads. */
-function fakeHub(dir: string): { server: Server; downloads: string[] } {
-  const files = listFiles(dir);
-  const oid = (p: string) => createHash("sha1").update(readFileSync(join(dir, p))).digest("hex");
+/** A fake Hub serving repos from folders; records downloads (any range but the 1-byte probe) by repo/path. */
+function fakeHub(repos: Record<string, string>): { server: Server; downloads: string[]; fullDownloads: string[] } {
   const downloads: string[] = [];
+  const fullDownloads: string[] = [];
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
+    const REPO = Object.keys(repos).find((r) => url.pathname.includes(`/${r}/`)) ?? "";
+    const dir = repos[REPO] ?? "";
+    const files = REPO ? listFiles(dir) : [];
+    const oid = (p: string) => createHash("sha1").update(readFileSync(join(dir, p))).digest("hex");
     const json = (body: unknown, status = 200) => {
       res.writeHead(status, { "content-type": "application/json" });
       res.end(JSON.stringify(body));
@@ -60,7 +64,8 @@ function fakeHub(dir: string): { server: Server; downloads: string[] } {
       const m = /bytes=(\d+)-(\d*)/.exec(req.headers.range ?? "");
       const start = m ? Number(m[1]) : 0;
       const end = m && m[2] ? Math.min(Number(m[2]), data.length - 1) : data.length - 1;
-      if (!(start === 0 && end === 0)) downloads.push(path);
+      if (!(start === 0 && end === 0)) downloads.push(`${REPO}/${path}`);
+      if (start === 0 && end === data.length - 1) fullDownloads.push(`${REPO}/${path}`);
       res.writeHead(m ? 206 : 200, {
         etag: `"${oid(path)}"`,
         "content-range": `bytes ${start}-${end}/${data.length}`,
@@ -70,7 +75,7 @@ function fakeHub(dir: string): { server: Server; downloads: string[] } {
     }
     json({ error: `not found: ${url.pathname}` }, 404);
   });
-  return { server, downloads };
+  return { server, downloads, fullDownloads };
 }
 
 describe("loading by Hugging Face id (fake Hub on 127.0.0.1)", () => {
@@ -79,7 +84,7 @@ describe("loading by Hugging Face id (fake Hub on 127.0.0.1)", () => {
   const cacheDir = mkdtempSync(join(tmpdir(), "rerank-kit-hub-"));
 
   beforeAll(async () => {
-    hub = fakeHub(await modelDir("cross-encoder"));
+    hub = fakeHub({ [REPO]: await modelDir("cross-encoder"), [COLBERT_REPO]: await modelDir("colbert-stanford-checkpoint") });
     await new Promise<void>((r) => hub.server.listen(0, "127.0.0.1", () => r()));
     hubUrl = `http://127.0.0.1:${(hub.server.address() as AddressInfo).port}`;
   });
@@ -113,6 +118,16 @@ describe("loading by Hugging Face id (fake Hub on 127.0.0.1)", () => {
     const err = await loadScorer(REPO, { hubUrl, cacheDir, dtype: "q8" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ModelLoadError);
     expect((err as Error).message).toMatch(/has no onnx\/model_quantized\.onnx \(ONNX files: onnx\/model\.onnx\)/);
+  });
+
+  it("takes a stanford ColBERT checkpoint's projection by ranged reads, not by downloading the checkpoint", async () => {
+    const remote = await loadScorer(COLBERT_REPO, { hubUrl, cacheDir });
+    expect(remote.scoreType).toBe("late-interaction");
+    expect(hub.downloads).toContain(`${COLBERT_REPO}/model.safetensors`);
+    expect(hub.fullDownloads).not.toContain(`${COLBERT_REPO}/model.safetensors`);
+    const local = await loadScorer(await modelDir("colbert-stanford-checkpoint"));
+    expect(await remote.score(QUERY, DOCS)).toEqual(await local.score(QUERY, DOCS));
+    await Promise.all([remote.close(), local.close()]);
   });
 
   it("reports an unknown repo and a cold cache with localFilesOnly", async () => {

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { homedir } from "node:os";
@@ -99,13 +100,54 @@ export async function downloadModel(repoId: string, onnxFile: string, options: H
     }
   }
   const repoDir = join(cacheDir, repoFolder(repoId));
+  const snapshot = join(repoDir, "snapshots", commit);
+  if (available.has("artifact.metadata") && available.has("model.safetensors") && !available.has("1_Dense/model.safetensors")) {
+    await fetchColbertLinear(hub, { repo, revision: commit, ...common }, snapshot);
+  }
   if (revision !== commit) {
     // Record the ref as huggingface_hub does, so localFilesOnly (and Python) find this snapshot.
     const ref = join(repoDir, "refs", revision);
     await mkdir(dirname(ref), { recursive: true });
     await writeFile(ref, commit);
   }
-  return join(repoDir, "snapshots", commit);
+  return snapshot;
+}
+
+/** Where the ColBERT projection taken from a stanford checkpoint is kept, inside the snapshot. */
+export const COLBERT_LINEAR_FILE = "rerank-kit-colbert-linear.safetensors";
+
+/**
+ * A stanford (HF_ColBERT) checkpoint keeps its projection as `linear.weight` inside the full
+ * `model.safetensors`; ONNX exports of it may leave the projection out. Read just that tensor
+ * with ranged requests (a few hundred KB instead of the whole checkpoint) and store it as a
+ * small safetensors file next to the model.
+ */
+async function fetchColbertLinear(
+  hub: typeof import("@huggingface/hub"),
+  params: { repo: { type: "model"; name: string }; revision: string; hubUrl?: string; accessToken?: string },
+  snapshot: string,
+): Promise<void> {
+  const target = join(snapshot, COLBERT_LINEAR_FILE);
+  if (existsSync(target)) return;
+  try {
+    const blob = await hub.downloadFile({ ...params, path: "model.safetensors" });
+    if (!blob) return;
+    const headerLength = Number(new DataView(await blob.slice(0, 8).arrayBuffer()).getBigUint64(0, true));
+    const header = JSON.parse(await blob.slice(8, 8 + headerLength).text()) as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+    const entry = header["linear.weight"];
+    if (!entry) return;
+    const start = 8 + headerLength;
+    const data = new Uint8Array(await blob.slice(start + entry.data_offsets[0], start + entry.data_offsets[1]).arrayBuffer());
+    const json = Buffer.from(JSON.stringify({ "linear.weight": { dtype: entry.dtype, shape: entry.shape, data_offsets: [0, data.length] } }));
+    const length = Buffer.alloc(8);
+    length.writeBigUInt64LE(BigInt(json.length));
+    await writeFile(target, Buffer.concat([length, json, data]));
+  } catch (cause) {
+    throw new ModelLoadError(`Cannot read the ColBERT projection (linear.weight) of "${params.repo.name}": ${(cause as Error).message}`, {
+      path: `${params.repo.name}/model.safetensors`,
+      cause,
+    });
+  }
 }
 
 function repoFolder(repoId: string): string {

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ModelLoadError } from "../../errors/model-load-error.js";
 import type { ModelFiles } from "../files/model-files.js";
+import { COLBERT_LINEAR_FILE } from "../files/hub.js";
 import { readSafetensor } from "../files/safetensors.js";
 import type { LateInteractionOptions } from "../options.js";
 import type { TextTokenizer } from "../tokenization/text-tokenizer.js";
@@ -86,7 +87,11 @@ function num(v: unknown): number | undefined {
  */
 async function readProjection(files: ModelFiles): Promise<ColbertSettings["projection"]> {
   const dense = files.modules?.find((m) => m.type.endsWith("Dense"));
-  const candidates = [dense ? join(files.dir, dense.path, "model.safetensors") : undefined, join(files.dir, "model.safetensors")];
+  const candidates = [
+    dense ? join(files.dir, dense.path, "model.safetensors") : undefined,
+    join(files.dir, "model.safetensors"),
+    join(files.dir, COLBERT_LINEAR_FILE),
+  ];
   for (const path of candidates) {
     if (!path || !existsSync(path)) continue;
     try {
@@ -94,7 +99,7 @@ async function readProjection(files: ModelFiles): Promise<ColbertSettings["proje
       return { weight: t.data, dim: t.shape[0] as number, hidden: t.shape[1] as number };
     } catch (error) {
       // A full-model model.safetensors without a ColBERT head is normal; only the Dense module must have one.
-      if (path !== candidates[1]) throw error;
+      if (path === candidates[0]) throw error;
     }
   }
   return undefined;
