@@ -141,3 +141,18 @@ describe("document token budgets (for chunk-and-max)", () => {
     await s.close();
   });
 });
+
+describe("missing projection", () => {
+  it("refuses to score unprojected hidden states when the metadata declares another dim", async () => {
+    const { cpSync, mkdtempSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = join(mkdtempSync(join(tmpdir(), "rerank-kit-colbert-")), "model");
+    cpSync(await modelDir("colbert-stanford-checkpoint"), dir, { recursive: true });
+    rmSync(join(dir, "model.safetensors"));
+    const s = await LateInteractionScorer.fromPretrained(dir);
+    await expect(s.score(QUERY, DOCS)).rejects.toThrow(/outputs 32-wide token vectors, the model's metadata declares dim 16/);
+    await s.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});

@@ -24,6 +24,8 @@ export interface ColbertSettings {
   attendToExpansion: boolean;
   /** Document token ids excluded from MaxSim. */
   skiplist: Set<number>;
+  /** Token vector width the model's metadata declares (`dim`, `colbert_dim`), if any. */
+  expectedDim: number | undefined;
   /** Projection `[dim, hidden]` applied outside the graph, when the graph outputs hidden states. */
   projection: { weight: Float32Array; dim: number; hidden: number } | undefined;
 }
@@ -73,6 +75,7 @@ export async function readColbertSettings(
     expandQuery: colbert && st["do_query_expansion"] !== false,
     attendToExpansion: st["attend_to_expansion_tokens"] === true || meta["attend_to_mask_tokens"] === true,
     skiplist: colbert ? skiplist : new Set(),
+    expectedDim: num(meta["dim"]) ?? num(files.config["colbert_dim"]) ?? num(files.config["projection_dim"]),
     projection: await readProjection(files),
   };
 }

@@ -1,4 +1,5 @@
 import { throwIfAborted } from "../../errors/abort-error.js";
+import { ModelLoadError } from "../../errors/model-load-error.js";
 import { l2NormalizeRows } from "../../scoring/similarity.js";
 import type { EmbedOptions, ScoreInput, ScoreOptions, ScoreResponse, TokenEmbedder, TokenEmbeddings } from "../../types.js";
 import { loadModelFiles, type ModelFiles } from "../files/model-files.js";
@@ -181,6 +182,15 @@ export class LateInteractionScorer extends LocalScorerBase implements TokenEmbed
     const width = dims[2] as number;
     const proj = this.settings.projection && this.settings.projection.hidden === width ? this.settings.projection : undefined;
     const dim = proj ? proj.dim : width;
+    const expected = this.settings.expectedDim;
+    if (expected !== undefined && dim !== expected) {
+      // Scoring unprojected hidden states would give plausible-looking but wrong MaxSim values.
+      throw new ModelLoadError(
+        `${this.model}: the ONNX graph outputs ${width}-wide token vectors, the model's metadata declares dim ${expected}, ` +
+          `and no projection weights (1_Dense/model.safetensors or linear.weight in model.safetensors) map one to the other`,
+        { path: this.files.dir },
+      );
+    }
     const kept: number[] = [];
     encoded.keep.forEach((k, t) => k && kept.push(t));
     const out = new Float32Array(kept.length * dim);
