@@ -6,7 +6,11 @@
 
 /** Limits for {@link planMicroBatches}. */
 export interface MicroBatchLimits {
-  /** Most padded tokens (rows x longest row) in one batch. @default 2048 */
+  /**
+   * Most padded tokens (rows x longest row) in one batch. 1024 measured as fast as 2048 or faster
+   * for MiniLM-sized cross-encoders on 2 cores (fp32 about 10% faster, int8 equal), at half the
+   * peak memory. @default 1024
+   */
   maxBatchTokens?: number;
   /** Most rows in one batch. @default 32 */
   maxBatchSize?: number;
@@ -17,7 +21,7 @@ export interface MicroBatchLimits {
  * every index appears exactly once. Results must be put back by index, not by batch position.
  */
 export function planMicroBatches(lengths: readonly number[], limits: MicroBatchLimits = {}): number[][] {
-  const maxTokens = limits.maxBatchTokens ?? 2048;
+  const maxTokens = limits.maxBatchTokens ?? 1024;
   const maxSize = limits.maxBatchSize ?? 32;
   const order = lengths.map((_, i) => i).sort((a, b) => (lengths[a] as number) - (lengths[b] as number) || a - b);
   const batches: number[][] = [];

@@ -46,6 +46,11 @@ describe("planMicroBatches", () => {
     }
     expect(batches[0]).toEqual([6, 1, 4]);
   });
+  it("defaults to 1024 padded tokens and 32 rows per batch", () => {
+    expect(planMicroBatches(Array(25).fill(100)).map((b) => b.length)).toEqual([10, 10, 5]);
+    expect(planMicroBatches(Array(40).fill(10)).map((b) => b.length)).toEqual([32, 8]);
+  });
+
   it("puts an item longer than the budget in a batch of its own", () => {
     expect(planMicroBatches([5000, 3], { maxBatchTokens: 100 })).toEqual([[1], [0]]);
   });
