@@ -25,6 +25,14 @@ export interface RerankCompressorFields {
   signal?: AbortSignal;
   /** The text scored for a document, e.g. to include a title from metadata. @default the `pageContent` */
   documentToText?: DocumentToText;
+  /**
+   * What `compressDocuments` does when the scorer fails (a server down, a model error):
+   * `"throw"` rejects; `"keep-order"` fails open, returning the first `topN` documents in their
+   * retrieval order with the score `null` and the error message under `metadata.rerankError`, and
+   * reports the error in the callback event. Bad input and aborts always reject.
+   * @default "throw"
+   */
+  onError?: "throw" | "keep-order";
 }
 
 /** Per-call options of {@link RerankCompressor.rerank}; they override the constructor's. */
@@ -57,6 +65,9 @@ export function checkCompressorFields(fields: RerankCompressorFields): void {
   nonNegativeInteger("maxChunksPerDoc", maxChunksPerDoc, 1);
   if (metadataKey !== undefined && (typeof metadataKey !== "string" || metadataKey === "")) {
     throw new InvalidInputError("metadataKey must be a non-empty string", { field: "metadataKey" });
+  }
+  if (fields.onError !== undefined && fields.onError !== "throw" && fields.onError !== "keep-order") {
+    throw new InvalidInputError(`onError must be "throw" or "keep-order", got ${JSON.stringify(fields.onError)}`, { field: "onError" });
   }
   if (longDocuments !== undefined && longDocuments !== "truncate" && longDocuments !== "chunk-max") {
     throw new InvalidInputError(`longDocuments must be "truncate" or "chunk-max", got ${String(longDocuments)}`, {

@@ -1,7 +1,7 @@
 import type { Callbacks } from "@langchain/core/callbacks/manager";
 import { Document, type DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
-import { InvalidInputError, isTokenizerAccess, rankScores } from "../../src/index.js";
+import { AbortError, InvalidInputError, isTokenizerAccess, rankScores } from "../../src/index.js";
 import type { ScoreOptions, Scorer } from "../../src/index.js";
 import { countTruncated, scoreWithWindows, type LongDocumentStrategy } from "./long-documents.js";
 import { emitRerankEvent } from "./rerank-event.js";
@@ -43,6 +43,8 @@ export class RerankCompressor extends BaseDocumentCompressor {
   readonly metadataKey: string;
   /** How documents longer than the model's limit are handled. */
   readonly longDocuments: LongDocumentStrategy;
+  /** Whether a failing scorer rejects or falls back to retrieval order. */
+  readonly onError: "throw" | "keep-order";
   readonly #fields: Readonly<Required<Pick<RerankCompressorFields, "overlapTokens" | "maxChunksPerDoc">>> & {
     scoreOptions: ScoreOptions;
     signal: AbortSignal | undefined;
@@ -58,6 +60,7 @@ export class RerankCompressor extends BaseDocumentCompressor {
     this.scoreThreshold = fields.scoreThreshold;
     this.metadataKey = fields.metadataKey ?? "relevanceScore";
     this.longDocuments = fields.longDocuments ?? "truncate";
+    this.onError = fields.onError ?? "throw";
     if (this.longDocuments === "chunk-max" && !isTokenizerAccess(this.scorer)) {
       throw new InvalidInputError('longDocuments "chunk-max" needs a scorer with tokenizer access (a local scorer)', {
         field: "longDocuments",
@@ -80,12 +83,13 @@ export class RerankCompressor extends BaseDocumentCompressor {
    */
   async compressDocuments(documents: DocumentInterface[], query: string, callbacks?: Callbacks): Promise<DocumentInterface[]> {
     const started = performance.now();
-    const run = await this.#rank(documents, query, {});
+    const run = await this.rankOrFallBack(documents, query);
     const out = run.ranked.map(({ index, relevanceScore }) => {
       const source = documents[index] as DocumentInterface;
+      const extra = run.error === null ? {} : { rerankError: run.error };
       return new Document({
         pageContent: source.pageContent,
-        metadata: { ...source.metadata, [this.metadataKey]: relevanceScore },
+        metadata: { ...source.metadata, [this.metadataKey]: relevanceScore, ...extra },
         ...(source.id === undefined ? {} : { id: source.id }),
       });
     });
@@ -100,8 +104,25 @@ export class RerankCompressor extends BaseDocumentCompressor {
       scoredTexts: run.scoredTexts,
       topN: run.topN,
       scoreThreshold: run.scoreThreshold ?? null,
+      error: run.error,
     });
     return out;
+  }
+
+  /** Ranks, or with `onError: "keep-order"` falls back to retrieval order when the scorer fails. */
+  private async rankOrFallBack(
+    documents: DocumentInterface[],
+    query: string,
+  ): Promise<Omit<RankRun, "ranked"> & { ranked: { index: number; relevanceScore: number | null }[]; error: string | null }> {
+    try {
+      return { ...(await this.#rank(documents, query, {})), error: null };
+    } catch (error) {
+      if (this.onError === "throw" || error instanceof AbortError || error instanceof InvalidInputError) throw error;
+      const keep = this.topN > 0 ? Math.min(this.topN, documents.length) : documents.length;
+      const ranked = documents.slice(0, keep).map((_, index) => ({ index, relevanceScore: null }));
+      const message = error instanceof Error ? error.message : String(error);
+      return { topN: this.topN, scoreThreshold: this.scoreThreshold, scoredTexts: 0, truncated: null, ranked, error: message };
+    }
   }
 
   /**
@@ -114,7 +135,7 @@ export class RerankCompressor extends BaseDocumentCompressor {
     return (await this.#rank(documents, query, options)).ranked;
   }
 
-  async #rank(documents: RerankableDocument[], query: string, options: RerankCallOptions) {
+  async #rank(documents: RerankableDocument[], query: string, options: RerankCallOptions): Promise<RankRun> {
     assertQuery(query);
     const texts = documentTexts(documents, this.#fields.documentToText);
     const topN = options.topN ?? this.topN;
@@ -133,6 +154,15 @@ export class RerankCompressor extends BaseDocumentCompressor {
     const ranked = await this.scorer.rerank(query, texts, { ...scoreOptions, topN, scoreThreshold });
     return { ...base, truncated, ranked: toScores(ranked) };
   }
+}
+
+/** What one ranking produced, for the documents and the callback event. */
+interface RankRun {
+  topN: number;
+  scoreThreshold: number | undefined;
+  scoredTexts: number;
+  truncated: number | null;
+  ranked: RerankScore[];
 }
 
 function toScores(results: ReadonlyArray<{ index: number; score: number }>): RerankScore[] {

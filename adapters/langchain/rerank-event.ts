@@ -31,6 +31,8 @@ export interface RerankEvent {
   topN: number;
   /** The `scoreThreshold` applied, if any. */
   scoreThreshold: number | null;
+  /** With `onError: "keep-order"`, the scorer's error message when it failed; otherwise `null`. */
+  error: string | null;
 }
 
 /**

@@ -176,3 +176,45 @@ describe("RerankCompressor", () => {
     expect(out?.metadata.relevanceScore).toBe(lexicalScore(QUERY, "cats purr"));
   });
 });
+
+describe("RerankCompressor onError", () => {
+  class FailingScorer extends FakeScorer {
+    override async scoreWithUsage(): Promise<never> {
+      throw new Error("reranker server is down");
+    }
+  }
+
+  it("rejects by default when the scorer fails", async () => {
+    await expect(new RerankCompressor({ scorer: new FailingScorer() }).compressDocuments(docs(), QUERY)).rejects.toThrow("reranker server is down");
+  });
+
+  it('with "keep-order" falls back to retrieval order, flags each document and reports the error', async () => {
+    const events: RerankEvent[] = [];
+    const input = deepFreeze(docs());
+    const out = await new RerankCompressor({ scorer: new FailingScorer(), onError: "keep-order", topN: 2 }).compressDocuments(input, QUERY, [
+      { handleCustomEvent: (name: string, data: RerankEvent) => void (name === RERANK_EVENT && events.push(data)), awaitHandlers: true },
+    ]);
+    expect(out.map((d) => d.id)).toEqual(["id-0", "id-1"]);
+    expect(out[0]?.metadata).toEqual({ source: "s0", nested: { n: 0 }, relevanceScore: null, rerankError: "reranker server is down" });
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ error: "reranker server is down", kept: 2, documents: 5 });
+  });
+
+  it('with "keep-order" still rejects bad input and aborts', async () => {
+    const compressor = new RerankCompressor({ scorer: new FailingScorer(), onError: "keep-order" });
+    await expect(compressor.compressDocuments(docs(), 42 as unknown as string)).rejects.toBeInstanceOf(InvalidInputError);
+    const controller = new AbortController();
+    controller.abort();
+    const aborting = new RerankCompressor({ scorer: new FakeScorer(), onError: "keep-order", signal: controller.signal });
+    await expect(aborting.compressDocuments(docs(), QUERY)).rejects.toBeInstanceOf(AbortError);
+  });
+
+  it("reports error: null in the event when scoring succeeds, and rejects an unknown onError", async () => {
+    const events: RerankEvent[] = [];
+    await new RerankCompressor({ scorer: new FakeScorer(), onError: "keep-order" }).compressDocuments(docs(), QUERY, [
+      { handleCustomEvent: (_: string, data: RerankEvent) => void events.push(data), awaitHandlers: true },
+    ]);
+    expect(events[0]?.error).toBeNull();
+    expect(() => new RerankCompressor({ scorer: new FakeScorer(), onError: "ignore" as "throw" })).toThrow(/onError must be "throw" or "keep-order"/);
+  });
+});
