@@ -178,6 +178,11 @@ export type EmbedKind = "query" | "document";
 export interface EmbedOptions {
   /** Selects the query or document prompt. @default "document" */
   kind?: EmbedKind;
+  /**
+   * Prepend the model's query/document prompt (or the configured prefix). `false` embeds the texts
+   * exactly as given, as vLLM's `/v1/embeddings` does. @default true
+   */
+  prompt?: boolean;
   /** Matryoshka: keep the first `dimensions` values, then re-normalize. */
   dimensions?: number;
   /** Apply the model's normalization (vLLM `use_activation`). @default true */

@@ -121,7 +121,7 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
     progress: Pick<ScoreOptions, "onProgress">,
   ): Promise<{ vectors: Float32Array[]; tokens: number[] }> {
     throwIfAborted(options.signal);
-    const prefix = this.prefixes[options.kind ?? "document"];
+    const prefix = options.prompt === false ? "" : this.prefixes[options.kind ?? "document"];
     const sequences = texts.map((t) => {
       const text = prefix + (this.lowercase ? t.toLowerCase() : t);
       return encodeSingle(this.tokenizer, this.tokenizer.encode(text), this.maxLength, { truncate: options.truncate });

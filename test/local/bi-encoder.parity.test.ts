@@ -100,6 +100,11 @@ describe("bi-encoder features", () => {
     await expect(scorer.embed(["x"], { dimensions: 1000 })).rejects.toThrow(/dimensions must be at most 32/);
   });
 
+  it("embeds texts as given with prompt: false", async () => {
+    const [v] = await scorer.embed([QUERY], { kind: "query", prompt: false });
+    expect(maxAbsDiff(v as Float32Array, reference("bi-encoder-mean", ids, QUERY, "mean", true))).toBeLessThanOrEqual(TOL);
+  });
+
   it("overrides prompts with explicit prefixes", async () => {
     const dir = await modelDir("bi-encoder-mean");
     const custom = await BiEncoderScorer.fromPretrained(dir, { queryPrefix: "", documentPrefix: "" });

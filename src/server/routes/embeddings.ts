@@ -26,7 +26,7 @@ export function registerEmbeddings(app: OpenAPIHono<AppEnv>, ctx: ServerContext,
     checkCount(ctx, texts.length, "input");
     const options = toEmbedOptions(body, ctx.options.tokenizer?.maxLength);
     const { embeddings, usage } = await withAdmission(ctx, c, (signal) =>
-      withSlot(ctx, () => embedder.embedWithUsage(texts, { ...options, signal })),
+      withSlot(ctx, () => embedder.embedWithUsage(texts, { ...options, prompt: false, signal })),
     );
     const base64 = body.encoding_format === "base64";
     return c.json(

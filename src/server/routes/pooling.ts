@@ -41,7 +41,7 @@ export function registerPooling(app: OpenAPIHono<AppEnv>, ctx: ServerContext): v
     const { rows, tokens } = await withAdmission(ctx, c, (signal) =>
       withSlot(ctx, async (): Promise<{ rows: Row[]; tokens: number }> => {
         if (task === "embed" && embedder) {
-          const { embeddings, usage } = await embedder.embedWithUsage(texts, { ...options, signal });
+          const { embeddings, usage } = await embedder.embedWithUsage(texts, { ...options, prompt: false, signal });
           return { rows: embeddings.map((e) => (base64 ? toBase64(e) : Array.from(e))), tokens: usage.promptTokens };
         }
         const matrices = await tokenEmbedder!.embedTokens(texts, { ...options, signal });
