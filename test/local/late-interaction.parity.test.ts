@@ -156,3 +156,14 @@ describe("missing projection", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe("document cache isolation", () => {
+  it("hands out copies: writing into embedTokens' result does not change later scores", async () => {
+    const s = await LateInteractionScorer.fromPretrained(await modelDir("colbert-pylate"));
+    const before = await s.score(QUERY, DOCS);
+    const got = await s.embedTokens(DOCS, { kind: "document" });
+    for (const e of got) e.data.fill(0);
+    expect(await s.score(QUERY, DOCS)).toEqual(before);
+    await s.close();
+  });
+});

@@ -136,7 +136,9 @@ export class LateInteractionScorer extends LocalScorerBase implements TokenEmbed
   async embedTokens(texts: string[], options: EmbedOptions = {}): Promise<TokenEmbeddings[]> {
     this.checkTexts(texts);
     const normalize = options.normalize !== false;
-    return (await this.encode(texts, options.kind ?? "document", { ...options, normalize })).embeddings;
+    const { embeddings } = await this.encode(texts, options.kind ?? "document", { ...options, normalize });
+    // Copies: the cached matrices must not change if a caller writes into what it gets back.
+    return embeddings.map((e) => ({ ...e, data: e.data.slice() }));
   }
 
   private async encode(
