@@ -11,7 +11,7 @@ const pureCore = {
 };
 
 export default tseslint.config(
-  { ignores: ["dist/**", "docs/**", "node_modules/**", "test/.models/**", "bench/.models/**", "coverage/**"] },
+  { ignores: ["dist/**", "docs/**", "node_modules/**", "test/.models/**", "bench/.models/**", "coverage/**", ".scratch/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
