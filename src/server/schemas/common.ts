@@ -65,3 +65,18 @@ export const errorResponses = {
 export function jsonBody<T extends z.ZodType>(schema: T) {
   return { content: { "application/json": { schema } }, required: true } as const;
 }
+
+/**
+ * vLLM's list envelope (`id`, `object: "list"`, `created`, `model`, `data`, `usage`) around one
+ * kind of item; score, embeddings and pooling answers share it.
+ */
+export function listResponseSchema<T extends z.ZodTypeAny>(item: T) {
+  return z.object({
+    id: z.string(),
+    object: z.literal("list"),
+    created: z.number().int(),
+    model: z.string(),
+    data: z.array(item),
+    usage: UsageSchema,
+  });
+}

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { poolingFields, UsageSchema } from "./common.js";
+import { listResponseSchema, poolingFields } from "./common.js";
 
 const textInput = z.union([
   z.string(),
@@ -23,22 +23,13 @@ export const EmbeddingRequestSchema = z.looseObject(embedFields).openapi("Embedd
 export type EmbeddingRequest = z.infer<typeof EmbeddingRequestSchema>;
 
 /** `POST /v1/embeddings` answer. */
-export const EmbeddingResponseSchema = z
-  .object({
-    id: z.string(),
-    object: z.literal("list"),
-    created: z.number().int(),
-    model: z.string(),
-    data: z.array(
-      z.object({
-        index: z.number().int(),
-        object: z.literal("embedding"),
-        embedding: z.union([z.array(z.number()), z.string()]),
-      }),
-    ),
-    usage: UsageSchema,
-  })
-  .openapi("EmbeddingResponse");
+export const EmbeddingResponseSchema = listResponseSchema(
+  z.object({
+    index: z.number().int(),
+    object: z.literal("embedding"),
+    embedding: z.union([z.array(z.number()), z.string()]),
+  }),
+).openapi("EmbeddingResponse");
 
 /** `POST /pooling` body. */
 export const PoolingRequestSchema = z
@@ -49,19 +40,10 @@ export const PoolingRequestSchema = z
 export type PoolingRequest = z.infer<typeof PoolingRequestSchema>;
 
 /** `POST /pooling` answer: `data` is a vector (`embed`) or a `[tokens][dim]` matrix (`token_embed`). */
-export const PoolingResponseSchema = z
-  .object({
-    id: z.string(),
-    object: z.literal("list"),
-    created: z.number().int(),
-    model: z.string(),
-    data: z.array(
-      z.object({
-        index: z.number().int(),
-        object: z.literal("pooling"),
-        data: z.union([z.array(z.number()), z.array(z.array(z.number())), z.string()]),
-      }),
-    ),
-    usage: UsageSchema,
-  })
-  .openapi("PoolingResponse");
+export const PoolingResponseSchema = listResponseSchema(
+  z.object({
+    index: z.number().int(),
+    object: z.literal("pooling"),
+    data: z.union([z.array(z.number()), z.array(z.array(z.number())), z.string()]),
+  }),
+).openapi("PoolingResponse");

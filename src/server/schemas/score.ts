@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { ScoreInputSchema, scoringFields, UsageSchema } from "./common.js";
+import { listResponseSchema, ScoreInputSchema, scoringFields } from "./common.js";
 
 const inputs = z.union([ScoreInputSchema, z.array(ScoreInputSchema)]);
 
@@ -20,16 +20,9 @@ export const ScoreRequestSchema = z
 export type ScoreRequest = z.infer<typeof ScoreRequestSchema>;
 
 /** `POST /score` answer: scores in pair order. */
-export const ScoreResponseSchema = z
-  .object({
-    id: z.string(),
-    object: z.literal("list"),
-    created: z.number().int(),
-    model: z.string(),
-    data: z.array(z.object({ index: z.number().int(), object: z.literal("score"), score: z.number() })),
-    usage: UsageSchema,
-  })
-  .openapi("ScoreResponse");
+export const ScoreResponseSchema = listResponseSchema(
+  z.object({ index: z.number().int(), object: z.literal("score"), score: z.number() }),
+).openapi("ScoreResponse");
 
 /** `POST /rerank` body. */
 export const RerankRequestSchema = z
