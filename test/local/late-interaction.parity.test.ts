@@ -167,3 +167,15 @@ describe("document cache isolation", () => {
     await s.close();
   });
 });
+
+describe("document cache and truncation", () => {
+  it("still throws ContextLengthError for a cached long document when truncate is false", async () => {
+    const s = await LateInteractionScorer.fromPretrained(await modelDir("colbert-pylate"));
+    await s.score(QUERY, [LONG_DOC]); // cached, truncated
+    await expect(s.score(QUERY, [LONG_DOC], { truncate: false })).rejects.toThrow(/Please reduce the length of the input prompt/);
+    const again = await s.scoreWithUsage(QUERY, [LONG_DOC]);
+    expect(s.cacheStats().hits).toBe(1);
+    expect(again.usage.promptTokens).toBe(QUERY_LENGTH + 1 + DOC_LENGTH);
+    await s.close();
+  });
+});

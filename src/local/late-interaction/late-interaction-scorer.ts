@@ -31,7 +31,7 @@ export class LateInteractionScorer extends LocalScorerBase implements TokenEmbed
   readonly scoreType = "late-interaction" as const;
   /** The resolved ColBERT conventions. */
   readonly settings: ColbertSettings;
-  private readonly cache: DocumentCache<TokenEmbeddings>;
+  private readonly cache: DocumentCache<{ embedding: TokenEmbeddings; length: number }>;
   private readonly outputName: string;
   private readonly threads: number | undefined;
   private maxSimGraph: Promise<MaxSimGraph> | undefined;
@@ -147,27 +147,35 @@ export class LateInteractionScorer extends LocalScorerBase implements TokenEmbed
     options: EmbedOptions & { normalize: boolean },
   ): Promise<{ embeddings: TokenEmbeddings[]; lengths: number[] }> {
     throwIfAborted(options.signal);
-    const encoded = texts.map((t) => encodeColbert(this.tokenizer, t, kind, this.settings, this.maxLength, options.truncate));
-    const lengths = encoded.map((e) => e.ids.length);
     const useCache = kind === "document";
-    const variant = `${options.normalize ? "n" : "r"}`;
+    // With truncate: false a long document must still throw, so the two modes cache apart.
+    const variant = `${options.normalize ? "n" : "r"}${options.truncate === false ? "s" : "t"}`;
+    const keys = useCache ? texts.map((t) => DocumentCache.key(t, variant)) : [];
     const embeddings = new Array<TokenEmbeddings>(texts.length);
+    const lengths = new Array<number>(texts.length);
     const todo: number[] = [];
-    texts.forEach((t, i) => {
-      const hit = useCache ? this.cache.get(DocumentCache.key(t, variant)) : undefined;
-      if (hit) embeddings[i] = hit;
-      else todo.push(i);
+    texts.forEach((_, i) => {
+      const hit = useCache ? this.cache.get(keys[i] as string) : undefined;
+      if (hit) {
+        embeddings[i] = hit.embedding;
+        lengths[i] = hit.length;
+      } else todo.push(i);
     });
+    // Only documents the cache lacks are tokenized and encoded.
+    const encoded = todo.map((i) => encodeColbert(this.tokenizer, texts[i] as string, kind, this.settings, this.maxLength, options.truncate));
     const onProgress = options.onProgress;
     const fresh = await runMicroBatches(
       this.session,
-      todo.map((i) => encoded[i] as EncodedSequence),
+      encoded,
       { ...this.limits, output: this.outputName, padId: this.tokenizer.padId, signal: options.signal, onProgress: onProgress && ((done, total) => onProgress({ done, total })) },
-      ({ output, row, seq }, j) => this.tokenMatrix(output.data, output.dims, row, seq, encoded[todo[j] as number] as EncodedSequence & { keep: boolean[] }, options.normalize),
+      ({ output, row, seq }, j) => this.tokenMatrix(output.data, output.dims, row, seq, encoded[j] as EncodedSequence & { keep: boolean[] }, options.normalize),
     );
     todo.forEach((i, j) => {
-      embeddings[i] = fresh[j] as TokenEmbeddings;
-      if (useCache) this.cache.set(DocumentCache.key(texts[i] as string, variant), fresh[j] as TokenEmbeddings);
+      const embedding = fresh[j] as TokenEmbeddings;
+      const length = (encoded[j] as EncodedSequence).ids.length;
+      embeddings[i] = embedding;
+      lengths[i] = length;
+      if (useCache) this.cache.set(keys[i] as string, { embedding, length });
     });
     return { embeddings, lengths };
   }
