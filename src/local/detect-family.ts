@@ -4,6 +4,7 @@ import { ModelLoadError } from "../errors/model-load-error.js";
 import type { ScoreType } from "../types.js";
 import { countLabels } from "./cross-encoder.js";
 import type { ModelFiles } from "./files/model-files.js";
+import { isNativeMultiVector } from "./late-interaction/mve-config.js";
 
 /** The detected score type and the file evidence behind it. */
 export interface DetectedFamily {
@@ -20,6 +21,12 @@ export interface DetectedFamily {
 export function detectFamily(files: ModelFiles): DetectedFamily {
   const st = files.stConfig ?? {};
   const architectures = (files.config["architectures"] as string[] | undefined) ?? [];
+  if (isNativeMultiVector(files)) return { scoreType: "late-interaction", reason: "MultiVectorEncoder save (sentence-transformers 6)" };
+  if (st["model_type"] === "SparseEncoder") {
+    throw new ModelLoadError(`${files.dir}: sparse encoders (SparseEncoder, SPLADE) are not supported`, {
+      path: join(files.dir, "config_sentence_transformers.json"),
+    });
+  }
   if (files.colbertMetadata) return { scoreType: "late-interaction", reason: "artifact.metadata (ColBERT)" };
   if (architectures.includes("HF_ColBERT")) return { scoreType: "late-interaction", reason: "HF_ColBERT architecture" };
   if (files.modules?.some((m) => m.type.startsWith("pylate"))) return { scoreType: "late-interaction", reason: "PyLate modules" };

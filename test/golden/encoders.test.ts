@@ -211,6 +211,16 @@ describe("ColBERT layouts (PyLate, stanford, MultiVectorEncoder)", () => {
     });
   }
 
+  for (const name of COLBERT) {
+    it(`colbert/${name}: the fixture is sensitive (no markers, [MASK] expansion or skiplist moves MaxSim > 100x the tolerance)`, async () => {
+      const ref = golden<PairGolden>(`colbert/${name}`);
+      const scorer = await loadScorer(join(ROOT, "colbert", name), { convention: "vllm" });
+      const scores = await scorer.score(ref.pairs.map((p) => ref.queries[p.q] as string), ref.pairs.map((p) => ref.documents[p.d] as string));
+      await scorer.close();
+      expect(maxErr(scores, ref.pairs.map((p) => p.score))).toBeGreaterThan(100 * TOLERANCE);
+    });
+  }
+
   it("the three BERT layouts of one model score the same", async () => {
     const ref = golden<PairGolden>("colbert/bert-pylate");
     for (const name of ["bert-stanford", "bert-mve"]) {
