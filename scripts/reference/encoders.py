@@ -366,6 +366,7 @@ CELLS = {
     "bi-bert-max": lambda: bi_cell("bert-max", "bert", 25, "max"),
     "bi-bert-weightedmean": lambda: bi_cell("bert-weightedmean", "bert", 26, "weightedmean", normalize=False),
     "bi-bert-sqrtlen": lambda: bi_cell("bert-sqrtlen", "bert", 27, "mean_sqrt_len_tokens", normalize=False),
+    "bi-bert-lasttoken": lambda: bi_cell("bert-lasttoken", "bert", 30, "lasttoken"),
     "bi-bert-dense": lambda: bi_cell("bert-dense", "bert", 28, "mean", dense=True, old_format="v3"),
     "bi-bert-prompt-excluded": lambda: bi_cell("bert-prompt-excluded", "bert", 29, "mean", include_prompt=False,
                                                prompts={"query": "Represent this question for retrieval: ", "document": "passage: "},

@@ -14,6 +14,8 @@ export interface DenseLayer {
   inFeatures: number;
   outFeatures: number;
   activation: "identity" | "tanh";
+  /** `module_input_name` (sentence-transformers >= 5.4): `sentence_embedding` unless it says otherwise. */
+  input: string;
 }
 
 /** The sentence-transformers pipeline after the Transformer module. */
@@ -48,7 +50,12 @@ export async function readStPipeline(files: ModelFiles): Promise<StPipeline> {
       pipeline.pooling = pooling.modes[0] as PoolingMode;
       pipeline.includePrompt = pooling.includePrompt;
     } else if (kind === "dense") {
-      pipeline.dense.push(await readDense(join(files.dir, mod.path)));
+      const layer = await readDense(join(files.dir, mod.path));
+      if (layer.input === "token_embeddings") {
+        const path = join(files.dir, mod.path, "config.json");
+        throw new ModelLoadError(`${path}: a Dense module on token_embeddings (before pooling) is not supported in a bi-encoder`, { path });
+      }
+      pipeline.dense.push(layer);
     } else if (kind === "normalize") {
       pipeline.normalize = true;
     } else {
@@ -82,6 +89,7 @@ export async function readDense(dir: string): Promise<DenseLayer> {
     outFeatures: weight.shape[0] as number,
     inFeatures: weight.shape[1] as number,
     activation,
+    input: typeof cfg["module_input_name"] === "string" ? cfg["module_input_name"] : "sentence_embedding",
   };
 }
 

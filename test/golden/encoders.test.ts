@@ -21,7 +21,7 @@ const MAX_LENGTH = 64;
 const ROOT = join(import.meta.dirname, "encoders");
 
 const CROSS = ["bert", "roberta", "xlmr", "deberta-v2", "modernbert"];
-const BI = ["bert-mean", "bert-cls", "xlmr-mean", "modernbert-cls", "bert-max", "bert-weightedmean", "bert-sqrtlen", "bert-dense", "bert-prompt-excluded"];
+const BI = ["bert-mean", "bert-cls", "xlmr-mean", "modernbert-cls", "bert-max", "bert-weightedmean", "bert-sqrtlen", "bert-lasttoken", "bert-dense", "bert-prompt-excluded"];
 const COLBERT = ["bert-pylate", "bert-stanford", "bert-mve", "modernbert-pylate"];
 /** Old-format copy -> the cell whose golden it must reproduce. */
 const OLD: Record<string, string> = {
@@ -148,7 +148,7 @@ describe("bi-encoders saved by sentence-transformers 6", () => {
     });
   }
 
-  const otherMode: Record<string, string> = { mean: "cls", cls: "mean", max: "mean", weightedmean: "mean", mean_sqrt_len_tokens: "mean" };
+  const otherMode: Record<string, string> = { mean: "cls", cls: "mean", max: "mean", weightedmean: "mean", mean_sqrt_len_tokens: "mean", lasttoken: "mean" };
   for (const name of BI) {
     it(`bi/${name}: a wrong pooling mode moves the embeddings > 100x the tolerance`, async () => {
       const cell = `bi/${name}`;
