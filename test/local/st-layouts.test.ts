@@ -111,6 +111,16 @@ describe("loading layouts rerank-kit cannot run", () => {
     expect((err as ModelLoadError).message).toContain('"attention"');
   });
 
+  it("a Dense module before pooling (on token_embeddings) is refused in a bi-encoder", async () => {
+    const dir = copy("bi/bert-dense", "2_Dense/config.json", (cfg) => ({ ...(cfg as object), module_input_name: "token_embeddings" }));
+    await expect(loadScorer(dir)).rejects.toThrow(/2_Dense.*token_embeddings/);
+  });
+
+  it("a SparseEncoder save is refused by name", async () => {
+    const dir = copy("bi/bert-mean", "config_sentence_transformers.json", (cfg) => ({ ...(cfg as object), model_type: "SparseEncoder" }));
+    await expect(loadScorer(dir)).rejects.toThrow(/sparse encoders/);
+  });
+
   it("an unknown module in a MultiVectorEncoder save is a ModelLoadError", async () => {
     const dir = copy("colbert/bert-mve", "modules.json", (mods) => {
       const list = mods as { type: string }[];
@@ -123,5 +133,23 @@ describe("loading layouts rerank-kit cannot run", () => {
   it("meanmaxsim MultiVectorEncoder saves are refused rather than scored with MaxSim", async () => {
     const dir = copy("colbert/bert-mve", "config_sentence_transformers.json", (cfg) => ({ ...(cfg as object), similarity_fn_name: "meanmaxsim" }));
     await expect(loadScorer(dir)).rejects.toThrow(/similarity_fn_name "meanmaxsim" is not supported/);
+  });
+});
+
+describe("stLayoutOf", () => {
+  it("tells which tool and version wrote each layout", async () => {
+    const { loadModelFiles } = await import("../../src/local/files/model-files.js");
+    const { stLayoutOf } = await import("../../src/local/files/st-layout.js");
+    const layout = async (cell: string) => {
+      const { writer, version, modelType } = stLayoutOf(await loadModelFiles(join(GOLDEN, cell)));
+      return { writer, version, modelType };
+    };
+    expect(await layout("cross/bert")).toEqual({ writer: "sentence-transformers", version: "6.0.1", modelType: "CrossEncoder" });
+    expect(await layout("cross/bert-st4")).toEqual({ writer: "none", version: undefined, modelType: undefined });
+    expect(await layout("bi/bert-mean")).toEqual({ writer: "sentence-transformers", version: "6.0.1", modelType: "SentenceTransformer" });
+    expect(await layout("bi/bert-mean-v2")).toEqual({ writer: "sentence-transformers", version: "2.2.2", modelType: undefined });
+    expect(await layout("colbert/bert-pylate")).toMatchObject({ writer: "pylate", modelType: undefined });
+    expect(await layout("colbert/bert-stanford")).toMatchObject({ writer: "stanford-colbert" });
+    expect(await layout("colbert/bert-mve")).toEqual({ writer: "sentence-transformers", version: "6.0.1", modelType: "MultiVectorEncoder" });
   });
 });

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { ModelLoadError } from "../../errors/model-load-error.js";
 import { readJson, type ModelFiles } from "../files/model-files.js";
+import { stLayoutOf } from "../files/st-layout.js";
 import { assertLateInteractionModules, classifyModule } from "../st-module-types.js";
 
 /** ColBERT settings of a sentence-transformers 6 `MultiVectorEncoder` save. */
@@ -20,7 +21,8 @@ export interface NativeColbertConfig {
 
 /** True for a save of sentence-transformers 6's MultiVectorEncoder (not a PyLate / stanford checkpoint). */
 export function isNativeMultiVector(files: ModelFiles): boolean {
-  return files.stConfig?.["model_type"] === "MultiVectorEncoder" || (files.modules ?? []).some((m) => classifyModule(m.type) === "multi-vector-mask");
+  const layout = stLayoutOf(files);
+  return layout.modelType === "MultiVectorEncoder" || layout.modules.some((m) => m.kind === "multi-vector-mask");
 }
 
 /**
