@@ -1,7 +1,7 @@
 """Shared pieces of the encoder reference generator (see encoders.py).
 
 Builds real tokenizer types with the `tokenizers` library (WordPiece cut from bert-base-uncased,
-Unigram and byte-level BPE trained on a small seeded corpus), wraps them in the architecture's
+SentencePiece Unigram converted by transformers, and byte-level BPE, trained on a small seeded corpus), wraps them in the architecture's
 transformers tokenizer class, scales random weights so every token matters, exports ONNX with torch
 in the Optimum layout and writes JSON goldens.
 
@@ -109,14 +109,30 @@ def wordpiece(size: int = 3000) -> Tokenizer:
     return tok
 
 
-def unigram(specials: list[str], unk: str, size: int = 3000) -> Tokenizer:
-    """A SentencePiece-style Unigram tokenizer (Metaspace, NFKC) as XLM-R and DeBERTa-v2/v3 use."""
-    tok = Tokenizer(models.Unigram())
-    tok.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Replace(" {2,}", " ")])
-    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="always")
-    tok.decoder = decoders.Metaspace(replacement="\u2581", prepend_scheme="always")
-    trainer = trainers.UnigramTrainer(vocab_size=size, special_tokens=specials, unk_token=unk, shrinking_factor=0.75)
-    tok.train_from_iterator(corpus(), trainer=trainer)
+def sentencepiece_unigram(converter: str, **ids) -> Tokenizer:
+    """A SentencePiece Unigram model trained on the corpus and converted to `tokenizer.json` by
+    transformers' own converter, as the Hub's XLM-R and DeBERTa-v2/v3 files were made
+    (Precompiled normalizer, Metaspace, the architecture's template)."""
+    import importlib
+    import io
+    import tempfile
+    import types
+
+    import sentencepiece as spm
+    convert = importlib.import_module("transformers.convert_slow_tokenizer")
+
+    buf = io.BytesIO()
+    spm.SentencePieceTrainer.train(sentence_iterator=iter(corpus()), model_writer=buf, vocab_size=3000, model_type="unigram",
+                                   character_coverage=1.0, minloglevel=2, **ids)
+    with tempfile.NamedTemporaryFile(suffix=".model", delete=False) as f:
+        f.write(buf.getvalue())
+    sp = spm.SentencePieceProcessor(model_file=f.name)
+    fairseq = {"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3}
+    to_id = (lambda t: fairseq[t]) if converter == "XLMRobertaConverter" else sp.piece_to_id
+    slow = types.SimpleNamespace(vocab_file=f.name, legacy=True, do_lower_case=False, split_by_punct=False,
+                                 add_prefix_space=True, convert_tokens_to_ids=to_id)
+    tok = getattr(convert, converter)(slow).converted()
+    Path(f.name).unlink()
     return tok
 
 
@@ -150,11 +166,7 @@ def bert_tokenizer(max_len: int = MAX_LEN):
 def xlmr_tokenizer(max_len: int = MAX_LEN):
     from transformers import XLMRobertaTokenizer
 
-    tok = unigram(["<s>", "<pad>", "</s>", "<unk>", "<mask>"], "<unk>")
-    ids = {t: tok.token_to_id(t) for t in ["<s>", "</s>"]}
-    tok.post_processor = processors.TemplateProcessing(
-        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>", special_tokens=list(ids.items())
-    )
+    tok = sentencepiece_unigram("XLMRobertaConverter")
     return XLMRobertaTokenizer(
         tokenizer_object=tok, bos_token="<s>", eos_token="</s>", sep_token="</s>", cls_token="<s>",
         unk_token="<unk>", pad_token="<pad>", mask_token="<mask>", model_max_length=max_len,
@@ -164,11 +176,8 @@ def xlmr_tokenizer(max_len: int = MAX_LEN):
 def deberta_tokenizer(max_len: int = MAX_LEN):
     from transformers import DebertaV2Tokenizer
 
-    tok = unigram(["[PAD]", "[CLS]", "[SEP]", "[UNK]", "[MASK]"], "[UNK]")
-    ids = {t: tok.token_to_id(t) for t in ["[CLS]", "[SEP]"]}
-    tok.post_processor = processors.TemplateProcessing(
-        single="[CLS]:0 $A:0 [SEP]:0", pair="[CLS]:0 $A:0 [SEP]:0 $B:1 [SEP]:1", special_tokens=list(ids.items())
-    )
+    tok = sentencepiece_unigram("DebertaV2Converter", pad_id=0, bos_id=1, eos_id=2, unk_id=3, pad_piece="[PAD]",
+                                bos_piece="[CLS]", eos_piece="[SEP]", unk_piece="[UNK]", user_defined_symbols=["[MASK]"])
     return DebertaV2Tokenizer(
         tokenizer_object=tok, bos_token="[CLS]", eos_token="[SEP]", sep_token="[SEP]", cls_token="[CLS]",
         unk_token="[UNK]", pad_token="[PAD]", mask_token="[MASK]", model_max_length=max_len,
@@ -309,6 +318,11 @@ def assert_tokenization(tokenizer, raw: Tokenizer, pairs: list[tuple[str, str]] 
         assert enc["input_ids"] == raw.encode(text).ids, text
 
 
+def saved_tokenizer(folder: Path) -> Tokenizer:
+    """The `tokenizers` object of a saved folder's tokenizer.json (what rerank-kit reads)."""
+    return Tokenizer.from_file(str(folder / "tokenizer.json"))
+
+
 def strip_weights(folder: Path) -> None:
     """Drops the torch weights of the backbone after the goldens were taken (rerank-kit reads ONNX),
     keeping committed models small."""
@@ -365,4 +379,5 @@ DOCUMENTS = [
     LONG,
     LONG + " " + LONG,
     "Music, art and film!",
+    "Zürich café: naïve élève — 3.5 km² in 2024 (über alles)",
 ]
