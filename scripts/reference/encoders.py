@@ -350,6 +350,32 @@ def colbert_cells(arch: str, seed: int) -> None:
     print("colbert/bert-stanford ok")
 
 
+def colbert_native_plain(seed: int) -> None:
+    """A MultiVectorEncoder built natively in 6.x with its defaults: no marker prompts, no query
+    expansion, an empty skiplist, per-task length caps."""
+    from sentence_transformers import MultiVectorEncoder
+    from sentence_transformers.base.modules import Dense, Normalize, Transformer
+    from sentence_transformers.multi_vector_encoder.modules import MultiVectorMask
+    from transformers import AutoModel
+
+    folder = c.fresh(c.OUT / "colbert" / "bert-mve-plain")
+    tok = TOKENIZERS["bert"]()
+    model = c.scale_weights(AutoModel.from_config(_config("bert", tok), attn_implementation="eager"), seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        model.save_pretrained(tmp)
+        tok.save_pretrained(tmp)
+        dense = Dense(32, COLBERT_DIM, bias=False, activation_function=torch.nn.Identity(),
+                      module_input_name="token_embeddings", module_output_name="token_embeddings")
+        c.scale_weights(dense, seed + 1)
+        modules = [Transformer(tmp, query_length=12, document_length=40), dense, MultiVectorMask(),
+                   Normalize(module_input_name="token_embeddings", module_output_name="token_embeddings")]
+        MultiVectorEncoder(modules=modules, device="cpu").save(str(folder))
+    c.export_onnx(model, folder, _model_inputs("bert"), "last_hidden_state")
+    c.write_json(folder / "golden.json", _colbert_golden(folder, "colbert/bert-mve-plain"))
+    c.strip_weights(folder)
+    print("colbert/bert-mve-plain ok")
+
+
 CELLS = {
     "cross-bert": lambda: cross_cell("bert", 11, activation="identity"),
     "cross-roberta": lambda: cross_cell("roberta", 12),
@@ -370,6 +396,7 @@ CELLS = {
                                                old_format="v3"),
     "colbert-bert": lambda: colbert_cells("bert", 31),
     "colbert-modernbert": lambda: colbert_cells("modernbert", 32),
+    "colbert-bert-mve-plain": lambda: colbert_native_plain(33),
 }
 
 

@@ -22,7 +22,7 @@ const ROOT = join(import.meta.dirname, "encoders");
 
 const CROSS = ["bert", "roberta", "xlmr", "deberta-v2", "modernbert"];
 const BI = ["bert-mean", "bert-cls", "xlmr-mean", "modernbert-cls", "bert-max", "bert-weightedmean", "bert-sqrtlen", "bert-lasttoken", "bert-dense", "bert-prompt-excluded"];
-const COLBERT = ["bert-pylate", "bert-stanford", "bert-mve", "modernbert-pylate"];
+const COLBERT = ["bert-pylate", "bert-stanford", "bert-mve", "modernbert-pylate", "bert-mve-plain"];
 /** Old-format copy -> the cell whose golden it must reproduce. */
 const OLD: Record<string, string> = {
   "cross/bert-st4": "cross/bert",
