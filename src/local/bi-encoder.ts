@@ -9,6 +9,7 @@ import type { BiEncoderOptions } from "./options.js";
 import { runMicroBatches } from "./runtime/run-batches.js";
 import { applyDense, readStPipeline, type StPipeline } from "./st-modules.js";
 import { encodeSingle } from "./tokenization/pair-encoder.js";
+import { specialTokenIds } from "./tokenization/special-ids.js";
 
 /**
  * A bi-encoder (sentence-transformers layout) run in process: texts are embedded separately with
@@ -165,7 +166,8 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
   private promptLength(prompt: string): number {
     const ids = this.tokenizer.single(this.tokenizer.encode(prompt)).ids;
     const last = ids[ids.length - 1];
-    return last !== undefined && this.tokenizer.isSpecial(last) ? ids.length - 1 : ids.length;
+    const special = specialTokenIds(this.files.tokenizerJson, this.tokenizer.template);
+    return last !== undefined && special.has(last) ? ids.length - 1 : ids.length;
   }
 
   private resolveDimensions(requested: number | undefined): number | undefined {

@@ -13,7 +13,6 @@ export class TextTokenizer {
   readonly template: SpecialTokenTemplate;
   /** Id used for padding. */
   readonly padId: number;
-  private readonly specialIds: Set<number>;
 
   constructor(tokenizerJson: Json, tokenizerConfig: Json, path: string) {
     try {
@@ -24,19 +23,7 @@ export class TextTokenizer {
     this.template = readTemplate(tokenizerJson["post_processor"], path);
     const padToken = tokenizerConfig["pad_token"];
     const padName = typeof padToken === "string" ? padToken : (padToken as { content?: string } | undefined)?.content;
-    this.specialIds = new Set<number>();
-    for (const piece of [...this.template.single, ...this.template.pair]) {
-      if (piece.kind === "special") for (const id of piece.ids) this.specialIds.add(id);
-    }
-    for (const t of (tokenizerJson["added_tokens"] ?? []) as { id: number; special?: boolean }[]) {
-      if (t.special === true) this.specialIds.add(t.id);
-    }
     this.padId = (padName !== undefined ? this.tokenToId(padName) : undefined) ?? this.tokenToId("[PAD]") ?? this.tokenToId("<pad>") ?? 0;
-  }
-
-  /** True for ids the template adds or `tokenizer.json` marks special (Python's `all_special_ids`). */
-  isSpecial(id: number): boolean {
-    return this.specialIds.has(id);
   }
 
   /** Token ids of `text` without special tokens. */
