@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { writeFile, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -139,5 +140,65 @@ describe("rerank-kit serve", () => {
     expect(answer.status).toBe(200);
     expect(((await answer.json()) as { results: unknown[] }).results).toHaveLength(3);
     expect(await exited).toBe(0);
+  });
+
+  it("answers /health while a CPU-bound request runs in the worker, not on the main thread (Linux /proc)", async () => {
+    const server = spawnCli(["serve", "-m", models["cross-encoder"]!, "--port", "0", "--threads", "1", "--max-documents", "4000"]);
+    child = server;
+    const url = await new Promise<string>((resolve, reject) => {
+      let err = "";
+      server.stderr!.on("data", (d: Buffer) => {
+        err += d.toString();
+        const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
+        if (m) resolve(m[1]!);
+      });
+      server.on("exit", (code) => reject(new Error(`serve exited ${code}: ${err}`)));
+    });
+    const pid = server.pid!;
+    // utime + stime in clock ticks, of the whole process and of its main thread (tid = pid).
+    const ticks = (path: string): number => {
+      const fields = readFileSync(path, "utf8").split(") ")[1]!.split(" ");
+      return Number(fields[11]) + Number(fields[12]);
+    };
+    const cpu = () => ({ all: ticks(`/proc/${pid}/stat`), main: ticks(`/proc/${pid}/task/${pid}/stat`) });
+    const before = cpu();
+    const many = Array.from({ length: 4000 }, (_, i) => `${DOCS[i % 3]} and some more words to make it longer ${i}`);
+    let done = 0;
+    const long = fetch(`${url}/rerank`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: "capital of france", documents: many, top_n: 2 }),
+    }).then(async (r) => {
+      done = performance.now();
+      return r;
+    });
+    for (let i = 0; i < 400; i++) {
+      const load = (await (await fetch(`${url}/load`)).json()) as { server_load: number };
+      if (load.server_load > 0) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const latencies: number[] = [];
+    let answeredDuring = 0;
+    while (!done && latencies.length < 20) {
+      const t0 = performance.now();
+      const health = await fetch(`${url}/health`);
+      expect(health.status).toBe(200);
+      latencies.push(performance.now() - t0);
+      if (!done) answeredDuring++;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const answer = await long;
+    expect(answer.status).toBe(200);
+    expect(((await answer.json()) as { results: unknown[] }).results).toHaveLength(2);
+    const after = cpu();
+    const all = after.all - before.all;
+    const main = after.main - before.main;
+    console.log(`[serve] /health during a long request: ${answeredDuring} answers, max ${Math.max(...latencies).toFixed(0)} ms; CPU ticks main ${main} of ${all}`);
+    expect(answeredDuring).toBeGreaterThanOrEqual(3);
+    // The request was CPU-bound, and the main thread did a small part of that work.
+    expect(all).toBeGreaterThan(50);
+    expect(main).toBeLessThan(0.35 * all);
+    server.kill("SIGTERM");
+    await new Promise((r) => server.on("exit", r));
   });
 });
