@@ -1,4 +1,5 @@
 // @ts-check
+/* global process, console */
 /**
  * StrykerJS mutation testing, run by `npm run mutate` (never by `npm test`).
  *

@@ -1,4 +1,5 @@
 // @ts-check
+/* global process, console */
 /**
  * Turns StrykerJS JSON reports (reports/mutation/<scope>.json) into reports/mutation/README.md:
  * per-folder and per-file mutation scores, and every surviving or uncovered mutant with either

@@ -22,9 +22,9 @@ function expectedTop(body: { query: string; documents: string[]; use_activation?
 }
 const EXPECTED = { A: expectedTop(A), B: expectedTop(B) };
 
-function verifyBody(text: string): boolean {
+function verifyBody(raw: string | Buffer | undefined): boolean {
   try {
-    const body = JSON.parse(text) as { results: Array<{ index: number; relevance_score: number; document: { text: string } }> };
+    const body = JSON.parse(String(raw)) as { results: Array<{ index: number; relevance_score: number; document: { text: string } }> };
     const kind = body.results[0]?.document.text.startsWith("alpha") ? "B" : "A";
     const docs = kind === "A" ? A.documents : B.documents;
     const expected = EXPECTED[kind];
