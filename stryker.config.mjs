@@ -1,5 +1,4 @@
 // @ts-check
-/* global process, console */
 /**
  * StrykerJS mutation testing, run by `npm run mutate` (never by `npm test`).
  *
@@ -8,6 +7,7 @@
  * Scopes: scoring, batching, tokenization, http, remote (the chunk runner, retries and delay).
  * Incremental mode reuses earlier results, so a second run only re-tests changed code and tests.
  */
+import process from "node:process";
 const SCOPES = {
   scoring: ["src/scoring/**/*.ts"],
   batching: ["src/batching/**/*.ts"],

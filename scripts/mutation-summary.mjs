@@ -1,5 +1,4 @@
 // @ts-check
-/* global process, console */
 /**
  * Turns StrykerJS JSON reports (reports/mutation/<scope>.json) into reports/mutation/README.md:
  * per-folder and per-file mutation scores, and every surviving or uncovered mutant with either
@@ -9,6 +8,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import console from "node:console";
 
 const DIR = "reports/mutation";
 const SCOPES = ["scoring", "batching", "tokenization", "http", "remote"];
