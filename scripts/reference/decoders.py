@@ -448,11 +448,60 @@ def ort_last_logits(path: Path, enc, cfg: Qwen3Config, tokens: list[int]) -> lis
     return logits[:, -1, tokens].tolist()
 
 
+def bench_model(out: Path, tok: Tokenizer, layers: int) -> None:
+    """A Qwen3-0.6B-shaped causal LM (seeded weights, not committed) for `npm run bench -- llm`:
+    fp32 with external data (onnx/model.onnx + model.onnx_data) and q8 (onnx/model_quantized.onnx)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    folder = out
+    folder.mkdir(parents=True, exist_ok=True)
+    eos = tok.token_to_id("<|endoftext|>")
+    cfg = Qwen3Config(
+        vocab_size=151669,
+        hidden_size=1024,
+        intermediate_size=3072,
+        num_hidden_layers=layers,
+        num_attention_heads=16,
+        num_key_value_heads=8,
+        head_dim=128,
+        max_position_embeddings=40960,
+        rope_theta=1000000.0,
+        rms_norm_eps=1e-6,
+        tie_word_embeddings=True,
+        bos_token_id=eos,
+        eos_token_id=eos,
+        pad_token_id=eos,
+        attn_implementation="eager",
+    )
+    torch.manual_seed(SEED)
+    lm = Qwen3ForCausalLM(cfg).eval()
+    lm.config.save_pretrained(str(folder))
+    hf_tokenizer(tok, 8192).save_pretrained(str(folder))
+    (folder / "onnx").mkdir(exist_ok=True)
+    tmp = folder / "_export"
+    tmp.mkdir(exist_ok=True)
+    export_kv(lm, cfg, tmp / "model.onnx", "logits")
+    del lm
+    m = onnx.load(str(tmp / "model.onnx"))
+    onnx.save(m, str(folder / "onnx" / "model.onnx"), save_as_external_data=True, all_tensors_to_one_file=True, location="model.onnx_data")
+    del m
+    shutil.rmtree(tmp)
+    quantize_dynamic(
+        str(folder / "onnx" / "model.onnx"), str(folder / "onnx" / "model_quantized.onnx"), weight_type=QuantType.QInt8, per_channel=False
+    )
+    print("bench model ok", folder)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default="test/golden/decoders")
     parser.add_argument("--only", default="")
+    parser.add_argument("--bench", default="", help="write the Qwen3-0.6B-shaped bench model to this folder instead")
+    parser.add_argument("--bench-layers", type=int, default=28)
     args = parser.parse_args()
+    if args.bench:
+        bench_model(Path(args.bench), build_tokenizer(), args.bench_layers)
+        return
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     tok = build_tokenizer()

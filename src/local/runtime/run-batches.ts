@@ -37,6 +37,12 @@ export interface RunOptions extends MicroBatchLimits {
   padding?: "left" | "right" | undefined;
   /** Forwarded to graphs that declare `num_logits_to_keep`. */
   logitsToKeep?: FillOptions["logitsToKeep"];
+  /**
+   * Token ids every sequence starts with (a score template's system prompt, instruction and
+   * query). Decoders with a key/value cache compute it once and each sequence passes only its
+   * own tokens (`sequences` then hold what follows the prefix); needs `padding: "left"`.
+   */
+  prefix?: readonly number[] | undefined;
   signal?: AbortSignal | undefined;
   /** Called after each batch with the number of sequences done so far. */
   onProgress?: ((done: number, total: number) => void) | undefined;
@@ -61,6 +67,8 @@ export async function runMicroBatches<T>(
   );
   const withTypes = session.hasInput("token_type_ids");
   const left = options.padding === "left";
+  const prefix = options.prefix && options.prefix.length > 0 ? await session.prefixCache(options.prefix) : undefined;
+  if (prefix && !left) throw new Error("runMicroBatches: a shared prefix needs padding: \"left\"");
   let done = 0;
   for (const batch of batches) {
     throwIfAborted(options.signal);
@@ -83,7 +91,7 @@ export async function runMicroBatches<T>(
       attention_mask: { data: mask.data, dims: [n, seq] },
     };
     if (types) feeds["token_type_ids"] = { data: types.data, dims: [n, seq] };
-    const output = await session.run(feeds, options.output, { logitsToKeep: options.logitsToKeep });
+    const output = await session.run(feeds, options.output, { logitsToKeep: options.logitsToKeep, prefix });
     batch.forEach((itemIndex, row) => {
       results[itemIndex] = extract({ output, row, seq, mask: mask.data }, itemIndex);
     });
