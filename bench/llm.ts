@@ -53,7 +53,7 @@ function workload(dir: string) {
   const files = JSON.parse(readFileSync(join(dir, "tokenizer.json"), "utf8")) as Record<string, unknown>;
   const config = JSON.parse(readFileSync(join(dir, "tokenizer_config.json"), "utf8")) as Record<string, unknown>;
   const tok = new TextTokenizer(files, config, dir);
-  const { query, documents } = makeWorkload(DOCS, 80, 260);
+  const { query, documents } = makeWorkload(DOCS, 40, 160);
   const prefix = tok.encode(`${PREFIX}<Instruct>: ${INSTRUCTION}\n<Query>: ${query}\n<Document>: `);
   const suffix = tok.encode(SUFFIX);
   const docs = documents.map((d) => [...tok.encode(d), ...suffix]);
