@@ -6,7 +6,7 @@
  */
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { ModelLoadError } from "../../src/index.js";
 import { openRewrittenSession, rewriteLmHeadToScore, type LmHeadScoreSpec } from "../../src/local/runtime/lm-head-rewrite.js";
 import { OnnxSession } from "../../src/local/runtime/onnx-session.js";
@@ -125,6 +125,13 @@ describe("rewriteLmHeadToScore", () => {
       const reused = await runMicroBatches(session, suffixes, { output: "logits", padId: PAD, padding: "left", prefix, maxBatchSize }, read);
       expect(maxAbs(reused, full)).toBeLessThan(1e-4);
     }
+    // Found automatically: the longest prefix the full sequences share is computed once.
+    const spy = vi.spyOn(session, "prefixCache");
+    const found = await runMicroBatches(session, suffixes.map((s) => ({ ids: [...prefix, ...s.ids] })), { output: "logits", padId: PAD, padding: "left", reusePrefix: { minTokens: 8 } }, read);
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect((spy.mock.calls[0]?.[0] as number[]).length).toBeGreaterThanOrEqual(prefix.length);
+    expect(maxAbs(found, full)).toBeLessThan(1e-4);
+    spy.mockRestore();
     // Sensitivity: without the prefix the scores are far off.
     const alone = await runMicroBatches(session, suffixes, { output: "logits", padId: PAD, padding: "left" }, read);
     expect(maxAbs(alone, full)).toBeGreaterThan(1e-2);

@@ -43,6 +43,13 @@ export interface RunOptions extends MicroBatchLimits {
    * own tokens (`sequences` then hold what follows the prefix); needs `padding: "left"`.
    */
   prefix?: readonly number[] | undefined;
+  /**
+   * Find the longest token prefix all sequences share (at least `minTokens`, default 16) and
+   * compute it once, as `prefix` does. Only for outputs read at the last position (an LLM
+   * reranker's score): the extractor then sees each sequence without the prefix. Ignored unless
+   * the graph has a key/value cache, padding is `left` and there are two sequences or more.
+   */
+  reusePrefix?: boolean | { minTokens?: number } | undefined;
   signal?: AbortSignal | undefined;
   /** Called after each batch with the number of sequences done so far. */
   onProgress?: ((done: number, total: number) => void) | undefined;
@@ -61,6 +68,11 @@ export async function runMicroBatches<T>(
   extract: (row: BatchRow, index: number) => T,
 ): Promise<T[]> {
   const results = new Array<T>(sequences.length);
+  const shared = sharedPrefix(session, sequences, options);
+  if (shared) {
+    options = { ...options, prefix: shared, reusePrefix: false };
+    sequences = sequences.map((s) => ({ ...s, ids: s.ids.slice(shared.length) }));
+  }
   const batches = planMicroBatches(
     sequences.map((s) => s.ids.length),
     options,
@@ -101,6 +113,23 @@ export async function runMicroBatches<T>(
   }
   throwIfAborted(options.signal);
   return results;
+}
+
+/** The longest common token prefix worth caching, or undefined. */
+function sharedPrefix(session: OnnxSession, sequences: readonly EncodedSequence[], options: RunOptions): number[] | undefined {
+  const want = options.reusePrefix;
+  if (!want || options.prefix || options.padding !== "left" || sequences.length < 2 || session.inputs.cacheLayers === 0) return undefined;
+  const minTokens = typeof want === "object" && want.minTokens !== undefined ? want.minTokens : 16;
+  const first = (sequences[0] as EncodedSequence).ids;
+  // Every sequence keeps at least its last token: the position the score is read at.
+  let n = Math.min(...sequences.map((s) => s.ids.length)) - 1;
+  for (const s of sequences) {
+    if (s.attention || s.typeIds?.some((t) => t !== 0)) return undefined;
+    let i = 0;
+    while (i < n && s.ids[i] === first[i]) i++;
+    n = i;
+  }
+  return n >= Math.max(1, minTokens) ? first.slice(0, n) : undefined;
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
