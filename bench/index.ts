@@ -30,7 +30,11 @@ async function ensure(name: string, spec: ModelSpec): Promise<string> {
 const only = process.argv[2];
 console.log(`rerank-kit bench (${new Date().toISOString()}); ratios compare runs made in this process`);
 if (only === "llm") {
-  await benchLlm(join(root, "qwen3-0.6b-shape"), process.argv[3] ? [process.argv[3] as "fp32" | "q8"] : undefined);
+  // `npm run bench -- llm [folder under bench/.models] [fp32|q8]`
+  const args = process.argv.slice(3);
+  const dtype = args.find((a) => a === "fp32" || a === "q8");
+  const model = args.find((a) => a !== dtype) ?? "qwen3-0.6b-shape";
+  await benchLlm(join(root, model), dtype ? [dtype] : undefined);
   process.exit(0);
 }
 const ce = await ensure("minilm-cross-encoder", { family: "cross-encoder", size: "minilm-l6", quantized: true });
