@@ -1,5 +1,27 @@
-import { Template } from "@huggingface/jinja";
+import { Environment, Interpreter, Template } from "@huggingface/jinja";
 import { InvalidInputError } from "../errors/invalid-input-error.js";
+
+patchEmptyFirst();
+
+/**
+ * In jinja2, `[] | first` is Undefined, so vLLM's qwen3_reranker.jinja can chain
+ * `messages | selectattr("role", "eq", "system") | map(attribute="content") | first | default(...)`.
+ * @huggingface/jinja 0.5.11 returns a bare JS `undefined` there and the next filter crashes, so
+ * filters that yield nothing are turned into Jinja's Undefined, as jinja2 does.
+ */
+function patchEmptyFirst(): void {
+  type ApplyFilter = (this: unknown, ...args: unknown[]) => unknown;
+  const proto = Interpreter.prototype as unknown as { applyFilter: ApplyFilter & { rerankKitPatched?: true } };
+  if (proto.applyFilter.rerankKitPatched) return;
+  const undefinedValue = new Environment().lookupVariable("__rerank_kit_undefined__");
+  const original = proto.applyFilter;
+  const patched: ApplyFilter & { rerankKitPatched?: true } = function (this: unknown, ...args: unknown[]) {
+    const result = original.apply(this, args);
+    return result === undefined ? undefinedValue : result;
+  };
+  patched.rerankKitPatched = true;
+  proto.applyFilter = patched;
+}
 
 /** What a score template is rendered with. */
 export interface ScoreTemplateInput {
