@@ -76,6 +76,7 @@ export class CrossEncoderScorer extends LocalScorerBase {
         ...this.limits,
         output: this.outputName,
         padId: this.tokenizer.padId,
+        padding: this.padding,
         signal: options.signal,
         onProgress: options.onProgress && ((done, total) => options.onProgress?.({ done, total })),
       },

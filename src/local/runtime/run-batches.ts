@@ -1,5 +1,6 @@
 import { throwIfAborted } from "../../errors/abort-error.js";
 import { planMicroBatches, type MicroBatchLimits } from "../../batching/micro-batches.js";
+import type { FillOptions } from "./graph-inputs.js";
 import type { FloatOutput, OnnxSession } from "./onnx-session.js";
 
 /** One encoded sequence: token ids and, for BERT pairs, segment ids. */
@@ -28,13 +29,22 @@ export interface RunOptions extends MicroBatchLimits {
   output: string;
   /** Id used for padding. */
   padId: number;
+  /**
+   * Which side padding goes on. Decoders read the last position, so `left` puts every row's last
+   * token at `seq - 1` (as sentence-transformers and transformers do for Qwen3 and Gemma);
+   * encoders pad on the right. @default "right"
+   */
+  padding?: "left" | "right" | undefined;
+  /** Forwarded to graphs that declare `num_logits_to_keep`. */
+  logitsToKeep?: FillOptions["logitsToKeep"];
   signal?: AbortSignal | undefined;
   /** Called after each batch with the number of sequences done so far. */
   onProgress?: ((done: number, total: number) => void) | undefined;
 }
 
 /**
- * Runs sequences through the session in length-sorted micro-batches (right padding) and returns
+ * Runs sequences through the session in length-sorted micro-batches (right padding unless
+ * `padding: "left"`) and returns
  * one extracted value per sequence, in input order. Checks the abort signal between batches and
  * yields to the event loop there, since each `run()` blocks it.
  */
@@ -50,6 +60,7 @@ export async function runMicroBatches<T>(
     options,
   );
   const withTypes = session.hasInput("token_type_ids");
+  const left = options.padding === "left";
   let done = 0;
   for (const batch of batches) {
     throwIfAborted(options.signal);
@@ -60,7 +71,7 @@ export async function runMicroBatches<T>(
     const types = withTypes ? new Int64Matrix(n * seq, 0) : undefined;
     batch.forEach((itemIndex, row) => {
       const s = sequences[itemIndex] as EncodedSequence;
-      const base = row * seq;
+      const base = row * seq + (left ? seq - s.ids.length : 0);
       for (let t = 0; t < s.ids.length; t++) {
         ids.set(base + t, s.ids[t] as number);
         mask.set(base + t, s.attention ? (s.attention[t] as number) : 1);
@@ -72,7 +83,7 @@ export async function runMicroBatches<T>(
       attention_mask: { data: mask.data, dims: [n, seq] },
     };
     if (types) feeds["token_type_ids"] = { data: types.data, dims: [n, seq] };
-    const output = await session.run(feeds, options.output);
+    const output = await session.run(feeds, options.output, { logitsToKeep: options.logitsToKeep });
     batch.forEach((itemIndex, row) => {
       results[itemIndex] = extract({ output, row, seq, mask: mask.data }, itemIndex);
     });
