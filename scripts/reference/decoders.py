@@ -8,6 +8,7 @@ sentence-transformers / transformers on the same weights:
     onnx/model.onnx           plain layout: input_ids, attention_mask -> last_hidden_state
     onnx/model_kv.onnx        onnx-community / transformers.js layout: + position_ids,
                               past_key_values.{i}.key/value in, present.* out
+    external/model.onnx       model_kv.onnx with its weights in external/model.onnx_data
   qwen3-causal-lm/          Qwen3ForCausalLM (tied embeddings), onnx-community layout, for the
                               LM-head rewrite: fp32, fp32 with external data, fp16, q8, q4
 
@@ -319,6 +320,16 @@ def qwen3_embedding(out: Path, tok: Tokenizer) -> None:
     export_kv(model, cfg, folder / "onnx" / "model_kv.onnx", "last_hidden_state")
     for f in ("model.onnx", "model_kv.onnx"):
         check_onnx(folder / "onnx" / f)
+    # The kv layout again with its weights in model.onnx_data, as large Hub exports ship.
+    (folder / "external").mkdir(exist_ok=True)
+    onnx.save(
+        onnx.load(str(folder / "onnx" / "model_kv.onnx")),
+        str(folder / "external" / "model.onnx"),
+        save_as_external_data=True,
+        all_tensors_to_one_file=True,
+        location="model.onnx_data",
+        size_threshold=1024,
+    )
     # The safetensors weights are not needed by rerank-kit; keep the folder small.
     (folder / "model.safetensors").unlink()
 
