@@ -52,6 +52,12 @@ export interface CrossEncoderOptions extends LocalModelOptions {
    * @example '{"architectures":["Qwen3ForSequenceClassification"],"classifier_from_token":["no","yes"],"is_original_qwen3_reranker":true}'
    */
   hfOverrides?: string | HfOverrides;
+  /**
+   * LLM rerankers: rewrite the graph at load so it computes the score only (last position, the
+   * head's token rows) instead of the full LM head at every position. `false` reads full logits.
+   * @default true
+   */
+  rewriteHead?: boolean;
 }
 
 /** Options for bi-encoders. */

@@ -63,9 +63,20 @@ describe.each([
   });
   afterAll(() => scorer.close());
 
-  it("is a cross-encoder scored by the LLM reranker", () => {
+  it("is a cross-encoder scored by the LLM reranker, its LM head rewritten at load", () => {
     expect(scorer).toBeInstanceOf(LlmRerankerScorer);
     expect(scorer.scoreType).toBe("cross-encoder");
+    expect((scorer as LlmRerankerScorer).headRewritten).toBe(true);
+  });
+
+  it("without the rewrite (full logits, last row read) the scores are the same", async () => {
+    const full = await loadScorer(join(ROOT, cell), { hfOverrides: overrides, chatTemplate: template, rewriteHead: false });
+    try {
+      expect((full as LlmRerankerScorer).headRewritten).toBe(false);
+      expect(maxAbsDiff(await scoreCases(full, g), g.logits)).toBeLessThanOrEqual(TOL);
+    } finally {
+      await full.close();
+    }
   });
 
   it("matches the last-token logits, short and truncated pairs (template kept), within 1e-4", async () => {

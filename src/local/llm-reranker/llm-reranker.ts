@@ -1,4 +1,5 @@
-import { join } from "node:path";
+import { readFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { throwIfAborted } from "../../errors/abort-error.js";
 import { ModelLoadError } from "../../errors/model-load-error.js";
 import { applyActivation, resolveActivation, type ResolvedActivation } from "../../scoring/activation.js";
@@ -7,7 +8,10 @@ import type { ScoreInput, ScoreOptions, ScoreResponse } from "../../types.js";
 import { readJson, loadModelFiles, type ModelFiles } from "../files/model-files.js";
 import { LocalScorerBase, openLocalParts, type LocalParts } from "../local-scorer-base.js";
 import type { CrossEncoderOptions } from "../options.js";
+import { openRewrittenSession, rewriteLmHeadToScore } from "../runtime/lm-head-rewrite.js";
+import { OnnxSession } from "../runtime/onnx-session.js";
 import { runMicroBatches } from "../runtime/run-batches.js";
+import type { TextTokenizer } from "../tokenization/text-tokenizer.js";
 import { TemplateEncoder } from "../tokenization/template-encoder.js";
 import { parseHfOverrides, tokenChoice, type HfOverrides } from "./hf-overrides.js";
 import { llmRerankerPreset } from "./presets.js";
@@ -42,11 +46,24 @@ export class LlmRerankerScorer extends LocalScorerBase {
   /** The score template, or undefined when texts are scored as given. */
   readonly template: ScoreTemplate | undefined;
 
-  private constructor(parts: LocalParts, head: ScoreHeadSpec, template: ScoreTemplate | undefined, activation: ResolvedActivation) {
+  /**
+   * True when the graph was rewritten at load to compute only the score (last position, the head's
+   * rows); false when the head was of a kind the rewrite does not know and full logits are read.
+   */
+  readonly headRewritten: boolean;
+
+  private constructor(
+    parts: LocalParts,
+    head: ScoreHeadSpec,
+    template: ScoreTemplate | undefined,
+    activation: ResolvedActivation,
+    headRewritten: boolean,
+  ) {
     super(parts);
     this.head = head;
     this.template = template;
     this.activation = activation;
+    this.headRewritten = headRewritten;
   }
 
   /**
@@ -59,12 +76,27 @@ export class LlmRerankerScorer extends LocalScorerBase {
 
   /** Builds the scorer from files already read. @internal */
   static async fromFiles(files: ModelFiles, options: LlmRerankerOptions = {}): Promise<LlmRerankerScorer> {
-    const parts = await openLocalParts(files, options);
     const preset = llmRerankerPreset(files.id);
-    const head = await resolveHead(files, options, parts, preset?.overrides);
+    let head: ScoreHeadSpec | undefined;
+    let rewritten = false;
+    const parts = await openLocalParts(files, options, undefined, async (tokenizer) => {
+      head = await resolveHead(files, options, tokenizer, preset?.overrides);
+      const sessionOptions = { threads: options.threads, device: options.device, config: files.config };
+      if (options.rewriteHead === false) return OnnxSession.create(files.onnxPath, sessionOptions);
+      let bytes: Uint8Array;
+      try {
+        bytes = rewriteLmHeadToScore(await readFile(files.onnxPath), head, { externalDataDir: dirname(files.onnxPath), source: files.onnxPath });
+      } catch (cause) {
+        // A head the rewrite does not recognize still scores exactly, only slower (full logits).
+        if (!(cause instanceof ModelLoadError) || !/cannot rewrite the LM head/.test(cause.message)) throw cause;
+        return OnnxSession.create(files.onnxPath, sessionOptions);
+      }
+      rewritten = true;
+      return openRewrittenSession(bytes, { ...sessionOptions, externalDataDir: dirname(files.onnxPath), source: files.onnxPath });
+    });
     const template = modelScoreTemplate(files, options.chatTemplate, preset?.template);
     const activation = resolveActivation({ config: files.config, stConfig: files.stConfig, numLabels: 1 }, options.activation);
-    return new LlmRerankerScorer({ ...parts, padding: "left" }, head, template, activation);
+    return new LlmRerankerScorer({ ...parts, padding: "left" }, head as ScoreHeadSpec, template, activation, rewritten);
   }
 
   /**
@@ -86,6 +118,7 @@ export class LlmRerankerScorer extends LocalScorerBase {
     });
     const sequences = pairs.queries.map((q, i) => encoder.encodePair(q, pairs.documents[i] as string, this.maxLength, options));
     const head = this.head;
+    const rewritten = this.headRewritten;
     const logits = await runMicroBatches(
       this.session,
       sequences,
@@ -99,6 +132,8 @@ export class LlmRerankerScorer extends LocalScorerBase {
         onProgress: options.onProgress && ((done, total) => options.onProgress?.({ done, total })),
       },
       ({ output, row }) => {
+        // The rewritten graph outputs the score itself, [batch, 1].
+        if (rewritten) return output.data[row] as number;
         // [batch, positions, vocab]: left padding puts every row's last token at the last position.
         const [, positions, vocab] = output.dims as [number, number, number];
         return scoreFromLogits(head, output.data, (row * positions + positions - 1) * vocab);
@@ -115,10 +150,10 @@ export class LlmRerankerScorer extends LocalScorerBase {
 async function resolveHead(
   files: ModelFiles,
   options: LlmRerankerOptions,
-  parts: LocalParts,
+  tokenizer: TextTokenizer,
   presetOverrides: HfOverrides | undefined,
 ): Promise<ScoreHeadSpec> {
-  const tokenToId = (t: string) => parts.tokenizer.tokenToId(t);
+  const tokenToId = (t: string) => tokenizer.tokenToId(t);
   if (options.hfOverrides !== undefined) {
     const choice = tokenChoice(parseHfOverrides(options.hfOverrides));
     if (choice) return withSource(headFromTokens(choice, tokenToId, files.dir), "hf_overrides");
