@@ -203,3 +203,17 @@ describe("sentence-transformers 6 LogitScore folder (Transformer + LogitScore + 
     }
   });
 });
+
+describe("LLM reranker in a worker thread (what rerank-kit serve runs)", () => {
+  it("loads with hf_overrides and a template, and scores the same", async () => {
+    const { loadWorkerScorer } = await import("../../src/local/worker-pool/index.js");
+    const g = golden("qwen3-causal");
+    const scorer = await loadWorkerScorer(join(ROOT, "qwen3-causal"), { hfOverrides: OVERRIDES.qwen3, chatTemplate: "qwen3-reranker", workers: 1 });
+    try {
+      expect(scorer.scoreType).toBe("cross-encoder");
+      expect(maxAbsDiff(await scoreCases(scorer, g), g.logits)).toBeLessThanOrEqual(TOL);
+    } finally {
+      await scorer.close();
+    }
+  });
+});
