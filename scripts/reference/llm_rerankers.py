@@ -591,12 +591,54 @@ def main() -> None:
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if args.only == "qwen3-q8":
+        qwen3_q8(out)
+        return
     tpl = presets()
     texts = corpus(tpl)
     cells = {"qwen3": qwen3_cells, "qwen2": qwen2_cell, "gemma": gemma_cell}
     for name, fn in cells.items():
         if not args.only or name in args.only.split(","):
             fn(out, tpl, texts)
+    if not args.only or "qwen3" in args.only.split(",") or "qwen3-q8" in args.only.split(","):
+        qwen3_q8(out)
+
+
+
+def qwen3_q8(out: Path) -> None:
+    """q8 weights of the qwen3-causal cell (dynamic MatMulInteger, as onnx-community ships
+    model_quantized.onnx), with logits from onnxruntime in Python: the reference for the q8 path."""
+    import onnxruntime as ort
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    folder = out / "qwen3-causal"
+    src, dst = folder / "onnx" / "model.onnx", folder / "onnx" / "model_quantized.onnx"
+    quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, per_channel=False)
+    golden = json.loads((folder / "golden.json").read_text())
+    sess = ort.InferenceSession(str(dst), providers=["CPUExecutionProvider"])
+    cfg = json.loads((folder / "config.json").read_text())
+    yes, no = golden["true_token_id"], golden["false_token_id"]
+    z = []
+    for row in golden["input_ids"]:
+        n = len(row)
+        feeds = {
+            "input_ids": np.array([row], dtype=np.int64),
+            "attention_mask": np.ones((1, n), dtype=np.int64),
+            "position_ids": np.arange(n, dtype=np.int64)[None, :],
+        }
+        for i in range(cfg["num_hidden_layers"]):
+            for kind in ("key", "value"):
+                feeds[f"past_key_values.{i}.{kind}"] = np.zeros((1, cfg["num_key_value_heads"], 0, cfg["head_dim"]), dtype=np.float32)
+        logits = sess.run(["logits"], feeds)[0][0, -1]
+        z.append(float(logits[yes] - logits[no]))
+    fp32 = np.array(golden["logits"])
+    (folder / "golden_q8.json").write_text(json.dumps({
+        "versions": versions() | {"onnxruntime": ort.__version__},
+        "reference": "onnxruntime (Python) on onnx/model_quantized.onnx, logit[yes] - logit[no] at the last position",
+        "logits": z,
+        "max_abs_diff_vs_fp32": float(np.abs(np.array(z) - fp32).max()),
+    }, indent=1))
+    print("qwen3 q8 ok, vs fp32:", float(np.abs(np.array(z) - fp32).max()))
 
 
 if __name__ == "__main__":

@@ -122,6 +122,34 @@ describe("every Qwen3 load path gives the same score for the same weights", () =
     }
   });
 
+  it("q8 (model_quantized.onnx, as onnx-community ships): loadScorer(id, { dtype: 'q8' }) just works", async () => {
+    const q8 = JSON.parse(readFileSync(join(ROOT, "qwen3-causal", "golden_q8.json"), "utf8")) as { logits: number[] };
+    const dir = mkdtempSync(join(tmpdir(), "rk-llm-"));
+    const mirror = join(dir, "Qwen3-Reranker-0.6B-ONNX");
+    symlinkSync(resolve(ROOT, "qwen3-causal"), mirror);
+    // Dynamic quantization scales activations per tensor, so a q8 score depends on what else is in
+    // the batch; the reference ran one pair at a time, and so does this comparison.
+    const [rewritten, full] = await Promise.all([
+      loadScorer(mirror, { dtype: "q8", maxBatchSize: 1 }),
+      loadScorer(mirror, { dtype: "q8", rewriteHead: false, maxBatchSize: 1 }),
+    ]);
+    try {
+      expect((rewritten as LlmRerankerScorer).headRewritten).toBe(true);
+      // The q8 graph as shipped, full logits: equal to onnxruntime in Python on the same file.
+      const zFull = await scoreCases(full, g);
+      expect(maxAbsDiff(zFull, q8.logits)).toBeLessThanOrEqual(TOL);
+      // The rewritten head uses the exact dequantized rows on unquantized activations, so it is
+      // closer to fp32 than the shipped q8 head is.
+      const zRewritten = await scoreCases(rewritten, g);
+      const errRewritten = maxAbsDiff(zRewritten, g.logits);
+      const errShipped = maxAbsDiff(q8.logits, g.logits);
+      console.log(`[parity] qwen3 q8: shipped head vs fp32 ${errShipped.toExponential(2)}, rewritten head vs fp32 ${errRewritten.toExponential(2)}, rewritten vs shipped ${maxAbsDiff(zRewritten, q8.logits).toExponential(2)}`);
+      expect(errRewritten).toBeLessThanOrEqual(errShipped);
+    } finally {
+      await Promise.all([rewritten.close(), full.close()]);
+    }
+  });
+
   it("a causal LM without a token head is a ModelLoadError that names hfOverrides", async () => {
     await expect(loadScorer(join(ROOT, "qwen3-causal"), { scoreType: "cross-encoder", hfOverrides: "{}" })).rejects.toThrow(/hfOverrides/);
     await expect(loadScorer(join(ROOT, "qwen3-causal"))).rejects.toBeInstanceOf(ModelLoadError);
