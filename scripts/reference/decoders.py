@@ -9,6 +9,8 @@ sentence-transformers / transformers on the same weights:
     onnx/model_kv.onnx        onnx-community / transformers.js layout: + position_ids,
                               past_key_values.{i}.key/value in, present.* out
     external/model.onnx       model_kv.onnx with its weights in external/model.onnx_data
+  gemma3-embedding/         EmbeddingGemma layout: Gemma3 (bidirectional attention), mean pooling,
+                              Dense up / down, Normalize, task prompts; plain layout
   qwen3-causal-lm/          Qwen3ForCausalLM (tied embeddings), onnx-community layout, for the
                               LM-head rewrite: fp32, fp32 with external data, fp16, q8, q4
 
@@ -187,11 +189,34 @@ class KvWrapper(torch.nn.Module):
         return (first, *presents)
 
 
-def export_plain(model: Qwen3Model, path: Path) -> None:
+class BidirectionalEmbedder(torch.nn.Module):
+    """Gemma3 with bidirectional attention (EmbeddingGemma). transformers builds its masks with
+    vmap, which the TorchScript exporter cannot trace, so the wrapper builds the same two masks
+    (padding only; padding and |q - k| < sliding_window) and passes them precomputed."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+        self.window = model.config.sliding_window
+
+    def forward(self, input_ids, attention_mask):
+        seq = input_ids.shape[1]
+        keys = attention_mask[:, None, None, :].bool()
+        idx = torch.arange(seq)
+        near = ((idx[None, :] - idx[:, None]).abs() < self.window)[None, None, :, :]
+        low = torch.finfo(torch.float32).min
+        zero = torch.zeros((), dtype=torch.float32)
+        full = torch.where(keys, zero, low).expand(-1, 1, seq, seq)
+        sliding = torch.where(keys & near, zero, low)
+        masks = {"full_attention": full, "sliding_attention": sliding}
+        return self.model(input_ids=input_ids, attention_mask=masks, use_cache=False).last_hidden_state
+
+
+def export_plain(model, path: Path, wrapper=PlainEmbedder) -> None:
     ids = torch.tensor([[5, 6, 7, 8], [9, 10, 11, 12]])
     mask = torch.tensor([[0, 1, 1, 1], [1, 1, 1, 1]])
     torch.onnx.export(
-        PlainEmbedder(model),
+        wrapper(model),
         (ids, mask),
         str(path),
         input_names=["input_ids", "attention_mask"],
@@ -366,6 +391,104 @@ def share_lm_head(model: onnx.ModelProto) -> onnx.ModelProto:
     return model
 
 
+GEMMA_SPECIALS = ["<pad>", "<eos>", "<bos>", "<unk>", "<mask>", "<start_of_turn>", "<end_of_turn>"]
+GEMMA_PROMPTS = {"query": "task: search result | query: ", "document": "title: none | text: "}
+
+
+def build_gemma_tokenizer(vocab_size: int = 3000) -> Tokenizer:
+    """SentencePiece-style BPE (metaspace, byte fallback) like Gemma's, adding <bos> and <eos>."""
+    tok = Tokenizer(models.BPE(unk_token="<unk>", byte_fallback=True))
+    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="first", split=False)
+    tok.decoder = decoders.Metaspace(replacement="\u2581", prepend_scheme="first", split=False)
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=GEMMA_SPECIALS, show_progress=False)
+    tok.train_from_iterator(corpus(), trainer)
+    bos, eos = tok.token_to_id("<bos>"), tok.token_to_id("<eos>")
+    tok.post_processor = processors.TemplateProcessing(
+        single="<bos> $A <eos>", pair="<bos> $A <eos> $B:1 <eos>:1", special_tokens=[("<bos>", bos), ("<eos>", eos)]
+    )
+    return tok
+
+
+def gemma3_embedding(out: Path, _tok: Tokenizer) -> None:
+    """EmbeddingGemma's layout: Gemma3TextModel with bidirectional attention, mean pooling, two
+    Dense modules (up then down projection, no bias), Normalize, task prompts."""
+    from sentence_transformers import SentenceTransformer, models as st_models
+    from transformers import Gemma3TextConfig, Gemma3TextModel, GemmaTokenizerFast
+
+    folder = out / "gemma3-embedding"
+    shutil.rmtree(folder, ignore_errors=True)
+    hf_dir = out / "_tmp_gemma3_hf"
+    shutil.rmtree(hf_dir, ignore_errors=True)
+    tok = build_gemma_tokenizer()
+    cfg = Gemma3TextConfig(
+        vocab_size=tok.get_vocab_size(),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        head_dim=16,
+        max_position_embeddings=512,
+        sliding_window=16,
+        layer_types=["sliding_attention", "full_attention"],
+        query_pre_attn_scalar=16,
+        use_bidirectional_attention=True,
+        initializer_range=STD,
+        pad_token_id=tok.token_to_id("<pad>"),
+        bos_token_id=tok.token_to_id("<bos>"),
+        eos_token_id=tok.token_to_id("<eos>"),
+        attn_implementation="eager",
+    )
+    torch.manual_seed(SEED + 2)
+    base = Gemma3TextModel(cfg).eval()
+    randomize(base, SEED + 2)
+    base.save_pretrained(str(hf_dir), safe_serialization=True)
+    GemmaTokenizerFast(tokenizer_object=tok, model_max_length=MAX_SEQ, padding_side="right").save_pretrained(str(hf_dir))
+
+    transformer = st_models.Transformer(str(hf_dir), max_seq_length=MAX_SEQ, model_args={"attn_implementation": "eager"})
+    dim = transformer.get_word_embedding_dimension()
+    pooling = st_models.Pooling(dim, pooling_mode="mean")
+    torch.manual_seed(SEED + 3)
+    up = st_models.Dense(dim, 64, bias=False, activation_function=torch.nn.Identity())
+    down = st_models.Dense(64, dim, bias=False, activation_function=torch.nn.Identity())
+    for d in (up, down):
+        with torch.no_grad():
+            d.linear.weight.copy_(STD * torch.randn(d.linear.weight.shape))
+    st = SentenceTransformer(modules=[transformer, pooling, up, down, st_models.Normalize()], prompts=GEMMA_PROMPTS)
+    st.eval()
+    st.save(str(folder))
+    shutil.rmtree(hf_dir, ignore_errors=True)
+
+    st = SentenceTransformer(str(folder), device="cpu")
+    enc = st.tokenize(["ok"])
+    ids = enc["input_ids"][0].tolist()
+    assert ids[0] == tok.token_to_id("<bos>") and ids[-1] == tok.token_to_id("<eos>"), ids
+    q = st.encode_query(QUERIES, convert_to_numpy=True)
+    d = st.encode_document(DOCUMENTS, convert_to_numpy=True)
+    # Transformer + Pooling only (Dense modules skipped) must land far from the real embedding.
+    no_dense = SentenceTransformer(modules=[st[0], st[1]], prompts=GEMMA_PROMPTS)
+    sens_dense = float(np.abs(no_dense.encode_document(DOCUMENTS[:1], convert_to_numpy=True, normalize_embeddings=True)[0] - d[0]).max())
+    assert sens_dense > 1e-2, sens_dense
+
+    model = Gemma3TextModel.from_pretrained(str(folder), attn_implementation="eager").eval()
+    (folder / "onnx").mkdir(exist_ok=True)
+    export_plain(model, folder / "onnx" / "model.onnx", BidirectionalEmbedder)
+    check_onnx(folder / "onnx" / "model.onnx")
+    (folder / "model.safetensors").unlink()
+    golden = {
+        "versions": versions(),
+        "reference": "SentenceTransformer.encode_query / encode_document (normalized)",
+        "max_seq_length": MAX_SEQ,
+        "queries": QUERIES,
+        "documents": DOCUMENTS,
+        "query_embeddings": q.tolist(),
+        "document_embeddings": d.tolist(),
+        "sensitivity": {"dense_dropped": sens_dense},
+    }
+    (folder / "golden.json").write_text(json.dumps(golden, indent=1))
+    print("gemma3-embedding ok, dense sensitivity", sens_dense)
+
+
 def quantize_variants(folder: Path) -> None:
     """From the exported graph (LM head as its own initializer): fp16, q8 (dynamic
     MatMulInteger), q4 (MatMulNBits); then model.onnx with the LM head tied to the embedding
@@ -448,16 +571,65 @@ def ort_last_logits(path: Path, enc, cfg: Qwen3Config, tokens: list[int]) -> lis
     return logits[:, -1, tokens].tolist()
 
 
+def bench_model(out: Path, tok: Tokenizer, layers: int) -> None:
+    """A Qwen3-0.6B-shaped causal LM (seeded weights, not committed) for `npm run bench -- llm`:
+    fp32 with external data (onnx/model.onnx + model.onnx_data) and q8 (onnx/model_quantized.onnx)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    folder = out
+    folder.mkdir(parents=True, exist_ok=True)
+    eos = tok.token_to_id("<|endoftext|>")
+    cfg = Qwen3Config(
+        vocab_size=151669,
+        hidden_size=1024,
+        intermediate_size=3072,
+        num_hidden_layers=layers,
+        num_attention_heads=16,
+        num_key_value_heads=8,
+        head_dim=128,
+        max_position_embeddings=40960,
+        rope_theta=1000000.0,
+        rms_norm_eps=1e-6,
+        tie_word_embeddings=True,
+        bos_token_id=eos,
+        eos_token_id=eos,
+        pad_token_id=eos,
+        attn_implementation="eager",
+    )
+    torch.manual_seed(SEED)
+    lm = Qwen3ForCausalLM(cfg).eval()
+    lm.config.save_pretrained(str(folder))
+    hf_tokenizer(tok, 8192).save_pretrained(str(folder))
+    (folder / "onnx").mkdir(exist_ok=True)
+    tmp = folder / "_export"
+    tmp.mkdir(exist_ok=True)
+    export_kv(lm, cfg, tmp / "model.onnx", "logits")
+    del lm
+    m = onnx.load(str(tmp / "model.onnx"))
+    onnx.save(m, str(folder / "onnx" / "model.onnx"), save_as_external_data=True, all_tensors_to_one_file=True, location="model.onnx_data")
+    del m
+    shutil.rmtree(tmp)
+    quantize_dynamic(
+        str(folder / "onnx" / "model.onnx"), str(folder / "onnx" / "model_quantized.onnx"), weight_type=QuantType.QInt8, per_channel=False
+    )
+    print("bench model ok", folder)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default="test/golden/decoders")
     parser.add_argument("--only", default="")
+    parser.add_argument("--bench", default="", help="write the Qwen3-0.6B-shaped bench model to this folder instead")
+    parser.add_argument("--bench-layers", type=int, default=28)
     args = parser.parse_args()
+    if args.bench:
+        bench_model(Path(args.bench), build_tokenizer(), args.bench_layers)
+        return
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     tok = build_tokenizer()
     print("vocab", tok.get_vocab_size(), file=sys.stderr)
-    cells = {"qwen3-embedding": qwen3_embedding, "qwen3-causal-lm": qwen3_causal_lm}
+    cells = {"qwen3-embedding": qwen3_embedding, "qwen3-causal-lm": qwen3_causal_lm, "gemma3-embedding": gemma3_embedding}
     for name, fn in cells.items():
         if not args.only or name in args.only.split(","):
             fn(out, tok)

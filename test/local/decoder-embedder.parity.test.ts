@@ -1,8 +1,11 @@
 /**
- * Qwen3 bi-encoder (Qwen3-Embedding layout: last-token pooling, left padding, normalize, query
- * prompt) in both decoder ONNX layouts, against goldens from sentence-transformers 6
- * (`SentenceTransformer.encode_query` / `encode_document`) on the same weights. The models and
- * goldens are written by scripts/reference/decoders.py.
+ * Decoder bi-encoders against goldens from sentence-transformers 6
+ * (`SentenceTransformer.encode_query` / `encode_document`) on the same weights, written by
+ * scripts/reference/decoders.py:
+ * - Qwen3 (Qwen3-Embedding layout: last-token pooling, left padding, normalize, query prompt) in
+ *   both decoder ONNX layouts;
+ * - Gemma3 with bidirectional attention (EmbeddingGemma layout: mean pooling, Dense up / down,
+ *   Normalize, task prompts).
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,7 +13,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { BiEncoderScorer, loadScorer } from "../../src/index.js";
 
-const CELL = join(import.meta.dirname, "..", "golden", "decoders", "qwen3-embedding");
+const GOLDEN = join(import.meta.dirname, "..", "golden", "decoders");
 const TOL = 1e-4;
 
 interface Golden {
@@ -19,33 +22,32 @@ interface Golden {
   query_embeddings: number[][];
   document_embeddings: number[][];
 }
-const golden = JSON.parse(readFileSync(join(CELL, "golden.json"), "utf8")) as Golden;
+const goldenOf = (cell: string) => JSON.parse(readFileSync(join(GOLDEN, cell, "golden.json"), "utf8")) as Golden;
 
-/** The same model saved in the pooling-config format of sentence-transformers 2.x to 5.x. */
-function oldFormatCopy(): string {
-  const dir = mkdtempSync(join(tmpdir(), "rk-qwen3-old-"));
-  cpSync(CELL, dir, { recursive: true });
+/**
+ * The same model saved in the formats of sentence-transformers 2.x to 5.x: boolean pooling
+ * config, `sentence_transformers.models.*` module types.
+ */
+function oldFormatCopy(cell: string, pooling: "lasttoken" | "mean"): string {
+  const dir = mkdtempSync(join(tmpdir(), `rk-${cell}-old-`));
+  dirs.push(dir);
+  cpSync(join(GOLDEN, cell), dir, { recursive: true });
   writeFileSync(
     join(dir, "1_Pooling", "config.json"),
     JSON.stringify({
       word_embedding_dimension: 32,
       pooling_mode_cls_token: false,
-      pooling_mode_mean_tokens: false,
+      pooling_mode_mean_tokens: pooling === "mean",
       pooling_mode_max_tokens: false,
       pooling_mode_mean_sqrt_len_tokens: false,
       pooling_mode_weightedmean_tokens: false,
-      pooling_mode_lasttoken: true,
+      pooling_mode_lasttoken: pooling === "lasttoken",
       include_prompt: true,
     }),
   );
-  writeFileSync(
-    join(dir, "modules.json"),
-    JSON.stringify([
-      { idx: 0, name: "0", path: "", type: "sentence_transformers.models.Transformer" },
-      { idx: 1, name: "1", path: "1_Pooling", type: "sentence_transformers.models.Pooling" },
-      { idx: 2, name: "2", path: "2_Normalize", type: "sentence_transformers.models.Normalize" },
-    ]),
-  );
+  const modules = JSON.parse(readFileSync(join(dir, "modules.json"), "utf8")) as { type: string }[];
+  for (const m of modules) m.type = `sentence_transformers.models.${m.type.split(".").pop() as string}`;
+  writeFileSync(join(dir, "modules.json"), JSON.stringify(modules));
   return dir;
 }
 
@@ -62,12 +64,13 @@ afterAll(() => {
 });
 
 describe.each([
-  ["plain layout (input_ids, attention_mask -> last_hidden_state)", "onnx/model.onnx"],
-  ["onnx-community layout (position_ids, past_key_values, present.*)", "onnx/model_kv.onnx"],
-])("Qwen3 embedder, %s", (_label, onnxFile) => {
+  ["Qwen3, plain layout (input_ids, attention_mask -> last_hidden_state)", "qwen3-embedding", "lasttoken", "onnx/model.onnx"],
+  ["Qwen3, onnx-community layout (position_ids, past_key_values, present.*)", "qwen3-embedding", "lasttoken", "onnx/model_kv.onnx"],
+  ["Gemma3 bidirectional, Dense up / down (EmbeddingGemma layout)", "gemma3-embedding", "mean", "onnx/model.onnx"],
+] as const)("decoder embedder: %s", (_label, cell, pooling, onnxFile) => {
+  const golden = goldenOf(cell);
   it("matches sentence-transformers encode_query / encode_document within 1e-4", async () => {
-    const dir = oldFormatCopy();
-    dirs.push(dir);
+    const dir = oldFormatCopy(cell, pooling);
     const model = await loadScorer(dir, { onnxFile });
     expect(model).toBeInstanceOf(BiEncoderScorer);
     const m = model as BiEncoderScorer;
@@ -84,6 +87,7 @@ describe.each([
     // document's untruncated tail, moves the vector far beyond the tolerance on this fixture.
     const noPrompt = await m.embed(golden.queries, { kind: "query", prompt: false });
     expect(maxAbsDiff(noPrompt[0] as Float32Array, golden.query_embeddings[0] as number[])).toBeGreaterThan(100 * TOL);
+    console.log(`${cell} ${onnxFile}: max abs error ${worst.toExponential(2)}`);
     await m.close();
   });
 });

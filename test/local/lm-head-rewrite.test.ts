@@ -6,7 +6,7 @@
  */
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { ModelLoadError } from "../../src/index.js";
 import { openRewrittenSession, rewriteLmHeadToScore, type LmHeadScoreSpec } from "../../src/local/runtime/lm-head-rewrite.js";
 import { OnnxSession } from "../../src/local/runtime/onnx-session.js";
@@ -99,6 +99,43 @@ describe("rewriteLmHeadToScore", () => {
     expect(maxAbs(scores, full)).toBeLessThan(tol);
     const headBytes = VOCAB * Number(config["hidden_size"]) * bytesPerWeight;
     expect(bytes.length).toBeLessThan(readFileSync(join(CELL, file)).length - 0.9 * headBytes);
+  });
+
+  it("batching is invisible: one pair per pass, length-sorted micro-batches and one batch agree", async () => {
+    const bytes = rewriteLmHeadToScore(new Uint8Array(readFileSync(join(CELL, "onnx/model.onnx"))), SPEC);
+    const session = await openRewrittenSession(bytes, { config, threads: 1 });
+    const scoresWith = (limits: { maxBatchSize?: number; maxBatchTokens?: number }) =>
+      runMicroBatches(session, sequences, { output: "logits", padId: PAD, padding: "left", ...limits }, ({ output, row }) => output.data[row] as number);
+    const one = await scoresWith({ maxBatchSize: 1 });
+    expect(maxAbs(one, REFERENCE)).toBeLessThan(1e-4);
+    expect(maxAbs(await scoresWith({ maxBatchSize: 2 }), one)).toBeLessThan(1e-5);
+    expect(maxAbs(await scoresWith({ maxBatchTokens: 64 }), one)).toBeLessThan(1e-5);
+    expect(maxAbs(await scoresWith({}), one)).toBeLessThan(1e-5);
+    await session.release();
+  });
+
+  it("prefix reuse: the shared prefix computed once gives the full pass's scores within 1e-4", async () => {
+    const bytes = rewriteLmHeadToScore(new Uint8Array(readFileSync(join(CELL, "onnx/model.onnx"))), SPEC);
+    const session = await openRewrittenSession(bytes, { config, threads: 1 });
+    const prefix = (golden.input_ids[3] as number[]).slice(0, 12);
+    const suffixes = golden.input_ids.map((ids) => ({ ids: ids.slice(0, 30) }));
+    const read = ({ output, row }: { output: { data: Float32Array }; row: number }) => output.data[row] as number;
+    const full = await runMicroBatches(session, suffixes.map((s) => ({ ids: [...prefix, ...s.ids] })), { output: "logits", padId: PAD, padding: "left" }, read);
+    for (const maxBatchSize of [1, 2, 8]) {
+      const reused = await runMicroBatches(session, suffixes, { output: "logits", padId: PAD, padding: "left", prefix, maxBatchSize }, read);
+      expect(maxAbs(reused, full)).toBeLessThan(1e-4);
+    }
+    // Found automatically: the longest prefix the full sequences share is computed once.
+    const spy = vi.spyOn(session, "prefixCache");
+    const found = await runMicroBatches(session, suffixes.map((s) => ({ ids: [...prefix, ...s.ids] })), { output: "logits", padId: PAD, padding: "left", reusePrefix: { minTokens: 8 } }, read);
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect((spy.mock.calls[0]?.[0] as number[]).length).toBeGreaterThanOrEqual(prefix.length);
+    expect(maxAbs(found, full)).toBeLessThan(1e-4);
+    spy.mockRestore();
+    // Sensitivity: without the prefix the scores are far off.
+    const alone = await runMicroBatches(session, suffixes, { output: "logits", padId: PAD, padding: "left" }, read);
+    expect(maxAbs(alone, full)).toBeGreaterThan(1e-2);
+    await session.release();
   });
 
   it("names what it cannot rewrite", () => {

@@ -121,6 +121,18 @@ export interface BatchTensors {
   dims: [number, number];
 }
 
+/**
+ * The key/value cache of a shared prefix (one sequence), taken from a decoder's `present.*`
+ * outputs: fed as `past_key_values.*` to every row of later batches, so the prefix is computed
+ * once (vLLM's prefix caching, for one prompt prefix).
+ */
+export interface PrefixCache {
+  /** Prefix length in tokens. */
+  length: number;
+  /** Per `past_key_values.*` input name: the `[1, heads, length, headSize]` tensor data. */
+  tensors: Record<string, { type: "float32" | "float16"; data: Float32Array | Uint16Array; dims: readonly number[] }>;
+}
+
 /** Extra knobs of one run. */
 export interface FillOptions {
   /**
@@ -128,6 +140,11 @@ export interface FillOptions {
    * only the last position, which is all a left-padded scoring pass reads. @default 0 (all)
    */
   logitsToKeep?: number | undefined;
+  /**
+   * A cached prefix every row continues: its cache is fed as `past_key_values`, the attention
+   * mask gets `length` leading ones, and positions continue after it.
+   */
+  prefix?: PrefixCache | undefined;
 }
 
 /**
@@ -145,6 +162,9 @@ export function fillGraphInputs(
   const [n, seq] = batch.dims;
   const feeds: Record<string, Ort.Tensor> = {};
   let positions: BigInt64Array | undefined;
+  const prefix = options.prefix;
+  const pastLength = prefix?.length ?? 0;
+  const mask = pastLength > 0 ? prependOnes(batch.attentionMask, n, seq, pastLength) : batch.attentionMask;
   for (const input of plan.inputs) {
     switch (input.kind) {
       case "input_ids":
@@ -153,13 +173,19 @@ export function fillGraphInputs(
       case "position_ids": {
         let data: BigInt64Array;
         if (input.kind === "input_ids") data = batch.inputIds;
-        else if (input.kind === "attention_mask") data = batch.attentionMask;
+        else if (input.kind === "attention_mask") data = mask;
         else if (input.kind === "token_type_ids") data = batch.tokenTypeIds ?? new BigInt64Array(n * seq);
-        else data = positions ??= positionIds(batch.attentionMask, n, seq);
-        feeds[input.name] = integerTensor(ort, input.dtype, data, [n, seq]);
+        else data = positions ??= lastColumns(positionIds(mask, n, pastLength + seq), n, pastLength + seq, seq);
+        feeds[input.name] = integerTensor(ort, input.dtype, data, [n, input.kind === "attention_mask" ? pastLength + seq : seq]);
         break;
       }
       case "past": {
+        const cached = prefix?.tensors[input.name];
+        if (prefix) {
+          if (!cached) throw new Error(`the prefix cache has no ${input.name}`);
+          feeds[input.name] = new ort.Tensor(cached.type, repeatRows(cached.data, n), [n, ...cached.dims.slice(1)]);
+          break;
+        }
         const dims = [n, input.heads, 0, input.headSize];
         feeds[input.name] =
           input.dtype === "float16" ? new ort.Tensor("float16", new Uint16Array(0), dims) : new ort.Tensor("float32", new Float32Array(0), dims);
@@ -176,6 +202,29 @@ export function fillGraphInputs(
     }
   }
   return feeds;
+}
+
+function prependOnes(mask: BigInt64Array, n: number, seq: number, count: number): BigInt64Array {
+  const out = new BigInt64Array(n * (count + seq));
+  for (let r = 0; r < n; r++) {
+    out.fill(1n, r * (count + seq), r * (count + seq) + count);
+    out.set(mask.subarray(r * seq, (r + 1) * seq), r * (count + seq) + count);
+  }
+  return out;
+}
+
+function lastColumns(data: BigInt64Array, n: number, width: number, keep: number): BigInt64Array {
+  if (width === keep) return data;
+  const out = new BigInt64Array(n * keep);
+  for (let r = 0; r < n; r++) out.set(data.subarray(r * width + width - keep, (r + 1) * width), r * keep);
+  return out;
+}
+
+function repeatRows<T extends Float32Array | Uint16Array>(data: T, n: number): T {
+  if (n === 1) return data;
+  const out = new (data.constructor as new (length: number) => T)(data.length * n);
+  for (let r = 0; r < n; r++) out.set(data, r * data.length);
+  return out;
 }
 
 /**

@@ -2,7 +2,7 @@ import { availableParallelism } from "node:os";
 import type * as Ort from "onnxruntime-node";
 import { ModelLoadError } from "../../errors/model-load-error.js";
 import { halfToFloat } from "../files/safetensors.js";
-import { fillGraphInputs, planGraphInputs, type CacheConfig, type FillOptions, type GraphInputPlan } from "./graph-inputs.js";
+import { fillGraphInputs, planGraphInputs, type CacheConfig, type FillOptions, type GraphInputPlan, type PrefixCache } from "./graph-inputs.js";
 
 type OrtModule = typeof Ort;
 let ortPromise: Promise<OrtModule> | undefined;
@@ -132,6 +132,37 @@ export class OnnxSession {
     const t = result[output];
     if (!t) throw new Error(`ONNX graph produced no output "${output}"`);
     return { data: toFloat32(t), dims: [...t.dims] };
+  }
+
+  /**
+   * Runs a prefix (one sequence, no padding) and keeps its key/value cache, to be passed as
+   * `prefix` to later runs whose rows all continue it.
+   * @throws {ModelLoadError} when the graph has no `past_key_values` inputs / `present` outputs.
+   */
+  async prefixCache(ids: readonly number[]): Promise<PrefixCache> {
+    const pasts = this.inputs.inputs.filter((i) => i.kind === "past");
+    const present = (name: string) => name.replace(/^past_key_values\./, "present.");
+    const missing = pasts.map((p) => present(p.name)).filter((o) => !this.outputNames.includes(o));
+    if (pasts.length === 0 || missing.length > 0) {
+      throw new ModelLoadError(
+        `Prefix reuse needs a decoder graph with past_key_values inputs and present outputs` +
+          (missing.length ? ` (missing ${missing.join(", ")})` : ""),
+        { path: "prefix" },
+      );
+    }
+    const n = ids.length;
+    const tensors = fillGraphInputs(this.ort, this.inputs, {
+      inputIds: BigInt64Array.from(ids, (v) => BigInt(v)),
+      attentionMask: new BigInt64Array(n).fill(1n),
+      dims: [1, n],
+    });
+    const result = await this.session.run(tensors, pasts.map((p) => present(p.name)));
+    const cache: PrefixCache = { length: n, tensors: {} };
+    for (const p of pasts) {
+      const t = result[present(p.name)] as Ort.Tensor;
+      cache.tensors[p.name] = { type: t.type as "float32" | "float16", data: t.data as Float32Array | Uint16Array, dims: [...t.dims] };
+    }
+    return cache;
   }
 
   /** Frees the native session. */
