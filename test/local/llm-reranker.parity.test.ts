@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ContextLengthError, CrossEncoderScorer, InvalidInputError, loadScorer, ModelLoadError } from "../../src/index.js";
 import { LlmRerankerScorer } from "../../src/local/llm-reranker/llm-reranker.js";
 import type { Scorer } from "../../src/types.js";
@@ -88,6 +88,18 @@ describe.each([
     expect(g.sensitivity.suffix_lost_by_plain_truncation).toBeGreaterThan(100 * TOL);
   });
 
+  it("reuses the shared prefix's key/value cache (1:N) with the same scores as full passes", async () => {
+    const session = (scorer as unknown as { session: { prefixCache: (ids: number[]) => Promise<unknown> } }).session;
+    const spy = vi.spyOn(session, "prefixCache");
+    const q = g.cases[0]!.query;
+    const docs = g.cases.slice(0, 3).map((c) => c.document);
+    const reused = await scorer.score(q, docs, { activation: false });
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect((spy.mock.calls[0]![0] as number[]).length).toBeGreaterThan(16);
+    spy.mockRestore();
+    expect(maxAbsDiff(reused, g.logits.slice(0, 3))).toBeLessThanOrEqual(TOL);
+  });
+
   it("maxTokensPerDoc / maxTokensPerQuery cap the contents, not the template", async () => {
     const z = await scoreCases(scorer, g, { maxTokensPerDoc: 5, maxTokensPerQuery: 3 });
     expect(maxAbsDiff(z, g.logits_capped)).toBeLessThanOrEqual(TOL);
@@ -130,8 +142,8 @@ describe("every Qwen3 load path gives the same score for the same weights", () =
     // Dynamic quantization scales activations per tensor, so a q8 score depends on what else is in
     // the batch; the reference ran one pair at a time, and so does this comparison.
     const [rewritten, full] = await Promise.all([
-      loadScorer(mirror, { dtype: "q8", maxBatchSize: 1 }),
-      loadScorer(mirror, { dtype: "q8", rewriteHead: false, maxBatchSize: 1 }),
+      loadScorer(mirror, { dtype: "q8", maxBatchSize: 1, reusePrefix: false }),
+      loadScorer(mirror, { dtype: "q8", rewriteHead: false, maxBatchSize: 1, reusePrefix: false }),
     ]);
     try {
       expect((rewritten as LlmRerankerScorer).headRewritten).toBe(true);

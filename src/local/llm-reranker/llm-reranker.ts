@@ -51,6 +51,7 @@ export class LlmRerankerScorer extends LocalScorerBase {
    * rows); false when the head was of a kind the rewrite does not know and full logits are read.
    */
   readonly headRewritten: boolean;
+  private readonly reusePrefix: boolean;
 
   private constructor(
     parts: LocalParts,
@@ -58,12 +59,14 @@ export class LlmRerankerScorer extends LocalScorerBase {
     template: ScoreTemplate | undefined,
     activation: ResolvedActivation,
     headRewritten: boolean,
+    reusePrefix: boolean,
   ) {
     super(parts);
     this.head = head;
     this.template = template;
     this.activation = activation;
     this.headRewritten = headRewritten;
+    this.reusePrefix = reusePrefix;
   }
 
   /**
@@ -96,7 +99,7 @@ export class LlmRerankerScorer extends LocalScorerBase {
     });
     const template = modelScoreTemplate(files, options.chatTemplate, preset?.template);
     const activation = resolveActivation({ config: files.config, stConfig: files.stConfig, numLabels: 1 }, options.activation);
-    return new LlmRerankerScorer({ ...parts, padding: "left" }, head as ScoreHeadSpec, template, activation, rewritten);
+    return new LlmRerankerScorer({ ...parts, padding: "left" }, head as ScoreHeadSpec, template, activation, rewritten, options.reusePrefix !== false);
   }
 
   /**
@@ -128,6 +131,9 @@ export class LlmRerankerScorer extends LocalScorerBase {
         padId: this.tokenizer.padId,
         padding: "left",
         logitsToKeep: 1,
+        // The template's system prompt (and, for 1:N, the instruction and query) is the same for
+        // every pair: its key/value cache is computed once, as vLLM's prefix caching does.
+        reusePrefix: this.reusePrefix,
         signal: options.signal,
         onProgress: options.onProgress && ((done, total) => options.onProgress?.({ done, total })),
       },
