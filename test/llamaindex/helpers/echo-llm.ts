@@ -15,6 +15,6 @@ export class EchoLLM extends BaseLLM {
     if (params.stream) throw new Error("EchoLLM does not stream");
     const prompt = params.messages.map((m) => extractText(m.content)).join("\n");
     this.prompts.push(prompt);
-    return { message: { role: "assistant", content: prompt } };
+    return { message: { role: "assistant", content: prompt }, raw: null };
   }
 }
