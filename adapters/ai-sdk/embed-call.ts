@@ -2,6 +2,7 @@ import type { EmbeddingModelV3CallOptions, SharedV3ProviderMetadata, SharedV3War
 import { InvalidInputError, RemoteEmbedder } from "../../src/index.js";
 import type { Embedder, RemoteEmbedOptions } from "../../src/index.js";
 import { embedCallOptions, PROVIDER_OPTIONS_KEY, type RerankKitEmbedProviderOptions } from "./provider-options.js";
+import { definedHeaders, hasCallerHeaders } from "./rerank-call.js";
 
 /** What one `doEmbed` produced, in the shape shared by the V3 and V4 results. */
 export interface EmbedOutcome {
@@ -26,10 +27,10 @@ export async function embedCall(
   const options: RemoteEmbedOptions = embedCallOptions(call.providerOptions, defaults, warnings);
   if (call.dimensions !== undefined) options.dimensions = call.dimensions;
   if (call.abortSignal !== undefined) options.signal = call.abortSignal;
-  const headers = Object.entries(call.headers ?? {}).filter((e): e is [string, string] => typeof e[1] === "string");
-  if (headers.length > 0) {
-    if (embedder instanceof RemoteEmbedder) options.headers = Object.fromEntries(headers);
-    else warnings.push({ type: "unsupported", feature: "headers", details: "a local model makes no HTTP request" });
+  const headers = definedHeaders(call.headers);
+  if (headers !== undefined) {
+    if (embedder instanceof RemoteEmbedder) options.headers = headers;
+    else if (hasCallerHeaders(headers)) warnings.push({ type: "unsupported", feature: "headers", details: "a local model makes no HTTP request" });
   }
   if (!Array.isArray(call.values)) throw new InvalidInputError("values must be an array of strings", { field: "values" });
   const tokensMeta = (promptTokens: number) => ({ [PROVIDER_OPTIONS_KEY]: { usage: { promptTokens, totalTokens: promptTokens } } });

@@ -36,7 +36,7 @@ export async function rerankCall(
   const headers = definedHeaders(call.headers);
   if (headers !== undefined) {
     if (scorer instanceof RemoteScorer) request.headers = headers;
-    else warnings.push({ type: "unsupported", feature: "headers", details: "a local model makes no HTTP request" });
+    else if (hasCallerHeaders(headers)) warnings.push({ type: "unsupported", feature: "headers", details: "a local model makes no HTTP request" });
   }
   const base = { warnings, response: { modelId: scorer.model, timestamp } };
   if (texts.length === 0) return { ...base, ranking: [], providerMetadata: metadata(scorer, 0, 0) };
@@ -70,7 +70,13 @@ function documentTexts(documents: RerankingModelV3CallOptions["documents"], fiel
   });
 }
 
-function definedHeaders(headers: Record<string, string | undefined> | undefined): Record<string, string> | undefined {
+/** Headers other than the `user-agent` the AI SDK adds to every call by itself. */
+export function hasCallerHeaders(headers: Record<string, string>): boolean {
+  return Object.keys(headers).some((name) => name.toLowerCase() !== "user-agent");
+}
+
+/** The headers with a value, or `undefined` when none has one. */
+export function definedHeaders(headers: Record<string, string | undefined> | undefined): Record<string, string> | undefined {
   const entries = Object.entries(headers ?? {}).filter((e): e is [string, string] => typeof e[1] === "string");
   return entries.length > 0 ? Object.fromEntries(entries) : undefined;
 }

@@ -153,6 +153,8 @@ describe("doRerank / doEmbed shapes", () => {
       { type: "unsupported", feature: "providerOptions.rerankKit.returnDocuments", details: expect.any(String) },
       { type: "unsupported", feature: "headers", details: expect.any(String) },
     ]);
+    const sdkOnly = await model.doRerank({ documents: { type: "text", values: DOCS }, query: QUERY, headers: { "User-Agent": "ai/7" } });
+    expect(sdkOnly.warnings).toEqual([]); // the SDK's own user-agent is not the caller's doing
     const bad = model.doRerank({ documents: { type: "text", values: DOCS }, query: QUERY, providerOptions: { rerankKit: { maxTokensPerDoc: "64" } } });
     await expect(bad).rejects.toMatchObject({ name: "InvalidInputError", field: "providerOptions.rerankKit.maxTokensPerDoc" });
   });
