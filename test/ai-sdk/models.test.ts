@@ -134,6 +134,22 @@ describe("remote: rerank-kit serve's createServer through the remote client", ()
     });
   }
 
+  it("forwards the call's headers to the server (a remote model makes HTTP requests)", async () => {
+    const seen: Array<Record<string, string>> = [];
+    const capture: typeof fetch = (input, init) => {
+      seen.push(Object.fromEntries(new Headers(init?.headers).entries()));
+      return fetch(input, init);
+    };
+    const rerankKit = createRerankKit({ baseURL: url, remoteScorer: { maxRetries: 0, fetch: capture }, remoteEmbedder: { maxRetries: 0, fetch: capture } });
+    try {
+      await ai7.rerank({ model: rerankKit.rerankingModel("tiny-reranker"), query: QUERY, documents: DOCS, headers: { "x-trace-id": "abc" } });
+      await ai7.embed({ model: rerankKit.embeddingModel("tiny-embedder"), value: QUERY, headers: { "x-trace-id": "def" } });
+      expect(seen.map((h) => h["x-trace-id"])).toEqual(["abc", "def"]);
+    } finally {
+      await rerankKit.close();
+    }
+  });
+
   it("surfaces the server's 404 for an unknown model name", async () => {
     const rerankKit = createRerankKit({ baseURL: url, remoteScorer: { maxRetries: 0 } });
     try {
