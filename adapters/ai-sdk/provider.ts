@@ -57,7 +57,7 @@ export interface RerankKitProvider<V extends "v3" | "v4" = "v3"> {
  * Creates an AI SDK provider whose models run on rerank-kit: local ONNX models by Hub id or
  * folder (in a worker thread by default), or models served at `baseURL`.
  *
- * @throws {InvalidInputError} on a bad `baseURL` (when the first model is created).
+ * @throws {InvalidInputError} on a bad `specificationVersion`; a bad `baseURL` rejects the first call of a model.
  * @example
  * ```ts
  * import { rerank, embedMany } from "ai";
