@@ -7,6 +7,7 @@ export default defineConfig({
     server: "src/server/index.ts",
     langchain: "adapters/langchain/index.ts",
     "ai-sdk": "adapters/ai-sdk/index.ts",
+    "ai-sdk-v4": "adapters/ai-sdk/v4/index.ts",
     llamaindex: "adapters/llamaindex/index.ts",
     mastra: "adapters/mastra/index.ts",
     cli: "src/cli/main.ts",

@@ -1,8 +1,8 @@
-import { InvalidInputError, RemoteEmbedder, RemoteScorer } from "../../src/index.js";
+import { RemoteEmbedder, RemoteScorer } from "../../src/index.js";
 import type { Embedder, RemoteEmbedderOptions, RemoteScorerOptions, Scorer } from "../../src/index.js";
 import { loadLocalEmbedder, loadLocalScorer, type LocalModelSettings } from "../shared/local-model.js";
-import { RerankKitEmbeddingModel, RerankKitEmbeddingModelV4, type RerankKitEmbeddingModelSettings } from "./embedding-model.js";
-import { RerankKitRerankingModel, RerankKitRerankingModelV4, type RerankKitRerankingModelSettings } from "./reranking-model.js";
+import { RerankKitEmbeddingModel, type RerankKitEmbeddingModelSettings } from "./embedding-model.js";
+import { RerankKitRerankingModel, type RerankKitRerankingModelSettings } from "./reranking-model.js";
 
 /** Settings of {@link createRerankKit}. None is written back. */
 export interface RerankKitProviderSettings extends LocalModelSettings {
@@ -20,11 +20,6 @@ export interface RerankKitProviderSettings extends LocalModelSettings {
   remoteScorer?: Omit<RemoteScorerOptions, "baseURL" | "model" | "apiKey" | "headers">;
   /** Further `RemoteEmbedder` options (`dialect`, `queryPrefix`, `maxTextsPerRequest`, ...). @default {} */
   remoteEmbedder?: Omit<RemoteEmbedderOptions, "baseURL" | "model" | "apiKey" | "headers">;
-  /**
-   * The AI SDK specification of the models returned: `"v3"` works with `ai` 6 and 7; `"v4"`
-   * (ai 7 and `@ai-sdk/provider` 4 only) adds `dimensions` to the embedding call type. @default "v3"
-   */
-  specificationVersion?: "v3" | "v4";
 }
 
 /** Per-model settings of {@link RerankKitProvider.rerankingModel}. */
@@ -32,32 +27,26 @@ export type RerankingModelOptions = Omit<RerankKitRerankingModelSettings, "score
 /** Per-model settings of {@link RerankKitProvider.embeddingModel}. */
 export type EmbeddingModelOptions = Omit<RerankKitEmbeddingModelSettings, "embedder" | "modelId" | "provider" | "remote">;
 
-/** The models of one specification version. */
-export interface RerankKitModels {
-  /** The V3 models. */
-  v3: { reranking: RerankKitRerankingModel; embedding: RerankKitEmbeddingModel };
-  /** The V4 models. */
-  v4: { reranking: RerankKitRerankingModelV4; embedding: RerankKitEmbeddingModelV4 };
-}
-
 /** What {@link createRerankKit} returns: AI SDK-style model factories over rerank-kit. */
-export interface RerankKitProvider<V extends "v3" | "v4" = "v3"> {
+export interface RerankKitProvider<R = RerankKitRerankingModel, E = RerankKitEmbeddingModel> {
   /**
    * A reranking model for `rerank()`. The model is loaded on first use (in a worker thread
    * unless `worker: false`) and shared by every model created for the same id.
    */
-  rerankingModel(idOrFolder: string, options?: RerankingModelOptions): RerankKitModels[V]["reranking"];
+  rerankingModel(idOrFolder: string, options?: RerankingModelOptions): R;
   /** An embedding model (a bi-encoder) for `embed()` / `embedMany()`, loaded like `rerankingModel`. */
-  embeddingModel(idOrFolder: string, options?: EmbeddingModelOptions): RerankKitModels[V]["embedding"];
+  embeddingModel(idOrFolder: string, options?: EmbeddingModelOptions): E;
   /** Closes every model this provider loaded or connected. */
   close(): Promise<void>;
 }
 
 /**
  * Creates an AI SDK provider whose models run on rerank-kit: local ONNX models by Hub id or
- * folder (in a worker thread by default), or models served at `baseURL`.
+ * folder (in a worker thread by default), or models served at `baseURL`. Its models are
+ * `RerankingModelV3` / `EmbeddingModelV3`, which ai 6 and ai 7 both take; for the V4 forms,
+ * use `createRerankKit` from `rerank-kit/ai-sdk/v4`.
  *
- * @throws {InvalidInputError} on a bad `specificationVersion`; a bad `baseURL` rejects the first call of a model.
+ * A bad `baseURL` rejects the first call of a model with an `InvalidInputError`.
  * @example
  * ```ts
  * import { rerank, embedMany } from "ai";
@@ -73,65 +62,55 @@ export interface RerankKitProvider<V extends "v3" | "v4" = "v3"> {
  * await rerankKit.close();
  * ```
  */
-export function createRerankKit(settings?: RerankKitProviderSettings & { specificationVersion?: "v3" }): RerankKitProvider<"v3">;
-/** The same, returning `RerankingModelV4` / `EmbeddingModelV4` models (ai 7). */
-export function createRerankKit(settings: RerankKitProviderSettings & { specificationVersion: "v4" }): RerankKitProvider<"v4">;
-export function createRerankKit(settings: RerankKitProviderSettings = {}): RerankKitProvider<"v3"> | RerankKitProvider<"v4"> {
-  const version = settings.specificationVersion ?? "v3";
-  if (version !== "v3" && version !== "v4") {
-    throw new InvalidInputError(`specificationVersion must be "v3" or "v4", got ${String(version)}`, { field: "specificationVersion" });
-  }
+export function createRerankKit(settings: RerankKitProviderSettings = {}): RerankKitProvider {
+  return buildProvider(settings, (s) => new RerankKitRerankingModel(s), (s) => new RerankKitEmbeddingModel(s));
+}
+
+/**
+ * The provider of either specification version: one model loaded (or client created) per id,
+ * closed by the provider, never by the models it hands out. @internal
+ */
+export function buildProvider<R, E>(
+  settings: RerankKitProviderSettings,
+  newReranking: (settings: RerankKitRerankingModelSettings) => R,
+  newEmbedding: (settings: RerankKitEmbeddingModelSettings) => E,
+): RerankKitProvider<R, E> {
   const scorers = new Map<string, Promise<Scorer>>();
   const embedders = new Map<string, Promise<Embedder>>();
-  const connection = { apiKey: settings.apiKey, headers: settings.headers };
+  const connection = defined({ apiKey: settings.apiKey, headers: settings.headers });
+  const { baseURL } = settings;
 
-  const scorer = (id: string): Promise<Scorer> => {
-    let loading = scorers.get(id);
+  function shared<T>(cache: Map<string, Promise<T>>, id: string, load: () => Promise<T>): Promise<T> {
+    let loading = cache.get(id);
     if (loading === undefined) {
-      const { baseURL } = settings;
-      loading =
-        baseURL === undefined
-          ? loadLocalScorer(id, settings)
-          : Promise.resolve().then(() => new RemoteScorer({ ...settings.remoteScorer, ...defined(connection), baseURL, model: id }));
-      scorers.set(id, loading);
-      loading.catch(() => scorers.get(id) === loading && scorers.delete(id));
+      loading = load();
+      cache.set(id, loading);
+      // A failed load is forgotten so that the next call tries again; the error goes to the caller.
+      loading.catch(() => cache.get(id) === loading && cache.delete(id));
     }
     return loading;
-  };
-  const embedder = (id: string): Promise<Embedder> => {
-    let loading = embedders.get(id);
-    if (loading === undefined) {
-      const { baseURL } = settings;
-      loading =
-        baseURL === undefined
-          ? loadLocalEmbedder(id, settings)
-          : Promise.resolve().then(() => new RemoteEmbedder({ ...settings.remoteEmbedder, ...defined(connection), baseURL, model: id }));
-      embedders.set(id, loading);
-      loading.catch(() => embedders.get(id) === loading && embedders.delete(id));
-    }
-    return loading;
-  };
+  }
+  const scorer = (id: string): Promise<Scorer> =>
+    shared(scorers, id, async () =>
+      baseURL === undefined ? loadLocalScorer(id, settings) : new RemoteScorer({ ...settings.remoteScorer, ...connection, baseURL, model: id }),
+    );
+  const embedder = (id: string): Promise<Embedder> =>
+    shared(embedders, id, async () =>
+      baseURL === undefined ? loadLocalEmbedder(id, settings) : new RemoteEmbedder({ ...settings.remoteEmbedder, ...connection, baseURL, model: id }),
+    );
 
-  // The provider owns the shared models, so the models it hands out get loaders that never close them.
   return {
-    rerankingModel(idOrFolder, options = {}) {
-      const model = { ...options, scorer: () => scorer(idOrFolder), modelId: idOrFolder };
-      return version === "v4" ? new RerankKitRerankingModelV4(model) : new RerankKitRerankingModel(model);
-    },
-    embeddingModel(idOrFolder, options = {}) {
-      const model = { ...options, embedder: () => embedder(idOrFolder), modelId: idOrFolder, remote: settings.baseURL !== undefined };
-      return version === "v4" ? new RerankKitEmbeddingModelV4(model) : new RerankKitEmbeddingModel(model);
-    },
+    rerankingModel: (idOrFolder, options = {}) => newReranking({ ...options, scorer: () => scorer(idOrFolder), modelId: idOrFolder }),
+    embeddingModel: (idOrFolder, options = {}) =>
+      newEmbedding({ ...options, embedder: () => embedder(idOrFolder), modelId: idOrFolder, remote: baseURL !== undefined }),
     async close() {
       const all = [...scorers.values(), ...embedders.values()];
       scorers.clear();
       embedders.clear();
       const loaded = await Promise.allSettled(all);
-      await Promise.all(
-        loaded.map((r) => (r.status === "fulfilled" ? (r.value as { close?: () => Promise<void> }).close?.() : undefined)),
-      );
+      await Promise.all(loaded.map((r) => (r.status === "fulfilled" ? (r.value as { close?: () => Promise<void> }).close?.() : undefined)));
     },
-  } as RerankKitProvider<"v3"> | RerankKitProvider<"v4">;
+  };
 }
 
 function defined<T extends object>(value: T): Partial<T> {

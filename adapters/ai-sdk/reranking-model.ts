@@ -1,4 +1,4 @@
-import type { RerankingModelV3, RerankingModelV3CallOptions, RerankingModelV4, RerankingModelV4CallOptions, RerankingModelV4Result } from "@ai-sdk/provider";
+import type { RerankingModelV3, RerankingModelV3CallOptions } from "@ai-sdk/provider";
 
 /** The result of a V3 `doRerank`. */
 type RerankingModelV3Result = Awaited<ReturnType<RerankingModelV3["doRerank"]>>;
@@ -22,8 +22,8 @@ export interface RerankKitRerankingModelSettings {
   scoreOptions?: Omit<RerankKitRerankProviderOptions, "documentField">;
 }
 
-/** The parts both specification versions share. */
-class RerankingCore {
+/** The parts both specification versions share. @internal */
+export class RerankingCore {
   readonly provider: string;
   readonly modelId: string;
   readonly scorer: Lazy<Scorer>;
@@ -90,43 +90,6 @@ export class RerankKitRerankingModel implements RerankingModelV3 {
    * @throws {AbortError} when `options.abortSignal` fires.
    */
   async doRerank(options: RerankingModelV3CallOptions): Promise<RerankingModelV3Result> {
-    const { ranking, warnings, providerMetadata, response } = await this.core.run(options);
-    return { ranking, warnings, providerMetadata, response };
-  }
-
-  /** Closes the scorer if this model loaded it; a scorer passed in is left to its owner. */
-  close(): Promise<void> {
-    return this.core.scorer.close();
-  }
-}
-
-/**
- * The `RerankingModelV4` form of {@link RerankKitRerankingModel}, for `ai` 7 only, which then
- * uses it without its V3 compatibility proxy. Same results; needs `@ai-sdk/provider` 4.
- */
-export class RerankKitRerankingModelV4 implements RerankingModelV4 {
-  /** The AI SDK reranking specification this model implements. */
-  readonly specificationVersion = "v4" as const;
-  /** Provider name, for the AI SDK's logs and telemetry. */
-  readonly provider: string;
-  /** Model id, for the AI SDK's logs and telemetry. */
-  readonly modelId: string;
-  // Not a #private field: ai 7 calls V3 models through a Proxy, where `this` is the proxy.
-  private readonly core: RerankingCore;
-
-  /** @throws {InvalidInputError} without a scorer, or without a `modelId` for a loader. */
-  constructor(settings: RerankKitRerankingModelSettings) {
-    this.core = new RerankingCore(settings, "RerankKitRerankingModelV4");
-    this.provider = this.core.provider;
-    this.modelId = this.core.modelId;
-  }
-
-  /**
-   * Ranks `options.documents` against `options.query`. Called by `rerank()`; not for direct use.
-   * @throws {InvalidInputError} on a bad `topN`, a missing text field or bad provider options.
-   * @throws {AbortError} when `options.abortSignal` fires.
-   */
-  async doRerank(options: RerankingModelV4CallOptions): Promise<RerankingModelV4Result> {
     const { ranking, warnings, providerMetadata, response } = await this.core.run(options);
     return { ranking, warnings, providerMetadata, response };
   }

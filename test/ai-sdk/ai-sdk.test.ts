@@ -7,7 +7,8 @@ import * as ai7 from "ai";
 import * as ai6 from "ai-v6";
 import { describe, expect, it } from "vitest";
 import { AbortError, InvalidInputError } from "../../src/index.js";
-import { RerankKitEmbeddingModel, RerankKitEmbeddingModelV4, RerankKitRerankingModel, RerankKitRerankingModelV4 } from "../../adapters/ai-sdk/index.js";
+import { RerankKitEmbeddingModel, RerankKitRerankingModel } from "../../adapters/ai-sdk/index.js";
+import { createRerankKit as createRerankKitV4, RerankKitEmbeddingModelV4, RerankKitRerankingModelV4 } from "../../adapters/ai-sdk/v4/index.js";
 import { FakeEmbedder, FakeScorer, hashVector, lexicalScore } from "../langchain/helpers/fake-scorer.js";
 
 const QUERY = "solar panels turn light into power";
@@ -131,6 +132,12 @@ describe("V4 models under ai 7", () => {
     const model = new RerankKitRerankingModelV4({ scorer: new FakeScorer() });
     const { ranking } = await ai7.rerank({ model, query: QUERY, documents: DOCS, topN: 2 });
     expect(ranking.map((r) => r.originalIndex)).toEqual(expectedRanking(QUERY, DOCS).slice(0, 2).map((e) => e.index));
+  });
+
+  it("the v4 provider hands out V4 models", () => {
+    const kit = createRerankKitV4();
+    expect(kit.rerankingModel("some/model").specificationVersion).toBe("v4");
+    expect(kit.embeddingModel("some/model").specificationVersion).toBe("v4");
   });
 
   it("embed({ dimensions }) passes dimensions to the embedder", async () => {

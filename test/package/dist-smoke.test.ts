@@ -21,14 +21,14 @@ describe("built package (dist/)", () => {
     if (!built) throw new Error("dist/ is missing: run `npm run build` (npm test does) before these tests");
   });
 
-  it.each(["index", "remote", "server", "langchain", "ai-sdk", "llamaindex", "mastra"])("loads %s from ESM and CJS with the same exports", async (entry) => {
+  it.each(["index", "remote", "server", "langchain", "ai-sdk", "ai-sdk-v4", "llamaindex", "mastra"])("loads %s from ESM and CJS with the same exports", async (entry) => {
     const esm = (await import(join(dist, `${entry}.js`))) as Record<string, unknown>;
     const cjs = require(join(dist, `${entry}.cjs`)) as Record<string, unknown>;
     expect(Object.keys(cjs).sort()).toEqual(Object.keys(esm).sort());
     expect(Object.keys(esm).length).toBeGreaterThan(0);
   });
 
-  it.each(["remote", "index", "langchain", "ai-sdk", "llamaindex", "mastra"])("does not load onnxruntime-node when importing the %s entry", (entry) => {
+  it.each(["remote", "index", "langchain", "ai-sdk", "ai-sdk-v4", "llamaindex", "mastra"])("does not load onnxruntime-node when importing the %s entry", (entry) => {
     const out = execFileSync(process.execPath, ["-e", `require(${JSON.stringify(join(dist, `${entry}.cjs`))}); console.log(Object.keys(require.cache).some((k) => k.includes("onnxruntime")))`]);
     expect(out.toString().trim()).toBe("false");
   });
@@ -66,7 +66,7 @@ describe("built package (dist/)", () => {
       }
     }
     const frameworks = ["@langchain/core", "@ai-sdk/provider", "ai", "@llamaindex/core", "llamaindex", "@mastra/core", "@mastra/rag"];
-    const own: Record<string, string[]> = { "ai-sdk": [], llamaindex: ["@llamaindex/core"], mastra: [] };
+    const own: Record<string, string[]> = { "ai-sdk": [], "ai-sdk-v4": [], llamaindex: ["@llamaindex/core"], mastra: [] };
 
     it.each(Object.keys(own).flatMap((entry) => [`${entry}.js`, `${entry}.cjs`]))("importing %s loads no other framework and no native code", (file) => {
       const loaded = loadedPackages([join(dist, file)]);
