@@ -4,7 +4,7 @@
  */
 import { ImageNode, MetadataMode, TextNode, type NodeWithScore } from "@llamaindex/core/schema";
 import { describe, expect, it } from "vitest";
-import { InvalidInputError } from "../../src/index.js";
+import { AbortError, InvalidInputError } from "../../src/index.js";
 import { RerankKitEmbedding, RerankKitPostprocessor } from "../../adapters/llamaindex/index.js";
 import { FakeEmbedder, FakeScorer, hashVector, lexicalScore } from "../langchain/helpers/fake-scorer.js";
 
@@ -68,6 +68,19 @@ describe("RerankKitPostprocessor", () => {
     expect(scorer.calls[0]?.options).toMatchObject({ activation: false, maxTokensPerDoc: 16, topN: 3 });
     expect(() => new RerankKitPostprocessor({ scorer, topN: -1 })).toThrow(InvalidInputError);
     expect(() => new RerankKitPostprocessor({} as never)).toThrow(InvalidInputError);
+  });
+});
+
+describe("RerankKitPostprocessor cancellation", () => {
+  it("rejects with AbortError when scoreOptions.signal fires mid-call", async () => {
+    const scorer = new FakeScorer();
+    scorer.delayMs = 5_000;
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 20);
+    const started = performance.now();
+    const pp = new RerankKitPostprocessor({ scorer, scoreOptions: { signal: controller.signal } });
+    await expect(pp.postprocessNodes(retrieved(), QUERY)).rejects.toBeInstanceOf(AbortError);
+    expect(performance.now() - started).toBeLessThan(2_000);
   });
 });
 

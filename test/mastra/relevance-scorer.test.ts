@@ -5,7 +5,7 @@
 import { rerankWithScorer } from "@mastra/rag";
 import type { QueryResult } from "@mastra/core/vector";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CrossEncoderScorer, InvalidInputError, RerankKitError } from "../../src/index.js";
+import { AbortError, CrossEncoderScorer, InvalidInputError, RerankKitError } from "../../src/index.js";
 import type { ScoreInput, ScoreOptions, ScoreResponse } from "../../src/index.js";
 import { RerankKitRelevanceScorer } from "../../adapters/mastra/index.js";
 import { ensureTestModels } from "../fixtures/index.js";
@@ -80,6 +80,17 @@ describe("RerankKitRelevanceScorer with rerankWithScorer", () => {
     const waited = performance.now() - started;
     expect(waited).toBeGreaterThanOrEqual(25);
     expect(waited).toBeLessThan(1_000);
+  });
+
+  it("rejects a batch's callers with AbortError when scoreOptions.signal fires", async () => {
+    const model = new FakeScorer();
+    model.delayMs = 5_000;
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 20);
+    const scorer = new RerankKitRelevanceScorer({ scorer: model, scoreOptions: { signal: controller.signal } });
+    const settled = await Promise.allSettled(TEXTS.map((t) => scorer.getRelevanceScore(QUERY, t)));
+    expect(settled.every((s) => s.status === "rejected" && s.reason instanceof AbortError)).toBe(true);
+    expect(model.calls).toHaveLength(1); // an abort is not an input error: no one-by-one retry
   });
 
   it("rejects non-string texts on their own and refuses bad options", async () => {
