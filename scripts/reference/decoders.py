@@ -489,6 +489,43 @@ def gemma3_embedding(out: Path, _tok: Tokenizer) -> None:
     print("gemma3-embedding ok, dense sensitivity", sens_dense)
 
 
+def share_q4_embedding(model: onnx.ModelProto) -> onnx.ModelProto:
+    """The q4 layout of tied decoders: the embedding lookup is a GatherBlockQuantized over the LM
+    head's MatMulNBits weight (one 4-bit copy of the tied matrix), the fp32 embedding dropped."""
+    from onnx import helper, numpy_helper
+
+    inits = {i.name: i for i in model.graph.initializer}
+    head = next(n for n in model.graph.node if n.op_type == "MatMulNBits" and "lm_head" in n.name)
+    gather = next(n for n in model.graph.node if n.op_type == "Gather" and n.input[0] in inits and "embed" in n.input[0])
+    attrs = {a.name: a.i for a in head.attribute}
+    n, k, block = attrs["N"], attrs["K"], attrs["block_size"]
+    b, scales = head.input[1], head.input[2]
+    shape_b = numpy_helper.from_array(np.array([n, k // 2], dtype=np.int64), "/tied/shape_b")
+    shape_s = numpy_helper.from_array(np.array([n, k // block], dtype=np.int64), "/tied/shape_s")
+    model.graph.initializer.extend([shape_b, shape_s])
+    model.graph.initializer.remove(inits[gather.input[0]])
+    nodes = [
+        helper.make_node("Reshape", [b, "/tied/shape_b"], ["/tied/b2d"], name="/tied/ReshapeB"),
+        helper.make_node("Reshape", [scales, "/tied/shape_s"], ["/tied/s2d"], name="/tied/ReshapeS"),
+        helper.make_node(
+            "GatherBlockQuantized",
+            ["/tied/b2d", gather.input[1], "/tied/s2d"],
+            list(gather.output),
+            name="/tied/GatherBlockQuantized",
+            domain="com.microsoft",
+            bits=4,
+            block_size=block,
+            gather_axis=0,
+            quantize_axis=1,
+        ),
+    ]
+    idx = list(model.graph.node).index(gather)
+    model.graph.node.remove(gather)
+    for i, node in enumerate(nodes):
+        model.graph.node.insert(idx + i, node)
+    return model
+
+
 def quantize_variants(folder: Path) -> None:
     """From the exported graph (LM head as its own initializer): fp16, q8 (dynamic
     MatMulInteger), q4 (MatMulNBits); then model.onnx with the LM head tied to the embedding
@@ -505,6 +542,7 @@ def quantize_variants(folder: Path) -> None:
     onnx.save(q4.model.model, str(onnx_dir / "model_q4.onnx"))
     fp16 = convert_float_to_float16(onnx.load(str(src)), keep_io_types=False)
     onnx.save(fp16, str(onnx_dir / "model_fp16.onnx"))
+    onnx.save(share_q4_embedding(onnx.load(str(onnx_dir / "model_q4.onnx"))), str(onnx_dir / "model_q4_shared.onnx"))
     shared = share_lm_head(onnx.load(str(src)))
     onnx.checker.check_model(shared)
     onnx.save(shared, str(src))
@@ -540,7 +578,7 @@ def qwen3_causal_lm(out: Path, tok: Tokenizer) -> None:
     # Each ONNX variant run by onnxruntime (Python) on the same left-padded batch, with the
     # feeds transformers.js builds: positions cumsum(mask) - 1, an empty cache of the graph's dtype.
     ort_last = {}
-    for f in ["onnx/model.onnx", "onnx/model_fp16.onnx", "onnx/model_quantized.onnx", "onnx/model_q4.onnx", "external/model.onnx"]:
+    for f in ["onnx/model.onnx", "onnx/model_fp16.onnx", "onnx/model_quantized.onnx", "onnx/model_q4.onnx", "onnx/model_q4_shared.onnx", "external/model.onnx"]:
         ort_last[f] = ort_last_logits(folder / f, enc, cfg, [yes, no, eos])
     golden = {
         "versions": versions(),

@@ -80,6 +80,7 @@ describe("decoder graph inputs", () => {
     ["fp16 (half cache inputs and outputs)", "onnx/model_fp16.onnx", 1e-2],
     ["q8 (DynamicQuantizeLinear + MatMulInteger)", "onnx/model_quantized.onnx", 0.3],
     ["q4 (MatMulNBits)", "onnx/model_q4.onnx", 0.5],
+    ["q4, embedding via GatherBlockQuantized on the head's weight", "onnx/model_q4_shared.onnx", 0.6],
   ])("%s matches onnxruntime's run of the same file within 1e-4", async (_label, file, fromTransformers) => {
     const got = await lastLogits(file);
     expect(maxAbs(got, golden.ort_last_logits[file] as number[][])).toBeLessThan(1e-4);

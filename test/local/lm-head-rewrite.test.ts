@@ -101,6 +101,16 @@ describe("rewriteLmHeadToScore", () => {
     expect(bytes.length).toBeLessThan(readFileSync(join(CELL, file)).length - 0.9 * headBytes);
   });
 
+  it("q4 with the embedding gathered from the head's 4-bit weight (GatherBlockQuantized): shared weight kept", async () => {
+    const file = "onnx/model_q4_shared.onnx";
+    const full = await fullScores(file);
+    const { scores, bytes } = await rewrittenScores(file);
+    expect(maxAbs(scores, full)).toBeLessThan(1e-4);
+    const parsed = parseModel(bytes, file);
+    expect(parsed.nodes.some((n) => n.op === "GatherBlockQuantized")).toBe(true);
+    expect(parsed.nodes.some((n) => n.op === "MatMulNBits" && n.name.includes("lm_head"))).toBe(false);
+  });
+
   it("batching is invisible: one pair per pass, length-sorted micro-batches and one batch agree", async () => {
     const bytes = rewriteLmHeadToScore(new Uint8Array(readFileSync(join(CELL, "onnx/model.onnx"))), SPEC);
     const session = await openRewrittenSession(bytes, { config, threads: 1 });
