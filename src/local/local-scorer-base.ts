@@ -76,6 +76,16 @@ export abstract class LocalScorerBase extends BaseScorer implements TokenizerAcc
     return { ids, tokens: this.tokenizer.idsToTokens(ids) };
   }
 
+  /** Decodes token ids back to text (special tokens skipped unless `skipSpecialTokens` is false). */
+  detokenize(ids: readonly number[], options: { skipSpecialTokens?: boolean } = {}): string {
+    return this.tokenizer.decode(ids, options.skipSpecialTokens ?? true);
+  }
+
+  /** The model's `config.json` (architectures, `num_labels`, Matryoshka fields), read-only. */
+  get modelConfig(): Readonly<Record<string, unknown>> {
+    return this.files.config;
+  }
+
   /** Document tokens that fit in one pair with `query` (cross-encoder layout). */
   documentTokenBudget(query: string): number {
     return Math.max(0, this.maxLength - this.tokenizer.pairSpecials - this.tokenizer.encode(query).length);

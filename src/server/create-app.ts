@@ -28,7 +28,7 @@ export function createApp(ctx: ServerContext): OpenAPIHono<AppEnv> {
   const { options } = ctx;
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
-      if (!result.success) throw toValidationError(result.error);
+      if (!result.success) throw toValidationError(result.error, (result as { data?: unknown }).data, result.target === "json" ? "body" : result.target);
     },
   });
   const known = new Set<string>();
@@ -58,7 +58,7 @@ export function createApp(ctx: ServerContext): OpenAPIHono<AppEnv> {
 
   registerScore(app, ctx);
   registerRerank(app, ctx);
-  if (options.embedder) registerEmbeddings(app, ctx, options.embedder);
+  if (options.embedder) registerEmbeddings(app, ctx);
   registerPooling(app, ctx);
   if (options.tokenizer) registerTokenize(app, ctx, options.tokenizer);
   registerInfo(app, ctx);

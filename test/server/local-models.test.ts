@@ -27,7 +27,8 @@ async function local(name: string): Promise<LocalScorer> {
 describe.each(["cross-encoder", "bi-encoder-mean", "colbert-pylate"])("serving the tiny %s model", (name) => {
   it("answers /score and /rerank with the scorer's own scores and usage", async () => {
     const scorer = await local(name);
-    const { url } = await start({ scorer });
+    // The bi-encoder's own score() adds the model's prompts; the server does so only when asked.
+    const { url } = await start({ scorer, scorePrompts: true });
     const direct = await scorer.scoreWithUsage(QUERY, DOCS);
     const score = await post(`${url}/score`, { queries: QUERY, documents: DOCS });
     expect(score.status).toBe(200);

@@ -1,11 +1,11 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import { checkRerankArguments } from "../../base-scorer.js";
 import { rankScores } from "../../scoring/ranking.js";
 import type { ScoreInput } from "../../types.js";
 import { checkCount, checkModel, primaryModel, responseId, withAdmission, type ServerContext } from "../context.js";
 import type { AppEnv } from "../app-env.js";
 import { errorResponses, jsonBody } from "../schemas/common.js";
 import { RerankRequestSchema, RerankResponseSchema } from "../schemas/score.js";
+import { asList, validateScoreInputs, type Inputs } from "./score-inputs.js";
 import { toScoreOptions } from "./scoring-options.js";
 
 const SUMMARIES: Record<string, string> = {
@@ -32,9 +32,9 @@ export function registerRerank(app: OpenAPIHono<AppEnv>, ctx: ServerContext): vo
       const body = c.req.valid("json");
       checkModel(ctx, body.model);
       // A bare string or a single {content} item counts as one document.
-      const documents = (Array.isArray(body.documents) ? body.documents : [body.documents]) as ScoreInput[];
+      const documents = asList(body.documents as Inputs);
       const query = body.query as ScoreInput;
-      checkRerankArguments(query, documents);
+      validateScoreInputs(ctx, [query], documents);
       checkCount(ctx, documents.length, "documents");
       const options = toScoreOptions(body, ctx.options.tokenizer?.maxLength);
       const result = await withAdmission(ctx, c, (signal) =>
