@@ -9,6 +9,7 @@ import { toErrorResponse } from "./http/error-response.js";
 import { HttpError } from "./http/http-error.js";
 import { jsonOnly } from "./http/json-only.js";
 import { toValidationError } from "./http/validation.js";
+import { registerCohereEmbed } from "./routes/cohere-embed.js";
 import { registerDocs } from "./routes/docs.js";
 import { registerEmbeddings } from "./routes/embeddings.js";
 import { registerInfo } from "./routes/info.js";
@@ -58,7 +59,10 @@ export function createApp(ctx: ServerContext): OpenAPIHono<AppEnv> {
 
   registerScore(app, ctx);
   registerRerank(app, ctx);
-  if (options.embedder) registerEmbeddings(app, ctx);
+  if (options.embedder) {
+    registerEmbeddings(app, ctx);
+    registerCohereEmbed(app, ctx);
+  }
   registerPooling(app, ctx);
   if (options.tokenizer) registerTokenize(app, ctx, options.tokenizer);
   registerInfo(app, ctx);

@@ -17,6 +17,10 @@ export interface WorkerModelInfo {
   tokenizer: boolean;
   /** The model's `config.json`, when the scorer exposes it (`modelConfig`). */
   config?: Record<string, unknown> | undefined;
+  /** The model's sentence-transformers prompts, when the scorer exposes them. */
+  prompts?: Record<string, string> | undefined;
+  /** The model's `tokenizer_config.json`, when the scorer exposes it. */
+  tokenizerConfig?: Record<string, unknown> | undefined;
   /** The scorer embeds token-id sequences as given (`embedSequences`). */
   sequenceEmbedder?: boolean;
 }

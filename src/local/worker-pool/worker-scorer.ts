@@ -57,6 +57,10 @@ export class WorkerScorer extends BaseScorer {
   readonly maxLength: number | undefined;
   /** The model's `config.json`, as the worker's scorer reported it (empty if it has none). */
   readonly modelConfig: Readonly<Record<string, unknown>>;
+  /** The model's `tokenizer_config.json`, as the worker's scorer reported it (empty if it has none). */
+  readonly tokenizerConfig: Readonly<Record<string, unknown>>;
+  /** The model's sentence-transformers prompts, as the worker's scorer reported them. */
+  readonly sentenceTransformersPrompts: Readonly<Record<string, string>>;
   private readonly handles: WorkerHandle[];
   private readonly respawn: () => Promise<WorkerHandle>;
   private readonly replacing = new Map<number, Promise<void>>();
@@ -72,6 +76,8 @@ export class WorkerScorer extends BaseScorer {
     this.model = info.model;
     this.maxLength = info.tokenizer ? info.maxLength : undefined;
     this.modelConfig = info.config ?? {};
+    this.tokenizerConfig = info.tokenizerConfig ?? {};
+    this.sentenceTransformersPrompts = info.prompts ?? {};
   }
 
   /**

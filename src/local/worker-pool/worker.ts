@@ -36,6 +36,8 @@ async function load(message: Extract<ToWorker, { type: "load" }>): Promise<void>
       tokenEmbedder: typeof target.embedTokens === "function",
       tokenizer: typeof target.tokenize === "function",
       config: (target as { modelConfig?: Record<string, unknown> }).modelConfig,
+      tokenizerConfig: (target as { tokenizerConfig?: Record<string, unknown> }).tokenizerConfig,
+      prompts: (target as { sentenceTransformersPrompts?: Record<string, string> }).sentenceTransformersPrompts,
       sequenceEmbedder: typeof target.embedSequences === "function",
     };
     send({ type: "loaded", info });

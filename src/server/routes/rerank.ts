@@ -14,6 +14,9 @@ const SUMMARIES: Record<string, string> = {
   "/v2/rerank": "Alias of /rerank (Cohere v2 SDK path)",
 };
 
+/** The Cohere API version each Cohere-compatible path answers as (Cohere bills 1 search unit per 100 documents). */
+const COHERE_VERSION: Record<string, string> = { "/v1/rerank": "1", "/v2/rerank": "2" };
+
 /** Registers `POST /rerank`, `/v1/rerank` and `/v2/rerank`. */
 export function registerRerank(app: OpenAPIHono<AppEnv>, ctx: ServerContext): void {
   for (const path of Object.keys(SUMMARIES)) {
@@ -60,6 +63,13 @@ export function registerRerank(app: OpenAPIHono<AppEnv>, ctx: ServerContext): vo
                 : { text: null, multi_modal: [...r.document.content] },
             relevance_score: r.score,
           })),
+          // Cohere's SDKs (and the AI SDK's provider) require `meta`; vLLM's own clients ignore it.
+          ...(COHERE_VERSION[path] && {
+            meta: {
+              api_version: { version: COHERE_VERSION[path] },
+              billed_units: { search_units: Math.max(1, Math.ceil(documents.length / 100)) },
+            },
+          }),
         },
         200,
       );

@@ -1,5 +1,4 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import type { ScoreInput } from "../../types.js";
 import { checkCount, checkModel, nowSeconds, primaryModel, responseId, withAdmission, type ServerContext } from "../context.js";
 import type { AppEnv } from "../app-env.js";
 import { errorResponses, jsonBody } from "../schemas/common.js";

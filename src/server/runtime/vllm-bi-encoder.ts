@@ -1,6 +1,6 @@
 import { ContextLengthError } from "../../errors/context-length-error.js";
 import { cosine } from "../../scoring/similarity.js";
-import type { Embedder, ScoreInput, ScoreOptions, ScoreResponse, Scorer } from "../../types.js";
+import type { Embedder, ScoreOptions, ScoreResponse, Scorer } from "../../types.js";
 import { isSequenceEmbedder, type ServerTokenizer } from "../options.js";
 
 /** The one method the score batcher calls. */
