@@ -34,8 +34,8 @@ const floats = async (input: unknown): Promise<number[][]> =>
 
 describe("tests/entrypoints/pooling/embed/test_online.py", () => {
   it("test_basic: /v1/models and /tokenize", async () => {
-    const models = await (await fetch(`${url}/v1/models`)).json();
-    expect(models.data[0].id).toBe(MODEL);
+    const models = (await (await fetch(`${url}/v1/models`)).json()) as { data: { id: string }[] };
+    expect(models.data[0]?.id).toBe(MODEL);
     const tok = await post(`${url}/tokenize`, { model: MODEL, prompt: INPUT });
     expect(tok.body.tokens).toEqual(tokens);
   });
