@@ -63,7 +63,7 @@ export function registerCohereEmbed(app: OpenAPIHono<AppEnv>, ctx: ServerContext
         ...(body.texts && body.texts.length > 0 && { texts: [...body.texts] }),
         meta: {
           api_version: { version: "2" },
-          billed_units: { input_tokens: promptTokens },
+          billed_units: { input_tokens: promptTokens, image_tokens: 0 },
           tokens: { input_tokens: promptTokens },
         },
         response_type: "embeddings_by_type" as const,
@@ -100,16 +100,32 @@ function promptsOf(ctx: ServerContext): Record<string, string> | undefined {
   return st && Object.keys(st).length > 0 ? { ...st } : undefined;
 }
 
+/**
+ * Cohere's own input types, and the sentence-transformers prompt names they stand for. vLLM
+ * accepts only the model's prompt names, which rejects every call of Cohere's SDKs (they always
+ * send one of these); rerank-kit maps them onto the model's prompts instead, or embeds as given.
+ */
+const COHERE_INPUT_TYPES: Record<string, string[]> = {
+  search_query: ["query"],
+  search_document: ["document", "passage", "corpus"],
+  classification: ["classification"],
+  clustering: ["clustering"],
+  image: [],
+};
+
 /** @throws {HttpError} 400 with vLLM's message for an input_type the model has no prompt for. */
 function promptFor(prompts: Record<string, string> | undefined, inputType: string | null | undefined): string {
   if (inputType === null || inputType === undefined) return "";
+  if (prompts && inputType in prompts) return prompts[inputType] ?? "";
+  const aliases = COHERE_INPUT_TYPES[inputType];
+  if (aliases) {
+    const name = aliases.find((a) => prompts && a in prompts);
+    return name && prompts ? (prompts[name] ?? "") : "";
+  }
   if (!prompts) {
     throw badRequest(`Unsupported input_type '${inputType}'. This model does not define any input_type prompt prefixes.`, "input_type");
   }
-  if (!(inputType in prompts)) {
-    throw badRequest(`Unsupported input_type '${inputType}'. Supported values: ${Object.keys(prompts).sort().join(", ")}`, "input_type");
-  }
-  return prompts[inputType] ?? "";
+  throw badRequest(`Unsupported input_type '${inputType}'. Supported values: ${Object.keys(prompts).sort().join(", ")}`, "input_type");
 }
 
 /**
