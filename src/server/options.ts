@@ -70,6 +70,13 @@ export interface CreateServerOptions {
   matryoshka?: boolean | number[];
   /** Serve `GET /tokenizer_info` (vLLM `--enable-tokenizer-info-endpoint`). @default false */
   tokenizerInfo?: boolean;
+  /**
+   * Jinja chat template for chat-form `messages` input (vLLM `--chat-template`).
+   * @default the tokenizer's `chat_template`, if any
+   */
+  chatTemplate?: string;
+  /** Allow a request's own `chat_template` (vLLM `--trust-request-chat-template`). @default false */
+  trustRequestChatTemplate?: boolean;
 }
 
 /** {@link CreateServerOptions} with defaults applied. @internal */
@@ -97,6 +104,10 @@ export interface ResolvedOptions {
   /** The model's config.json, or `{}`. */
   modelConfig: Readonly<Record<string, unknown>>;
   tokenizerInfo: boolean;
+  chatTemplate: string | undefined;
+  trustRequestChatTemplate: boolean;
+  /** The tokenizer's tokenizer_config.json, or `{}`. */
+  tokenizerConfig: Readonly<Record<string, unknown>>;
 }
 
 /** Applies defaults without touching the caller's object. @internal */
@@ -132,6 +143,9 @@ export function resolveOptions(options: CreateServerOptions): ResolvedOptions {
     architecture: architectureOf(modelConfig, scorer),
     modelConfig,
     tokenizerInfo: options.tokenizerInfo ?? false,
+    chatTemplate: options.chatTemplate,
+    trustRequestChatTemplate: options.trustRequestChatTemplate ?? false,
+    tokenizerConfig: (scorer as { tokenizerConfig?: Readonly<Record<string, unknown>> }).tokenizerConfig ?? {},
   };
 }
 

@@ -1,19 +1,16 @@
 import type { Context } from "hono";
 import { checkCount, primaryModel, withAdmission, type ServerContext } from "../context.js";
 import { badRequest } from "../http/http-error.js";
-import { validationErrors } from "../http/validation.js";
+import { renderChat, type ChatFields } from "./chat.js";
 import type { PooledOutput } from "./embed-output.js";
 import { checkDimensions, rejectRemovedParameters, renderSequences, splitInput, type CompletionInput, type RenderFields } from "./prompts.js";
 import { checkTruncation } from "./scoring-options.js";
 
 /** The fields of an embeddings-like request this module reads. */
-export interface EmbedFields extends RenderFields {
+export interface EmbedFields extends RenderFields, ChatFields {
   input?: CompletionInput;
-  messages?: unknown[];
   dimensions?: number | null | undefined;
   use_activation?: boolean | null | undefined;
-  add_generation_prompt?: boolean | undefined;
-  continue_final_message?: boolean | undefined;
 }
 
 /** Vectors of one embeddings-like request and the tokens they cost. */
@@ -33,16 +30,10 @@ export async function embedRequest(ctx: ServerContext, c: Context, body: EmbedFi
   rejectRemovedParameters(body);
   const batcher = ctx.embedBatcher;
   if (!batcher) throw badRequest("This model has no embedder.");
-  if (body.messages !== undefined) {
-    if (body.continue_final_message && body.add_generation_prompt) {
-      // A model validator in vLLM, so it surfaces as a request-validation error.
-      throw validationErrors([
-        { type: "value_error", loc: ["body"], msg: "Value error, Cannot set both `continue_final_message` and `add_generation_prompt` to True.", input: body },
-      ]);
-    }
-    throw badRequest("Chat-style `messages` input needs a chat template, and this server has none; send `input`.", "messages");
-  }
-  const prompts = splitInput(body.input as CompletionInput);
+  const chat = body.messages !== undefined;
+  const prompts = chat ? { texts: [renderChat(ctx, body, false)] } : splitInput(body.input as CompletionInput);
+  // Chat prompts already carry the template's special tokens (vLLM's chat default).
+  const renderBody = chat ? { ...body, add_special_tokens: body.add_special_tokens ?? false } : body;
   checkCount(ctx, "texts" in prompts ? prompts.texts.length : prompts.ids.length, "input");
   const dimensions = checkDimensions(ctx, body.dimensions, primaryModel(ctx));
   const options = {
@@ -52,9 +43,10 @@ export async function embedRequest(ctx: ServerContext, c: Context, body: EmbedFi
   const tokenizer = ctx.options.tokenizer;
   let result;
   if (tokenizer && batcher.acceptsSequences) {
-    const sequences = await renderSequences(tokenizer, prompts, body);
+    const sequences = await renderSequences(tokenizer, prompts, renderBody);
     result = await withAdmission(ctx, c, (signal) => batcher.embedSequences(sequences, options, signal));
   } else {
+    if (chat) throw badRequest("Chat-style `messages` input needs an embedder that takes token ids (a local bi-encoder).", "messages");
     if (!("texts" in prompts)) {
       throw badRequest("Token-id input needs an embedder that takes token ids (a local bi-encoder); this one takes text.", "input");
     }

@@ -1,10 +1,9 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.js";
 import { checkModel, type ServerContext } from "../context.js";
-import { badRequest } from "../http/http-error.js";
-import { validationErrors } from "../http/validation.js";
 import type { ServerTokenizer } from "../options.js";
 import { errorResponses, jsonBody } from "../schemas/common.js";
+import { renderChat, type ChatFields } from "./chat.js";
 import { DetokenizeRequestSchema, DetokenizeResponseSchema, TokenizeRequestSchema, TokenizeResponseSchema } from "../schemas/info.js";
 
 /** Registers `POST /tokenize`, `POST /detokenize` and (if enabled) `GET /tokenizer_info`. */
@@ -23,15 +22,12 @@ export function registerTokenize(app: OpenAPIHono<AppEnv>, ctx: ServerContext, t
   app.openapi(route, async (c) => {
     const body = c.req.valid("json");
     checkModel(ctx, body.model);
-    if (!("prompt" in body)) {
-      if (body.continue_final_message && body.add_generation_prompt) {
-        throw validationErrors([
-          { type: "value_error", loc: ["body"], msg: "Value error, Cannot set both `continue_final_message` and `add_generation_prompt` to True.", input: body },
-        ]);
-      }
-      throw badRequest("Chat-style `messages` input needs a chat template, and this server has none; send `prompt`.", "messages");
-    }
-    const t = await tokenizer.tokenize(body.prompt as string, { addSpecialTokens: (body.add_special_tokens as boolean | undefined) ?? true });
+    // The chat form renders with the chat template (generation prompt on by default, special
+    // tokens off, as vLLM's TokenizeChatRequest); the completion form adds special tokens.
+    const chat = !("prompt" in body);
+    const text = chat ? renderChat(ctx, body as ChatFields, true) : (body.prompt as string);
+    const addSpecialTokens = (body.add_special_tokens as boolean | undefined) ?? !chat;
+    const t = await tokenizer.tokenize(text, { addSpecialTokens });
     return c.json(
       {
         count: t.ids.length,

@@ -15,6 +15,12 @@ const MODEL = "tiny-e5";
 const INPUT = "The best thing about vLLM is that it supports many different models";
 const DTYPES = ["float32", "float16", "bfloat16", "fp8_e4m3", "fp8_e5m2"];
 const ENDIAN = ["native", "big", "little"];
+const DUMMY_CHAT_TEMPLATE = "{% for message in messages %}{{message['role'] + ': ' + message['content'] + '\\n'}}{% endfor %}";
+const MESSAGES = [
+  { role: "user", content: "The cat sat on the mat." },
+  { role: "assistant", content: "A feline was resting on a rug." },
+  { role: "user", content: "Stars twinkle brightly in the night sky." },
+];
 const LONG = Array.from({ length: 300 }, (_, i) => `calculus${i % 7} newton leibniz`).join(" ");
 
 let scorer: LocalScorer;
@@ -79,11 +85,51 @@ describe("tests/entrypoints/pooling/embed/test_online.py", () => {
     expect(over.body.error.message).toContain("truncate_prompt_tokens value is greater than max_model_len.");
   });
 
-  it("test_chat_request: both continue_final_message and add_generation_prompt is an error", async () => {
-    const messages = [{ role: "user", content: "The cat sat on the mat." }];
-    const r = await post(`${url}/v1/embeddings`, { model: MODEL, messages, continue_final_message: true, add_generation_prompt: true });
+  it("test_chat_request: chat equals completion of the rendered template; flags change the count", async () => {
+    const chat = await startShared({ scorer, servedModelName: MODEL, chatTemplate: DUMMY_CHAT_TEMPLATE });
+    const viaChat = await post(`${chat.url}/v1/embeddings`, { model: MODEL, messages: MESSAGES, encoding_format: "float" });
+    expect(viaChat.status).toBe(200);
+    const prompt = MESSAGES.map((m) => `${m.role}: ${m.content}\n`).join("");
+    const viaText = await post(`${chat.url}/v1/embeddings`, { model: MODEL, input: prompt, encoding_format: "float", add_special_tokens: false });
+    expectEmbeddingsClose([viaChat.body.data[0].embedding], [viaText.body.data[0].embedding], 1e-6);
+    const { id: _a, created: _b, data: _c, ...chatRest } = viaChat.body;
+    const { id: _d, created: _e, data: _f, ...textRest } = viaText.body;
+    expect(chatRest).toEqual(textRest);
+    const base = viaChat.body.usage.prompt_tokens as number;
+    const count = async (extra: Record<string, unknown>): Promise<number> => {
+      const r = await post(`${chat.url}/v1/embeddings`, { model: MODEL, messages: MESSAGES, ...extra });
+      expect(r.status).toBe(200);
+      expect(r.body.object).toBe("list");
+      expect(r.body.data).toHaveLength(1);
+      expect(r.body.model).toBe(MODEL);
+      return r.body.usage.prompt_tokens;
+    };
+    // This template ignores add_generation_prompt; continue_final_message drops the trailing
+    // newline (no token for WordPiece); add_special_tokens adds [CLS] and [SEP].
+    expect(await count({ add_generation_prompt: true })).toBe(base);
+    expect(await count({ continue_final_message: true })).toBe(base);
+    expect(await count({ add_special_tokens: true })).toBe(base + 2);
+    const both = await post(`${chat.url}/v1/embeddings`, { model: MODEL, messages: MESSAGES, continue_final_message: true, add_generation_prompt: true });
+    expect(both.status).toBe(400);
+    expect(both.body.error.message).toContain("Cannot set both `continue_final_message` and `add_generation_prompt` to True.");
+    // /tokenize's chat form renders the same prompt, without special tokens.
+    const tok = await post(`${chat.url}/tokenize`, { model: MODEL, messages: MESSAGES });
+    expect(tok.body.tokens).toEqual(scorer.tokenize(prompt, { addSpecialTokens: false }).ids);
+  });
+
+  it("test_invocations_chat_request: same keys and embeddings as /v1/embeddings", async () => {
+    const chat = await startShared({ scorer, servedModelName: MODEL, chatTemplate: DUMMY_CHAT_TEMPLATE });
+    const args = { model: MODEL, messages: MESSAGES, encoding_format: "float" };
+    const direct = await post(`${chat.url}/v1/embeddings`, args);
+    const inv = await post(`${chat.url}/invocations`, args);
+    expect(Object.keys(inv.body).sort()).toEqual(Object.keys(direct.body).sort());
+    expectEmbeddingsClose([inv.body.data[0].embedding], [direct.body.data[0].embedding], 1e-6);
+  });
+
+  it("a chat request without any chat template is a 400 naming it", async () => {
+    const r = await post(`${url}/v1/embeddings`, { model: MODEL, messages: MESSAGES });
     expect(r.status).toBe(400);
-    expect(r.body.error.message).toContain("Cannot set both `continue_final_message` and `add_generation_prompt` to True.");
+    expect(r.body.error.message).toContain("you must provide a chat template");
   });
 
   it("test_invocations_completion_request: same keys and embeddings as /v1/embeddings", async () => {
