@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { BiEncoderScorer } from "../../src/local/index.js";
 import type { EmbedOptions, EmbedResponse } from "../../src/types.js";
 import { FakeBiEncoder, fakeEmbedding, fakeTokenize } from "./fakes.js";
 import { post, start } from "./helpers.js";
@@ -32,7 +33,7 @@ describe("embedding micro-batches", () => {
   });
 
   it("token-id batches keep exact per-request usage on a real bi-encoder", async () => {
-    const scorer = await tiny("bi-encoder-mean");
+    const scorer = (await tiny("bi-encoder-mean")) as BiEncoderScorer;
     let calls = 0;
     const original = scorer.embedSequences.bind(scorer);
     scorer.embedSequences = async (seqs, options) => {
