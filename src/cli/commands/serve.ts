@@ -50,11 +50,14 @@ export function registerServe(program: Command): void {
     const { createServer } = await import("../../server/index.js");
     // vLLM's ColBERT serving path uses no markers or query expansion; "model" keeps the model's own.
     const convention = flags.colbertConvention === "model" ? {} : { convention: "vllm" as const };
-    const scorer = await loadWorkerScorer(flags.model, { ...loadOptions(flags), ...convention, workers: flags.workers });
+    const loaded = await loadOptions(flags);
+    const scorer = await loadWorkerScorer(flags.model, { ...loaded, ...convention, workers: flags.workers });
     const server = createServer({
       scorer,
       closeScorer: true,
       scorePrompts: flags.scorePrompts === true,
+      // vLLM's --chat-template also renders chat-form `messages` of embeddings and /tokenize.
+      ...(typeof loaded.chatTemplate === "string" && { chatTemplate: loaded.chatTemplate }),
       tokenizerInfo: flags.enableTokenizerInfoEndpoint === true,
       apiKey: flags.apiKey ?? process.env["RERANK_KIT_API_KEY"],
       ...(flags.servedModelName && { servedModelName: flags.servedModelName }),
