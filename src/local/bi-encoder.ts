@@ -1,4 +1,5 @@
 import { throwIfAborted } from "../errors/abort-error.js";
+import { ContextLengthError } from "../errors/context-length-error.js";
 import { InvalidInputError } from "../errors/invalid-input-error.js";
 import { excludePromptFromMask, poolRowModes } from "../scoring/pooling.js";
 import { cosine, l2Normalize } from "../scoring/similarity.js";
@@ -6,7 +7,7 @@ import type { EmbedKind, EmbedOptions, EmbedResponse, Embedder, ScoreInput, Scor
 import { loadModelFiles, type ModelFiles } from "./files/model-files.js";
 import { LocalScorerBase, openLocalParts, type LocalParts } from "./local-scorer-base.js";
 import type { BiEncoderOptions } from "./options.js";
-import { runMicroBatches } from "./runtime/run-batches.js";
+import { runMicroBatches, type EncodedSequence } from "./runtime/run-batches.js";
 import { applyDense, readStPipeline, type StPipeline } from "./st-modules.js";
 import { encodeSingle } from "./tokenization/pair-encoder.js";
 import { specialTokenIds } from "./tokenization/special-ids.js";
@@ -118,6 +119,25 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
     return { embeddings: vectors, usage: { promptTokens: total, totalTokens: total } };
   }
 
+  /**
+   * Embeds token-id sequences exactly as given (special tokens included, no prompt, no
+   * truncation), so a server can render, truncate and count tokens itself as vLLM does.
+   * @throws {InvalidInputError} for an empty or too-long sequence or a non-integer id.
+   */
+  async embedSequences(sequences: number[][], options: EmbedOptions = {}): Promise<EmbedResponse> {
+    this.assertOpen();
+    sequences.forEach((ids, i) => {
+      if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => Number.isInteger(id) && id >= 0)) {
+        throw new InvalidInputError(`sequences[${i}] must be a non-empty list of token ids`, { field: `sequences[${i}]` });
+      }
+      if (ids.length > this.maxLength) throw new ContextLengthError(this.maxLength, ids.length);
+    });
+    const encoded = sequences.map((ids) => ({ ids: [...ids], typeIds: ids.map(() => 0) }));
+    const vectors = await this.runEncoded(encoded, options, {});
+    const total = sequences.reduce((n, s) => n + s.length, 0);
+    return { embeddings: vectors, usage: { promptTokens: total, totalTokens: total } };
+  }
+
   private async embedDetailed(
     texts: string[],
     options: EmbedOptions,
@@ -130,6 +150,17 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
       return encodeSingle(this.tokenizer, this.tokenizer.encode(text), this.maxLength, { truncate: options.truncate });
     });
     const promptLength = this.pipeline.includePrompt || prefix === "" ? 0 : this.promptLength(prefix);
+    const vectors = await this.runEncoded(sequences, options, progress, promptLength);
+    return { vectors, tokens: sequences.map((s) => s.ids.length) };
+  }
+
+  /** Runs encoded sequences; `promptLength` leading tokens are left out of pooling (`include_prompt: false`). */
+  private async runEncoded(
+    sequences: EncodedSequence[],
+    options: EmbedOptions,
+    progress: Pick<ScoreOptions, "onProgress">,
+    promptLength = 0,
+  ): Promise<Float32Array[]> {
     const poolingMasks = new WeakMap<BigInt64Array, Uint8Array>();
     const poolingMask = (mask: BigInt64Array, seq: number): ArrayLike<number | bigint> => {
       if (promptLength === 0) return mask;
@@ -140,7 +171,7 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
     const onProgress = options.onProgress ?? progress.onProgress;
     const dims = this.resolveDimensions(options.dimensions);
     const normalize = options.normalize ?? this.pipeline.normalize;
-    const vectors = await runMicroBatches(
+    return runMicroBatches(
       this.session,
       sequences,
       { ...this.limits, output: this.outputName, padId: this.tokenizer.padId, padding: this.padding, signal: options.signal, onProgress: onProgress && ((done, total) => onProgress({ done, total })) },
@@ -155,7 +186,6 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
         return normalize ? l2Normalize(v) : v;
       },
     );
-    return { vectors, tokens: sequences.map((s) => s.ids.length) };
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { addModelFlags, loadOptions, type ModelFlags } from "../model-options.js";
 import { integer, port, positiveInteger } from "../parsers.js";
 
@@ -15,6 +15,9 @@ interface ServeFlags extends ModelFlags {
   maxInFlight?: number;
   timeoutMs?: number;
   cors?: string[];
+  scorePrompts?: boolean;
+  colbertConvention: "model" | "vllm";
+  enableTokenizerInfoEndpoint?: boolean;
 }
 
 /** Registers `rerank-kit serve`: the vLLM score protocol over a local model in worker threads. */
@@ -33,15 +36,29 @@ export function registerServe(program: Command): void {
     .option("--max-documents <n>", "most documents per request", positiveInteger)
     .option("--max-in-flight <n>", "requests admitted at once; beyond it 503", positiveInteger)
     .option("--timeout-ms <ms>", "per-request time limit", positiveInteger)
-    .option("--cors <origins...>", "allow these CORS origins (* = any); off by default");
+    .option("--cors <origins...>", "allow these CORS origins (* = any); off by default")
+    .option("--score-prompts", "bi-encoder /score and /rerank prepend the model's query/document prompts (default: texts as given, as vLLM)")
+    .addOption(
+      new Option("--colbert-convention <convention>", "ColBERT encoding: vllm (plain tokens, as vLLM) or model (markers, [MASK] expansion, skiplist)")
+        .choices(["vllm", "model"])
+        .default("vllm"),
+    )
+    .option("--enable-tokenizer-info-endpoint", "serve GET /tokenizer_info (as vLLM's flag)");
   addModelFlags(command).action(async (flags: ServeFlags) => {
     // Heavy modules load only when the command runs, so --help and flag errors stay fast.
     const { loadWorkerScorer } = await import("../../local/worker-pool/index.js");
     const { createServer } = await import("../../server/index.js");
-    const scorer = await loadWorkerScorer(flags.model, { ...await loadOptions(flags), workers: flags.workers });
+    // vLLM's ColBERT serving path uses no markers or query expansion; "model" keeps the model's own.
+    const convention = flags.colbertConvention === "model" ? {} : { convention: "vllm" as const };
+    const loaded = await loadOptions(flags);
+    const scorer = await loadWorkerScorer(flags.model, { ...loaded, ...convention, workers: flags.workers });
     const server = createServer({
       scorer,
       closeScorer: true,
+      scorePrompts: flags.scorePrompts === true,
+      // vLLM's --chat-template also renders chat-form `messages` of embeddings and /tokenize.
+      ...(typeof loaded.chatTemplate === "string" && { chatTemplate: loaded.chatTemplate }),
+      tokenizerInfo: flags.enableTokenizerInfoEndpoint === true,
       apiKey: flags.apiKey ?? process.env["RERANK_KIT_API_KEY"],
       ...(flags.servedModelName && { servedModelName: flags.servedModelName }),
       batching: flags.batching
