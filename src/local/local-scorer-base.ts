@@ -34,14 +34,20 @@ export function isDecoder(files: ModelFiles, session: OnnxSession): boolean {
   return session.decoder || DECODER_MODEL_TYPES.has(String(files.config["model_type"] ?? "")) || files.config["is_decoder"] === true;
 }
 
-/** Opens the tokenizer and the ONNX session of a model and resolves its length limit. */
+/**
+ * Opens the tokenizer and the ONNX session of a model and resolves its length limit. `openSession`
+ * replaces the plain session (the LLM reranker opens a rewritten graph; it needs the tokenizer).
+ */
 export async function openLocalParts(
   files: ModelFiles,
   options: LocalModelOptions,
   ownMaxLength?: number,
+  openSession?: (tokenizer: TextTokenizer) => Promise<OnnxSession>,
 ): Promise<LocalParts> {
   const tokenizer = new TextTokenizer(files.tokenizerJson, files.tokenizerConfig, `${files.dir}/tokenizer.json`);
-  const session = await OnnxSession.create(files.onnxPath, { threads: options.threads, device: options.device, config: files.config });
+  const session = openSession
+    ? await openSession(tokenizer)
+    : await OnnxSession.create(files.onnxPath, { threads: options.threads, device: options.device, config: files.config });
   const maxLength = options.maxLength ?? ownMaxLength ?? modelMaxLength(files);
   const limits: MicroBatchLimits = {};
   if (options.maxBatchTokens !== undefined) limits.maxBatchTokens = options.maxBatchTokens;
