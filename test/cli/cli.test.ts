@@ -204,3 +204,40 @@ describe("rerank-kit serve", () => {
     await new Promise((r) => server.on("exit", r));
   });
 });
+
+describe("rerank-kit serve an LLM reranker with --hf-overrides and --chat-template FILE", () => {
+  let child: ReturnType<typeof spawnCli> | undefined;
+  afterAll(() => {
+    if (child && child.exitCode === null) child.kill("SIGKILL");
+  });
+
+  it("scores /score with a per-request instruction as the library does", async () => {
+    const { scoreTemplatePresets } = await import("../../src/templates/presets.js");
+    const dir = await mkdtemp(join(tmpdir(), "rerank-kit-cli-llm-"));
+    const templateFile = join(dir, "qwen3.jinja");
+    await writeFile(templateFile, scoreTemplatePresets["qwen3-reranker"]);
+    const model = "test/golden/llm-rerankers/qwen3-causal";
+    const overrides = '{"architectures":["Qwen3ForSequenceClassification"],"classifier_from_token":["no","yes"],"is_original_qwen3_reranker":true}';
+    child = spawnCli(["serve", "-m", model, "--port", "0", "--threads", "1", "--hf-overrides", overrides, "--chat-template", templateFile]);
+    const url = await new Promise<string>((resolve, reject) => {
+      let err = "";
+      child!.stderr!.on("data", (d: Buffer) => {
+        err += d.toString();
+        const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
+        if (m) resolve(m[1]!);
+      });
+      child!.on("exit", (code) => reject(new Error(`serve exited ${code}: ${err}`)));
+    });
+    const body = { queries: "What is the capital of France?", documents: ["Paris is the capital.", "ok"], instruction: "Find it" };
+    const res = await fetch(`${url}/score`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    expect(res.status).toBe(200);
+    const served = ((await res.json()) as { data: Array<{ score: number }> }).data.map((d) => d.score);
+    const local = await loadScorer(model, { hfOverrides: overrides, chatTemplate: "qwen3-reranker", threads: 1 });
+    const expected = await local.score(body.queries, body.documents, { instruction: body.instruction });
+    await local.close();
+    served.forEach((s, i) => expect(Math.abs(s - expected[i]!)).toBeLessThanOrEqual(1e-5));
+    const exited = new Promise<number | null>((resolve) => child!.on("exit", resolve));
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+  });
+});

@@ -24,7 +24,7 @@ export function registerEmbed(program: Command): void {
     // Heavy modules load only when the command runs, so --help and flag errors stay fast.
     const { loadScorer } = await import("../../local/load-scorer.js");
     const texts = await readTexts(flags.input, process.stdin);
-    const scorer = await loadScorer(flags.model, loadOptions(flags));
+    const scorer = await loadScorer(flags.model, await loadOptions(flags));
     const bar = progressBar(texts.length, "embed");
     try {
       if (!isEmbedder(scorer)) {
