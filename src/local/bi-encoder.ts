@@ -1,6 +1,6 @@
 import { throwIfAborted } from "../errors/abort-error.js";
 import { InvalidInputError } from "../errors/invalid-input-error.js";
-import { poolRow } from "../scoring/pooling.js";
+import { excludePromptFromMask, poolRowModes } from "../scoring/pooling.js";
 import { cosine, l2Normalize } from "../scoring/similarity.js";
 import type { EmbedKind, EmbedOptions, EmbedResponse, Embedder, ScoreInput, ScoreOptions, ScoreResponse } from "../types.js";
 import { loadModelFiles, type ModelFiles } from "./files/model-files.js";
@@ -9,6 +9,7 @@ import type { BiEncoderOptions } from "./options.js";
 import { runMicroBatches } from "./runtime/run-batches.js";
 import { applyDense, readStPipeline, type StPipeline } from "./st-modules.js";
 import { encodeSingle } from "./tokenization/pair-encoder.js";
+import { specialTokenIds } from "./tokenization/special-ids.js";
 
 /**
  * A bi-encoder (sentence-transformers layout) run in process: texts are embedded separately with
@@ -56,9 +57,11 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
     const seqLen = Number(files.sbertConfig?.["max_seq_length"]);
     const parts = await openLocalParts(files, options, Number.isFinite(seqLen) && seqLen > 0 ? seqLen : undefined);
     const prompts = (files.stConfig?.["prompts"] ?? {}) as Record<string, string>;
+    // encode_query / encode_document fall back to default_prompt_name when the model has no such prompt.
+    const fallback = prompts[String(files.stConfig?.["default_prompt_name"] ?? "")];
     const prefixes = {
-      query: options.queryPrefix ?? prompts["query"] ?? "",
-      document: options.documentPrefix ?? prompts["document"] ?? prompts["passage"] ?? prompts["corpus"] ?? "",
+      query: options.queryPrefix ?? prompts["query"] ?? fallback ?? "",
+      document: options.documentPrefix ?? prompts["document"] ?? prompts["passage"] ?? prompts["corpus"] ?? fallback ?? "",
     };
     return new BiEncoderScorer(parts, pipeline, prefixes, options);
   }
@@ -126,6 +129,14 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
       const text = prefix + (this.lowercase ? t.toLowerCase() : t);
       return encodeSingle(this.tokenizer, this.tokenizer.encode(text), this.maxLength, { truncate: options.truncate });
     });
+    const promptLength = this.pipeline.includePrompt || prefix === "" ? 0 : this.promptLength(prefix);
+    const poolingMasks = new WeakMap<BigInt64Array, Uint8Array>();
+    const poolingMask = (mask: BigInt64Array, seq: number): ArrayLike<number | bigint> => {
+      if (promptLength === 0) return mask;
+      let m = poolingMasks.get(mask);
+      if (!m) poolingMasks.set(mask, (m = excludePromptFromMask(mask, seq, promptLength)));
+      return m;
+    };
     const onProgress = options.onProgress ?? progress.onProgress;
     const dims = this.resolveDimensions(options.dimensions);
     const normalize = options.normalize ?? this.pipeline.normalize;
@@ -135,7 +146,7 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
       { ...this.limits, output: this.outputName, padId: this.tokenizer.padId, padding: this.padding, signal: options.signal, onProgress: onProgress && ((done, total) => onProgress({ done, total })) },
       ({ output, row, seq, mask }) => {
         const hidden = output.dims[output.dims.length - 1] as number;
-        let v = output.dims.length === 2 ? output.data.slice(row * hidden, (row + 1) * hidden) : poolRow(output.data, mask, row, seq, hidden, this.pipeline.pooling);
+        let v = output.dims.length === 2 ? output.data.slice(row * hidden, (row + 1) * hidden) : poolRowModes(output.data, poolingMask(mask, seq), row, seq, hidden, this.pipeline.poolingModes);
         for (const layer of this.pipeline.dense) v = applyDense(layer, v);
         if (dims !== undefined && dims > v.length) {
           throw new InvalidInputError(`dimensions must be at most ${v.length} for this model, got ${dims}`, { field: "dimensions" });
@@ -145,6 +156,18 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
       },
     );
     return { vectors, tokens: sequences.map((s) => s.ids.length) };
+  }
+
+  /**
+   * Prompt tokens left out of pooling with `include_prompt: false`, measured as
+   * sentence-transformers does: the prompt encoded alone with special tokens, minus a trailing
+   * special token ([SEP], </s>).
+   */
+  private promptLength(prompt: string): number {
+    const ids = this.tokenizer.single(this.tokenizer.encode(prompt)).ids;
+    const last = ids[ids.length - 1];
+    const special = specialTokenIds(this.files.tokenizerJson, this.tokenizer.template);
+    return last !== undefined && special.has(last) ? ids.length - 1 : ids.length;
   }
 
   private resolveDimensions(requested: number | undefined): number | undefined {
