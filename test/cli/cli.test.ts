@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { biEncoderEmbedding, crossEncoderReference } from "../local/reference-scores.js";
 import { ensureTestModels } from "../fixtures/index.js";
 import { runCli, spawnCli } from "./run-cli.js";
-import { loadScorer } from "../../src/local/index.js";
 
 const DOCS = ["paris is the capital of france", "bananas are yellow", "the capital of brazil is brasilia"];
 let models: Record<string, string>;
