@@ -66,6 +66,12 @@ describe("summary reporter (vitest in a subprocess)", () => {
     expect(r.line).toMatch(/^1 passed, [1-9]\d* failed/);
   });
 
+  it("counts a failed test inside a describe once, not as a suite error too", async () => {
+    const r = await vitestOn({ "nested.test.mjs": `describe("s", () => { test("w", () => expect(1).toBe(2)); test("v", () => {}); });\n` });
+    expect(r.code).toBe(1);
+    expect(r.line).toBe("1 passed, 1 failed");
+  });
+
   it("counts an ordinary failed test", async () => {
     const r = await vitestOn({ "bad.test.mjs": `test("w", () => expect(1).toBe(2)); test("v", () => {});\n` });
     expect(r.code).toBe(1);
