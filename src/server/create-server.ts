@@ -1,4 +1,4 @@
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { serve } from "@hono/node-server";
 import type { OpenAPIHono } from "@hono/zod-openapi";
@@ -79,6 +79,7 @@ export function createServer(options: CreateServerOptions): RerankServer {
     closing: () => ctx.closing,
   });
   let http: Server | undefined;
+  const sockets = new Set<Socket>();
   let closed: Promise<void> | undefined;
 
   const listen = (listenOptions: ListenOptions = {}): Promise<ServerAddress> => {
@@ -113,6 +114,12 @@ export function createServer(options: CreateServerOptions): RerankServer {
         },
       ) as Server;
       server.once("error", reject);
+      // Tracked here because closeAllConnections() misses connections whose request node:http
+      // has not fully registered yet; the shutdown deadline must cut every one.
+      server.on("connection", (socket: Socket) => {
+        sockets.add(socket);
+        socket.once("close", () => sockets.delete(socket));
+      });
       http = server;
     });
   };
@@ -134,6 +141,7 @@ export function createServer(options: CreateServerOptions): RerankServer {
     clearInterval(sweep);
     clearTimeout(timer);
     server?.closeAllConnections();
+    for (const socket of sockets) socket.destroy();
     batcher.dispose();
     if (resolved.closeScorer) await closeAll(resolved);
   };

@@ -79,6 +79,10 @@ export class Admission {
         this.bodyBytes += n;
         if (this.bodyBytes > this.limits.maxInFlightBodyBytes && this.bodyBytes > reserved()) {
           this.refuse(res, `The server is busy (request body bytes in flight over ${this.limits.maxInFlightBodyBytes}); retry later.`);
+          // The app is still reading this body: its later answer must not hit a finished response.
+          res.writeHead = (() => res) as typeof res.writeHead;
+          res.write = (() => true) as typeof res.write;
+          res.end = (() => res) as typeof res.end;
           req.destroy();
           return false;
         }
