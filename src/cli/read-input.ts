@@ -23,7 +23,8 @@ async function openInput(path: string, stdin: NodeJS.ReadableStream): Promise<No
   try {
     // Open first so a missing file is one clear error before any output.
     const handle = await open(path, "r");
-    return createReadStream("", { fd: handle.fd, autoClose: true });
+    // The stream owns the handle (and closes it at the end), so GC cannot close it mid-read.
+    return handle.createReadStream({ autoClose: true });
   } catch (error) {
     throw cannotRead(path, error);
   }
