@@ -25,7 +25,7 @@ export function registerEmbed(program: Command): void {
     .option("-i, --input <file|->", "texts: JSONL with a \"text\" field, or plain lines; - = stdin", "-")
     .addOption(new Option("--kind <kind>", "embed as queries or documents").choices(["query", "document"]).default("document"))
     .option("--dimensions <n>", "Matryoshka: keep the first N dimensions", positiveInteger)
-    .option("--batch-size <n>", "texts per model call (bounds memory)", positiveInteger, 256);
+    .option("--batch-size <n>", "texts per model call (bounds memory)", positiveInteger, 2048);
   addModelFlags(command).action(async (flags: EmbedFlags) => {
     // Heavy modules load only when the command runs, so --help and flag errors stay fast.
     const { loadScorer } = await import("../../local/load-scorer.js");

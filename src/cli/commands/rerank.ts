@@ -24,7 +24,7 @@ export function registerRerank(program: Command): void {
     .requiredOption("-q, --query <text>", "the query")
     .option("-n, --top-n <n>", "print only the best N, best first (0 = all, in input order)", integer)
     .option("-i, --input <file|->", "documents: JSONL with a \"text\" field, or plain lines; - = stdin", "-")
-    .option("--batch-size <n>", "documents per model call (bounds memory)", positiveInteger, 256);
+    .option("--batch-size <n>", "documents per model call (bounds memory)", positiveInteger, 2048);
   addModelFlags(command).action(async (flags: RerankFlags) => {
     // Heavy modules load only when the command runs, so --help and flag errors stay fast.
     const { loadScorer } = await import("../../local/load-scorer.js");
