@@ -14,7 +14,7 @@ describe("slow-loris clients", () => {
     const { url } = await start({ scorer: new FakeScorer(), ...LIMITS });
     const r = await slowUpload(url, "POST /rerank HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ", { maxMs: 5000 });
     expect(r.closedAfterMs).toBeGreaterThanOrEqual(LIMITS.headerTimeoutMs - 50);
-    expect(r.closedAfterMs).toBeLessThan(LIMITS.headerTimeoutMs + 1200);
+    expect(r.closedAfterMs).toBeLessThan(LIMITS.headerTimeoutMs + 3000);
   });
 
   it("answers 408 and closes a body sent at 10 bytes/s after bodyTimeoutMs, for 50 clients at once", async () => {
@@ -24,7 +24,7 @@ describe("slow-loris clients", () => {
     );
     for (const r of results) {
       expect(r.response).toMatch(/^HTTP\/1\.1 408/);
-      expect(r.closedAfterMs).toBeLessThan(LIMITS.bodyTimeoutMs + 1500);
+      expect(r.closedAfterMs).toBeLessThan(LIMITS.bodyTimeoutMs + 3000);
     }
   });
 
@@ -36,7 +36,7 @@ describe("slow-loris clients", () => {
     socket.on("data", () => undefined);
     const closed = await new Promise<number>((resolve) => socket.once("close", () => resolve(performance.now() - t0)));
     expect(closed).toBeGreaterThanOrEqual(LIMITS.idleTimeoutMs - 50);
-    expect(closed).toBeLessThan(LIMITS.idleTimeoutMs + 1500);
+    expect(closed).toBeLessThan(LIMITS.idleTimeoutMs + 3000);
   });
 
   it("uses defaults that bound a slow upload (10 s headers, 30 s request, 5 s idle)", async () => {

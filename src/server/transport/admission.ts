@@ -42,14 +42,15 @@ export class Admission {
     const declared = Number(req.headers["content-length"]);
     const length = Number.isFinite(declared) && declared >= 0 ? declared : 0;
     const { maxInFlight, maxInFlightBodyBytes } = this.limits;
-    if (this.limits.closing()) return this.refuse(res, "The server is shutting down.");
+    if (this.limits.closing()) return this.refuse(res, "The server is shutting down.", req);
     if (this.inFlight >= maxInFlight) {
-      return this.refuse(res, `The server is busy (${this.inFlight} requests in flight, limit ${maxInFlight}); retry later.`);
+      return this.refuse(res, `The server is busy (${this.inFlight} requests in flight, limit ${maxInFlight}); retry later.`, req);
     }
     if (length > 0 && this.bodyBytes + length > maxInFlightBodyBytes && this.inFlight > 0) {
       return this.refuse(
         res,
         `The server is busy (${this.bodyBytes} request body bytes in flight, limit ${maxInFlightBodyBytes}); retry later.`,
+        req,
       );
     }
     this.inFlight++;
@@ -91,16 +92,18 @@ export class Admission {
     }) as typeof req.emit;
   }
 
-  private refuse(res: ServerResponse, message: string): false {
+  private refuse(res: ServerResponse, message: string, req?: IncomingMessage): false {
     this.refused++;
     if (res.headersSent) return false;
+    // The body is discarded as it arrives (nothing is buffered or parsed), so a client that
+    // writes its whole body before reading, as fetch does, still gets the 503 instead of a reset.
+    req?.resume();
     const answer = toErrorResponse(new HttpError(503, "ServiceUnavailableError", message));
     const body = JSON.stringify(answer.body);
     res.writeHead(503, {
       "content-type": "application/json",
       "content-length": Buffer.byteLength(body),
       "retry-after": "1",
-      // The unread body makes the connection unusable for another request.
       connection: "close",
     });
     res.end(body);
