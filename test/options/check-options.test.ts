@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { InvalidInputError, InvalidOptionError } from "../../src/index.js";
+import { InvalidInputError, InvalidOptionError, RemoteScorer } from "../../src/index.js";
 import { validateEmbedOptions, validateScoreOptions } from "../../src/options/call-options.js";
 import { validateOptions } from "../../src/options/check-options.js";
 import { editDistance, nearMisses } from "../../src/options/near-miss.js";
@@ -98,5 +98,23 @@ describe("nearMisses", () => {
 
   it("offers nothing for unrelated names", () => {
     expect(nearMisses("zzz", ["topN", "signal"])).toEqual([]);
+  });
+});
+
+describe("remote scorers share the option path", () => {
+  // Port 9 (discard) on loopback: validation must fail before any request is attempted.
+  const remote = new RemoteScorer({ baseURL: "http://127.0.0.1:9", maxRetries: 0 });
+
+  it("refuses a misspelled option before sending anything", async () => {
+    const e = await remote.rerank("q", ["a"], { top_n: 2 } as object).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(InvalidOptionError);
+    expect((e as InvalidOptionError).suggestions).toContain("topN");
+  });
+
+  it("refuses out-of-range values and topN on score()", async () => {
+    const neg = await remote.score("q", ["a"], { maxTokensPerDoc: -5 }).catch((x: unknown) => x);
+    expect((neg as InvalidOptionError).option).toBe("maxTokensPerDoc");
+    const top = await remote.score("q", ["a"], { topN: 1 } as object).catch((x: unknown) => x);
+    expect((top as InvalidOptionError).message).toContain("Use rerank() for topN");
   });
 });
