@@ -47,3 +47,12 @@ export function isLoopback(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, "").toLowerCase();
   return h === "localhost" || h === "::1" || /^127\.\d+\.\d+\.\d+$/.test(h) || h === "::ffff:127.0.0.1";
 }
+
+/** The warning `serve` prints for a bind other machines can reach without a key, if any. */
+export function openBindWarning(host: string, apiKey: string | undefined): string | undefined {
+  if (apiKey !== undefined || isLoopback(host)) return undefined;
+  return (
+    `rerank-kit: WARNING: serving on ${host} without an API key: anyone who can reach this port can use the model. ` +
+    "Set RERANK_KIT_API_KEY or --api-key-file."
+  );
+}

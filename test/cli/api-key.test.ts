@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { isLoopback, resolveApiKey } from "../../src/cli/api-key.js";
+import { isLoopback, openBindWarning, resolveApiKey } from "../../src/cli/api-key.js";
 import { CliError } from "../../src/cli/cli-error.js";
 import { createServer } from "../../src/server/index.js";
 import { FakeScorer } from "../server/fakes.js";
@@ -48,6 +48,12 @@ describe("serve API key sources", () => {
   it("tells loopback binds from the others", () => {
     expect(["127.0.0.1", "localhost", "::1", "[::1]", "127.1.2.3"].every(isLoopback)).toBe(true);
     expect(["0.0.0.0", "::", "10.0.0.1", "example.org"].some(isLoopback)).toBe(false);
+  });
+
+  it("warns loudly for a non-loopback bind without a key, and only then", () => {
+    expect(openBindWarning("0.0.0.0", undefined)).toMatch(/^rerank-kit: WARNING: serving on 0.0.0.0 without an API key/);
+    expect(openBindWarning("0.0.0.0", "k")).toBeUndefined();
+    expect(openBindWarning("127.0.0.1", undefined)).toBeUndefined();
   });
 
   it("createServer refuses an empty apiKey instead of serving open", () => {

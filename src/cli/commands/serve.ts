@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { resolveApiKey, isLoopback } from "../api-key.js";
+import { openBindWarning, resolveApiKey } from "../api-key.js";
 import { addModelFlags, loadOptions, type ModelFlags } from "../model-options.js";
 import { integer, port, positiveInteger } from "../parsers.js";
 
@@ -86,12 +86,8 @@ export function registerServe(program: Command): void {
       await scorer.close();
       throw error;
     }
-    if (apiKey === undefined && !isLoopback(flags.host)) {
-      warn(
-        `rerank-kit: WARNING: serving on ${flags.host} without an API key: anyone who can reach this port can use the model. ` +
-          "Set RERANK_KIT_API_KEY or --api-key-file.",
-      );
-    }
+    const bindWarning = openBindWarning(flags.host, apiKey);
+    if (bindWarning) warn(bindWarning);
     process.stderr.write(`rerank-kit: serving ${scorer.model} (${scorer.scoreType}) on ${address.url}\n`);
     await new Promise<void>((resolve) => {
       const stop = (signal: string): void => {
