@@ -3,6 +3,7 @@ import { applyActivation, resolveActivation, type ResolvedActivation } from "../
 import type { ScoreOptionName } from "../options/call-options.js";
 import type { ScoreInput, ScoreOptions, ScoreResponse } from "../types.js";
 import { assertFamily } from "./assert-family.js";
+import { countLabels } from "./count-labels.js";
 import { loadModelFiles, type ModelFiles } from "./files/model-files.js";
 import { LocalScorerBase, openLocalParts, type LocalParts } from "./local-scorer-base.js";
 import { validateLoadOptions } from "./option-rules.js";
@@ -114,13 +115,6 @@ const CROSS_ENCODER_CALL_OPTIONS: readonly ScoreOptionName[] = [
   "truncationSide",
 ];
 
-/** Number of classifier outputs from `config.json` (`num_labels`, else `id2label`, else 2 as HF does). */
-export function countLabels(config: Record<string, unknown>): number {
-  if (typeof config["num_labels"] === "number") return config["num_labels"];
-  const id2label = config["id2label"];
-  if (id2label && typeof id2label === "object") return Object.keys(id2label).length;
-  return 2;
-}
 
 /** Caches a pure function of a string for the duration of one call (1:N repeats the query). */
 export function memoize<T>(fn: (text: string) => T): (text: string) => T {
