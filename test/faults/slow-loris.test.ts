@@ -24,7 +24,9 @@ describe("slow-loris clients", () => {
     );
     for (const r of results) {
       expect(r.response).toMatch(/^HTTP\/1\.1 408/);
-      expect(r.closedAfterMs).toBeLessThan(LIMITS.bodyTimeoutMs + 3000);
+      expect(r.closedAfterMs).toBeGreaterThanOrEqual(LIMITS.bodyTimeoutMs - 50);
+      // The upload itself would take 100 s; the margin only absorbs a loaded machine.
+      expect(r.closedAfterMs).toBeLessThan(10_000);
     }
   });
 
