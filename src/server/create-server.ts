@@ -103,8 +103,9 @@ export function createServer(options: CreateServerOptions): RerankServer {
             requestTimeout: resolved.bodyTimeoutMs,
             keepAliveTimeout: resolved.idleTimeoutMs,
             // Node enforces headersTimeout/requestTimeout on this tick; its 30 s default would
-            // let a slow client overstay its limit by up to 30 s.
-            connectionsCheckingInterval: Math.max(50, Math.min(1000, resolved.headerTimeoutMs / 4, resolved.bodyTimeoutMs / 4)),
+            // let a slow client overstay its limit by up to 30 s. Half the shorter limit bounds
+            // the overstay; a 1 s tick measurably slowed keep-alive load (1700 requests: 19 s -> 30+ s).
+            connectionsCheckingInterval: Math.max(100, Math.min(resolved.headerTimeoutMs, resolved.bodyTimeoutMs) / 2),
           },
         },
         (info: AddressInfo) => {
