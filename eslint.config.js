@@ -11,7 +11,7 @@ const pureCore = {
 };
 
 export default tseslint.config(
-  { ignores: ["dist/**", "docs/**", "node_modules/**", "test/.models/**", "bench/.models/**", "coverage/**", ".scratch/**"] },
+  { ignores: ["dist/**", "docs/**", "node_modules/**", "test/.models/**", "bench/.models/**", "coverage/**", ".scratch/**", ".stryker-tmp/**", "reports/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -10,5 +10,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Inference uses both cores; running many heavy files at once only adds noise.
     maxWorkers: 2,
+    // Type tests (*.test-d.ts) run through tsc as part of every run, so a wrong expectTypeOf fails.
+    typecheck: { enabled: true, include: ["test/**/*.test-d.ts"], tsconfig: "tsconfig.json" },
   },
 });

@@ -12,6 +12,8 @@ export type { Pairs } from "./scoring/pairing.js";
 export { rankScores, cutResults } from "./scoring/ranking.js";
 export type { RankOptions } from "./scoring/ranking.js";
 export * from "./local/index.js";
+export { ScoreTemplate, renderScoreTemplate, scoreTemplatePresets } from "./templates/index.js";
+export type { ScoreTemplateInput, ScoreTemplateOrigin, ScoreTemplatePresetName, TemplateLayout } from "./templates/index.js";
 export type { Activation, ResolvedActivation } from "./scoring/activation.js";
 export type { PoolingMode } from "./scoring/pooling.js";
 export { planMicroBatches } from "./batching/micro-batches.js";

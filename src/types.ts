@@ -72,6 +72,11 @@ export interface ScoreOptions {
   /** Instruction for instruction-aware rerankers (vLLM `instruction`). */
   instruction?: string;
   /**
+   * Extra variables for the model's score template (vLLM `chat_template_kwargs`), e.g.
+   * `{ instruct: "..." }`. Only scorers that render a template read them.
+   */
+  chatTemplateKwargs?: Record<string, unknown>;
+  /**
    * Truncate inputs longer than the model's limit (longest-first for pairs). When `false`, such an
    * input throws a `ContextLengthError` instead, as vLLM does without `truncate_prompt_tokens`.
    * @default true

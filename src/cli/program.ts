@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { VERSION } from "../server/version.js";
 import { CliError, oneLine } from "./cli-error.js";
+import { registerConvert } from "./commands/convert.js";
 import { registerEmbed } from "./commands/embed.js";
 import { registerRerank } from "./commands/rerank.js";
 import { registerServe } from "./commands/serve.js";
@@ -21,6 +22,7 @@ export async function run(argv: string[]): Promise<number> {
   registerServe(program);
   registerRerank(program);
   registerEmbed(program);
+  registerConvert(program);
   try {
     await program.parseAsync(argv);
     return 0;

@@ -155,7 +155,7 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
     const vectors = await runMicroBatches(
       this.session,
       sequences,
-      { ...this.limits, output: this.outputName, padId: this.tokenizer.padId, signal: options.signal, onProgress: onProgress && ((done, total) => onProgress({ done, total })) },
+      { ...this.limits, output: this.outputName, padId: this.tokenizer.padId, padding: this.padding, signal: options.signal, onProgress: onProgress && ((done, total) => onProgress({ done, total })) },
       ({ output, row, seq, mask }) => {
         const hidden = output.dims[output.dims.length - 1] as number;
         let v = output.dims.length === 2 ? output.data.slice(row * hidden, (row + 1) * hidden) : poolRow(output.data, mask, row, seq, hidden, this.pipeline.pooling);

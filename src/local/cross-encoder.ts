@@ -10,6 +10,9 @@ import { validateLoadOptions } from "./option-rules.js";
 import type { CrossEncoderOptions } from "./options.js";
 import { runMicroBatches } from "./runtime/run-batches.js";
 import { encodePair } from "./tokenization/pair-encoder.js";
+import { TemplateEncoder } from "./tokenization/template-encoder.js";
+import { modelScoreTemplate } from "./llm-reranker/template-source.js";
+import type { ScoreTemplate } from "../templates/score-template.js";
 
 /**
  * A cross-encoder reranker run in process: each (query, document) pair goes through the model,
@@ -33,15 +36,23 @@ export class CrossEncoderScorer extends LocalScorerBase {
   private readonly numLabels: number;
   private readonly outputName: string;
 
-  private constructor(parts: LocalParts, activation: ResolvedActivation, numLabels: number) {
+  /**
+   * The score template pairs are rendered through (`chatTemplate`, or the folder's score
+   * template), or undefined: pairs are then encoded as `[CLS] query [SEP] document [SEP]`.
+   */
+  readonly template: ScoreTemplate | undefined;
+
+  private constructor(parts: LocalParts, activation: ResolvedActivation, numLabels: number, template: ScoreTemplate | undefined) {
     super(parts);
     this.activation = activation;
     this.numLabels = numLabels;
+    this.template = template;
     this.outputName = parts.session.outputNames.includes("logits") ? "logits" : (parts.session.outputNames[0] as string);
   }
 
   protected override get scoreOptionNames(): readonly ScoreOptionName[] {
-    return CROSS_ENCODER_CALL_OPTIONS;
+    // instruction and template variables only mean something with a score template.
+    return this.template ? [...CROSS_ENCODER_CALL_OPTIONS, "instruction", "chatTemplateKwargs"] : CROSS_ENCODER_CALL_OPTIONS;
   }
 
   /**
@@ -61,7 +72,8 @@ export class CrossEncoderScorer extends LocalScorerBase {
     assertFamily(files, "cross-encoder", options.scoreType ? `scoreType "${options.scoreType}"` : "CrossEncoderScorer");
     const numLabels = countLabels(files.config);
     const activation = resolveActivation({ config: files.config, stConfig: files.stConfig, numLabels }, options.activation);
-    return new CrossEncoderScorer(await openLocalParts(files, options, undefined, { pair: true }), activation, numLabels);
+    const template = modelScoreTemplate(files, options.chatTemplate, undefined);
+    return new CrossEncoderScorer(await openLocalParts(files, options, undefined, undefined, { pair: true }), activation, numLabels, template);
   }
 
   /**
@@ -78,8 +90,15 @@ export class CrossEncoderScorer extends LocalScorerBase {
     const pairs = this.textPairs(queries, documents, options);
     throwIfAborted(options.signal);
     const encode = memoize((text: string) => this.tokenizer.encode(text));
-    const sequences = (pairs.queries).map((q, i) =>
-      encodePair(this.tokenizer, encode(q), encode(pairs.documents[i] as string), this.maxLength, options),
+    // A score template makes the pair one text (vLLM renders it, then tokenizes it as a single prompt).
+    const templated = this.template && new TemplateEncoder(this.tokenizer, this.template, {
+      instruction: options.instruction,
+      kwargs: options.chatTemplateKwargs,
+    });
+    const sequences = pairs.queries.map((q, i) =>
+      templated
+        ? templated.encodePair(q, pairs.documents[i] as string, this.maxLength, options)
+        : encodePair(this.tokenizer, encode(q), encode(pairs.documents[i] as string), this.maxLength, options),
     );
     const labels = this.numLabels;
     const logits = await runMicroBatches(
@@ -89,6 +108,7 @@ export class CrossEncoderScorer extends LocalScorerBase {
         ...this.limits,
         output: this.outputName,
         padId: this.tokenizer.padId,
+        padding: this.padding,
         signal: options.signal,
         onProgress: options.onProgress && ((done, total) => options.onProgress?.({ done, total })),
       },

@@ -1,6 +1,13 @@
 export { loadScorer } from "./load-scorer.js";
 export type { LocalScorer } from "./load-scorer.js";
 export { CrossEncoderScorer } from "./cross-encoder.js";
+export { LlmRerankerScorer } from "./llm-reranker/llm-reranker.js";
+export type { LlmRerankerOptions } from "./llm-reranker/llm-reranker.js";
+export { convertLlmReranker } from "./llm-reranker/convert.js";
+export type { ConvertOptions, ConvertResult } from "./llm-reranker/convert.js";
+export { parseHfOverrides } from "./llm-reranker/hf-overrides.js";
+export type { HfOverrides, ScoreMethod } from "./llm-reranker/hf-overrides.js";
+export type { ScoreHeadSpec } from "./llm-reranker/score-head.js";
 export { BiEncoderScorer } from "./bi-encoder.js";
 export { LateInteractionScorer } from "./late-interaction/late-interaction-scorer.js";
 export { LocalScorerBase } from "./local-scorer-base.js";

@@ -5,15 +5,18 @@ import { detectFamily } from "./detect-family.js";
 import { loadModelFiles } from "./files/model-files.js";
 import { validateAnyLoadOptions } from "./option-rules.js";
 import { LateInteractionScorer } from "./late-interaction/late-interaction-scorer.js";
+import { isLlmReranker, LlmRerankerScorer } from "./llm-reranker/llm-reranker.js";
 import type { LoadScorerOptions } from "./options.js";
 
 /** Any local scorer. */
-export type LocalScorer = CrossEncoderScorer | BiEncoderScorer | LateInteractionScorer;
+export type LocalScorer = CrossEncoderScorer | LlmRerankerScorer | BiEncoderScorer | LateInteractionScorer;
 
 /**
  * Loads a local scorer from a Hugging Face model id or a folder, detecting its score type from the
- * model's files (ColBERT metadata -> late interaction; a one-label classifier -> cross-encoder;
- * sentence-transformers pooling -> bi-encoder) unless `options.scoreType` says.
+ * model's files (ColBERT metadata -> late interaction; a one-label classifier -> cross-encoder; a
+ * causal LM with a token head (LogitScore module, `hfOverrides`, or a known LLM reranker id) ->
+ * cross-encoder scored by {@link LlmRerankerScorer}; sentence-transformers pooling -> bi-encoder)
+ * unless `options.scoreType` says.
  *
  * @param idOrPath a Hub id such as `"Xenova/ms-marco-MiniLM-L-6-v2"` or a folder path
  * @throws {ModelLoadError} naming the path and what is missing, when the type cannot be told, or
@@ -29,10 +32,11 @@ export type LocalScorer = CrossEncoderScorer | BiEncoderScorer | LateInteraction
 export async function loadScorer(idOrPath: string, options: LoadScorerOptions = {}): Promise<LocalScorer> {
   validateAnyLoadOptions(options, "loadScorer");
   const files = await loadModelFiles(idOrPath, options);
-  const scoreType = options.scoreType ?? detectFamily(files).scoreType;
+  const llm = isLlmReranker(files) || (options.hfOverrides !== undefined && isCausalLm(files));
+  const scoreType = options.scoreType ?? (llm ? "cross-encoder" : detectFamily(files).scoreType);
   switch (scoreType) {
     case "cross-encoder":
-      return CrossEncoderScorer.fromFiles(files, options);
+      return llm ? LlmRerankerScorer.fromFiles(files, options) : CrossEncoderScorer.fromFiles(files, options);
     case "bi-encoder":
       return BiEncoderScorer.fromFiles(files, options);
     case "late-interaction":
@@ -40,4 +44,8 @@ export async function loadScorer(idOrPath: string, options: LoadScorerOptions = 
     default:
       throw new InvalidInputError(`Unknown scoreType ${JSON.stringify(scoreType)}`, { field: "scoreType" });
   }
+}
+
+function isCausalLm(files: { config: Record<string, unknown> }): boolean {
+  return ((files.config["architectures"] as string[] | undefined) ?? []).some((a) => a.endsWith("ForCausalLM"));
 }

@@ -18,28 +18,48 @@ export interface LocalParts {
   session: OnnxSession;
   maxLength: number;
   limits: MicroBatchLimits;
+  /** Padding side for batches: `left` for decoders (their last position is read), else `right`. */
+  padding: "left" | "right";
 }
 
 /**
- * Opens the tokenizer and the ONNX session of a model and resolves its length limit.
- * @param minContentTokens the fewest non-special tokens a sequence of this family needs (2 for a
- *   pair: one query and one document token); a `maxLength` leaving fewer is refused.
+ * Decoder families whose plain exports (`input_ids`, `attention_mask` only) give no other sign of
+ * being decoders. Graphs exported for generation are recognized from their inputs.
+ */
+const DECODER_MODEL_TYPES = new Set([
+  "qwen2", "qwen3", "qwen2_moe", "qwen3_moe", "llama", "mistral", "gemma", "gemma2", "gemma3", "gemma3_text",
+  "phi", "phi3", "gpt2", "gpt_neox", "olmo", "olmo2", "smollm3", "granite",
+]);
+
+/** True when the model is a decoder: its graph takes positions or a cache, or its config says so. */
+export function isDecoder(files: ModelFiles, session: OnnxSession): boolean {
+  return session.decoder || DECODER_MODEL_TYPES.has(String(files.config["model_type"] ?? "")) || files.config["is_decoder"] === true;
+}
+
+/**
+ * Opens the tokenizer and the ONNX session of a model and resolves its length limit. `openSession`
+ * replaces the plain session (the LLM reranker opens a rewritten graph; it needs the tokenizer).
+ * @param shape `minContentTokens`: the fewest non-special tokens a sequence of this family needs
+ *   (2 for a pair: one query and one document token); a `maxLength` leaving fewer is refused.
  * @throws {InvalidOptionError} when `maxLength` leaves too few tokens or exceeds the model's positions.
  */
 export async function openLocalParts(
   files: ModelFiles,
   options: LocalModelOptions,
   ownMaxLength?: number,
+  openSession?: (tokenizer: TextTokenizer) => Promise<OnnxSession>,
   shape: { pair?: boolean; minContentTokens?: number } = {},
 ): Promise<LocalParts> {
   const tokenizer = new TextTokenizer(files.tokenizerJson, files.tokenizerConfig, `${files.dir}/tokenizer.json`);
   if (options.maxLength !== undefined) checkMaxLength(files, tokenizer, options.maxLength, shape);
-  const session = await OnnxSession.create(files.onnxPath, { threads: options.threads, device: options.device });
+  const session = openSession
+    ? await openSession(tokenizer)
+    : await OnnxSession.create(files.onnxPath, { threads: options.threads, device: options.device, config: files.config });
   const maxLength = options.maxLength ?? ownMaxLength ?? modelMaxLength(files);
   const limits: MicroBatchLimits = {};
   if (options.maxBatchTokens !== undefined) limits.maxBatchTokens = options.maxBatchTokens;
   if (options.maxBatchSize !== undefined) limits.maxBatchSize = options.maxBatchSize;
-  return { files, tokenizer, session, maxLength, limits };
+  return { files, tokenizer, session, maxLength, limits, padding: isDecoder(files, session) ? "left" : "right" };
 }
 
 /**
@@ -98,6 +118,8 @@ export abstract class LocalScorerBase extends BaseScorer implements TokenizerAcc
   protected readonly tokenizer: TextTokenizer;
   protected readonly session: OnnxSession;
   protected readonly limits: MicroBatchLimits;
+  /** Padding side of every batch this scorer runs. */
+  protected readonly padding: "left" | "right";
   private closed = false;
 
   /**
@@ -116,6 +138,7 @@ export abstract class LocalScorerBase extends BaseScorer implements TokenizerAcc
     this.session = parts.session;
     this.maxLength = parts.maxLength;
     this.limits = parts.limits;
+    this.padding = parts.padding;
   }
 
   /** Tokenizes one text, with the model's special tokens unless `addSpecialTokens` is false. */

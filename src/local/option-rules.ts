@@ -21,6 +21,10 @@ export const LOCAL_MODEL_RULES = {
 /** Rules of the cross-encoder's own options. */
 export const CROSS_ENCODER_RULES = {
   activation: { kind: "enum", values: ["sigmoid", "identity", "softmax", "tanh"] },
+  hfOverrides: { kind: "any", note: "a JSON string or an object" },
+  chatTemplate: { kind: "any", note: "a template, a preset name, or false" },
+  rewriteHead: { kind: "boolean" },
+  reusePrefix: { kind: "boolean" },
 } as const satisfies Record<Exclude<keyof CrossEncoderOptions, keyof LocalModelOptions>, OptionRule>;
 
 /** Rules of the bi-encoder's own options. */

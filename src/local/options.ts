@@ -1,6 +1,7 @@
 import type { MicroBatchLimits } from "../batching/micro-batches.js";
 import type { Activation } from "../scoring/activation.js";
 import type { ScoreType } from "../types.js";
+import type { HfOverrides } from "./llm-reranker/hf-overrides.js";
 
 /**
  * Which ONNX weights to load. The suffix follows the Hugging Face / transformers.js convention:
@@ -32,10 +33,38 @@ export interface LocalModelOptions extends MicroBatchLimits {
   onnxFile?: string;
 }
 
-/** Options for cross-encoders. */
+/** Options for cross-encoders, LLM rerankers included. */
 export interface CrossEncoderOptions extends LocalModelOptions {
   /** Force an activation instead of the one the model's config declares. */
   activation?: Activation;
+  /**
+   * The score template (vLLM `--chat-template`): a preset name (`qwen3-reranker`,
+   * `mxbai-rerank-v2`, `bge-reranker-v2-gemma`, `nemotron-rerank`) or a Jinja source. Without it,
+   * the model folder's score template is used (`chat_template.jinja` or `tokenizer_config.json`),
+   * then, for known LLM rerankers, the preset. `false` uses no template: the texts are scored as
+   * given (the caller formats the prompt, as in vLLM's offline Qwen3 example).
+   */
+  chatTemplate?: string | false;
+  /**
+   * vLLM's `hf_overrides` for causal LMs used as rerankers, as a JSON string or an object:
+   * `classifier_from_token`, `method` (`from_2_way_softmax` | `no_post_processing`),
+   * `is_original_qwen3_reranker`. Other keys (`architectures`) are ignored.
+   * @example '{"architectures":["Qwen3ForSequenceClassification"],"classifier_from_token":["no","yes"],"is_original_qwen3_reranker":true}'
+   */
+  hfOverrides?: string | HfOverrides;
+  /**
+   * LLM rerankers: rewrite the graph at load so it computes the score only (last position, the
+   * head's token rows) instead of the full LM head at every position. `false` reads full logits.
+   * @default true
+   */
+  rewriteHead?: boolean;
+  /**
+   * LLM rerankers: compute the token prefix all pairs of a call share (the template's system
+   * prompt; for 1:N also the instruction and query) once, and feed its key/value cache to every
+   * pair's pass, as vLLM's prefix caching does. Needs a graph with `past_key_values` inputs.
+   * @default true
+   */
+  reusePrefix?: boolean;
 }
 
 /** Options for bi-encoders. */

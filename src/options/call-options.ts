@@ -13,6 +13,7 @@ export const SCORE_OPTION_RULES = {
   truncationStrategy: { kind: "enum", values: ["longest_first", "only_second"] },
   truncationSide: { kind: "enum", values: ["left", "right"] },
   instruction: { kind: "string" },
+  chatTemplateKwargs: { kind: "object" },
   topN: { kind: "integer", min: 0, note: "0 = all" },
   scoreThreshold: { kind: "number" },
 } as const satisfies Record<keyof RerankOptions, OptionRule>;

@@ -10,7 +10,8 @@ export type OptionRule =
   | { readonly kind: "string" }
   | { readonly kind: "function" }
   | { readonly kind: "signal" }
-  | { readonly kind: "object" };
+  | { readonly kind: "object" }
+  | { readonly kind: "any"; readonly note: string };
 
 /** Option name -> rule: the options one call or constructor honours. */
 export type OptionSpec = Readonly<Record<string, OptionRule>>;
@@ -57,6 +58,8 @@ export function describeRule(rule: OptionRule): string {
       return "an AbortSignal";
     case "object":
       return "an object";
+    case "any":
+      return rule.note;
   }
 }
 
@@ -83,6 +86,9 @@ function valid(rule: OptionRule, value: unknown): boolean {
       return typeof value === "object" && value !== null && typeof (value as AbortSignal).aborted === "boolean";
     case "object":
       return typeof value === "object" && value !== null;
+    case "any":
+      // Checked by the code that reads it; listed so the name is known.
+      return true;
   }
 }
 

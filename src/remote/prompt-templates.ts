@@ -1,4 +1,8 @@
 import { InvalidInputError } from "../errors/invalid-input-error.js";
+import { QWEN3_DEFAULT_INSTRUCTION } from "../templates/presets.js";
+import { ScoreTemplate } from "../templates/score-template.js";
+
+export { QWEN3_DEFAULT_INSTRUCTION };
 
 /**
  * Client-side prompts for LLM rerankers, split into the part sent as the query and the part
@@ -14,57 +18,51 @@ export interface PromptTemplate {
   formatDocument(document: string): string;
 }
 
-/** Qwen3-Reranker's default instruction. */
-export const QWEN3_DEFAULT_INSTRUCTION = "Given a web search query, retrieve relevant passages that answer the query";
+/**
+ * Splits a score template into a query half and a document half: the text between the two
+ * contents is cut after its first newline (`<Query>: q\n` | `<Document>: d...`), or right before
+ * the document when it has none. The instruction only shapes the query half.
+ * @throws {InvalidInputError} when the template is not linear (query once, then document once).
+ */
+export function promptTemplateFrom(template: ScoreTemplate): PromptTemplate {
+  const split = (instruction: string | undefined) => {
+    const layout = template.layout({ instruction });
+    if (!layout) {
+      throw new InvalidInputError(`The score template ${template.name} cannot be split into query and document halves`, {
+        field: "promptTemplate",
+      });
+    }
+    const cut = layout.between.indexOf("\n") + 1 || layout.between.length;
+    return {
+      head: layout.beforeQuery,
+      afterQuery: layout.between.slice(0, cut),
+      beforeDocument: layout.between.slice(cut),
+      tail: layout.afterDocument,
+    };
+  };
+  const plain = split(undefined);
+  return {
+    name: template.name,
+    formatQuery(query, instruction) {
+      template.checkInstruction(instruction);
+      const parts = instruction === undefined ? plain : split(instruction);
+      return parts.head + query + parts.afterQuery;
+    },
+    formatDocument: (document) => plain.beforeDocument + document + plain.tail,
+  };
+}
 
-const QWEN3_PREFIX =
-  "<|im_start|>system\nJudge whether the Document meets the requirements based on the Query and the Instruct " +
-  'provided. Note that the answer can only be "yes" or "no".<|im_end|>\n<|im_start|>user\n';
-const QWEN3_SUFFIX = "<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n";
+/** Qwen3-Reranker (0.6B/4B/8B): the authors' prompt, from the shared `qwen3-reranker` preset. */
+export const qwen3Reranker: PromptTemplate = promptTemplateFrom(ScoreTemplate.preset("qwen3-reranker"));
+
+/** mixedbread-ai/mxbai-rerank-{base,large}-v2, from the shared `mxbai-rerank-v2` preset. */
+export const mxbaiRerankV2: PromptTemplate = promptTemplateFrom(ScoreTemplate.preset("mxbai-rerank-v2"));
 
 /**
- * Qwen3-Reranker (0.6B/4B/8B): the authors' transformers prompt with single `\n` separators and
- * the full `<think>\n\n</think>\n\n` suffix (QwenLM/Qwen3-Embedding README).
+ * BAAI/bge-reranker-v2-gemma, from the shared preset. `<bos>` is not included: the server's
+ * tokenizer adds it. The model has no instruction slot; an instruction is rejected.
  */
-export const qwen3Reranker: PromptTemplate = {
-  name: "qwen3-reranker",
-  formatQuery: (query, instruction) =>
-    `${QWEN3_PREFIX}<Instruct>: ${instruction ?? QWEN3_DEFAULT_INSTRUCTION}\n<Query>: ${query}\n`,
-  formatDocument: (document) => `<Document>: ${document}${QWEN3_SUFFIX}`,
-};
-
-const MXBAI_PREFIX =
-  "<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n<|im_start|>user\n";
-const MXBAI_TASK =
-  "You are a search relevance expert who evaluates how well documents match search queries. For each " +
-  "query-document pair, carefully analyze the semantic relationship between them, then provide your binary " +
-  "relevance judgment (0 for not relevant, 1 for relevant).\nRelevance:";
-const MXBAI_SUFFIX = "<|im_end|>\n<|im_start|>assistant\n";
-
-/** mixedbread-ai/mxbai-rerank-{base,large}-v2 (mxbai_rerank_v2.py). */
-export const mxbaiRerankV2: PromptTemplate = {
-  name: "mxbai-rerank-v2",
-  formatQuery: (query, instruction) =>
-    `${MXBAI_PREFIX}${instruction ? `instruction: ${instruction}\n` : ""}query: ${query}\n`,
-  formatDocument: (document) => `document: ${document}\n${MXBAI_TASK}${MXBAI_SUFFIX}`,
-};
-
-const GEMMA_TASK =
-  "Given a query A and a passage B, determine whether the passage contains an answer to the query by providing " +
-  "a prediction of either 'Yes' or 'No'.";
-
-/**
- * BAAI/bge-reranker-v2-gemma (FlagEmbedding). `<bos>` is not included: the server's tokenizer
- * adds it. The model has no instruction slot; an instruction is rejected.
- */
-export const bgeRerankerV2Gemma: PromptTemplate = {
-  name: "bge-reranker-v2-gemma",
-  formatQuery: (query, instruction) => {
-    if (instruction !== undefined) throw new InvalidInputError("bge-reranker-v2-gemma takes no instruction", { field: "instruction" });
-    return `A: ${query}\n`;
-  },
-  formatDocument: (document) => `B: ${document}\n${GEMMA_TASK}`,
-};
+export const bgeRerankerV2Gemma: PromptTemplate = promptTemplateFrom(ScoreTemplate.preset("bge-reranker-v2-gemma"));
 
 /** The built-in templates by name. */
 export const promptTemplates = {

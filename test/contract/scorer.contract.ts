@@ -14,7 +14,15 @@ export interface ContractTarget {
   cleanup?: () => Promise<void>;
   /** Largest difference allowed between the same pair scored in different batches. @default 1e-5 */
   tolerance?: number;
+  /**
+   * Independent expected scores (test/local/reference-scores.ts), so the contract checks the
+   * numbers too, not only that the scorer agrees with itself.
+   */
+  reference?: (query: string, documents: readonly string[]) => number[];
 }
+
+/** Parity with the float64 reference (fp32 ORT vs float64). */
+const REFERENCE_TOL = 1e-4;
 
 const QUERY = "what is the capital of france?";
 const DOCS = [
@@ -30,6 +38,27 @@ export function runScorerContract(name: string, target: ContractTarget): void {
   describe(`Scorer contract: ${name}`, () => {
     let scorer: Scorer;
     const tol = target.tolerance ?? 1e-5;
+
+    if (target.reference) {
+      const queries = [QUERY, "largest city in germany", QUERY];
+      let expected: { oneToMany: number[]; zipped: number[] };
+      // Computed before the scorer exists: the float64 reference blocks the event loop for a
+      // while, and an HTTP scorer's idle keep-alive socket must not expire in between calls.
+      beforeAll(() => {
+        const reference = target.reference!;
+        expected = {
+          oneToMany: reference(QUERY, DOCS),
+          zipped: queries.map((q, i) => reference(q, [DOCS[i] as string])[0] as number),
+        };
+      });
+
+      it("scores within 1e-4 of the independent reference, 1:N and N:N", async () => {
+        const scores = await scorer.score(QUERY, DOCS);
+        scores.forEach((s, i) => expect(Math.abs(s - (expected.oneToMany[i] as number)), `document ${i}`).toBeLessThanOrEqual(REFERENCE_TOL));
+        const zipped = await scorer.score(queries, DOCS.slice(0, 3));
+        zipped.forEach((s, i) => expect(Math.abs(s - (expected.zipped[i] as number)), `pair ${i}`).toBeLessThanOrEqual(REFERENCE_TOL));
+      });
+    }
 
     beforeAll(async () => {
       scorer = await target.newScorer();

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { BiEncoderScorer, InvalidInputError } from "../../src/index.js";
-import { referenceForward, refClsPool, refCosine, refL2Normalize, refLastTokenPool, refMeanPool } from "../reference/index.js";
+import { referenceForward, refClsPool, refCosine, refDense, refL2Normalize, refLastTokenPool, refMaxPool, refMeanPool } from "../reference/index.js";
 import { CLS, DOCS, LONG_DOC, QUERY, SEP, maxAbsDiff, modelDir, rawIds, weightsOf } from "./helpers.js";
 
 const TOL = 1e-4;
@@ -122,5 +122,64 @@ describe("bi-encoder features", () => {
     await expect(scorer.embed([LONG_DOC], { truncate: false })).rejects.toThrow(/Please reduce the length of the input prompt/);
     await expect(scorer.embed(["a", 7 as unknown as string])).rejects.toThrow(InvalidInputError);
     await expect(scorer.embed(["a", 7 as unknown as string])).rejects.toThrow("texts[1] must be a string, got number 7");
+  });
+});
+
+describe("bi-encoder parity: max pooling and a Dense module (bi-encoder-max-dense)", () => {
+  const name = "bi-encoder-max-dense";
+  const weights = weightsOf(name);
+  const dense = weights.dense!;
+  let scorer: BiEncoderScorer;
+  let ids: (t: string) => number[];
+
+  /** [CLS] text [SEP], naive forward, max over attended tokens, Dense (tanh, bias), L2. */
+  function refEmbed(text: string, o: { dense?: boolean; bias?: boolean } = {}): number[] {
+    const inputIds = [CLS, ...ids(text).slice(0, MAX_TEXT), SEP];
+    const hidden = referenceForward(weights, { inputIds }).lastHiddenState;
+    const pooled = refMaxPool(hidden, inputIds.map(() => 1));
+    const v = o.dense === false ? pooled : refDense(dense.weight, o.bias === false ? null : dense.bias, pooled, "tanh");
+    return refL2Normalize(v);
+  }
+
+  beforeAll(async () => {
+    const dir = await modelDir(name);
+    scorer = await BiEncoderScorer.fromPretrained(dir);
+    ids = rawIds(dir);
+  });
+
+  it("reads max pooling, one 32 -> 24 tanh Dense layer and Normalize from modules.json", () => {
+    expect(scorer.pipeline.pooling).toBe("max");
+    expect(scorer.pipeline.dense.map((d) => [d.inFeatures, d.outFeatures, d.activation, d.bias !== undefined])).toEqual([[32, 24, "tanh", true]]);
+    expect(scorer.pipeline.normalize).toBe(true);
+  });
+
+  it("embeds a mixed-length batch (padding inside it, one text truncated) within 1e-4 of the reference", async () => {
+    const got = await scorer.embed(DOCS);
+    let err = 0;
+    DOCS.forEach((d, i) => {
+      expect(got[i]).toHaveLength(24);
+      err = Math.max(err, maxAbsDiff(got[i] as Float32Array, refEmbed(d)));
+    });
+    console.log(`[parity] ${name} fp32 max abs error (embeddings): ${err.toExponential(2)}`);
+    expect(err).toBeLessThanOrEqual(TOL);
+  });
+
+  it("scores pairs as the cosine of the reference embeddings", async () => {
+    const scores = await scorer.score(QUERY, DOCS);
+    const q = refEmbed(QUERY);
+    expect(maxAbsDiff(scores, DOCS.map((d) => refCosine(q, refEmbed(d))))).toBeLessThanOrEqual(TOL);
+  });
+
+  it("is sensitive: max over padding, a dropped bias or mean instead of max move the embedding by > 100x the tolerance", () => {
+    const text = DOCS[2] as string;
+    const real = [CLS, ...ids(text), SEP];
+    const padded = [...real, 0, 0, 0, 0, 0, 0];
+    const mask = [...real.map(() => 1), 0, 0, 0, 0, 0, 0];
+    const hidden = referenceForward(weights, { inputIds: padded, attentionMask: mask }).lastHiddenState;
+    const embed = (pooled: number[]) => refL2Normalize(refDense(dense.weight, dense.bias, pooled, "tanh"));
+    const right = embed(refMaxPool(hidden, mask));
+    expect(maxAbsDiff(right, embed(refMaxPool(hidden, padded.map(() => 1))))).toBeGreaterThan(100 * TOL);
+    expect(maxAbsDiff(right, embed(refMeanPool(hidden, mask)))).toBeGreaterThan(100 * TOL);
+    expect(maxAbsDiff(refEmbed(text), refEmbed(text, { bias: false }))).toBeGreaterThan(100 * TOL);
   });
 });

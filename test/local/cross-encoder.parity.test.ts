@@ -203,3 +203,29 @@ describe("only_second truncation", () => {
     await expect(scorer.score(LONG_DOC + " " + LONG_DOC, "x", { truncationStrategy: "only_second" })).rejects.toThrow(/exceeds the 128-token limit/);
   });
 });
+
+describe("score templates on an encoder cross-encoder (vLLM --chat-template)", () => {
+  it("renders the pair into one text, scored as [CLS] text [SEP] with segment 0 (nemotron-style)", async () => {
+    const dir = await modelDir("cross-encoder");
+    const ids = rawIds(dir);
+    const weights = weightsOf("cross-encoder");
+    const scorer = await CrossEncoderScorer.fromPretrained(dir, { chatTemplate: "nemotron-rerank" });
+    try {
+      expect(scorer.template?.name).toBe("nemotron-rerank");
+      const docs = DOCS.filter((d) => d !== LONG_DOC);
+      const raw = await scorer.score(QUERY, docs, { activation: false });
+      const expected = docs.map((d) => {
+        const text = ids(`question:${QUERY} \n \n passage:${d}`);
+        return referenceForward(weights, { inputIds: [CLS, ...text, SEP], tokenTypeIds: Array(text.length + 2).fill(0) }).logits as number;
+      });
+      expect(maxAbsDiff(raw, expected)).toBeLessThanOrEqual(TOL);
+      // Sensitivity: the same texts as a [CLS] q [SEP] d [SEP] pair score differently.
+      const pair = await CrossEncoderScorer.fromPretrained(dir);
+      const plain = await pair.score(QUERY, docs, { activation: false });
+      await pair.close();
+      expect(maxAbsDiff(raw, plain)).toBeGreaterThan(100 * TOL);
+    } finally {
+      await scorer.close();
+    }
+  });
+});

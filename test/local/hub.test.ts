@@ -4,13 +4,13 @@
  * paths-info, ranged resolve downloads).
  */
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CrossEncoderScorer, ModelLoadError, loadScorer } from "../../src/index.js";
+import { BiEncoderScorer, CrossEncoderScorer, ModelLoadError, loadScorer } from "../../src/index.js";
 import { DOCS, QUERY, modelDir } from "./helpers.js";
 
 const REPO = "test-org/tiny-reranker";
@@ -133,5 +133,42 @@ describe("loading by Hugging Face id (fake Hub on 127.0.0.1)", () => {
   it("reports an unknown repo and a cold cache with localFilesOnly", async () => {
     await expect(loadScorer("test-org/missing", { hubUrl, cacheDir })).rejects.toThrow(/Cannot list files of Hugging Face model "test-org\/missing"/);
     await expect(loadScorer("test-org/never-downloaded", { cacheDir, localFilesOnly: true })).rejects.toThrow(/is not in the Hugging Face cache/);
+  });
+});
+
+describe("decoder exports with external data by Hugging Face id (fake Hub on 127.0.0.1)", () => {
+  const DECODER_REPO = "test-org/tiny-qwen3-embedding";
+  const cell = join(import.meta.dirname, "..", "golden", "decoders", "qwen3-embedding");
+  const repoDir = mkdtempSync(join(tmpdir(), "rerank-kit-hub-decoder-repo-"));
+  const cacheDir = mkdtempSync(join(tmpdir(), "rerank-kit-hub-decoder-"));
+  let hub: ReturnType<typeof fakeHub>;
+  let hubUrl: string;
+
+  beforeAll(async () => {
+    // The Hub layout of large decoders: onnx/model.onnx next to onnx/model.onnx_data.
+    cpSync(cell, repoDir, { recursive: true });
+    rmSync(join(repoDir, "onnx"), { recursive: true });
+    cpSync(join(cell, "external"), join(repoDir, "onnx"), { recursive: true });
+    rmSync(join(repoDir, "external"), { recursive: true });
+    // Pooling config in the boolean format every sentence-transformers version reads.
+    writeFileSync(join(repoDir, "1_Pooling", "config.json"), JSON.stringify({ word_embedding_dimension: 32, pooling_mode_lasttoken: true }));
+    hub = fakeHub({ [DECODER_REPO]: repoDir });
+    await new Promise<void>((r) => hub.server.listen(0, "127.0.0.1", () => r()));
+    hubUrl = `http://127.0.0.1:${(hub.server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => {
+    hub.server.close();
+    rmSync(cacheDir, { recursive: true, force: true });
+    rmSync(repoDir, { recursive: true, force: true });
+  });
+
+  it("downloads model.onnx_data with model.onnx, and ONNX Runtime finds it in the snapshot", async () => {
+    const scorer = await loadScorer(DECODER_REPO, { hubUrl, cacheDir });
+    expect(hub.fullDownloads).toContain(`${DECODER_REPO}/onnx/model.onnx_data`);
+    const golden = JSON.parse(readFileSync(join(cell, "golden.json"), "utf8")) as { documents: string[]; document_embeddings: number[][] };
+    const [remote] = await (scorer as BiEncoderScorer).embed([golden.documents[0] as string]);
+    const err = Math.max(...Array.from(remote as Float32Array, (v, i) => Math.abs(v - (golden.document_embeddings[0]?.[i] as number))));
+    expect(err).toBeLessThan(1e-4); // sentence-transformers' embedding of the same weights
+    await scorer.close();
   });
 });

@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { modelDir } from "../local/helpers.js";
 
@@ -27,9 +28,31 @@ describe("built package (dist/)", () => {
     expect(Object.keys(esm).length).toBeGreaterThan(0);
   });
 
-  it.each(["remote", "index", "langchain"])("does not load onnxruntime-node when importing the %s entry", (entry) => {
-    const out = execFileSync(process.execPath, ["-e", `require(${JSON.stringify(join(dist, `${entry}.cjs`))}); console.log(Object.keys(require.cache).some((k) => k.includes("onnxruntime")))`]);
-    expect(out.toString().trim()).toBe("false");
+  // Loaded native code shows in the process report's shared objects, whichever module system
+  // pulled it in; the module caches are checked too (require.cache for CJS, and for ESM the
+  // CJS modules an import pulled in, which land in the same cache).
+  const NATIVE_CHECK =
+    "const so = process.report.getReport().sharedObjects.filter((f) => /onnxruntime/i.test(f));" +
+    "const cjs = Object.keys(require('node:module')._cache).filter((k) => k.includes('onnxruntime'));" +
+    "console.log(JSON.stringify({ native: so.length > 0, modules: cjs.length > 0 }));";
+  const loadsNative = (code: string, esm: boolean) =>
+    JSON.parse(
+      execFileSync(process.execPath, [...(esm ? ["--input-type=module"] : []), "-e", esm ? `import { createRequire } from "node:module"; const require = createRequire(import.meta.url); ${code}` : code]).toString(),
+    ) as { native: boolean; modules: boolean };
+
+  it.each(["remote", "index", "langchain"])("does not load onnxruntime-node when importing the %s entry (CJS and ESM)", (entry) => {
+    const cjs = loadsNative(`require(${JSON.stringify(join(dist, `${entry}.cjs`))}); ${NATIVE_CHECK}`, false);
+    const esm = loadsNative(`await import(${JSON.stringify(pathToFileURL(join(dist, `${entry}.js`)).href)}); ${NATIVE_CHECK}`, true);
+    expect({ cjs, esm }).toEqual({ cjs: { native: false, modules: false }, esm: { native: false, modules: false } });
+  });
+
+  it("the native check sees onnxruntime-node once a local model is used (CJS and ESM)", async () => {
+    const dir = JSON.stringify(await modelDir("cross-encoder"));
+    const use = (mod: string) => `const m = ${mod}; const s = await m.loadScorer(${dir}); await s.score("q", ["d"]); await s.close(); ${NATIVE_CHECK}`;
+    const cjs = loadsNative(`(async () => { ${use(`require(${JSON.stringify(join(dist, "index.cjs"))})`)} })()`, false);
+    const esm = loadsNative(use(`await import(${JSON.stringify(pathToFileURL(join(dist, "index.js")).href)})`), true);
+    expect(cjs.native).toBe(true);
+    expect(esm.native).toBe(true);
   });
 
   it("runs the CLI from dist", async () => {

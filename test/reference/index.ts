@@ -3,5 +3,5 @@
  * @module
  */
 export { referenceForward, type ReferenceInput, type ReferenceOutput } from "./forward.js";
-export { refMeanPool, refClsPool, refLastTokenPool, refL2Normalize, refDot, refCosine, refMaxSim, refSigmoid, refProject } from "./pooling.js";
+export { refMeanPool, refClsPool, refMaxPool, refDense, refLastTokenPool, refL2Normalize, refDot, refCosine, refMaxSim, refSigmoid, refProject } from "./pooling.js";
 export { erf, gelu } from "./math.js";

@@ -17,6 +17,25 @@ export function refMeanPool(hidden: readonly (readonly number[])[], mask: readon
   return sum.map((v) => v / Math.max(count, 1e-9));
 }
 
+/** Per-dimension maximum over the token vectors whose attention mask is 1. */
+export function refMaxPool(hidden: readonly (readonly number[])[], mask: readonly number[]): number[] {
+  const H = hidden[0]!.length;
+  const out = new Array<number>(H).fill(-Infinity);
+  hidden.forEach((t, i) => {
+    if (mask[i] !== 1) return;
+    for (let h = 0; h < H; h++) out[h] = Math.max(out[h]!, t[h]!);
+  });
+  return out;
+}
+
+/** A sentence-transformers Dense module: `activation(W · vec + b)` with a torch-layout `[out, in]` weight. */
+export function refDense(weight: Float32Array, bias: Float32Array | null, vec: readonly number[], activation: "tanh" | "identity"): number[] {
+  return refProject(weight, vec).map((v, o) => {
+    const z = v + (bias ? bias[o]! : 0);
+    return activation === "tanh" ? Math.tanh(z) : z;
+  });
+}
+
 /** The first token's vector ([CLS]). */
 export function refClsPool(hidden: readonly (readonly number[])[]): number[] {
   return [...hidden[0]!];

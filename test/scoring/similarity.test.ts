@@ -51,7 +51,22 @@ describe("planMicroBatches", () => {
     expect(planMicroBatches(Array(40).fill(10)).map((b) => b.length)).toEqual([32, 8]);
   });
 
-  it("puts an item longer than the budget in a batch of its own", () => {
+  it("puts an item longer than the budget in a batch of its own, with no empty batch before it", () => {
     expect(planMicroBatches([5000, 3], { maxBatchTokens: 100 })).toEqual([[1], [0]]);
+    expect(planMicroBatches([5000], { maxBatchTokens: 100 })).toEqual([[0]]);
+  });
+
+  it("returns no batch for no items", () => {
+    expect(planMicroBatches([])).toEqual([]);
+  });
+
+  it("fills a batch up to exactly the token budget", () => {
+    expect(planMicroBatches([10, 10], { maxBatchTokens: 20 })).toEqual([[0, 1]]);
+    expect(planMicroBatches([10, 10, 10], { maxBatchTokens: 20 })).toEqual([[0, 1], [2]]);
+  });
+
+  it("keeps caller order among equal lengths", () => {
+    expect(planMicroBatches([5, 5, 5, 5, 5], { maxBatchSize: 2 })).toEqual([[0, 1], [2, 3], [4]]);
+    expect(planMicroBatches([7, 5, 7, 5, 7, 5, 7, 5, 7, 5, 7, 5])).toEqual([[1, 3, 5, 7, 9, 11, 0, 2, 4, 6, 8, 10]]);
   });
 });

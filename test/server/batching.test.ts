@@ -48,18 +48,32 @@ describe("dynamic batching", () => {
     expect(scorer.calls.map((c) => c.pairs)).toEqual([3, 3, 3, 3, 3, 3]);
   });
 
-  it("never merges requests whose options differ", async () => {
-    const scorer = new FakeScorer({ delayMs: 20 });
+  it("never merges requests whose options differ, even when they queue together behind a busy worker", async () => {
+    const scorer = new FakeScorer({ delayMs: 500 });
     const { url } = await start({ scorer, batching: { maxWaitMs: 10 } });
-    await Promise.all([
-      post(`${url}/score`, { queries: "a", documents: ["a", "b"] }),
-      post(`${url}/score`, { queries: "a", documents: ["a", "b"], use_activation: false }),
-      post(`${url}/score`, { queries: "a", documents: ["a", "b"], use_activation: false }),
-    ]);
-    for (const call of scorer.calls) {
-      if (call.pairs > 2) expect(call.options.activation).toBe(false);
-    }
-    expect(scorer.calls.some((c) => c.options.activation === undefined && c.pairs === 2)).toBe(true);
+    // Occupy the only slot, so every following request queues and is batched when it frees.
+    const blocker = post(`${url}/score`, { queries: "z", documents: ["z"] });
+    await new Promise((r) => setTimeout(r, 40));
+    const bodies = [
+      { queries: "a", documents: ["a b", "c a"] },
+      { queries: "a", documents: ["a b", "c a"], use_activation: false },
+      { queries: "b", documents: ["b b", "a"] },
+      { queries: "b", documents: ["b b", "a"], use_activation: false },
+      { queries: "c", documents: ["c"] },
+    ];
+    const answers = await Promise.all(bodies.map((b) => post(`${url}/score`, b)));
+    expect((await blocker).status).toBe(200);
+    bodies.forEach((b, i) => {
+      const a = answers[i]!;
+      expect(a.status).toBe(200);
+      const raw = b.documents.map((d) => overlapScore(b.queries, d));
+      const expected = b.use_activation === false ? raw : raw.map(sigmoid);
+      expect(a.body.data.map((x: { score: number }) => x.score), `request ${i}`).toEqual(expected);
+    });
+    // The queued requests were batched (fewer calls than requests), by option set.
+    const queued = scorer.calls.slice(1);
+    expect(queued.length).toBeLessThan(bodies.length);
+    expect(queued.map((c) => [c.options.activation, c.pairs]).sort()).toEqual([[false, 4], [undefined, 5]].sort());
   });
 
   it("isolates a failing request from the requests it was batched with", async () => {

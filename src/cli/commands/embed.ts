@@ -29,7 +29,7 @@ export function registerEmbed(program: Command): void {
   addModelFlags(command).action(async (flags: EmbedFlags) => {
     // Heavy modules load only when the command runs, so --help and flag errors stay fast.
     const { loadScorer } = await import("../../local/load-scorer.js");
-    const scorer = await loadScorer(flags.model, loadOptions(flags));
+    const scorer = await loadScorer(flags.model, await loadOptions(flags));
     try {
       if (!isEmbedder(scorer)) {
         throw new CliError(`${flags.model} is a ${scorer.scoreType} model; embed needs a bi-encoder`);

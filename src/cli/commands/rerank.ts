@@ -1,4 +1,4 @@
-import type { Command } from "commander";
+import { InvalidArgumentError, type Command } from "commander";
 import { addModelFlags, loadOptions, type ModelFlags } from "../model-options.js";
 import { integer, positiveInteger } from "../parsers.js";
 import { streamTexts } from "../stream-texts.js";
@@ -10,6 +10,19 @@ interface RerankFlags extends ModelFlags {
   topN?: number;
   input: string;
   batchSize: number;
+  instruction?: string;
+  chatTemplateKwargs?: Record<string, unknown>;
+}
+
+function jsonObject(value: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new InvalidArgumentError("Not a JSON object.");
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new InvalidArgumentError("Not a JSON object.");
+  return parsed as Record<string, unknown>;
 }
 
 /**
@@ -24,18 +37,24 @@ export function registerRerank(program: Command): void {
     .requiredOption("-q, --query <text>", "the query")
     .option("-n, --top-n <n>", "print only the best N, best first (0 = all, in input order)", integer)
     .option("-i, --input <file|->", "documents: JSONL with a \"text\" field, or plain lines; - = stdin", "-")
-    .option("--batch-size <n>", "documents per model call (bounds memory)", positiveInteger, 2048);
+    .option("--batch-size <n>", "documents per model call (bounds memory)", positiveInteger, 2048)
+    .option("--instruction <text>", "instruction for instruction-aware rerankers (Qwen3-Reranker, mxbai-rerank-v2)")
+    .option("--chat-template-kwargs <json>", "more score-template variables, as vLLM's chat_template_kwargs", jsonObject);
   addModelFlags(command).action(async (flags: RerankFlags) => {
     // Heavy modules load only when the command runs, so --help and flag errors stay fast.
     const { loadScorer } = await import("../../local/load-scorer.js");
-    const scorer = await loadScorer(flags.model, loadOptions(flags));
+    const scorer = await loadScorer(flags.model, await loadOptions(flags));
     const best = flags.topN ? new TopN(flags.topN) : undefined;
     try {
       await streamTexts({ input: flags.input, batchSize: flags.batchSize, label: "rerank", stdin: process.stdin }, async (batch) => {
         const scores =
           batch.texts.length === 0
             ? []
-            : await scorer.score(flags.query, batch.texts, batch.onProgress ? { onProgress: batch.onProgress } : {});
+            : await scorer.score(flags.query, batch.texts, {
+                ...(batch.onProgress && { onProgress: batch.onProgress }),
+                ...(flags.instruction !== undefined && { instruction: flags.instruction }),
+                ...(flags.chatTemplateKwargs && { chatTemplateKwargs: flags.chatTemplateKwargs }),
+              });
         let next = 0;
         const lines: string[] = [];
         for (const r of batch.records) {

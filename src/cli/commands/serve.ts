@@ -57,7 +57,7 @@ export function registerServe(program: Command): void {
     // Heavy modules load only when the command runs, so --help and flag errors stay fast.
     const { loadWorkerScorer } = await import("../../local/worker-pool/index.js");
     const { createServer } = await import("../../server/index.js");
-    const scorer = await loadWorkerScorer(flags.model, { ...loadOptions(flags), workers: flags.workers });
+    const scorer = await loadWorkerScorer(flags.model, { ...await loadOptions(flags), workers: flags.workers });
     const server = createServer({
       scorer,
       closeScorer: true,

@@ -24,6 +24,7 @@ export const METADATA_FILES = [
   "config_sentence_transformers.json",
   "artifact.metadata",
   "onnx_config.json",
+  "chat_template.jinja",
 ];
 
 const MODULE_FILES = /^\d+_[A-Za-z]+\/(config\.json|model\.safetensors)$/;

@@ -1,11 +1,16 @@
 import { ContextLengthError } from "../../errors/context-length-error.js";
+import { resolvePromptLimit } from "../tokenization/pair-encoder.js";
 import { truncateIds } from "../../scoring/truncation.js";
+import type { ScoreOptions } from "../../types.js";
 import type { EncodedSequence } from "../runtime/run-batches.js";
 import type { TextTokenizer } from "../tokenization/text-tokenizer.js";
 import type { ColbertSettings } from "./colbert-config.js";
 
 /** Queries and documents are encoded differently in ColBERT. */
 export type ColbertKind = "query" | "document";
+
+/** The per-call options that shape one ColBERT encoding. */
+export type ColbertTruncation = Pick<ScoreOptions, "truncate" | "maxTokensPerDoc" | "maxTokensPerQuery" | "truncatePromptTokens">;
 
 /** An encoded ColBERT input and which positions take part in MaxSim. */
 export type ColbertSequence = EncodedSequence & { keep: boolean[] };
@@ -17,7 +22,12 @@ export type ColbertSequence = EncodedSequence & { keep: boolean[] };
  * documents keeping only non-skiplisted tokens for scoring. With `convention: "vllm"`, the plain
  * `[CLS] text [SEP]` up to the model limit, every token kept.
  *
+ * Queries and documents are separate prompts here, so `maxTokensPerQuery` / `maxTokensPerDoc`
+ * cap the text tokens of each before the special tokens are added, and `truncatePromptTokens`
+ * caps each whole prompt (specials, marker and [MASK] expansion included).
+ *
  * @throws {ContextLengthError} when `truncate` is false and the text does not fit.
+ * @throws {InvalidInputError} when `truncatePromptTokens` is out of range.
  */
 export function encodeColbert(
   tokenizer: TextTokenizer,
@@ -25,16 +35,20 @@ export function encodeColbert(
   kind: ColbertKind,
   s: ColbertSettings,
   maxLength: number,
-  truncate: boolean | undefined,
+  options: ColbertTruncation = {},
 ): ColbertSequence {
-  const raw = tokenizer.encode(text);
+  const cap = kind === "query" ? options.maxTokensPerQuery : options.maxTokensPerDoc;
+  const raw = cap ? truncateIds(tokenizer.encode(text), cap) : tokenizer.encode(text);
   const specials = tokenizer.singleSpecials;
+  // With truncatePromptTokens the caller asked for truncation, so an over-long text is cut, not refused.
+  const truncate = options.truncatePromptTokens === undefined ? options.truncate : true;
+  const promptLimit = resolvePromptLimit(maxLength, options);
   if (s.convention === "vllm") {
     if (raw.length + specials > maxLength && truncate === false) throw new ContextLengthError(maxLength, raw.length + specials);
-    const { ids, typeIds } = tokenizer.single(truncateIds(raw, maxLength - specials));
+    const { ids, typeIds } = tokenizer.single(truncateIds(raw, promptLimit - specials));
     return { ids, typeIds, keep: ids.map(() => true) };
   }
-  const length = kind === "query" ? s.queryLength : s.documentLength;
+  const length = Math.min(kind === "query" ? s.queryLength : s.documentLength, promptLimit);
   const marker = (kind === "query" ? s.queryMarkerId : s.documentMarkerId) as number;
   // One position goes to the marker, the rest to [CLS] text [SEP].
   const budget = Math.min(length, maxLength) - 1 - specials;

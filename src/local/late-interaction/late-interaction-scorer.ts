@@ -11,7 +11,7 @@ import type { LateInteractionOptions } from "../options.js";
 import { runMicroBatches, type EncodedSequence } from "../runtime/run-batches.js";
 import { readColbertSettings, type ColbertSettings } from "./colbert-config.js";
 import { DocumentCache, type CacheStats } from "./document-cache.js";
-import { encodeColbert, type ColbertKind } from "./colbert-encoding.js";
+import { encodeColbert, type ColbertKind, type ColbertTruncation } from "./colbert-encoding.js";
 import { MaxSimGraph } from "./maxsim-graph.js";
 
 /**
@@ -61,7 +61,7 @@ export class LateInteractionScorer extends LocalScorerBase implements TokenEmbed
   static async fromFiles(files: ModelFiles, options: LateInteractionOptions & { scoreType?: string } = {}): Promise<LateInteractionScorer> {
     validateLoadOptions(options, "late-interaction", "LateInteractionScorer");
     assertFamily(files, "late-interaction", options.scoreType ? `scoreType "${options.scoreType}"` : "LateInteractionScorer");
-    const parts = await openLocalParts(files, options, undefined, { minContentTokens: 2 });
+    const parts = await openLocalParts(files, options, undefined, undefined, { minContentTokens: 2 });
     const settings = await readColbertSettings(files, parts.tokenizer, options);
     return new LateInteractionScorer(parts, settings, options.documentCacheSize ?? 10_000, options.threads);
   }
@@ -108,7 +108,14 @@ export class LateInteractionScorer extends LocalScorerBase implements TokenEmbed
     const normalize = options.activation !== false;
     const uniqueQ = [...new Set(pairs.queries)];
     const uniqueD = [...new Set(pairs.documents as string[])];
-    const base = { signal: options.signal, truncate: options.truncate, normalize };
+    const base = {
+      signal: options.signal,
+      truncate: options.truncate,
+      maxTokensPerQuery: options.maxTokensPerQuery,
+      maxTokensPerDoc: options.maxTokensPerDoc,
+      truncatePromptTokens: options.truncatePromptTokens,
+      normalize,
+    };
     const q = await this.encode(uniqueQ, "query", base);
     const d = await this.encode(uniqueD, "document", { ...base, onProgress: options.onProgress });
     const qi = new Map(uniqueQ.map((t, i) => [t, i]));
@@ -151,12 +158,15 @@ export class LateInteractionScorer extends LocalScorerBase implements TokenEmbed
   private async encode(
     texts: string[],
     kind: ColbertKind,
-    options: EmbedOptions & { normalize: boolean },
+    options: EmbedOptions & ColbertTruncation & { normalize: boolean },
   ): Promise<{ embeddings: TokenEmbeddings[]; lengths: number[] }> {
     throwIfAborted(options.signal);
     const useCache = kind === "document";
-    // With truncate: false a long document must still throw, so the two modes cache apart.
-    const variant = `${options.normalize ? "n" : "r"}${options.truncate === false ? "s" : "t"}`;
+    // With truncate: false a long document must still throw, so the two modes cache apart; the
+    // per-call token caps change the embedding, so they are part of the key too.
+    const variant =
+      `${options.normalize ? "n" : "r"}${options.truncate === false ? "s" : "t"}` +
+      `:${options.maxTokensPerDoc || 0}:${options.truncatePromptTokens ?? ""}`;
     const keys = useCache ? texts.map((t) => DocumentCache.key(t, variant)) : [];
     const embeddings = new Array<TokenEmbeddings>(texts.length);
     const lengths = new Array<number>(texts.length);
@@ -169,7 +179,7 @@ export class LateInteractionScorer extends LocalScorerBase implements TokenEmbed
       } else todo.push(i);
     });
     // Only documents the cache lacks are tokenized and encoded.
-    const encoded = todo.map((i) => encodeColbert(this.tokenizer, texts[i] as string, kind, this.settings, this.maxLength, options.truncate));
+    const encoded = todo.map((i) => encodeColbert(this.tokenizer, texts[i] as string, kind, this.settings, this.maxLength, options));
     const onProgress = options.onProgress;
     const fresh = await runMicroBatches(
       this.session,

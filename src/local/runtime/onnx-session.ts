@@ -2,6 +2,7 @@ import { availableParallelism } from "node:os";
 import type * as Ort from "onnxruntime-node";
 import { ModelLoadError } from "../../errors/model-load-error.js";
 import { halfToFloat } from "../files/safetensors.js";
+import { fillGraphInputs, planGraphInputs, type CacheConfig, type FillOptions, type GraphInputPlan, type PrefixCache } from "./graph-inputs.js";
 
 type OrtModule = typeof Ort;
 let ortPromise: Promise<OrtModule> | undefined;
@@ -26,6 +27,11 @@ export function loadOnnxRuntime(): Promise<OrtModule> {
 export interface SessionOptions {
   threads?: number | undefined;
   device?: string | undefined;
+  /**
+   * The model's `config.json`: sizes the empty key/value cache of decoder graphs whose cache
+   * inputs leave the head count or head size symbolic.
+   */
+  config?: CacheConfig | undefined;
 }
 
 /** Integer feeds for one batch: `[batch, seq]` row-major. */
@@ -46,26 +52,59 @@ export class OnnxSession {
     readonly inputNames: readonly string[],
     /** Output names the graph declares. */
     readonly outputNames: readonly string[],
+    /** How every declared input is filled (decoder positions and empty cache included). */
+    readonly inputs: GraphInputPlan,
   ) {}
 
   /**
    * Opens an ONNX file with all graph optimizations on and `threads` intra-op threads (the only
    * source of parallelism: concurrent `run()` calls do not overlap in onnxruntime-node).
-   * @throws {ModelLoadError} naming the file when ONNX Runtime rejects it.
+   * External data (`model.onnx_data`) is found next to the file, as ONNX Runtime resolves it.
+   * @throws {ModelLoadError} naming the file when ONNX Runtime rejects it, or naming the input
+   *   when the graph declares one rerank-kit cannot fill.
    */
   static async create(path: string, options: SessionOptions = {}): Promise<OnnxSession> {
+    return OnnxSession.open(path, path, options);
+  }
+
+  /**
+   * Opens a model held in memory (e.g. a rewritten graph) that keeps all its weights inline.
+   * @param source named in errors
+   * @throws {ModelLoadError} as {@link OnnxSession.create}.
+   */
+  static async fromBytes(model: Uint8Array, source: string, options: SessionOptions = {}): Promise<OnnxSession> {
+    return OnnxSession.open(model, source, options);
+  }
+
+  private static async open(model: string | Uint8Array, source: string, options: SessionOptions): Promise<OnnxSession> {
     const ort = await loadOnnxRuntime();
     let session: Ort.InferenceSession;
+    const sessionOptions: Ort.InferenceSession.SessionOptions = {
+      intraOpNumThreads: options.threads ?? availableParallelism(),
+      graphOptimizationLevel: "all",
+      executionProviders: [options.device ?? "cpu"],
+    };
     try {
-      session = await ort.InferenceSession.create(path, {
-        intraOpNumThreads: options.threads ?? availableParallelism(),
-        graphOptimizationLevel: "all",
-        executionProviders: [options.device ?? "cpu"],
-      });
+      session =
+        typeof model === "string"
+          ? await ort.InferenceSession.create(model, sessionOptions)
+          : await ort.InferenceSession.create(model, sessionOptions);
     } catch (cause) {
-      throw new ModelLoadError(`ONNX Runtime cannot load ${path}: ${(cause as Error).message}`, { path, cause });
+      throw new ModelLoadError(`ONNX Runtime cannot load ${source}: ${(cause as Error).message}`, { path: source, cause });
     }
-    return new OnnxSession(ort, session, session.inputNames, session.outputNames);
+    let plan: GraphInputPlan;
+    try {
+      plan = planGraphInputs(session.inputMetadata, options.config ?? {}, source);
+    } catch (error) {
+      await session.release();
+      throw error;
+    }
+    return new OnnxSession(ort, session, session.inputNames, session.outputNames, plan);
+  }
+
+  /** True for decoder graphs exported for generation (positions or a key/value cache as inputs). */
+  get decoder(): boolean {
+    return this.inputs.decoder;
   }
 
   /** True when the graph declares the input (e.g. `token_type_ids`). */
@@ -73,16 +112,57 @@ export class OnnxSession {
     return this.inputNames.includes(name);
   }
 
-  /** Runs the graph and returns the requested output as float32 (fp16 outputs are widened). */
-  async run(feeds: Feeds, output: string): Promise<FloatOutput> {
-    const tensors: Record<string, Ort.Tensor> = {};
-    for (const [name, { data, dims }] of Object.entries(feeds)) {
-      tensors[name] = new this.ort.Tensor("int64", data, dims);
-    }
+  /**
+   * Runs the graph and returns the requested output as float32 (fp16 outputs are widened). Only
+   * that output is fetched, so a decoder's `present.*` cache is never copied out. Inputs the
+   * graph declares beyond `feeds` (positions, the empty cache, `num_logits_to_keep`,
+   * `use_cache_branch`) are filled from the plan.
+   */
+  async run(feeds: Feeds, output: string, options: FillOptions = {}): Promise<FloatOutput> {
+    const ids = feeds["input_ids"];
+    const mask = feeds["attention_mask"];
+    if (!ids || !mask) throw new Error("OnnxSession.run needs input_ids and attention_mask feeds");
+    const tensors = fillGraphInputs(
+      this.ort,
+      this.inputs,
+      { inputIds: ids.data, attentionMask: mask.data, tokenTypeIds: feeds["token_type_ids"]?.data, dims: ids.dims },
+      options,
+    );
     const result = await this.session.run(tensors, [output]);
     const t = result[output];
     if (!t) throw new Error(`ONNX graph produced no output "${output}"`);
     return { data: toFloat32(t), dims: [...t.dims] };
+  }
+
+  /**
+   * Runs a prefix (one sequence, no padding) and keeps its key/value cache, to be passed as
+   * `prefix` to later runs whose rows all continue it.
+   * @throws {ModelLoadError} when the graph has no `past_key_values` inputs / `present` outputs.
+   */
+  async prefixCache(ids: readonly number[]): Promise<PrefixCache> {
+    const pasts = this.inputs.inputs.filter((i) => i.kind === "past");
+    const present = (name: string) => name.replace(/^past_key_values\./, "present.");
+    const missing = pasts.map((p) => present(p.name)).filter((o) => !this.outputNames.includes(o));
+    if (pasts.length === 0 || missing.length > 0) {
+      throw new ModelLoadError(
+        `Prefix reuse needs a decoder graph with past_key_values inputs and present outputs` +
+          (missing.length ? ` (missing ${missing.join(", ")})` : ""),
+        { path: "prefix" },
+      );
+    }
+    const n = ids.length;
+    const tensors = fillGraphInputs(this.ort, this.inputs, {
+      inputIds: BigInt64Array.from(ids, (v) => BigInt(v)),
+      attentionMask: new BigInt64Array(n).fill(1n),
+      dims: [1, n],
+    });
+    const result = await this.session.run(tensors, pasts.map((p) => present(p.name)));
+    const cache: PrefixCache = { length: n, tensors: {} };
+    for (const p of pasts) {
+      const t = result[present(p.name)] as Ort.Tensor;
+      cache.tensors[p.name] = { type: t.type as "float32" | "float16", data: t.data as Float32Array | Uint16Array, dims: [...t.dims] };
+    }
+    return cache;
   }
 
   /** Frees the native session. */

@@ -1,5 +1,6 @@
 import { throwIfAborted } from "../../errors/abort-error.js";
 import { planMicroBatches, type MicroBatchLimits } from "../../batching/micro-batches.js";
+import type { FillOptions } from "./graph-inputs.js";
 import type { FloatOutput, OnnxSession } from "./onnx-session.js";
 
 /** One encoded sequence: token ids and, for BERT pairs, segment ids. */
@@ -28,13 +29,35 @@ export interface RunOptions extends MicroBatchLimits {
   output: string;
   /** Id used for padding. */
   padId: number;
+  /**
+   * Which side padding goes on. Decoders read the last position, so `left` puts every row's last
+   * token at `seq - 1` (as sentence-transformers and transformers do for Qwen3 and Gemma);
+   * encoders pad on the right. @default "right"
+   */
+  padding?: "left" | "right" | undefined;
+  /** Forwarded to graphs that declare `num_logits_to_keep`. */
+  logitsToKeep?: FillOptions["logitsToKeep"];
+  /**
+   * Token ids every sequence starts with (a score template's system prompt, instruction and
+   * query). Decoders with a key/value cache compute it once and each sequence passes only its
+   * own tokens (`sequences` then hold what follows the prefix); needs `padding: "left"`.
+   */
+  prefix?: readonly number[] | undefined;
+  /**
+   * Find the longest token prefix all sequences share (at least `minTokens`, default 16) and
+   * compute it once, as `prefix` does. Only for outputs read at the last position (an LLM
+   * reranker's score): the extractor then sees each sequence without the prefix. Ignored unless
+   * the graph has a key/value cache, padding is `left` and there are two sequences or more.
+   */
+  reusePrefix?: boolean | { minTokens?: number } | undefined;
   signal?: AbortSignal | undefined;
   /** Called after each batch with the number of sequences done so far. */
   onProgress?: ((done: number, total: number) => void) | undefined;
 }
 
 /**
- * Runs sequences through the session in length-sorted micro-batches (right padding) and returns
+ * Runs sequences through the session in length-sorted micro-batches (right padding unless
+ * `padding: "left"`) and returns
  * one extracted value per sequence, in input order. Checks the abort signal between batches and
  * yields to the event loop there, since each `run()` blocks it.
  */
@@ -45,11 +68,19 @@ export async function runMicroBatches<T>(
   extract: (row: BatchRow, index: number) => T,
 ): Promise<T[]> {
   const results = new Array<T>(sequences.length);
+  const shared = sharedPrefix(session, sequences, options);
+  if (shared) {
+    options = { ...options, prefix: shared, reusePrefix: false };
+    sequences = sequences.map((s) => ({ ...s, ids: s.ids.slice(shared.length) }));
+  }
   const batches = planMicroBatches(
     sequences.map((s) => s.ids.length),
     options,
   );
   const withTypes = session.hasInput("token_type_ids");
+  const left = options.padding === "left";
+  const prefix = options.prefix && options.prefix.length > 0 ? await session.prefixCache(options.prefix) : undefined;
+  if (prefix && !left) throw new Error("runMicroBatches: a shared prefix needs padding: \"left\"");
   let done = 0;
   for (const batch of batches) {
     throwIfAborted(options.signal);
@@ -60,7 +91,7 @@ export async function runMicroBatches<T>(
     const types = withTypes ? new Int64Matrix(n * seq, 0) : undefined;
     batch.forEach((itemIndex, row) => {
       const s = sequences[itemIndex] as EncodedSequence;
-      const base = row * seq;
+      const base = row * seq + (left ? seq - s.ids.length : 0);
       for (let t = 0; t < s.ids.length; t++) {
         ids.set(base + t, s.ids[t] as number);
         mask.set(base + t, s.attention ? (s.attention[t] as number) : 1);
@@ -72,7 +103,7 @@ export async function runMicroBatches<T>(
       attention_mask: { data: mask.data, dims: [n, seq] },
     };
     if (types) feeds["token_type_ids"] = { data: types.data, dims: [n, seq] };
-    const output = await session.run(feeds, options.output);
+    const output = await session.run(feeds, options.output, { logitsToKeep: options.logitsToKeep, prefix });
     batch.forEach((itemIndex, row) => {
       results[itemIndex] = extract({ output, row, seq, mask: mask.data }, itemIndex);
     });
@@ -82,6 +113,23 @@ export async function runMicroBatches<T>(
   }
   throwIfAborted(options.signal);
   return results;
+}
+
+/** The longest common token prefix worth caching, or undefined. */
+function sharedPrefix(session: OnnxSession, sequences: readonly EncodedSequence[], options: RunOptions): number[] | undefined {
+  const want = options.reusePrefix;
+  if (!want || options.prefix || options.padding !== "left" || sequences.length < 2 || session.inputs.cacheLayers === 0) return undefined;
+  const minTokens = typeof want === "object" && want.minTokens !== undefined ? want.minTokens : 16;
+  const first = (sequences[0] as EncodedSequence).ids;
+  // Every sequence keeps at least its last token: the position the score is read at.
+  let n = Math.min(...sequences.map((s) => s.ids.length)) - 1;
+  for (const s of sequences) {
+    if (s.attention || s.typeIds?.some((t) => t !== 0)) return undefined;
+    let i = 0;
+    while (i < n && s.ids[i] === first[i]) i++;
+    n = i;
+  }
+  return n >= Math.max(1, minTokens) ? first.slice(0, n) : undefined;
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;

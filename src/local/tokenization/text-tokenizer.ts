@@ -13,6 +13,12 @@ export class TextTokenizer {
   readonly template: SpecialTokenTemplate;
   /** Id used for padding. */
   readonly padId: number;
+  /**
+   * True for byte-level BPE (GPT-2 / Qwen / Llama 3 style): every token string then spells its
+   * bytes one character per byte, so token offsets can be computed without the tokenizer's help.
+   */
+  readonly byteLevel: boolean;
+  private readonly addedTokens: Set<string>;
 
   constructor(tokenizerJson: Json, tokenizerConfig: Json, path: string) {
     try {
@@ -21,6 +27,9 @@ export class TextTokenizer {
       throw new ModelLoadError(`Cannot build the tokenizer from ${path}: ${(cause as Error).message}`, { path, cause });
     }
     this.template = readTemplate(tokenizerJson["post_processor"], path);
+    this.byteLevel = isByteLevel(tokenizerJson["pre_tokenizer"]) && tokenizerJson["normalizer"] == null;
+    const added = (tokenizerJson["added_tokens"] as Array<{ content?: unknown }> | undefined) ?? [];
+    this.addedTokens = new Set(added.flatMap((t) => (typeof t.content === "string" ? [t.content] : [])));
     const padToken = tokenizerConfig["pad_token"];
     const padName = typeof padToken === "string" ? padToken : (padToken as { content?: string } | undefined)?.content;
     this.padId = (padName !== undefined ? this.tokenToId(padName) : undefined) ?? this.tokenToId("[PAD]") ?? this.tokenToId("<pad>") ?? 0;
@@ -29,6 +38,23 @@ export class TextTokenizer {
   /** Token ids of `text` without special tokens. */
   encode(text: string): number[] {
     return this.tokenizer.encode(text, { add_special_tokens: false }).ids;
+  }
+
+  /**
+   * Byte offsets `[start, end)` of each token in the UTF-8 text it was encoded from, for
+   * byte-level tokenizers; undefined when they cannot be known exactly (another tokenizer kind, or
+   * the lengths do not add up to the text's).
+   */
+  byteOffsets(ids: readonly number[], text: string): Array<[number, number]> | undefined {
+    if (!this.byteLevel) return undefined;
+    const offsets: Array<[number, number]> = [];
+    let at = 0;
+    for (const token of this.idsToTokens(ids)) {
+      const length = this.addedTokens.has(token) ? Buffer.byteLength(token, "utf8") : token.length;
+      offsets.push([at, at + length]);
+      at += length;
+    }
+    return at === Buffer.byteLength(text, "utf8") ? offsets : undefined;
   }
 
   /** Token strings for ids. */
@@ -65,4 +91,11 @@ export class TextTokenizer {
   pair(a: readonly number[], b: readonly number[]): { ids: number[]; typeIds: number[] } {
     return applyTemplate(this.template.pair, a, b);
   }
+}
+
+function isByteLevel(pre: unknown): boolean {
+  const p = pre as { type?: unknown; pretokenizers?: unknown[] } | null | undefined;
+  if (!p) return false;
+  if (p.type === "ByteLevel") return true;
+  return p.type === "Sequence" && Array.isArray(p.pretokenizers) && p.pretokenizers.some((x) => isByteLevel(x));
 }

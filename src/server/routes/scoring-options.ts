@@ -9,6 +9,7 @@ export interface ScoringFields {
   max_tokens_per_doc?: number | undefined;
   use_activation?: boolean | null | undefined;
   instruction?: string | null | undefined;
+  chat_template_kwargs?: Record<string, unknown> | null | undefined;
 }
 
 /** vLLM's answer when `truncate_prompt_tokens` exceeds the model's limit. */
@@ -47,6 +48,7 @@ export function toScoreOptions(body: ScoringFields, maxLength: number | undefine
   if (perDoc) options.maxTokensPerDoc = perDoc;
   if (body.use_activation !== null && body.use_activation !== undefined) options.activation = body.use_activation;
   if (body.instruction !== null && body.instruction !== undefined) options.instruction = body.instruction;
+  if (body.chat_template_kwargs) options.chatTemplateKwargs = body.chat_template_kwargs;
   return options;
 }
 

@@ -86,7 +86,8 @@ export class ScoreBatcher {
   }
 
   private enqueue(member: Member, options: BatchableOptions): void {
-    const key = JSON.stringify(options, Object.keys(options).sort());
+    // The replacer list applies at every depth, so nested template kwargs are keyed on their own.
+    const key = JSON.stringify(options, Object.keys(options).sort()) + JSON.stringify(options.chatTemplateKwargs ?? null);
     const n = member.queries.length;
     const open = this.enabled ? this.queue.findLast((g) => g.key === key && !g.sealed) : undefined;
     if (open && open.pairs + n <= this.maxBatchPairs) {

@@ -30,6 +30,10 @@ export const scoringFields = {
   max_tokens_per_doc: z.number().int().optional().openapi({ description: "0 = off." }),
   use_activation: z.boolean().nullish(),
   instruction: z.string().nullish(),
+  chat_template_kwargs: z
+    .record(z.string(), z.unknown())
+    .nullish()
+    .openapi({ description: "Variables for the model's score template (e.g. instruct), as vLLM's chat_template_kwargs." }),
 };
 
 /** vLLM's `UsageInfo` dump. */

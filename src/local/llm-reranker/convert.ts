@@ -1,0 +1,104 @@
+import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { InvalidInputError } from "../../errors/invalid-input-error.js";
+import { ModelLoadError } from "../../errors/model-load-error.js";
+import { loadModelFiles, onnxFileFor } from "../files/model-files.js";
+import type { CrossEncoderOptions } from "../options.js";
+import { rewriteLmHeadToScore } from "../runtime/lm-head-rewrite.js";
+import { TextTokenizer } from "../tokenization/text-tokenizer.js";
+import { tokenChoice, type ScoreMethod } from "./hf-overrides.js";
+import { llmRerankerPreset } from "./presets.js";
+import { headFromTokens } from "./score-head.js";
+import { modelScoreTemplate } from "./template-source.js";
+
+/** Options of {@link convertLlmReranker}. */
+export interface ConvertOptions extends Pick<CrossEncoderOptions, "dtype" | "onnxFile" | "revision" | "cacheDir" | "localFilesOnly" | "accessToken" | "hubUrl"> {
+  /** Folder to write. Created if missing; existing files of the same names are replaced. */
+  out: string;
+  /** `["no", "yes"]` (false token first) for `from_2_way_softmax`, one token for `no_post_processing`. */
+  classifierFromTokens?: string[] | undefined;
+  /** How the rows combine. @default from the token count (2 -> from_2_way_softmax) */
+  method?: ScoreMethod | undefined;
+  /** Score template written as `chat_template.jinja`: preset name or Jinja source. @default the folder's, then the preset */
+  chatTemplate?: string | undefined;
+}
+
+/** What {@link convertLlmReranker} wrote. */
+export interface ConvertResult {
+  /** The output folder. */
+  out: string;
+  /** The ONNX file written, relative to `out`. */
+  onnxFile: string;
+  /** The head's token ids and coefficients. */
+  rows: Array<{ tokenId: number; coefficient: number }>;
+  /** Where the template came from, or undefined when none was written. */
+  template: string | undefined;
+}
+
+const COPIED = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json"];
+
+/**
+ * vLLM's `convert_model_to_seq_cls.py` without Python: turns a causal LM (Hub id or folder, ONNX)
+ * into a one-label reranker folder. The ONNX graph's LM head is replaced by the classifier row
+ * (`W[true] - W[false]` for `from_2_way_softmax`, `W[token]` for `no_post_processing`) applied at
+ * the last position; `config.json` says `*ForSequenceClassification` with one label; the score
+ * template is written as `chat_template.jinja`. {@link loadScorer} loads the result as a
+ * cross-encoder whose logits equal the original's token-logit difference.
+ *
+ * @throws {InvalidInputError} for a token count that does not fit the method.
+ * @throws {ModelLoadError} when the model is not a causal LM, a token is not in the vocabulary,
+ *   or the head cannot be rewritten.
+ */
+export async function convertLlmReranker(model: string, options: ConvertOptions): Promise<ConvertResult> {
+  const files = await loadModelFiles(model, options);
+  const architectures = (files.config["architectures"] as string[] | undefined) ?? [];
+  const causal = architectures.find((a) => a.endsWith("ForCausalLM"));
+  if (!causal) {
+    throw new ModelLoadError(`${files.dir}: convert needs a causal LM (*ForCausalLM), config.json says ${JSON.stringify(architectures)}`, {
+      path: join(files.dir, "config.json"),
+    });
+  }
+  const preset = llmRerankerPreset(files.id);
+  const choice = tokenChoice(
+    options.classifierFromTokens
+      ? { classifier_from_token: options.classifierFromTokens, ...(options.method && { method: options.method }) }
+      : (preset?.overrides ?? {}),
+  );
+  if (!choice) {
+    throw new InvalidInputError("convert needs classifierFromTokens (e.g. [\"no\",\"yes\"]) for a model without a preset", {
+      field: "classifierFromTokens",
+    });
+  }
+  const tokenizer = new TextTokenizer(files.tokenizerJson, files.tokenizerConfig, join(files.dir, "tokenizer.json"));
+  const head = headFromTokens(choice, (t) => tokenizer.tokenToId(t), files.dir);
+  const template = modelScoreTemplate(files, options.chatTemplate, preset?.template);
+
+  const onnxFile = onnxFileFor(options.dtype, options.onnxFile);
+  const sourceDir = dirname(files.onnxPath);
+  const rewritten = rewriteLmHeadToScore(await readFile(files.onnxPath), head, { externalDataDir: sourceDir, source: files.onnxPath });
+  await mkdir(join(options.out, dirname(onnxFile)), { recursive: true });
+  await writeFile(join(options.out, onnxFile), rewritten);
+  // External weights stay where the graph points: beside it, under their own names.
+  for (const data of [`${basename(files.onnxPath)}_data`, `${basename(files.onnxPath)}.data`]) {
+    if (existsSync(join(sourceDir, data))) await copyFile(join(sourceDir, data), join(options.out, dirname(onnxFile), data));
+  }
+  for (const name of COPIED) {
+    if (existsSync(join(files.dir, name))) await copyFile(join(files.dir, name), join(options.out, name));
+  }
+  const config = {
+    ...files.config,
+    architectures: [causal.replace(/ForCausalLM$/, "ForSequenceClassification")],
+    num_labels: 1,
+    id2label: { "0": "LABEL_0" },
+    label2id: { LABEL_0: 0 },
+    // Provenance only: vLLM would convert again if `method` / `classifier_from_token` stayed.
+    rerank_kit_conversion: { from: files.id, classifier_from_token: choice.tokens, method: choice.method, rows: head.rows },
+  } as Record<string, unknown>;
+  delete config["classifier_from_token"];
+  delete config["method"];
+  delete config["is_original_qwen3_reranker"];
+  await writeFile(join(options.out, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
+  if (template) await writeFile(join(options.out, "chat_template.jinja"), template.source);
+  return { out: options.out, onnxFile, rows: head.rows, template: template?.name };
+}

@@ -1,0 +1,38 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { resolveScoreTemplate } from "../../templates/resolve.js";
+import type { ScoreTemplate } from "../../templates/score-template.js";
+import type { ScoreTemplatePresetName } from "../../templates/presets.js";
+import type { ModelFiles } from "../files/model-files.js";
+
+/** The tokenizer's special tokens, as transformers passes them to chat templates. */
+export function specialTokens(tokenizerConfig: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of ["bos_token", "eos_token", "pad_token", "unk_token", "sep_token", "cls_token", "mask_token"]) {
+    const v = tokenizerConfig[key];
+    const s = typeof v === "string" ? v : (v as { content?: unknown } | null | undefined)?.content;
+    if (typeof s === "string") out[key] = s;
+  }
+  return out;
+}
+
+/**
+ * The score template of a model: the caller's option (`false`: none), the folder's score
+ * template, then `preset`.
+ * @throws {InvalidInputError} when the caller's template does not parse.
+ */
+export function modelScoreTemplate(
+  files: ModelFiles,
+  option: string | false | undefined,
+  preset: ScoreTemplatePresetName | undefined,
+): ScoreTemplate | undefined {
+  if (option === false) return undefined;
+  const file = join(files.dir, "chat_template.jinja");
+  return resolveScoreTemplate({
+    option,
+    folderFile: existsSync(file) ? readFileSync(file, "utf8") : undefined,
+    tokenizerConfig: files.tokenizerConfig["chat_template"],
+    preset,
+    specialTokens: specialTokens(files.tokenizerConfig),
+  });
+}

@@ -1,0 +1,42 @@
+// @ts-check
+/**
+ * StrykerJS mutation testing, run by `npm run mutate` (never by `npm test`).
+ *
+ * One folder per run keeps a run short on a shared machine:
+ *   MUTATE_SCOPE=src/batching npm run mutate
+ * Scopes: scoring, batching, tokenization, http, remote (the chunk runner, retries and delay).
+ * Incremental mode reuses earlier results, so a second run only re-tests changed code and tests.
+ */
+import process from "node:process";
+const SCOPES = {
+  scoring: ["src/scoring/**/*.ts"],
+  batching: ["src/batching/**/*.ts"],
+  tokenization: ["src/local/tokenization/**/*.ts"],
+  http: ["src/server/http/**/*.ts"],
+  remote: ["src/remote/run-chunks.ts", "src/remote/retry.ts", "src/remote/delay.ts"],
+};
+const raw = (process.env.MUTATE_SCOPE ?? "scoring").replace(/^src\//, "").replace(/^local\//, "").replace(/^server\//, "");
+const scope = /** @type {keyof typeof SCOPES} */ (raw);
+if (!SCOPES[scope]) throw new Error(`MUTATE_SCOPE must be one of ${Object.keys(SCOPES).join(", ")}; got ${raw}`);
+
+/** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
+export default {
+  testRunner: "vitest",
+  vitest: { configFile: "vitest.mutate.config.ts", related: true },
+  checkers: ["typescript"],
+  tsconfigFile: "tsconfig.mutate.json",
+  typescriptChecker: { prioritizePerformanceOverAccuracy: true },
+  mutate: SCOPES[scope],
+  coverageAnalysis: "perTest",
+  concurrency: Number(process.env.MUTATE_CONCURRENCY ?? 1),
+  incremental: true,
+  incrementalFile: `reports/mutation/${scope}.incremental.json`,
+  reporters: ["clear-text", "progress", "json"],
+  jsonReporter: { fileName: `reports/mutation/${scope}.json` },
+  clearTextReporter: { allowColor: false, logTests: false },
+  ignorePatterns: ["dist", "docs", "coverage", "reports", ".scratch", "bench/.models", ".stryker-tmp"],
+  timeoutMS: 10_000,
+  thresholds: { high: 85, low: 70, break: null },
+  tempDirName: `.stryker-tmp/${scope}`,
+  cleanTempDir: "always",
+};

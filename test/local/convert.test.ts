@@ -1,0 +1,87 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { CrossEncoderScorer, InvalidInputError, loadScorer, ModelLoadError } from "../../src/index.js";
+import { convertLlmReranker } from "../../src/local/llm-reranker/convert.js";
+import { runCli } from "../cli/run-cli.js";
+
+const ROOT = "test/golden/llm-rerankers";
+const TOL = 1e-4;
+const golden = (cell: string) =>
+  JSON.parse(readFileSync(join(ROOT, cell, "golden.json"), "utf8")) as {
+    cases: Array<{ query: string; document: string; instruction: string | null }>;
+    logits: number[];
+  };
+const maxAbsDiff = (a: number[], b: number[]) => Math.max(...a.map((x, i) => Math.abs(x - (b[i] as number))));
+
+async function plainLogits(dir: string, cell: string): Promise<{ z: number[]; expected: number[]; scorer: CrossEncoderScorer }> {
+  const g = golden(cell);
+  const plain = g.cases.map((c, i) => [c, i] as const).filter(([c]) => c.instruction === null);
+  const scorer = (await loadScorer(dir)) as CrossEncoderScorer;
+  const z = await scorer.score(plain.map(([c]) => c.query), plain.map(([c]) => c.document), { activation: false });
+  return { z, expected: plain.map(([, i]) => g.logits[i] as number), scorer };
+}
+
+describe("convertLlmReranker (vLLM's convert_model_to_seq_cls.py on the ONNX graph)", () => {
+  it.each([
+    ["qwen3-causal", ["no", "yes"], "from_2_way_softmax", "qwen3-reranker"],
+    ["qwen2-mxbai", ["0", "1"], "from_2_way_softmax", "mxbai-rerank-v2"],
+    ["gemma-bge", ["Yes"], "no_post_processing", "bge-reranker-v2-gemma"],
+  ] as const)("%s -> a one-label folder that scores like the original (truncated pairs included)", async (cell, tokens, method, template) => {
+    const out = mkdtempSync(join(tmpdir(), "rk-convert-"));
+    const result = await convertLlmReranker(join(ROOT, cell), { out, classifierFromTokens: [...tokens], method, chatTemplate: template });
+    expect(result.rows).toHaveLength(tokens.length);
+    const config = JSON.parse(readFileSync(join(out, "config.json"), "utf8")) as Record<string, unknown>;
+    expect(config["num_labels"]).toBe(1);
+    expect(String((config["architectures"] as string[])[0])).toMatch(/ForSequenceClassification$/);
+    expect(config["method"]).toBeUndefined();
+    const { z, expected, scorer } = await plainLogits(out, cell);
+    try {
+      expect(scorer).toBeInstanceOf(CrossEncoderScorer);
+      expect(scorer.template?.origin).toBe("chat_template.jinja");
+      const err = maxAbsDiff(z, expected);
+      console.log(`[parity] converted ${cell} max abs error: ${err.toExponential(2)}`);
+      expect(err).toBeLessThanOrEqual(TOL);
+    } finally {
+      await scorer.close();
+    }
+  });
+
+  it("rejects what it cannot convert, naming the problem", async () => {
+    const out = mkdtempSync(join(tmpdir(), "rk-convert-"));
+    await expect(convertLlmReranker(join(ROOT, "qwen3-seq-cls"), { out })).rejects.toBeInstanceOf(ModelLoadError);
+    await expect(convertLlmReranker(join(ROOT, "qwen3-causal"), { out })).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(convertLlmReranker(join(ROOT, "qwen3-causal"), { out, classifierFromTokens: ["nope", "yes"] })).rejects.toThrow(/"nope"/);
+  });
+});
+
+describe("rerank-kit convert / rerank with LLM-reranker flags", () => {
+  it("convert writes a folder; rerank --hf-overrides --chat-template on the original ranks the same", async () => {
+    const out = mkdtempSync(join(tmpdir(), "rk-convert-cli-"));
+    const g = golden("qwen3-causal");
+    const docs = g.cases.slice(0, 3).map((c) => c.document);
+    const conv = await runCli([
+      "convert", "--model", join(ROOT, "qwen3-causal"), "--classifier-from-tokens", '["no","yes"]',
+      "--method", "from_2_way_softmax", "--chat-template", "qwen3-reranker", "--out", out,
+    ]);
+    expect(conv.code, conv.stderr).toBe(0);
+    const overrides = '{"architectures":["Qwen3ForSequenceClassification"],"classifier_from_token":["no","yes"],"is_original_qwen3_reranker":true}';
+    const [original, converted, badTokens] = await Promise.all([
+      runCli(["rerank", "-m", join(ROOT, "qwen3-causal"), "--hf-overrides", overrides, "--chat-template", "qwen3-reranker", "-q", g.cases[0]!.query], docs.join("\n")),
+      runCli(["rerank", "-m", out, "-q", g.cases[0]!.query], docs.join("\n")),
+      runCli(["convert", "-m", join(ROOT, "qwen3-causal"), "--classifier-from-tokens", "no,yes", "-o", out]),
+    ]);
+    expect(original.code, original.stderr).toBe(0);
+    expect(converted.code, converted.stderr).toBe(0);
+    type Out = { results: Array<{ index: number; score: number }> };
+    const a = (JSON.parse(original.stdout) as Out).results;
+    const b = (JSON.parse(converted.stdout) as Out).results;
+    expect(b.map((r) => r.index)).toEqual(a.map((r) => r.index));
+    b.forEach((r, i) => expect(Math.abs(r.score - a[i]!.score)).toBeLessThanOrEqual(TOL));
+    // sigmoid of the transformers logits
+    const expected = g.logits.slice(0, 3).map((x) => 1 / (1 + Math.exp(-x)));
+    a.forEach((r) => expect(Math.abs(r.score - expected[r.index]!)).toBeLessThanOrEqual(TOL));
+    expect(badTokens.code).toBe(2);
+  });
+});

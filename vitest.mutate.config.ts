@@ -1,0 +1,23 @@
+import { defineConfig } from "vitest/config";
+import base from "./vitest.config.js";
+
+/**
+ * The suite as StrykerJS runs it (`npm run mutate`): per scope, the in-process test files that
+ * exercise that folder. Tests that spawn a CLI or vitest subprocess, build dist/ or measure load
+ * cannot see an in-process mutant, and type tests have no runtime, so they are never included.
+ * The scores are therefore a lower bound for the whole suite.
+ */
+const TESTS: Record<string, string[]> = {
+  scoring: ["test/scoring/**/*.test.ts"],
+  batching: ["test/scoring/similarity.test.ts", "test/local/cross-encoder.parity.test.ts"],
+  tokenization: ["test/local/truncation-options.test.ts", "test/local/cross-encoder.parity.test.ts"],
+  http: ["test/server/behaviour.test.ts", "test/server/auth-routes.test.ts", "test/server/score.test.ts", "test/server/rerank.test.ts"],
+  remote: ["test/remote/chunking.test.ts", "test/remote/retry.test.ts", "test/remote/faults.test.ts", "test/remote/vllm-scorer.test.ts"],
+};
+const scope = process.env["MUTATE_SCOPE"]?.replace(/^src\//, "").replace(/^(local|server)\//, "") ?? "scoring";
+
+// Replaced, not merged: mergeConfig would append these globs to the full suite's.
+export default defineConfig({
+  ...base,
+  test: { ...base.test, include: TESTS[scope] ?? [], typecheck: { enabled: false }, reporters: ["default"] },
+});
