@@ -62,7 +62,7 @@ describe("per-call options on local scorers", () => {
   });
 
   it("refuses options a family cannot honour", async () => {
-    // No local family applies an instruction; ColBERT does not cut documents per call.
+    // A cross-encoder without a score template applies no instruction; ColBERT has no truncation side.
     expect((await rejection(cross.score(QUERY, DOCS, { instruction: "x" }))).option).toBe("instruction");
     expect((await rejection(bi.score(QUERY, DOCS, { maxTokensPerDoc: 4 }))).option).toBe("maxTokensPerDoc");
     expect((await rejection(colbert.score(QUERY, DOCS, { truncationSide: "left" }))).option).toBe("truncationSide");

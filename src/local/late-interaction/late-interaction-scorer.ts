@@ -2,7 +2,7 @@ import { throwIfAborted } from "../../errors/abort-error.js";
 import { ModelLoadError } from "../../errors/model-load-error.js";
 import { l2NormalizeRows } from "../../scoring/similarity.js";
 import type { EmbedOptions, ScoreInput, ScoreOptions, ScoreResponse, TokenEmbedder, TokenEmbeddings } from "../../types.js";
-import { validateEmbedOptions } from "../../options/call-options.js";
+import { validateEmbedOptions, type ScoreOptionName } from "../../options/call-options.js";
 import { assertFamily } from "../assert-family.js";
 import { loadModelFiles, type ModelFiles } from "../files/model-files.js";
 import { validateLoadOptions } from "../option-rules.js";
@@ -46,6 +46,11 @@ export class LateInteractionScorer extends LocalScorerBase implements TokenEmbed
     this.threads = threads;
     const names = parts.session.outputNames;
     this.outputName = ["last_hidden_state", "token_embeddings", "output"].find((n) => names.includes(n)) ?? (names[0] as string);
+  }
+
+  /** The per-call options ColBERT applies (per-text caps and prompt truncation included). */
+  protected override get scoreOptionNames(): readonly ScoreOptionName[] {
+    return ["signal", "onProgress", "activation", "truncate", "maxTokensPerDoc", "maxTokensPerQuery", "truncatePromptTokens"];
   }
 
   /**
