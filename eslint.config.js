@@ -46,4 +46,52 @@ export default tseslint.config(
       "no-restricted-imports": ["error", { patterns: [{ group: ["**/src/*/**"], message: "Adapters use src/ only through its public entry points (src/index.ts, src/remote/index.ts)." }] }],
     },
   },
+  // Each framework adapter imports only its own framework and adapters/shared, so importing one
+  // loads nothing of the others (test/package/dist-smoke.test.ts checks the built files).
+  ...adapterBoundaries(),
 );
+
+/** One rule block per adapter folder: no other adapter, no other framework. */
+function adapterBoundaries() {
+  const frameworks = {
+    langchain: ["@langchain/*"],
+    "ai-sdk": ["@ai-sdk/*", "ai"],
+    llamaindex: ["@llamaindex/*", "llamaindex"],
+    mastra: ["@mastra/*"],
+  };
+  const adapterPatterns = { group: ["**/src/*/**"], message: "Adapters use src/ only through its public entry points (src/index.ts, src/remote/index.ts)." };
+  return Object.keys(frameworks).map((name) => {
+    const others = Object.keys(frameworks).filter((other) => other !== name);
+    return {
+      files: [`adapters/${name}/**/*.ts`],
+      rules: {
+        "no-restricted-imports": [
+          "error",
+          {
+            patterns: [
+              adapterPatterns,
+              { group: others.map((other) => `**/adapters/${other}/**`).concat(others.map((other) => `../${other}/**`)), message: `adapters/${name} imports no other adapter (only adapters/shared).` },
+              { group: others.flatMap((other) => frameworks[other]), message: `adapters/${name} imports only its own framework.` },
+            ],
+          },
+        ],
+      },
+    };
+  }).concat([
+    {
+      files: ["adapters/shared/**/*.ts"],
+      rules: {
+        "no-restricted-imports": [
+          "error",
+          {
+            patterns: [
+              adapterPatterns,
+              { group: ["../langchain/**", "../ai-sdk/**", "../llamaindex/**", "../mastra/**"], message: "adapters/shared serves every adapter and imports none." },
+              { group: Object.values(frameworks).flat(), message: "adapters/shared imports no framework." },
+            ],
+          },
+        ],
+      },
+    },
+  ]);
+}

@@ -1,6 +1,7 @@
 import { throwIfAborted } from "../errors/abort-error.js";
+import { ContextLengthError } from "../errors/context-length-error.js";
 import { InvalidInputError } from "../errors/invalid-input-error.js";
-import { poolRow } from "../scoring/pooling.js";
+import { excludePromptFromMask, poolRowModes } from "../scoring/pooling.js";
 import { cosine, l2Normalize } from "../scoring/similarity.js";
 import { validateEmbedOptions, type ScoreOptionName } from "../options/call-options.js";
 import { assertFamily } from "./assert-family.js";
@@ -9,9 +10,10 @@ import type { EmbedKind, EmbedOptions, EmbedResponse, Embedder, ScoreInput, Scor
 import { loadModelFiles, type ModelFiles } from "./files/model-files.js";
 import { LocalScorerBase, openLocalParts, type LocalParts } from "./local-scorer-base.js";
 import type { BiEncoderOptions } from "./options.js";
-import { runMicroBatches } from "./runtime/run-batches.js";
+import { runMicroBatches, type EncodedSequence } from "./runtime/run-batches.js";
 import { applyDense, readStPipeline, type StPipeline } from "./st-modules.js";
 import { encodeSingle } from "./tokenization/pair-encoder.js";
+import { specialTokenIds } from "./tokenization/special-ids.js";
 
 /**
  * A bi-encoder (sentence-transformers layout) run in process: texts are embedded separately with
@@ -68,9 +70,11 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
     const seqLen = Number(files.sbertConfig?.["max_seq_length"]);
     const parts = await openLocalParts(files, options, Number.isFinite(seqLen) && seqLen > 0 ? seqLen : undefined);
     const prompts = (files.stConfig?.["prompts"] ?? {}) as Record<string, string>;
+    // encode_query / encode_document fall back to default_prompt_name when the model has no such prompt.
+    const fallback = prompts[String(files.stConfig?.["default_prompt_name"] ?? "")];
     const prefixes = {
-      query: options.queryPrefix ?? prompts["query"] ?? "",
-      document: options.documentPrefix ?? prompts["document"] ?? prompts["passage"] ?? prompts["corpus"] ?? "",
+      query: options.queryPrefix ?? prompts["query"] ?? fallback ?? "",
+      document: options.documentPrefix ?? prompts["document"] ?? prompts["passage"] ?? prompts["corpus"] ?? fallback ?? "",
     };
     return new BiEncoderScorer(parts, pipeline, prefixes, options);
   }
@@ -134,6 +138,25 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
     return { embeddings: vectors, usage: { promptTokens: total, totalTokens: total } };
   }
 
+  /**
+   * Embeds token-id sequences exactly as given (special tokens included, no prompt, no
+   * truncation), so a server can render, truncate and count tokens itself as vLLM does.
+   * @throws {InvalidInputError} for an empty or too-long sequence or a non-integer id.
+   */
+  async embedSequences(sequences: number[][], options: EmbedOptions = {}): Promise<EmbedResponse> {
+    this.assertOpen();
+    sequences.forEach((ids, i) => {
+      if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => Number.isInteger(id) && id >= 0)) {
+        throw new InvalidInputError(`sequences[${i}] must be a non-empty list of token ids`, { field: `sequences[${i}]` });
+      }
+      if (ids.length > this.maxLength) throw new ContextLengthError(this.maxLength, ids.length);
+    });
+    const encoded = sequences.map((ids) => ({ ids: [...ids], typeIds: ids.map(() => 0) }));
+    const vectors = await this.runEncoded(encoded, options, {});
+    const total = sequences.reduce((n, s) => n + s.length, 0);
+    return { embeddings: vectors, usage: { promptTokens: total, totalTokens: total } };
+  }
+
   private async embedDetailed(
     texts: string[],
     options: EmbedOptions & Pick<ScoreOptions, "truncatePromptTokens" | "truncationSide">,
@@ -149,16 +172,35 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
         truncationSide: options.truncationSide,
       });
     });
+    const promptLength = this.pipeline.includePrompt || prefix === "" ? 0 : this.promptLength(prefix);
+    const vectors = await this.runEncoded(sequences, options, progress, promptLength);
+    return { vectors, tokens: sequences.map((s) => s.ids.length) };
+  }
+
+  /** Runs encoded sequences; `promptLength` leading tokens are left out of pooling (`include_prompt: false`). */
+  private async runEncoded(
+    sequences: EncodedSequence[],
+    options: EmbedOptions,
+    progress: Pick<ScoreOptions, "onProgress">,
+    promptLength = 0,
+  ): Promise<Float32Array[]> {
+    const poolingMasks = new WeakMap<BigInt64Array, Uint8Array>();
+    const poolingMask = (mask: BigInt64Array, seq: number): ArrayLike<number | bigint> => {
+      if (promptLength === 0) return mask;
+      let m = poolingMasks.get(mask);
+      if (!m) poolingMasks.set(mask, (m = excludePromptFromMask(mask, seq, promptLength)));
+      return m;
+    };
     const onProgress = options.onProgress ?? progress.onProgress;
     const dims = this.resolveDimensions(options.dimensions);
     const normalize = options.normalize ?? this.pipeline.normalize;
-    const vectors = await runMicroBatches(
+    return runMicroBatches(
       this.session,
       sequences,
       { ...this.limits, output: this.outputName, padId: this.tokenizer.padId, padding: this.padding, signal: options.signal, onProgress: onProgress && ((done, total) => onProgress({ done, total })) },
       ({ output, row, seq, mask }) => {
         const hidden = output.dims[output.dims.length - 1] as number;
-        let v = output.dims.length === 2 ? output.data.slice(row * hidden, (row + 1) * hidden) : poolRow(output.data, mask, row, seq, hidden, this.pipeline.pooling);
+        let v = output.dims.length === 2 ? output.data.slice(row * hidden, (row + 1) * hidden) : poolRowModes(output.data, poolingMask(mask, seq), row, seq, hidden, this.pipeline.poolingModes);
         for (const layer of this.pipeline.dense) v = applyDense(layer, v);
         if (dims !== undefined && dims > v.length) {
           throw new InvalidInputError(`dimensions must be at most ${v.length} for this model, got ${dims}`, { field: "dimensions" });
@@ -167,7 +209,18 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
         return normalize ? l2Normalize(v) : v;
       },
     );
-    return { vectors, tokens: sequences.map((s) => s.ids.length) };
+  }
+
+  /**
+   * Prompt tokens left out of pooling with `include_prompt: false`, measured as
+   * sentence-transformers does: the prompt encoded alone with special tokens, minus a trailing
+   * special token ([SEP], </s>).
+   */
+  private promptLength(prompt: string): number {
+    const ids = this.tokenizer.single(this.tokenizer.encode(prompt)).ids;
+    const last = ids[ids.length - 1];
+    const special = specialTokenIds(this.files.tokenizerJson, this.tokenizer.template);
+    return last !== undefined && special.has(last) ? ids.length - 1 : ids.length;
   }
 
   private resolveDimensions(requested: number | undefined): number | undefined {

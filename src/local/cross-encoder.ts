@@ -76,6 +76,12 @@ export class CrossEncoderScorer extends LocalScorerBase {
     return new CrossEncoderScorer(await openLocalParts(files, options, undefined, undefined, { pair: true }), activation, numLabels, template);
   }
 
+  /** Document tokens that fit in one prompt with `query`, the score template's own tokens counted. */
+  override documentTokenBudget(query: string): number {
+    if (!this.template) return super.documentTokenBudget(query);
+    return new TemplateEncoder(this.tokenizer, this.template, {}).documentBudget(query, this.maxLength);
+  }
+
   /**
    * Scores pairs in pair order (1:1, 1:N or N:N zipped).
    * @throws {InvalidInputError} for bad shapes or non-string texts, naming the index.

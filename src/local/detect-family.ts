@@ -4,6 +4,8 @@ import { ModelLoadError } from "../errors/model-load-error.js";
 import type { ScoreType } from "../types.js";
 import { countLabels } from "./count-labels.js";
 import type { ModelFiles } from "./files/model-files.js";
+import { stLayoutOf } from "./files/st-layout.js";
+import { isNativeMultiVector } from "./late-interaction/mve-config.js";
 
 /** The detected score type and the file evidence behind it. */
 export interface DetectedFamily {
@@ -13,17 +15,21 @@ export interface DetectedFamily {
 
 /**
  * Tells which score type a model computes from its files:
- * ColBERT metadata -> late interaction; a one-label sequence classifier -> cross-encoder;
- * sentence-transformers pooling -> bi-encoder.
+ * a MultiVectorEncoder, PyLate or stanford ColBERT layout -> late interaction; a one-label sequence
+ * classifier -> cross-encoder; sentence-transformers pooling -> bi-encoder (from `stLayoutOf`).
  * @throws {ModelLoadError} when the files fit none of them (pass `scoreType` to force one).
  */
 export function detectFamily(files: ModelFiles): DetectedFamily {
-  const st = files.stConfig ?? {};
+  const layout = stLayoutOf(files);
   const architectures = (files.config["architectures"] as string[] | undefined) ?? [];
-  if (files.colbertMetadata) return { scoreType: "late-interaction", reason: "artifact.metadata (ColBERT)" };
-  if (architectures.includes("HF_ColBERT")) return { scoreType: "late-interaction", reason: "HF_ColBERT architecture" };
-  if (files.modules?.some((m) => m.type.startsWith("pylate"))) return { scoreType: "late-interaction", reason: "PyLate modules" };
-  if ("query_prefix" in st && "document_prefix" in st) return { scoreType: "late-interaction", reason: "ColBERT prefixes" };
+  if (isNativeMultiVector(files)) return { scoreType: "late-interaction", reason: "MultiVectorEncoder save (sentence-transformers 6)" };
+  if (layout.modelType === "SparseEncoder") {
+    throw new ModelLoadError(`${files.dir}: sparse encoders (SparseEncoder, SPLADE) are not supported`, {
+      path: join(files.dir, "config_sentence_transformers.json"),
+    });
+  }
+  if (layout.writer === "stanford-colbert") return { scoreType: "late-interaction", reason: "stanford ColBERT (artifact.metadata / HF_ColBERT)" };
+  if (layout.writer === "pylate") return { scoreType: "late-interaction", reason: "PyLate ColBERT" };
   if (existsSync(join(files.dir, "onnx_config.json"))) return { scoreType: "late-interaction", reason: "onnx_config.json (ColBERT export)" };
   if (architectures.some((a) => a.endsWith("ForSequenceClassification"))) {
     const labels = countLabels(files.config);
@@ -34,7 +40,7 @@ export function detectFamily(files: ModelFiles): DetectedFamily {
       { path: join(files.dir, "config.json") },
     );
   }
-  if (files.modules?.some((m) => m.type.endsWith("Pooling")) || existsSync(join(files.dir, "1_Pooling", "config.json"))) {
+  if (layout.modules.some((m) => m.kind === "pooling") || existsSync(join(files.dir, "1_Pooling", "config.json"))) {
     return { scoreType: "bi-encoder", reason: "sentence-transformers pooling" };
   }
   throw new ModelLoadError(

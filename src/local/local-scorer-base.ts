@@ -148,6 +148,31 @@ export abstract class LocalScorerBase extends BaseScorer implements TokenizerAcc
     return { ids, tokens: this.tokenizer.idsToTokens(ids) };
   }
 
+  /** Decodes token ids back to text (special tokens skipped unless `skipSpecialTokens` is false). */
+  detokenize(ids: readonly number[], options: { skipSpecialTokens?: boolean } = {}): string {
+    return this.tokenizer.decode(ids, options.skipSpecialTokens ?? true);
+  }
+
+  /** The model's `config.json` (architectures, `num_labels`, Matryoshka fields), read-only. */
+  get modelConfig(): Readonly<Record<string, unknown>> {
+    return this.files.config;
+  }
+
+  /**
+   * The `prompts` of the model's `config_sentence_transformers.json` (e.g. `{query: "query: "}`),
+   * or `{}`; vLLM's `/v2/embed` maps Cohere's `input_type` onto these keys.
+   */
+  get sentenceTransformersPrompts(): Readonly<Record<string, string>> {
+    const prompts = this.files.stConfig?.["prompts"];
+    if (!prompts || typeof prompts !== "object") return {};
+    return Object.fromEntries(Object.entries(prompts).filter((e): e is [string, string] => typeof e[1] === "string"));
+  }
+
+  /** The model's `tokenizer_config.json`, read-only (served by `/tokenizer_info`). */
+  get tokenizerConfig(): Readonly<Record<string, unknown>> {
+    return this.files.tokenizerConfig;
+  }
+
   /** Document tokens that fit in one pair with `query` (cross-encoder layout). */
   documentTokenBudget(query: string): number {
     return Math.max(0, this.maxLength - this.tokenizer.pairSpecials - this.tokenizer.encode(query).length);

@@ -4,6 +4,8 @@ import { ModelLoadError } from "../errors/model-load-error.js";
 import type { PoolingMode } from "../scoring/pooling.js";
 import { readJson, type ModelFiles } from "./files/model-files.js";
 import { readSafetensor } from "./files/safetensors.js";
+import { classifyModule, SUPPORTED_MODULES } from "./st-module-types.js";
+import { parsePoolingConfig } from "./st-pooling-config.js";
 
 /** A linear layer (`[out, in]` weight) with an optional bias and activation, from a Dense module. */
 export interface DenseLayer {
@@ -12,45 +14,59 @@ export interface DenseLayer {
   inFeatures: number;
   outFeatures: number;
   activation: "identity" | "tanh";
+  /** `module_input_name` (sentence-transformers >= 5.4): `sentence_embedding` unless it says otherwise. */
+  input: string;
 }
 
 /** The sentence-transformers pipeline after the Transformer module. */
 export interface StPipeline {
+  /** The first (in practice the only) pooling mode. */
   pooling: PoolingMode;
+  /** All pooling modes, concatenated in this order. */
+  poolingModes: PoolingMode[];
+  /** False when the Pooling module leaves prompt tokens out (`include_prompt: false`). */
+  includePrompt: boolean;
   dense: DenseLayer[];
   normalize: boolean;
 }
 
 /**
- * Reads `modules.json` and the module folders (Pooling, Dense, Normalize) into a pipeline.
+ * Reads `modules.json` and the module folders (Pooling, Dense, Normalize) into a pipeline, for the
+ * module paths of every sentence-transformers version (see {@link classifyModule}).
  * Without `modules.json`, falls back to mean pooling without normalization.
- * @throws {ModelLoadError} for module types rerank-kit cannot run.
+ * @throws {ModelLoadError} naming `modules.json` and the type for modules rerank-kit cannot run,
+ *   and naming the Pooling config for an unknown pooling mode.
  */
 export async function readStPipeline(files: ModelFiles): Promise<StPipeline> {
-  const pipeline: StPipeline = { pooling: "mean", dense: [], normalize: false };
-  for (const mod of files.modules ?? []) {
-    const type = mod.type.split(".").pop() ?? mod.type;
-    if (type === "Transformer" || type === "StaticEmbedding") continue;
-    if (type === "Pooling") {
+  const pipeline: StPipeline = { pooling: "mean", poolingModes: ["mean"], includePrompt: true, dense: [], normalize: false };
+  const modulesPath = join(files.dir, "modules.json");
+  for (const [i, mod] of (files.modules ?? []).entries()) {
+    const kind = classifyModule(mod.type);
+    if (kind === "transformer" || kind === "dropout") continue;
+    if (kind === "pooling") {
       const cfg = (await readJson(join(files.dir, mod.path), "config.json", true)) as Record<string, unknown>;
-      pipeline.pooling = poolingMode(cfg, join(files.dir, mod.path, "config.json"));
-    } else if (type === "Dense") {
-      pipeline.dense.push(await readDense(join(files.dir, mod.path)));
-    } else if (type === "Normalize") {
+      const pooling = parsePoolingConfig(cfg, join(files.dir, mod.path, "config.json"));
+      pipeline.poolingModes = pooling.modes;
+      pipeline.pooling = pooling.modes[0] as PoolingMode;
+      pipeline.includePrompt = pooling.includePrompt;
+    } else if (kind === "dense") {
+      const layer = await readDense(join(files.dir, mod.path));
+      if (layer.input === "token_embeddings") {
+        const path = join(files.dir, mod.path, "config.json");
+        throw new ModelLoadError(`${path}: a Dense module on token_embeddings (before pooling) is not supported in a bi-encoder`, { path });
+      }
+      pipeline.dense.push(layer);
+    } else if (kind === "normalize") {
       pipeline.normalize = true;
     } else {
-      throw new ModelLoadError(`${files.dir}/modules.json: unsupported module ${mod.type}`, { path: join(files.dir, "modules.json") });
+      throw new ModelLoadError(
+        `${modulesPath}: module ${mod.idx ?? i} has type ${JSON.stringify(mod.type)}, which a bi-encoder cannot run; ` +
+          `supported: ${SUPPORTED_MODULES}`,
+        { path: modulesPath },
+      );
     }
   }
   return pipeline;
-}
-
-function poolingMode(cfg: Record<string, unknown>, path: string): PoolingMode {
-  if (cfg["pooling_mode_cls_token"]) return "cls";
-  if (cfg["pooling_mode_lasttoken"]) return "lasttoken";
-  if (cfg["pooling_mode_mean_tokens"]) return "mean";
-  if (cfg["pooling_mode_max_tokens"]) return "max";
-  throw new ModelLoadError(`${path}: no supported pooling mode (cls, mean, max, lasttoken) is enabled`, { path });
 }
 
 /**
@@ -73,6 +89,7 @@ export async function readDense(dir: string): Promise<DenseLayer> {
     outFeatures: weight.shape[0] as number,
     inFeatures: weight.shape[1] as number,
     activation,
+    input: typeof cfg["module_input_name"] === "string" ? cfg["module_input_name"] : "sentence_embedding",
   };
 }
 

@@ -113,6 +113,17 @@ export const embedDialects: Readonly<Record<EmbedDialect, EmbedDialectSpec>> = {
     body: (call) => openAIBody(call, false),
     parse: parseOpenAI,
   },
+  cohere: {
+    path: "/v2/embed",
+    fromRoot: true,
+    defaultMaxTexts: 96,
+    checkOptions: (o) => {
+      reject("cohere", ["priority"])(o);
+      rejectNormalize("cohere", o);
+    },
+    body: cohereBody,
+    parse: parseCohere,
+  },
   tei: {
     path: "/embed",
     fromRoot: false,
@@ -134,6 +145,33 @@ export const embedDialects: Readonly<Record<EmbedDialect, EmbedDialectSpec>> = {
     },
   },
 };
+
+/** Cohere `/v2/embed`: `kind` is the input type, `truncate: false` is `NONE`. */
+function cohereBody(call: EmbedCall): Record<string, unknown> {
+  const o = call.options;
+  if (call.model === undefined) throw new InvalidInputError("The cohere dialect needs `model` (Cohere's /v2/embed requires it)", { field: "model" });
+  const body: Record<string, unknown> = {
+    model: call.model,
+    texts: call.texts,
+    input_type: (o.kind ?? "document") === "query" ? "search_query" : "search_document",
+    embedding_types: [call.encodingFormat === "base64" ? "base64" : "float"],
+  };
+  if (o.dimensions !== undefined) body.output_dimension = o.dimensions;
+  if (o.truncate === false) body.truncate = "NONE";
+  if (o.priority !== undefined) body.priority = o.priority;
+  return body;
+}
+
+function parseCohere(url: string, body: unknown, n: number): { embeddings: Float32Array[]; usage: Usage } {
+  const embeddings = (body as { embeddings?: Record<string, unknown> } | null)?.embeddings;
+  const rows = embeddings?.["float"] ?? embeddings?.["base64"];
+  if (!Array.isArray(rows)) throw new MalformedResponseError(url, "embeddings.float (or .base64) is missing", { body });
+  if (rows.length !== n) throw new MalformedResponseError(url, `expected ${n} embeddings, got ${rows.length}`, { body });
+  const vectors = rows.map((row, i) => decodeEmbedding(url, body, row, `embeddings[${i}]`));
+  const meta = (body as { meta?: { billed_units?: { input_tokens?: unknown } } }).meta;
+  const tokens = typeof meta?.billed_units?.input_tokens === "number" ? meta.billed_units.input_tokens : 0;
+  return { embeddings: checkDims(url, body, vectors), usage: { promptTokens: tokens, totalTokens: tokens } };
+}
 
 function rejectNormalize(name: string, o: RemoteEmbedOptions): void {
   if (o.normalize === false) {

@@ -6,6 +6,16 @@
  */
 export { RemoteScorer } from "./remote-scorer.js";
 export { RemoteEmbedder } from "./remote-embedder.js";
+export { VllmClient } from "./vllm-client.js";
+export type {
+  ClassificationResult,
+  CohereEmbedOptions,
+  CohereEmbedResult,
+  CohereEmbeddingType,
+  PoolingOutput,
+  TokenizeResult,
+  RemoteCallOptions as VllmCallOptions,
+} from "./vllm-client.js";
 export type {
   EmbedDialect,
   RemoteCallOptions,

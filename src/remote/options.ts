@@ -6,7 +6,7 @@ import type { PromptTemplate, PromptTemplateName } from "./prompt-templates.js";
 export type ScoreDialect = "vllm" | "cohere" | "cohere-v2" | "jina" | "tei" | "infinity";
 
 /** Wire formats the remote embedder speaks. */
-export type EmbedDialect = "vllm" | "openai" | "tei" | "infinity";
+export type EmbedDialect = "vllm" | "openai" | "tei" | "infinity" | "cohere";
 
 /** Connection settings shared by {@link RemoteScorer} and {@link RemoteEmbedder}. */
 export interface RemoteClientOptions {
@@ -101,7 +101,8 @@ export interface RemoteEmbedderOptions extends RemoteClientOptions {
   /**
    * The server's wire format: `vllm` (`/v1/embeddings` plus vLLM's `use_activation` and
    * `truncate_prompt_tokens`), `openai` (plain `/v1/embeddings`), `tei` (`/embed`),
-   * `infinity` (`{baseURL}/embeddings`). @default "vllm"
+   * `infinity` (`{baseURL}/embeddings`), `cohere` (Cohere's `/v2/embed`, also served by vLLM and
+   * rerank-kit; `kind` becomes `input_type` search_query / search_document). @default "vllm"
    */
   dialect?: EmbedDialect;
   /** Prepended to texts embedded with `kind: "query"` (e.g. `"query: "` for E5). @default "" */

@@ -5,6 +5,7 @@ import { TimeoutError } from "../errors/timeout-error.js";
 import { HttpError } from "./http/http-error.js";
 import type { ResolvedOptions } from "./options.js";
 import type { Metrics } from "./runtime/metrics.js";
+import type { EmbedBatcher } from "./runtime/embed-batcher.js";
 import type { ScoreBatcher } from "./runtime/score-batcher.js";
 import type { Slots } from "./runtime/slots.js";
 
@@ -12,6 +13,8 @@ import type { Slots } from "./runtime/slots.js";
 export interface ServerContext {
   options: ResolvedOptions;
   batcher: ScoreBatcher;
+  /** Coalesces `/v1/embeddings`, `/pooling` embed and `/v2/embed` work; set when there is an embedder. */
+  embedBatcher: EmbedBatcher | undefined;
   slots: Slots;
   metrics: Metrics;
   /** True once `close()` started: no new work is admitted. */

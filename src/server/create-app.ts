@@ -9,6 +9,7 @@ import { toErrorResponse } from "./http/error-response.js";
 import { HttpError } from "./http/http-error.js";
 import { jsonOnly } from "./http/json-only.js";
 import { toValidationError } from "./http/validation.js";
+import { registerCohereEmbed } from "./routes/cohere-embed.js";
 import { registerDocs } from "./routes/docs.js";
 import { registerEmbeddings } from "./routes/embeddings.js";
 import { registerInfo } from "./routes/info.js";
@@ -28,7 +29,7 @@ export function createApp(ctx: ServerContext): OpenAPIHono<AppEnv> {
   const { options } = ctx;
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
-      if (!result.success) throw toValidationError(result.error);
+      if (!result.success) throw toValidationError(result.error, (result as { data?: unknown }).data, result.target === "json" ? "body" : result.target);
     },
   });
   const known = new Set<string>();
@@ -58,7 +59,10 @@ export function createApp(ctx: ServerContext): OpenAPIHono<AppEnv> {
 
   registerScore(app, ctx);
   registerRerank(app, ctx);
-  if (options.embedder) registerEmbeddings(app, ctx, options.embedder);
+  if (options.embedder) {
+    registerEmbeddings(app, ctx);
+    registerCohereEmbed(app, ctx);
+  }
   registerPooling(app, ctx);
   if (options.tokenizer) registerTokenize(app, ctx, options.tokenizer);
   registerInfo(app, ctx);

@@ -7,7 +7,9 @@ import { createApp } from "./create-app.js";
 import type { ServerContext } from "./context.js";
 import { resolveOptions, type CreateServerOptions } from "./options.js";
 import { Metrics } from "./runtime/metrics.js";
+import { EmbedBatcher } from "./runtime/embed-batcher.js";
 import { ScoreBatcher } from "./runtime/score-batcher.js";
+import { vllmBiEncoderScorer } from "./runtime/vllm-bi-encoder.js";
 import { Slots } from "./runtime/slots.js";
 import { Admission } from "./transport/admission.js";
 
@@ -64,14 +66,20 @@ export function createServer(options: CreateServerOptions): RerankServer {
   const resolved = resolveOptions(options);
   const metrics = new Metrics();
   const slots = new Slots(resolved.concurrency, resolved.maxInFlight);
-  const batcher = new ScoreBatcher(resolved.scorer, slots, {
+  // Bi-encoder scores follow vLLM (the server's own embeddings, no prompts) unless asked otherwise.
+  const pairScorer =
+    resolved.scorer.scoreType === "bi-encoder" && resolved.embedder && !resolved.scorePrompts
+      ? vllmBiEncoderScorer(resolved.embedder, resolved.tokenizer)
+      : resolved.scorer;
+  const batcher = new ScoreBatcher(pairScorer, slots, {
     ...resolved.batching,
     onBatch: (pairs, requests) => {
       metrics.observeBatch(pairs, requests);
       resolved.batching.onBatch?.(pairs, requests);
     },
   });
-  const ctx: ServerContext = { options: resolved, batcher, slots, metrics, closing: false };
+  const embedBatcher = resolved.embedder ? new EmbedBatcher(resolved.embedder, slots, resolved.batching) : undefined;
+  const ctx: ServerContext = { options: resolved, batcher, embedBatcher, slots, metrics, closing: false };
   const app = createApp(ctx);
   const admission = new Admission({
     maxInFlight: resolved.maxInFlight,
@@ -144,6 +152,7 @@ export function createServer(options: CreateServerOptions): RerankServer {
     server?.closeAllConnections();
     for (const socket of sockets) socket.destroy();
     batcher.dispose();
+    embedBatcher?.dispose();
     if (resolved.closeScorer) await closeAll(resolved);
   };
 

@@ -1,4 +1,4 @@
-import type { Embedder, Scorer, TokenEmbedder, Tokenization } from "../types.js";
+import type { EmbedOptions, EmbedResponse, Embedder, Scorer, TokenEmbedder, Tokenization } from "../types.js";
 import type { BatcherOptions } from "./runtime/score-batcher.js";
 
 /**
@@ -10,6 +10,18 @@ export interface ServerTokenizer {
   readonly maxLength: number;
   /** Tokenizes one text. */
   tokenize(text: string, options?: { addSpecialTokens?: boolean }): Tokenization | Promise<Tokenization>;
+  /** Decodes token ids (serves `/detokenize`, token-id inputs of ColBERT models). */
+  detokenize?(ids: number[], options?: { skipSpecialTokens?: boolean }): string | Promise<string>;
+}
+
+/**
+ * An embedder that also embeds token-id sequences exactly as given (special tokens included).
+ * With one, the server renders, truncates and counts tokens itself, as vLLM does, and accepts
+ * token-id inputs and any `truncate_prompt_tokens`. Local bi-encoders are one.
+ */
+export interface SequenceEmbedder {
+  /** One vector per sequence; usage counts the sequences' tokens. */
+  embedSequences(sequences: number[][], options?: EmbedOptions): Promise<EmbedResponse>;
 }
 
 /** Options of {@link createServer}. Only `scorer` is required. */
@@ -69,6 +81,27 @@ export interface CreateServerOptions {
   shutdownTimeoutMs?: number;
   /** Close the scorer (and embedders) in `close()`. @default false */
   closeScorer?: boolean;
+  /**
+   * Bi-encoder `/score` and `/rerank`: `false` scores the texts as given, the cosine of the
+   * server's own `/v1/embeddings` vectors (vLLM); `true` uses the scorer's own `score()`, which
+   * prepends the model's query / document prompts (sentence-transformers). @default false
+   */
+  scorePrompts?: boolean;
+  /**
+   * Whether `dimensions` is accepted (Matryoshka): `true`, or the allowed sizes. vLLM rejects
+   * `dimensions` for other models. @default from the model's config.json (`is_matryoshka`,
+   * `matryoshka_dimensions`), else false
+   */
+  matryoshka?: boolean | number[];
+  /** Serve `GET /tokenizer_info` (vLLM `--enable-tokenizer-info-endpoint`). @default false */
+  tokenizerInfo?: boolean;
+  /**
+   * Jinja chat template for chat-form `messages` input (vLLM `--chat-template`).
+   * @default the tokenizer's `chat_template`, if any
+   */
+  chatTemplate?: string;
+  /** Allow a request's own `chat_template` (vLLM `--trust-request-chat-template`). @default false */
+  trustRequestChatTemplate?: boolean;
 }
 
 /** {@link CreateServerOptions} with defaults applied. @internal */
@@ -93,6 +126,18 @@ export interface ResolvedOptions {
   requestTimeoutMs: number;
   shutdownTimeoutMs: number;
   closeScorer: boolean;
+  scorePrompts: boolean;
+  /** `false`, or the accepted sizes (`undefined` = any size up to the model's). */
+  matryoshka: false | { dimensions: number[] | undefined };
+  /** The model's architecture name (config.json `architectures[0]`), for vLLM's messages. */
+  architecture: string;
+  /** The model's config.json, or `{}`. */
+  modelConfig: Readonly<Record<string, unknown>>;
+  tokenizerInfo: boolean;
+  chatTemplate: string | undefined;
+  trustRequestChatTemplate: boolean;
+  /** The tokenizer's tokenizer_config.json, or `{}`. */
+  tokenizerConfig: Readonly<Record<string, unknown>>;
 }
 
 /** Applies defaults without touching the caller's object. @internal */
@@ -108,6 +153,7 @@ export function resolveOptions(options: CreateServerOptions): ResolvedOptions {
     throw new TypeError("createServer: `apiKey` is empty; an empty key would leave the server open. Omit it to serve without a key.");
   }
   const maxBodyBytes = positive(options.maxBodyBytes, 10 * 1024 * 1024, "maxBodyBytes");
+  const modelConfig = (scorer as { modelConfig?: Readonly<Record<string, unknown>> }).modelConfig ?? {};
   const batching =
     options.batching === false ? { enabled: false } : options.batching === true || !options.batching ? {} : { ...options.batching };
   return {
@@ -131,7 +177,38 @@ export function resolveOptions(options: CreateServerOptions): ResolvedOptions {
     requestTimeoutMs: positive(options.requestTimeoutMs, 60_000, "requestTimeoutMs"),
     shutdownTimeoutMs: positive(options.shutdownTimeoutMs, 30_000, "shutdownTimeoutMs"),
     closeScorer: options.closeScorer ?? false,
+    scorePrompts: options.scorePrompts ?? false,
+    matryoshka: resolveMatryoshka(options.matryoshka, modelConfig),
+    architecture: architectureOf(modelConfig, scorer),
+    modelConfig,
+    tokenizerInfo: options.tokenizerInfo ?? false,
+    chatTemplate: options.chatTemplate,
+    trustRequestChatTemplate: options.trustRequestChatTemplate ?? false,
+    tokenizerConfig: (scorer as { tokenizerConfig?: Readonly<Record<string, unknown>> }).tokenizerConfig ?? {},
   };
+}
+
+/** vLLM's `is_matryoshka` / `matryoshka_dimensions`, unless the caller decided. */
+function resolveMatryoshka(
+  option: boolean | number[] | undefined,
+  config: Readonly<Record<string, unknown>>,
+): ResolvedOptions["matryoshka"] {
+  if (Array.isArray(option)) return { dimensions: [...option] };
+  if (option !== undefined) return option ? { dimensions: undefined } : false;
+  const dims = config["matryoshka_dimensions"];
+  if (Array.isArray(dims)) return { dimensions: dims.filter((d): d is number => typeof d === "number") };
+  return config["is_matryoshka"] === true ? { dimensions: undefined } : false;
+}
+
+function architectureOf(config: Readonly<Record<string, unknown>>, scorer: Scorer): string {
+  const archs = config["architectures"];
+  if (Array.isArray(archs) && typeof archs[0] === "string") return archs[0];
+  return scorer.constructor.name;
+}
+
+/** True when `x` embeds token-id sequences as given. */
+export function isSequenceEmbedder(x: unknown): x is SequenceEmbedder {
+  return typeof (x as Partial<SequenceEmbedder> | undefined)?.embedSequences === "function";
 }
 
 function positive(value: number | undefined, fallback: number, name: string): number {

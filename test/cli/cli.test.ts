@@ -267,7 +267,7 @@ describe("rerank-kit serve an LLM reranker with --hf-overrides and --chat-templa
     if (child && child.exitCode === null) child.kill("SIGKILL");
   });
 
-  it("scores /score with a per-request instruction as the library does", async () => {
+  it("scores /score with a per-request instruction as transformers does", async () => {
     const { scoreTemplatePresets } = await import("../../src/templates/presets.js");
     const dir = await mkdtemp(join(tmpdir(), "rerank-kit-cli-llm-"));
     const templateFile = join(dir, "qwen3.jinja");
@@ -284,14 +284,18 @@ describe("rerank-kit serve an LLM reranker with --hf-overrides and --chat-templa
       });
       child!.on("exit", (code) => reject(new Error(`serve exited ${code}: ${err}`)));
     });
-    const body = { queries: "What is the capital of France?", documents: ["Paris is the capital.", "ok"], instruction: "Find it" };
+    // Expected: transformers' logit[yes] - logit[no] for these pairs (test/golden/llm-rerankers).
+    const golden = JSON.parse(readFileSync(join(model, "golden.json"), "utf8")) as {
+      cases: Array<{ query: string; document: string; instruction: string | null }>;
+      logits: number[];
+    };
+    const i = golden.cases.findIndex((c) => c.instruction !== null);
+    const c = golden.cases[i]!;
+    const body = { queries: c.query, documents: [c.document], instruction: c.instruction, use_activation: false };
     const res = await fetch(`${url}/score`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
     expect(res.status).toBe(200);
-    const served = ((await res.json()) as { data: Array<{ score: number }> }).data.map((d) => d.score);
-    const local = await loadScorer(model, { hfOverrides: overrides, chatTemplate: "qwen3-reranker", threads: 1 });
-    const expected = await local.score(body.queries, body.documents, { instruction: body.instruction });
-    await local.close();
-    served.forEach((s, i) => expect(Math.abs(s - expected[i]!)).toBeLessThanOrEqual(1e-5));
+    const [served] = ((await res.json()) as { data: Array<{ score: number }> }).data.map((d) => d.score);
+    expect(Math.abs(served! - golden.logits[i]!)).toBeLessThanOrEqual(1e-4);
     const exited = new Promise<number | null>((resolve) => child!.on("exit", resolve));
     child.kill("SIGTERM");
     expect(await exited).toBe(0);

@@ -100,6 +100,17 @@ describe.each([
     expect(maxAbsDiff(reused, g.logits.slice(0, 3))).toBeLessThanOrEqual(TOL);
   });
 
+  it("documentTokenBudget counts the template: a document of exactly that many tokens is not cut", async () => {
+    const llm = scorer as LlmRerankerScorer;
+    const q = g.cases[0]!.query;
+    const budget = llm.documentTokenBudget(q);
+    expect(budget).toBeGreaterThan(0);
+    expect(budget).toBeLessThan(llm.maxLength - llm.tokenize(q, { addSpecialTokens: false }).ids.length - 20);
+    const long = g.cases.at(-2)!.document;
+    const [window] = llm.splitIntoWindows(long, budget, 0);
+    await expect(llm.score(q, window!, { truncate: false })).resolves.toHaveLength(1);
+  });
+
   it("maxTokensPerDoc / maxTokensPerQuery cap the contents, not the template", async () => {
     const z = await scoreCases(scorer, g, { maxTokensPerDoc: 5, maxTokensPerQuery: 3 });
     expect(maxAbsDiff(z, g.logits_capped)).toBeLessThanOrEqual(TOL);

@@ -4,7 +4,8 @@
  * these tests fail and say so rather than skip.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -21,7 +22,7 @@ describe("built package (dist/)", () => {
     if (!built) throw new Error("dist/ is missing: run `npm run build` (npm test does) before these tests");
   });
 
-  it.each(["index", "remote", "server", "langchain"])("loads %s from ESM and CJS with the same exports", async (entry) => {
+  it.each(["index", "remote", "server", "langchain", "ai-sdk", "ai-sdk-v4", "llamaindex", "mastra"])("loads %s from ESM and CJS with the same exports", async (entry) => {
     const esm = (await import(join(dist, `${entry}.js`))) as Record<string, unknown>;
     const cjs = require(join(dist, `${entry}.cjs`)) as Record<string, unknown>;
     expect(Object.keys(cjs).sort()).toEqual(Object.keys(esm).sort());
@@ -40,7 +41,7 @@ describe("built package (dist/)", () => {
       execFileSync(process.execPath, [...(esm ? ["--input-type=module"] : []), "-e", esm ? `import { createRequire } from "node:module"; const require = createRequire(import.meta.url); ${code}` : code]).toString(),
     ) as { native: boolean; modules: boolean };
 
-  it.each(["remote", "index", "langchain"])("does not load onnxruntime-node when importing the %s entry (CJS and ESM)", (entry) => {
+  it.each(["remote", "index", "langchain", "ai-sdk", "ai-sdk-v4", "llamaindex", "mastra"])("does not load onnxruntime-node when importing the %s entry (CJS and ESM)", (entry) => {
     const cjs = loadsNative(`require(${JSON.stringify(join(dist, `${entry}.cjs`))}); ${NATIVE_CHECK}`, false);
     const esm = loadsNative(`await import(${JSON.stringify(pathToFileURL(join(dist, `${entry}.js`)).href)}); ${NATIVE_CHECK}`, true);
     expect({ cjs, esm }).toEqual({ cjs: { native: false, modules: false }, esm: { native: false, modules: false } });
@@ -74,5 +75,42 @@ describe("built package (dist/)", () => {
     const scores = await scorer.score("capital of france", ["paris", "berlin"]);
     expect(scores).toHaveLength(2);
     await scorer.close();
+  });
+
+  describe("framework adapters load only their own framework", () => {
+    /** Packages a child process loaded (ESM resolutions and CJS require.cache), by name. */
+    function loadedPackages(args: string[]): Set<string> {
+      const dir = mkdtempSync(join(tmpdir(), "rerank-kit-loads-"));
+      const record = join(dir, "loads.txt");
+      try {
+        execFileSync(process.execPath, ["--import", join(root, "test/package/helpers/record-loads.mjs"), join(root, "test/package/helpers/adapter-probe.mjs"), ...args], {
+          env: { ...process.env, RECORD_LOADS: record },
+        });
+        const names = readFileSync(record, "utf8").match(/node_modules\/(@[^/]+\/)?[^/]+/g) ?? [];
+        return new Set(names.map((n) => n.slice("node_modules/".length)));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    const frameworks = ["@langchain/core", "@ai-sdk/provider", "ai", "@llamaindex/core", "llamaindex", "@mastra/core", "@mastra/rag"];
+    const own: Record<string, string[]> = { "ai-sdk": [], "ai-sdk-v4": [], llamaindex: ["@llamaindex/core"], mastra: [] };
+
+    it.each(Object.keys(own).flatMap((entry) => [`${entry}.js`, `${entry}.cjs`]))("importing %s loads no other framework and no native code", (file) => {
+      const loaded = loadedPackages([join(dist, file)]);
+      const entry = file.replace(/\.c?js$/, "");
+      expect(frameworks.filter((f) => loaded.has(f))).toEqual(own[entry]);
+      expect([...loaded].filter((p) => p.includes("onnxruntime"))).toEqual([]);
+    });
+
+    it.each(Object.keys(own).flatMap((entry) => [`${entry}.js`, `${entry}.cjs`]))("%s runs a model folder in a worker thread by default (no ONNX Runtime in the main thread)", async (file) => {
+      const dir = await modelDir("cross-encoder");
+      expect([...loadedPackages([join(dist, file), dir, "worker"])].filter((p) => p.includes("onnxruntime"))).toEqual([]);
+    });
+
+    it("loads ONNX Runtime in the main thread with worker: false (the probe can see it)", async () => {
+      const dir = await modelDir("cross-encoder");
+      expect(loadedPackages([join(dist, "ai-sdk.cjs"), dir, "in-process"]).has("onnxruntime-node")).toBe(true);
+      expect(loadedPackages([join(dist, "mastra.js"), dir, "in-process"]).has("onnxruntime-node")).toBe(true);
+    });
   });
 });

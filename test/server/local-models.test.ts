@@ -30,7 +30,8 @@ describe.each(["cross-encoder", "bi-encoder-mean", "colbert-pylate"])("serving t
     // Expected from the float64 reference on the same weights (computed before the server runs).
     const reference = referenceFor(name)(QUERY, DOCS);
     const scorer = await local(name);
-    const { url } = await start({ scorer });
+    // The bi-encoder's own score() adds the model's prompts; the server does so only when asked.
+    const { url } = await start({ scorer, scorePrompts: true });
     const direct = await scorer.scoreWithUsage(QUERY, DOCS);
     const score = await post(`${url}/score`, { queries: QUERY, documents: DOCS });
     expect(score.status).toBe(200);

@@ -20,7 +20,7 @@ describe("POST /v1/embeddings", () => {
   });
 
   it("encodes base64 as little-endian float32 and honours dimensions and use_activation", async () => {
-    const { url } = await start({ scorer: new FakeBiEncoder() });
+    const { url } = await start({ scorer: new FakeBiEncoder(), matryoshka: true });
     const r = await post(`${url}/v1/embeddings`, { input: "hello world", encoding_format: "base64" });
     const bytes = Buffer.from(r.body.data[0].embedding, "base64");
     const decoded = Array.from({ length: bytes.length / 4 }, (_, i) => bytes.readFloatLE(i * 4));

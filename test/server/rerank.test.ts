@@ -58,13 +58,16 @@ describe("POST /rerank", () => {
     expect(r.body.error.message).toContain("At least one text_pair element must be given");
   });
 
-  it("serves /v1/rerank and /v2/rerank with the same answer", async () => {
+  it("serves /v1/rerank and /v2/rerank with the same answer, plus Cohere's meta", async () => {
     const { url } = await start({ scorer: new FakeScorer() });
     const a = await post(`${url}/rerank`, { query: Q, documents: DOCS }, { "x-request-id": "same" });
-    for (const path of ["/v1/rerank", "/v2/rerank"]) {
+    expect(a.body.meta).toBeUndefined();
+    for (const [path, version] of [["/v1/rerank", "1"], ["/v2/rerank", "2"]]) {
       const b = await post(`${url}${path}`, { query: Q, documents: DOCS }, { "x-request-id": "same" });
       expect(b.status).toBe(200);
-      expect(b.body).toEqual(a.body);
+      const { meta, ...rest } = b.body;
+      expect(rest).toEqual(a.body);
+      expect(meta).toEqual({ api_version: { version }, billed_units: { search_units: 1 } });
     }
   });
 

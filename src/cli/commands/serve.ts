@@ -1,4 +1,4 @@
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { openBindWarning, resolveApiKey } from "../api-key.js";
 import { addModelFlags, loadOptions, type ModelFlags } from "../model-options.js";
 import { integer, port, positiveInteger } from "../parsers.js";
@@ -24,6 +24,9 @@ interface ServeFlags extends ModelFlags {
   idleTimeoutMs: number;
   shutdownTimeoutMs: number;
   cors?: string[];
+  scorePrompts?: boolean;
+  colbertConvention: "model" | "vllm";
+  enableTokenizerInfoEndpoint?: boolean;
 }
 
 /** Registers `rerank-kit serve`: the vLLM score protocol over a local model in worker threads. */
@@ -50,19 +53,34 @@ export function registerServe(program: Command): void {
     .option("--body-timeout-ms <ms>", "time to send the whole request (headers and body); beyond it 408", positiveInteger, 30_000)
     .option("--idle-timeout-ms <ms>", "how long an idle keep-alive connection stays open", positiveInteger, 5_000)
     .option("--shutdown-timeout-ms <ms>", "on SIGTERM/SIGINT, wait this long for in-flight requests, then cut connections", positiveInteger, 30_000)
-    .option("--cors <origins...>", "allow these CORS origins (* = any); off by default");
+    .option("--cors <origins...>", "allow these CORS origins (* = any); off by default")
+    .option("--score-prompts", "bi-encoder /score and /rerank prepend the model's query/document prompts (default: texts as given, as vLLM)")
+    .addOption(
+      new Option("--colbert-convention <convention>", "ColBERT encoding: vllm (plain tokens, as vLLM) or model (markers, [MASK] expansion, skiplist)")
+        .choices(["vllm", "model"])
+        .default("vllm"),
+    )
+    .option("--enable-tokenizer-info-endpoint", "serve GET /tokenizer_info (as vLLM's flag)");
   addModelFlags(command).action(async (flags: ServeFlags) => {
     const warn = (line: string): void => void process.stderr.write(`${line}\n`);
     const apiKey = resolveApiKey({ flag: flags.apiKey, file: flags.apiKeyFile, env: process.env["RERANK_KIT_API_KEY"] }, warn);
     // Heavy modules load only when the command runs, so --help and flag errors stay fast.
     const { loadWorkerScorer } = await import("../../local/worker-pool/index.js");
     const { createServer } = await import("../../server/index.js");
-    const scorer = await loadWorkerScorer(flags.model, { ...await loadOptions(flags), workers: flags.workers });
+    // vLLM's ColBERT serving path uses no markers or query expansion; "model" keeps the model's own.
+    const convention = flags.colbertConvention === "model" ? {} : { convention: "vllm" as const };
+    const loaded = await loadOptions(flags);
+    const scorer = await loadWorkerScorer(flags.model, { ...loaded, ...convention, workers: flags.workers });
     const server = createServer({
       scorer,
       closeScorer: true,
       ...(apiKey !== undefined && { apiKey }),
       ...(flags.publicDocs && { publicDocs: true }),
+      scorePrompts: flags.scorePrompts === true,
+      // vLLM's --chat-template also renders chat-form `messages` of embeddings and /tokenize.
+      ...(typeof loaded.chatTemplate === "string" && { chatTemplate: loaded.chatTemplate }),
+      tokenizerInfo: flags.enableTokenizerInfoEndpoint === true,
+
       ...(flags.servedModelName && { servedModelName: flags.servedModelName }),
       batching: flags.batching
         ? { ...(flags.maxBatchPairs && { maxBatchPairs: flags.maxBatchPairs }), ...(flags.batchWaitMs !== undefined && { maxWaitMs: flags.batchWaitMs }) }

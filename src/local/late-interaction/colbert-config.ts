@@ -6,6 +6,7 @@ import { COLBERT_LINEAR_FILE } from "../files/hub.js";
 import { readSafetensor } from "../files/safetensors.js";
 import type { LateInteractionOptions } from "../options.js";
 import type { TextTokenizer } from "../tokenization/text-tokenizer.js";
+import { isNativeMultiVector, readNativeColbertConfig } from "./mve-config.js";
 
 /** Python's `string.punctuation`, the default ColBERT skiplist. */
 export const PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
@@ -52,6 +53,7 @@ export async function readColbertSettings(
     }
     return id;
   };
+  if (isNativeMultiVector(files)) return nativeSettings(files, tokenizer, options);
   const queryLength = options.queryLength ?? num(st["query_length"]) ?? num(meta["query_maxlen"]) ?? 32;
   const documentLength = options.documentLength ?? num(st["document_length"]) ?? num(meta["doc_maxlen"]) ?? 180;
   const skipWords = Array.isArray(st["skiplist_words"]) ? (st["skiplist_words"] as string[]) : [...PUNCTUATION];
@@ -76,6 +78,40 @@ export async function readColbertSettings(
     attendToExpansion: st["attend_to_expansion_tokens"] === true || meta["attend_to_mask_tokens"] === true,
     skiplist: colbert ? skiplist : new Set(),
     expectedDim: num(meta["dim"]) ?? num(files.config["colbert_dim"]) ?? num(files.config["projection_dim"]),
+    projection: await readProjection(files),
+  };
+}
+
+/** Settings of a sentence-transformers 6 MultiVectorEncoder save (see {@link readNativeColbertConfig}). */
+async function nativeSettings(files: ModelFiles, tokenizer: TextTokenizer, options: LateInteractionOptions): Promise<ColbertSettings> {
+  const cfg = await readNativeColbertConfig(files);
+  const colbert = (options.convention ?? "colbert") === "colbert";
+  const idOf = (token: string | undefined, what: string): number | undefined => {
+    if (token === undefined) return undefined;
+    const id = tokenizer.tokenToId(token);
+    if (id === undefined) throw new ModelLoadError(`${files.dir}: ColBERT ${what} "${token}" is not in the vocabulary`, { path: files.dir });
+    return id;
+  };
+  const skiplist = new Set<number>();
+  const unk = tokenizer.tokenToId("[UNK]") ?? tokenizer.tokenToId("<unk>");
+  // MultiVectorMask looks each word up as one vocabulary token and drops those that are not.
+  for (const w of cfg.skiplistWords) {
+    const id = tokenizer.tokenToId(w);
+    if (id !== undefined && id !== unk) skiplist.add(id);
+  }
+  // Without a length, sentence-transformers caps at the model limit (encodeColbert takes the minimum).
+  const unbounded = Number.MAX_SAFE_INTEGER;
+  return {
+    convention: colbert ? "colbert" : "vllm",
+    queryMarkerId: colbert ? idOf(cfg.queryMarker, "query prompt") : undefined,
+    documentMarkerId: colbert ? idOf(cfg.documentMarker, "document prompt") : undefined,
+    maskId: idOf(cfg.expansionToken, "query_expansion token") ?? tokenizer.tokenToId("[MASK]") ?? tokenizer.tokenToId("<mask>") ?? tokenizer.padId,
+    queryLength: options.queryLength ?? cfg.queryLength ?? unbounded,
+    documentLength: options.documentLength ?? cfg.documentLength ?? unbounded,
+    expandQuery: colbert && cfg.expandQuery,
+    attendToExpansion: cfg.attendToExpansion,
+    skiplist: colbert ? skiplist : new Set(),
+    expectedDim: undefined,
     projection: await readProjection(files),
   };
 }

@@ -49,15 +49,16 @@ export function encodeColbert(
     return { ids, typeIds, keep: ids.map(() => true) };
   }
   const length = Math.min(kind === "query" ? s.queryLength : s.documentLength, promptLimit);
-  const marker = (kind === "query" ? s.queryMarkerId : s.documentMarkerId) as number;
-  // One position goes to the marker, the rest to [CLS] text [SEP].
-  const budget = Math.min(length, maxLength) - 1 - specials;
+  const marker = kind === "query" ? s.queryMarkerId : s.documentMarkerId;
+  // One position goes to the marker (when the model has one), the rest to [CLS] text [SEP].
+  const markerSlots = marker === undefined ? 0 : 1;
+  const budget = Math.min(length, maxLength) - markerSlots - specials;
   if (raw.length > budget && truncate === false && kind === "document") {
-    throw new ContextLengthError(Math.min(length, maxLength), raw.length + specials + 1);
+    throw new ContextLengthError(Math.min(length, maxLength), raw.length + specials + markerSlots);
   }
   const single = tokenizer.single(truncateIds(raw, Math.max(0, budget)));
-  const ids = [single.ids[0] as number, marker, ...single.ids.slice(1)];
-  const typeIds = [0, 0, ...single.typeIds.slice(1)];
+  const ids = marker === undefined ? single.ids : [single.ids[0] as number, marker, ...single.ids.slice(1)];
+  const typeIds = marker === undefined ? single.typeIds : [0, 0, ...single.typeIds.slice(1)];
   const attention = ids.map(() => 1);
   if (kind === "query" && s.expandQuery) {
     while (ids.length < length) {
@@ -67,6 +68,6 @@ export function encodeColbert(
     }
     return { ids, typeIds, attention, keep: ids.map(() => true) };
   }
-  const keep = ids.map((id, t) => kind === "query" || t < 2 || t === ids.length - 1 || !s.skiplist.has(id));
+  const keep = ids.map((id, t) => kind === "query" || t < 1 + markerSlots || t === ids.length - 1 || !s.skiplist.has(id));
   return { ids, typeIds, attention, keep };
 }

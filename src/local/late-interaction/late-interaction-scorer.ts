@@ -6,13 +6,14 @@ import { validateEmbedOptions, type ScoreOptionName } from "../../options/call-o
 import { assertFamily } from "../assert-family.js";
 import { loadModelFiles, type ModelFiles } from "../files/model-files.js";
 import { validateLoadOptions } from "../option-rules.js";
-import { LocalScorerBase, openLocalParts, type LocalParts } from "../local-scorer-base.js";
+import { LocalScorerBase, modelMaxLength, openLocalParts, type LocalParts } from "../local-scorer-base.js";
 import type { LateInteractionOptions } from "../options.js";
 import { runMicroBatches, type EncodedSequence } from "../runtime/run-batches.js";
 import { readColbertSettings, type ColbertSettings } from "./colbert-config.js";
 import { DocumentCache, type CacheStats } from "./document-cache.js";
 import { encodeColbert, type ColbertKind, type ColbertTruncation } from "./colbert-encoding.js";
 import { MaxSimGraph } from "./maxsim-graph.js";
+import { isNativeMultiVector } from "./mve-config.js";
 
 /**
  * A late-interaction (ColBERT) scorer run in process: queries and documents are encoded into
@@ -66,7 +67,7 @@ export class LateInteractionScorer extends LocalScorerBase implements TokenEmbed
   static async fromFiles(files: ModelFiles, options: LateInteractionOptions & { scoreType?: string } = {}): Promise<LateInteractionScorer> {
     validateLoadOptions(options, "late-interaction", "LateInteractionScorer");
     assertFamily(files, "late-interaction", options.scoreType ? `scoreType "${options.scoreType}"` : "LateInteractionScorer");
-    const parts = await openLocalParts(files, options, undefined, undefined, { minContentTokens: 2 });
+    const parts = await openLocalParts(files, options, nativeMaxLength(files), undefined, { minContentTokens: 2 });
     const settings = await readColbertSettings(files, parts.tokenizer, options);
     return new LateInteractionScorer(parts, settings, options.documentCacheSize ?? 10_000, options.threads);
   }
@@ -79,7 +80,8 @@ export class LateInteractionScorer extends LocalScorerBase implements TokenEmbed
   override documentTokenBudget(_query: string): number {
     const specials = this.tokenizer.singleSpecials;
     if (this.settings.convention === "vllm") return Math.max(0, this.maxLength - specials);
-    return Math.max(0, Math.min(this.settings.documentLength, this.maxLength) - 1 - specials);
+    const markerSlots = this.settings.documentMarkerId === undefined ? 0 : 1;
+    return Math.max(0, Math.min(this.settings.documentLength, this.maxLength) - markerSlots - specials);
   }
 
   /** Releases the ONNX sessions (encoder and MaxSim graph). */
@@ -241,4 +243,19 @@ export class LateInteractionScorer extends LocalScorerBase implements TokenEmbed
     });
     return { data: normalize ? l2NormalizeRows(out, dim) : out, tokens: kept.length, dim };
   }
+}
+
+/**
+ * A MultiVectorEncoder save's per-task lengths are tokenizer max lengths of their own and may
+ * exceed the tokenizer's `model_max_length` (6.x rewrites it to PyLate's `max_seq_length`, one
+ * less than the document length), so the scorer's limit is the largest of them.
+ */
+function nativeMaxLength(files: ModelFiles): number | undefined {
+  if (!isNativeMultiVector(files)) return undefined;
+  const sb = files.sbertConfig ?? {};
+  const expansion = sb["query_expansion"] as Record<string, unknown> | null | undefined;
+  const lengths = [sb["document_length"], sb["query_length"], expansion?.["length"]].filter(
+    (n): n is number => typeof n === "number" && Number.isFinite(n) && n > 0,
+  );
+  return Math.max(modelMaxLength(files), ...lengths);
 }

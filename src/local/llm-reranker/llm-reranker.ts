@@ -102,6 +102,11 @@ export class LlmRerankerScorer extends LocalScorerBase {
     return new LlmRerankerScorer({ ...parts, padding: "left" }, head as ScoreHeadSpec, template, activation, rewritten, options.reusePrefix !== false);
   }
 
+  /** Document tokens that fit in one prompt with `query`, the score template's own tokens counted. */
+  override documentTokenBudget(query: string): number {
+    return new TemplateEncoder(this.tokenizer, this.template, {}).documentBudget(query, this.maxLength);
+  }
+
   /**
    * Scores pairs in pair order (1:1, 1:N or N:N zipped).
    * @throws {InvalidInputError} for bad shapes, or an instruction the template has no place for.

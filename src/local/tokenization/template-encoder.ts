@@ -46,6 +46,11 @@ export class TemplateEncoder {
     return ids;
   }
 
+  /** Document tokens that fit with `query`: the limit minus the prompt rendered with an empty document. */
+  documentBudget(query: string, maxLength: number): number {
+    return Math.max(0, maxLength - this.tokenizer.singleSpecials - this.encode(query, "").length);
+  }
+
   /**
    * One pair's model input.
    * @throws {ContextLengthError} when the prompt is too long and `truncate` is false, or when the

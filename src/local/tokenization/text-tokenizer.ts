@@ -63,8 +63,8 @@ export class TextTokenizer {
   }
 
   /** Decodes ids back to text. */
-  decode(ids: readonly number[]): string {
-    return this.tokenizer.decode([...ids], { skip_special_tokens: true });
+  decode(ids: readonly number[], skipSpecialTokens = true): string {
+    return this.tokenizer.decode([...ids], { skip_special_tokens: skipSpecialTokens });
   }
 
   /** Vocabulary id of a token string, if it exists. */

@@ -15,10 +15,18 @@ export interface WorkerModelInfo {
   embedder: boolean;
   tokenEmbedder: boolean;
   tokenizer: boolean;
+  /** The model's `config.json`, when the scorer exposes it (`modelConfig`). */
+  config?: Record<string, unknown> | undefined;
+  /** The model's sentence-transformers prompts, when the scorer exposes them. */
+  prompts?: Record<string, string> | undefined;
+  /** The model's `tokenizer_config.json`, when the scorer exposes it. */
+  tokenizerConfig?: Record<string, unknown> | undefined;
+  /** The scorer embeds token-id sequences as given (`embedSequences`). */
+  sequenceEmbedder?: boolean;
 }
 
 /** Methods the worker proxies. @internal */
-export type WorkerMethod = "scoreWithUsage" | "embedWithUsage" | "embedTokens" | "tokenize" | "close";
+export type WorkerMethod = "scoreWithUsage" | "embedWithUsage" | "embedSequences" | "embedTokens" | "tokenize" | "detokenize" | "close";
 
 /** Main thread -> worker. @internal */
 export type ToWorker =

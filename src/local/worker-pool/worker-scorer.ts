@@ -56,6 +56,12 @@ export class WorkerScorer extends BaseScorer {
   readonly model: string;
   /** The model's longest sequence, when it has a tokenizer. */
   readonly maxLength: number | undefined;
+  /** The model's `config.json`, as the worker's scorer reported it (empty if it has none). */
+  readonly modelConfig: Readonly<Record<string, unknown>>;
+  /** The model's `tokenizer_config.json`, as the worker's scorer reported it (empty if it has none). */
+  readonly tokenizerConfig: Readonly<Record<string, unknown>>;
+  /** The model's sentence-transformers prompts, as the worker's scorer reported them. */
+  readonly sentenceTransformersPrompts: Readonly<Record<string, string>>;
   private readonly handles: WorkerHandle[];
   private readonly respawn: () => Promise<WorkerHandle>;
   private readonly replacing = new Map<number, Promise<void>>();
@@ -70,6 +76,9 @@ export class WorkerScorer extends BaseScorer {
     this.scoreType = info.scoreType;
     this.model = info.model;
     this.maxLength = info.tokenizer ? info.maxLength : undefined;
+    this.modelConfig = info.config ?? {};
+    this.tokenizerConfig = info.tokenizerConfig ?? {};
+    this.sentenceTransformersPrompts = info.prompts ?? {};
   }
 
   /**
@@ -139,6 +148,15 @@ export class WorkerScorer extends BaseScorer {
     return this.invoke("tokenize", [text, options]);
   }
 
+  /**
+   * Decodes token ids in the worker (special tokens skipped unless `skipSpecialTokens` is false).
+   * @throws {InvalidInputError} when the model has no tokenizer.
+   */
+  async detokenize(ids: number[], options: { skipSpecialTokens?: boolean } = {}): Promise<string> {
+    if (this.maxLength === undefined) throw new InvalidInputError("This model has no tokenizer", { field: "tokens" });
+    return this.invoke("detokenize", [ids, options]);
+  }
+
   /** Closes the model in every worker and stops the threads. */
   async close(): Promise<void> {
     this.closed = true;
@@ -157,6 +175,11 @@ export class WorkerBiEncoder extends WorkerScorer implements Embedder {
   /** Embeds texts in the worker, with usage. */
   async embedWithUsage(texts: string[], options?: EmbedOptions): Promise<EmbedResponse> {
     return this.invoke("embedWithUsage", [texts, cloneable(options)], options?.signal, options?.onProgress);
+  }
+
+  /** Embeds token-id sequences as given (special tokens included), in the worker. */
+  async embedSequences(sequences: number[][], options?: EmbedOptions): Promise<EmbedResponse> {
+    return this.invoke("embedSequences", [sequences, cloneable(options)], options?.signal, options?.onProgress);
   }
 }
 

@@ -35,6 +35,10 @@ async function load(message: Extract<ToWorker, { type: "load" }>): Promise<void>
       embedder: typeof target.embedWithUsage === "function",
       tokenEmbedder: typeof target.embedTokens === "function",
       tokenizer: typeof target.tokenize === "function",
+      config: (target as { modelConfig?: Record<string, unknown> }).modelConfig,
+      tokenizerConfig: (target as { tokenizerConfig?: Record<string, unknown> }).tokenizerConfig,
+      prompts: (target as { sentenceTransformersPrompts?: Record<string, string> }).sentenceTransformersPrompts,
+      sequenceEmbedder: typeof target.embedSequences === "function",
     };
     send({ type: "loaded", info });
   } catch (error) {
@@ -54,7 +58,7 @@ async function call(message: Extract<ToWorker, { type: "call" }>): Promise<void>
     if (message.progress) {
       Object.assign(options, { onProgress: (p: { done: number; total: number }) => send({ type: "progress", id, ...p }) });
     }
-    const value = await fn.apply(target, method === "tokenize" || method === "close" ? args : [...args.slice(0, -1), options]);
+    const value = await fn.apply(target, method === "tokenize" || method === "detokenize" || method === "close" ? args : [...args.slice(0, -1), options]);
     send({ type: "result", id, value }, transferables(value));
   } catch (error) {
     send({ type: "error", id, error: serializeError(error) });

@@ -24,7 +24,9 @@ export function registerInvocations(app: OpenAPIHono<AppEnv>, paths: ReadonlySet
     if (has("query", "documents")) target = "/rerank";
     else if (has("queries", "documents") || has("queries", "items") || has("data_1", "data_2") || has("text_1", "text_2")) {
       target = "/score";
-    } else if (has("input")) target = paths.has("/v1/embeddings") && !has("task") ? "/v1/embeddings" : "/pooling";
+    } else if (has("input") || has("messages")) {
+      target = paths.has("/v1/embeddings") && !has("task") ? "/v1/embeddings" : "/pooling";
+    }
     if (!target) {
       throw validationFailed("Cannot tell the request type: send a rerank, score, embeddings or pooling body.");
     }

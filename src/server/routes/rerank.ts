@@ -1,11 +1,11 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import { checkRerankArguments } from "../../base-scorer.js";
 import { rankScores } from "../../scoring/ranking.js";
 import type { ScoreInput } from "../../types.js";
 import { checkCount, checkModel, primaryModel, responseId, withAdmission, type ServerContext } from "../context.js";
 import type { AppEnv } from "../app-env.js";
 import { errorResponses, jsonBody } from "../schemas/common.js";
 import { RerankRequestSchema, RerankResponseSchema } from "../schemas/score.js";
+import { asList, validateScoreInputs, type Inputs } from "./score-inputs.js";
 import { toScoreOptions } from "./scoring-options.js";
 
 const SUMMARIES: Record<string, string> = {
@@ -13,6 +13,9 @@ const SUMMARIES: Record<string, string> = {
   "/v1/rerank": "Alias of /rerank (Jina-compatible path)",
   "/v2/rerank": "Alias of /rerank (Cohere v2 SDK path)",
 };
+
+/** The Cohere API version each Cohere-compatible path answers as (Cohere bills 1 search unit per 100 documents). */
+const COHERE_VERSION: Record<string, string> = { "/v1/rerank": "1", "/v2/rerank": "2" };
 
 /** Registers `POST /rerank`, `/v1/rerank` and `/v2/rerank`. */
 export function registerRerank(app: OpenAPIHono<AppEnv>, ctx: ServerContext): void {
@@ -32,9 +35,9 @@ export function registerRerank(app: OpenAPIHono<AppEnv>, ctx: ServerContext): vo
       const body = c.req.valid("json");
       checkModel(ctx, body.model);
       // A bare string or a single {content} item counts as one document.
-      const documents = (Array.isArray(body.documents) ? body.documents : [body.documents]) as ScoreInput[];
+      const documents = asList(body.documents as Inputs);
       const query = body.query as ScoreInput;
-      checkRerankArguments(query, documents);
+      validateScoreInputs(ctx, [query], documents);
       checkCount(ctx, documents.length, "documents");
       const options = toScoreOptions(body, ctx.options.tokenizer?.maxLength);
       const result = await withAdmission(ctx, c, (signal) =>
@@ -60,6 +63,13 @@ export function registerRerank(app: OpenAPIHono<AppEnv>, ctx: ServerContext): vo
                 : { text: null, multi_modal: [...r.document.content] },
             relevance_score: r.score,
           })),
+          // Cohere's SDKs (and the AI SDK's provider) require `meta`; vLLM's own clients ignore it.
+          ...(COHERE_VERSION[path] && {
+            meta: {
+              api_version: { version: COHERE_VERSION[path] },
+              billed_units: { search_units: Math.max(1, Math.ceil(documents.length / 100)) },
+            },
+          }),
         },
         200,
       );

@@ -1,10 +1,9 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import { toPairs } from "../../scoring/pairing.js";
-import type { ScoreInput } from "../../types.js";
 import { checkCount, checkModel, nowSeconds, primaryModel, responseId, withAdmission, type ServerContext } from "../context.js";
 import type { AppEnv } from "../app-env.js";
 import { errorResponses, jsonBody } from "../schemas/common.js";
 import { ScoreRequestSchema, ScoreResponseSchema, type ScoreRequest } from "../schemas/score.js";
+import { asList, explicitPairs, validateScoreInputs, type Inputs } from "./score-inputs.js";
 import { toScoreOptions } from "./scoring-options.js";
 
 /** Registers `POST /score` and its deprecated alias `POST /v1/score`. */
@@ -25,7 +24,10 @@ export function registerScore(app: OpenAPIHono<AppEnv>, ctx: ServerContext): voi
       const body = c.req.valid("json");
       checkModel(ctx, body.model);
       const { queries, documents } = pickPair(body);
-      const pairs = toPairs<ScoreInput>(queries, documents);
+      const q = asList(queries);
+      const d = asList(documents);
+      validateScoreInputs(ctx, q, d);
+      const pairs = explicitPairs(q, d);
       checkCount(ctx, pairs.documents.length, "documents");
       const options = toScoreOptions(body, ctx.options.tokenizer?.maxLength);
       const result = await withAdmission(ctx, c, (signal) =>
@@ -46,8 +48,6 @@ export function registerScore(app: OpenAPIHono<AppEnv>, ctx: ServerContext): voi
     });
   }
 }
-
-type Inputs = ScoreInput | ScoreInput[];
 
 /** vLLM's field-name pairs, in the order its union tries them. */
 const PAIRS = [

@@ -1,11 +1,12 @@
-import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.js";
 import { checkModel, type ServerContext } from "../context.js";
 import type { ServerTokenizer } from "../options.js";
 import { errorResponses, jsonBody } from "../schemas/common.js";
-import { TokenizeRequestSchema, TokenizeResponseSchema } from "../schemas/info.js";
+import { renderChat, type ChatFields } from "./chat.js";
+import { DetokenizeRequestSchema, DetokenizeResponseSchema, TokenizeRequestSchema, TokenizeResponseSchema } from "../schemas/info.js";
 
-/** Registers `POST /tokenize` (completion form). */
+/** Registers `POST /tokenize`, `POST /detokenize` and (if enabled) `GET /tokenizer_info`. */
 export function registerTokenize(app: OpenAPIHono<AppEnv>, ctx: ServerContext, tokenizer: ServerTokenizer): void {
   const route = createRoute({
     method: "post",
@@ -21,7 +22,12 @@ export function registerTokenize(app: OpenAPIHono<AppEnv>, ctx: ServerContext, t
   app.openapi(route, async (c) => {
     const body = c.req.valid("json");
     checkModel(ctx, body.model);
-    const t = await tokenizer.tokenize(body.prompt, { addSpecialTokens: body.add_special_tokens ?? true });
+    // The chat form renders with the chat template (generation prompt on by default, special
+    // tokens off, as vLLM's TokenizeChatRequest); the completion form adds special tokens.
+    const chat = !("prompt" in body);
+    const text = chat ? renderChat(ctx, body as ChatFields, true) : (body.prompt as string);
+    const addSpecialTokens = (body.add_special_tokens as boolean | undefined) ?? !chat;
+    const t = await tokenizer.tokenize(text, { addSpecialTokens });
     return c.json(
       {
         count: t.ids.length,
@@ -32,4 +38,42 @@ export function registerTokenize(app: OpenAPIHono<AppEnv>, ctx: ServerContext, t
       200,
     );
   });
+
+  const detokenize = tokenizer.detokenize?.bind(tokenizer);
+  if (detokenize) {
+    const detokenizeRoute = createRoute({
+      method: "post",
+      path: "/detokenize",
+      tags: ["tokenizer"],
+      summary: "Decode token ids with the model's tokenizer",
+      request: { body: jsonBody(DetokenizeRequestSchema) },
+      responses: {
+        200: { description: "The text", content: { "application/json": { schema: DetokenizeResponseSchema } } },
+        ...errorResponses,
+      },
+    });
+    app.openapi(detokenizeRoute, async (c) => {
+      const body = c.req.valid("json");
+      checkModel(ctx, body.model);
+      return c.json({ prompt: await detokenize(body.tokens, { skipSpecialTokens: false }) }, 200);
+    });
+  }
+
+  if (ctx.options.tokenizerInfo) {
+    const config = (tokenizer as { tokenizerConfig?: Readonly<Record<string, unknown>> }).tokenizerConfig ?? {};
+    app.openapi(
+      createRoute({
+        method: "get",
+        path: "/tokenizer_info",
+        tags: ["tokenizer"],
+        summary: "The tokenizer's configuration (vLLM --enable-tokenizer-info-endpoint)",
+        responses: { 200: { description: "tokenizer_config.json fields", content: { "application/json": { schema: z.record(z.string(), z.unknown()) } } } },
+      }),
+      (c) => {
+        // As vLLM's get_tokenizer_info: the tokenizer's init kwargs, its class, and the limit.
+        const { added_tokens_decoder: _decoder, ...rest } = config as Record<string, unknown>;
+        return c.json({ ...rest, tokenizer_class: config["tokenizer_class"] ?? null, model_max_length: tokenizer.maxLength }, 200);
+      },
+    );
+  }
 }

@@ -1,5 +1,6 @@
 import { AbortError } from "../../errors/abort-error.js";
-import type { ScoreInput, ScoreOptions, ScoreResponse, Scorer } from "../../types.js";
+import type { ScoreInput, ScoreOptions, ScoreResponse } from "../../types.js";
+import type { PairScorer } from "./vllm-bi-encoder.js";
 import type { Slots } from "./slots.js";
 import { splitUsage } from "./split-usage.js";
 
@@ -54,14 +55,14 @@ export class ScoreBatcher {
   private inCalls = 0;
 
   constructor(
-    private readonly scorer: Scorer,
+    private readonly scorer: PairScorer,
     private readonly slots: Slots,
     private readonly options: BatcherOptions = {},
   ) {
     this.enabled = options.enabled ?? true;
     this.maxWaitMs = options.maxWaitMs ?? 2;
     this.maxBatchPairs = options.maxBatchPairs ?? 64;
-    slots.onRelease = () => this.pump();
+    slots.addReleaseListener(() => this.pump());
   }
 
   /** Requests waiting for a batch slot. */

@@ -66,12 +66,16 @@ export class Slots {
       // The slot passes straight to the next waiter, so `running` stays unchanged.
       if (next) next();
       else this.running--;
-      this.onRelease?.();
+      for (const listener of this.releaseListeners) listener();
     };
   }
 
-  /** Called after every slot release (the batcher uses it to dispatch the next batch). */
-  onRelease: (() => void) | undefined;
+  private readonly releaseListeners: Array<() => void> = [];
+
+  /** Calls `listener` after every slot release (batchers use it to dispatch their next batch). */
+  addReleaseListener(listener: () => void): void {
+    this.releaseListeners.push(listener);
+  }
 
   /** Resolves when no request is in flight. */
   idle(): Promise<void> {

@@ -21,6 +21,9 @@ export const poolingFields = {
   truncation_side: z.enum(["left", "right"]).nullish(),
   priority: z.number().int().optional().openapi({ description: "Accepted for compatibility; ignored." }),
   request_id: z.string().optional(),
+  padding: z.enum(["max_length", "do_not_pad"]).nullish().openapi({ description: "Accepted for compatibility; ignored." }),
+  mm_processor_kwargs: z.record(z.string(), z.unknown()).nullish().openapi({ description: "Accepted; text models ignore it." }),
+  cache_salt: z.string().min(1).max(1024).nullish().openapi({ description: "Accepted; there is no prefix cache." }),
 };
 
 /** Fields shared by `/score` and `/rerank` (vLLM `pooling/scoring/protocol.py`). */

@@ -37,6 +37,17 @@ export const RerankRequestSchema = z
 /** Parsed `/rerank` body. */
 export type RerankRequest = z.infer<typeof RerankRequestSchema>;
 
+/** Cohere's response `meta` (`api_version`, `billed_units`), which Cohere's clients require. */
+export const CohereMetaSchema = z
+  .object({
+    api_version: z.object({ version: z.string() }),
+    billed_units: z.looseObject({
+      search_units: z.number().int().optional(),
+      input_tokens: z.number().int().optional(),
+    }),
+  })
+  .openapi("CohereMeta");
+
 /** `POST /rerank` answer: documents sorted by relevance, highest first. */
 export const RerankResponseSchema = z
   .object({
@@ -50,5 +61,6 @@ export const RerankResponseSchema = z
         relevance_score: z.number(),
       }),
     ),
+    meta: CohereMetaSchema.optional().openapi({ description: "Cohere's meta; only on /v1/rerank and /v2/rerank." }),
   })
   .openapi("RerankResponse");

@@ -1,0 +1,127 @@
+import type { JSONObject, SharedV3ProviderOptions, SharedV3Warning } from "@ai-sdk/provider";
+import { InvalidInputError } from "../../src/index.js";
+import type { EmbedOptions, RerankOptions } from "../../src/index.js";
+
+/** The `providerOptions` key rerank-kit reads: `providerOptions: { rerankKit: {...} }`. */
+export const PROVIDER_OPTIONS_KEY = "rerankKit";
+
+/** rerank-kit options a `rerank()` call can pass in `providerOptions.rerankKit`. */
+export interface RerankKitRerankProviderOptions {
+  /** Apply the model's activation (`false`: raw logits). @default the model's own */
+  activation?: boolean;
+  /** Keep at most this many tokens of each document (vLLM `max_tokens_per_doc`). */
+  maxTokensPerDoc?: number;
+  /** Keep at most this many tokens of the query (vLLM `max_tokens_per_query`). */
+  maxTokensPerQuery?: number;
+  /** Truncate each prompt to this many tokens; `-1` = the model's limit (vLLM `truncate_prompt_tokens`). */
+  truncatePromptTokens?: number;
+  /** How an over-long pair is cut. @default "longest_first" */
+  truncationStrategy?: "longest_first" | "only_second";
+  /** Which end `truncatePromptTokens` cuts from. @default "right" */
+  truncationSide?: "left" | "right";
+  /** Instruction for instruction-aware rerankers. */
+  instruction?: string;
+  /** `false`: an over-long input fails with `ContextLengthError` instead of being truncated. @default true */
+  truncate?: boolean;
+  /** Drop documents scoring below this (model-specific: calibrate per model). */
+  scoreThreshold?: number;
+  /** For object documents: the field holding the text to rank on. @default the model's `documentField` */
+  documentField?: string;
+}
+
+/** rerank-kit options an `embed()` / `embedMany()` call can pass in `providerOptions.rerankKit`. */
+export interface RerankKitEmbedProviderOptions {
+  /** Embed as a query or as a document (selects the model's prompt or prefix). @default the model's `kind` */
+  kind?: "query" | "document";
+  /** `false` embeds the texts exactly as given, without the model's prompt. @default true */
+  prompt?: boolean;
+  /** Matryoshka: keep the first `dimensions` values, then re-normalize. */
+  dimensions?: number;
+  /** Apply the model's normalization. @default true */
+  normalize?: boolean;
+  /** `false`: an over-long text fails with `ContextLengthError` instead of being truncated. @default true */
+  truncate?: boolean;
+}
+
+type Kind = "boolean" | "integer" | "number" | "string" | readonly string[];
+
+const RERANK_FIELDS: Record<keyof RerankKitRerankProviderOptions, Kind> = {
+  activation: "boolean",
+  maxTokensPerDoc: "integer",
+  maxTokensPerQuery: "integer",
+  truncatePromptTokens: "integer",
+  truncationStrategy: ["longest_first", "only_second"],
+  truncationSide: ["left", "right"],
+  instruction: "string",
+  truncate: "boolean",
+  scoreThreshold: "number",
+  documentField: "string",
+};
+
+const EMBED_FIELDS: Record<keyof RerankKitEmbedProviderOptions, Kind> = {
+  kind: ["query", "document"],
+  prompt: "boolean",
+  dimensions: "integer",
+  normalize: "boolean",
+  truncate: "boolean",
+};
+
+/**
+ * Reads and checks `providerOptions.rerankKit`. Unknown keys become `unsupported` warnings (as
+ * the AI SDK reports settings a model ignores); keys of a wrong type throw, since silently
+ * ignoring a truncation or activation setting would change scores without a trace.
+ * @throws {InvalidInputError} naming `providerOptions.rerankKit.<key>`.
+ */
+function read<T extends object>(
+  providerOptions: SharedV3ProviderOptions | undefined,
+  fields: Record<string, Kind>,
+  warnings: SharedV3Warning[],
+): T {
+  const raw = providerOptions?.[PROVIDER_OPTIONS_KEY] as JSONObject | undefined;
+  if (raw === undefined) return {} as T;
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    throw new InvalidInputError(`providerOptions.${PROVIDER_OPTIONS_KEY} must be an object`, { field: `providerOptions.${PROVIDER_OPTIONS_KEY}` });
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const kind = fields[key];
+    const field = `providerOptions.${PROVIDER_OPTIONS_KEY}.${key}`;
+    if (kind === undefined) {
+      warnings.push({ type: "unsupported", feature: field, details: `rerank-kit does not know ${key}; it was ignored` });
+      continue;
+    }
+    if (value === undefined || value === null) continue;
+    if (!matches(value, kind)) {
+      const expected = Array.isArray(kind) ? kind.map((k) => JSON.stringify(k)).join(" | ") : kind;
+      throw new InvalidInputError(`${field} must be ${expected}, got ${JSON.stringify(value)}`, { field });
+    }
+    out[key] = value;
+  }
+  return out as T;
+}
+
+function matches(value: unknown, kind: Kind): boolean {
+  if (Array.isArray(kind)) return kind.includes(value as string);
+  if (kind === "integer") return Number.isInteger(value);
+  if (kind === "number") return typeof value === "number" && !Number.isNaN(value);
+  return typeof value === kind;
+}
+
+/** The rerank options of one call: `providerOptions.rerankKit` over the model's defaults. */
+export function rerankCallOptions(
+  providerOptions: SharedV3ProviderOptions | undefined,
+  defaults: RerankKitRerankProviderOptions,
+  warnings: SharedV3Warning[],
+): { options: RerankOptions; documentField: string | undefined } {
+  const { documentField, ...options } = { ...defaults, ...read<RerankKitRerankProviderOptions>(providerOptions, RERANK_FIELDS, warnings) };
+  return { options, documentField };
+}
+
+/** The embed options of one call: `providerOptions.rerankKit` over the model's defaults. */
+export function embedCallOptions(
+  providerOptions: SharedV3ProviderOptions | undefined,
+  defaults: RerankKitEmbedProviderOptions,
+  warnings: SharedV3Warning[],
+): EmbedOptions {
+  return { ...defaults, ...read<RerankKitEmbedProviderOptions>(providerOptions, EMBED_FIELDS, warnings) };
+}

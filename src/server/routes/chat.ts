@@ -1,0 +1,75 @@
+import { Template } from "@huggingface/jinja";
+import type { ServerContext } from "../context.js";
+import { badRequest } from "../http/http-error.js";
+import { validationErrors } from "../http/validation.js";
+
+/** The chat-form fields of `/v1/embeddings`, `/pooling` and `/tokenize`. */
+export interface ChatFields {
+  messages?: unknown[] | undefined;
+  add_generation_prompt?: boolean | null | undefined;
+  continue_final_message?: boolean | null | undefined;
+  chat_template?: string | null | undefined;
+  chat_template_kwargs?: Record<string, unknown> | null | undefined;
+}
+
+const templates = new Map<string, Template>();
+
+/**
+ * Renders chat `messages` to the prompt text, as vLLM's chat preprocessing does with the server's
+ * chat template (`createServer({ chatTemplate })`, else the tokenizer's `chat_template`):
+ * `add_generation_prompt` appends the assistant prefix; `continue_final_message` cuts the text
+ * right after the last message's content so it stays open. Both at once is vLLM's validation error.
+ * @throws {HttpError} 400 without a template, for an untrusted request template, or a render error.
+ */
+export function renderChat(ctx: ServerContext, body: ChatFields, defaultAddGenerationPrompt: boolean): string {
+  if (body.continue_final_message && body.add_generation_prompt) {
+    // A model validator in vLLM, so it surfaces as a request-validation error.
+    throw validationErrors([
+      { type: "value_error", loc: ["body"], msg: "Value error, Cannot set both `continue_final_message` and `add_generation_prompt` to True.", input: body },
+    ]);
+  }
+  if (body.chat_template && !ctx.options.trustRequestChatTemplate) {
+    throw badRequest(
+      "Chat template is passed with request, but --trust-request-chat-template is not set. Refused request with untrusted chat template.",
+    );
+  }
+  const tokenizerConfig = ctx.options.tokenizerConfig;
+  const source = body.chat_template ?? ctx.options.chatTemplate ?? (typeof tokenizerConfig["chat_template"] === "string" ? tokenizerConfig["chat_template"] : undefined);
+  if (!source) {
+    throw badRequest(
+      "As of transformers v4.44, default chat template is no longer allowed, so you must provide a chat template if the tokenizer does not define one.",
+      "messages",
+    );
+  }
+  let template = templates.get(source);
+  if (!template) {
+    template = new Template(source);
+    templates.set(source, template);
+  }
+  const messages = (body.messages ?? []).map((m) => {
+    const msg = m as { role: string; content?: unknown };
+    // Text parts are joined, as vLLM's "string" content format does for text-only models.
+    const content = Array.isArray(msg.content)
+      ? msg.content.map((p) => ((p as { type?: string }).type === "text" ? String((p as { text?: unknown }).text ?? "") : "")).join("\n")
+      : msg.content;
+    return { ...msg, content };
+  });
+  const specials: Record<string, unknown> = {};
+  for (const key of ["bos_token", "eos_token", "pad_token", "unk_token", "sep_token", "cls_token"]) {
+    const v = tokenizerConfig[key];
+    if (typeof v === "string") specials[key] = v;
+  }
+  const continueFinal = body.continue_final_message === true;
+  const addGenerationPrompt = continueFinal ? false : (body.add_generation_prompt ?? defaultAddGenerationPrompt);
+  let text: string;
+  try {
+    text = template.render({ ...specials, ...(body.chat_template_kwargs ?? {}), messages, add_generation_prompt: addGenerationPrompt });
+  } catch (error) {
+    throw badRequest(`Chat template error: ${(error as Error).message}`);
+  }
+  if (continueFinal) {
+    const last = messages.at(-1)?.content;
+    if (typeof last === "string" && last && text.includes(last)) text = text.slice(0, text.lastIndexOf(last) + last.length);
+  }
+  return text;
+}
