@@ -68,8 +68,10 @@ export function registerServe(program: Command): void {
     const { loadWorkerScorer } = await import("../../local/worker-pool/index.js");
     const { createServer } = await import("../../server/index.js");
     // vLLM's ColBERT serving path uses no markers or query expansion; "model" keeps the model's own.
-    const convention = flags.colbertConvention === "model" ? {} : { convention: "vllm" as const };
     const loaded = await loadOptions(flags);
+    // `convention` is a ColBERT option; other families refuse it, so it is passed to ColBERT only.
+    const family = loaded.scoreType ?? (await detectedFamily(flags.model, loaded));
+    const convention = flags.colbertConvention === "model" || family !== "late-interaction" ? {} : { convention: "vllm" as const };
     const scorer = await loadWorkerScorer(flags.model, { ...loaded, ...convention, workers: flags.workers });
     const server = createServer({
       scorer,
@@ -116,4 +118,16 @@ export function registerServe(program: Command): void {
       process.once("SIGINT", () => stop("SIGINT"));
     });
   });
+}
+
+/** The family the model's files describe (read once here; the worker reads them from the cache). */
+async function detectedFamily(model: string, options: object): Promise<string | undefined> {
+  const { loadModelFiles } = await import("../../local/files/model-files.js");
+  const { detectFamily } = await import("../../local/detect-family.js");
+  try {
+    return detectFamily(await loadModelFiles(model, options)).scoreType;
+  } catch {
+    // The worker's own load reports the problem with its full message.
+    return undefined;
+  }
 }
