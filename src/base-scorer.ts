@@ -1,4 +1,6 @@
 import { InvalidInputError } from "./errors/invalid-input-error.js";
+import { SCORE_OPTION_RULES } from "./options/call-options.js";
+import { checkOption } from "./options/check-options.js";
 import { rankScores, validateRankOptions } from "./scoring/ranking.js";
 import type {
   RankedResult,
@@ -46,8 +48,12 @@ export abstract class BaseScorer implements Scorer {
     options: RerankOptions = {},
   ): Promise<RerankResponse> {
     checkRerankArguments(query, documents);
+    checkOption("topN", options.topN, SCORE_OPTION_RULES.topN, "rerank");
+    checkOption("scoreThreshold", options.scoreThreshold, SCORE_OPTION_RULES.scoreThreshold, "rerank");
     validateRankOptions(options);
-    const { scores, usage } = await this.scoreWithUsage(query, documents, options);
+    // topN and scoreThreshold are applied here; scoreWithUsage refuses options it does not know.
+    const { topN: _topN, scoreThreshold: _threshold, ...scoreOptions } = options;
+    const { scores, usage } = await this.scoreWithUsage(query, documents, scoreOptions);
     return { results: rankScores(scores, documents, options), usage };
   }
 }

@@ -8,8 +8,9 @@ import { registerServe } from "./commands/serve.js";
 
 /**
  * Runs the `rerank-kit` CLI on `argv` (as `process.argv`) and resolves to its exit code:
- * 0 on success (and for `--help` / `--version`), 2 for bad flags or arguments, 1 for runtime
- * failures, which are reported as one line on stderr.
+ * 0 on success (and for `--help` / `--version`), 2 for bad flags or arguments (bare
+ * `rerank-kit` without a command included: commander prints the help on stderr, as for any usage
+ * error), 1 for runtime failures, which are reported as one line on stderr.
  */
 export async function run(argv: string[]): Promise<number> {
   const program = new Command("rerank-kit")
@@ -27,7 +28,8 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) {
-      return ["commander.helpDisplayed", "commander.version", "commander.help"].includes(error.code) ? 0 : 2;
+      // "commander.help" is the help commander prints when no command was given: a usage error.
+      return ["commander.helpDisplayed", "commander.version"].includes(error.code) ? 0 : 2;
     }
     process.stderr.write(`rerank-kit: error: ${oneLine(error)}\n`);
     return error instanceof CliError ? error.exitCode : 1;

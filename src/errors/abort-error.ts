@@ -2,6 +2,7 @@ import { RerankKitError } from "./rerank-kit-error.js";
 
 /** The caller's `AbortSignal` fired; the call stopped and its partial work was discarded. */
 export class AbortError extends RerankKitError {
+  override name = "AbortError";
   constructor(message = "The operation was aborted.", options?: ErrorOptions) {
     super(message, options);
   }

@@ -5,6 +5,7 @@ import { InvalidInputError } from "./invalid-input-error.js";
  * server can pass it through unchanged.
  */
 export class ContextLengthError extends InvalidInputError {
+  override name = "ContextLengthError";
   /** The model's limit in tokens. */
   readonly maxLength: number;
   /** Tokens the input needed. */
@@ -17,7 +18,6 @@ export class ContextLengthError extends InvalidInputError {
         `tokens. Please reduce the length of the input prompt or the number of requested output tokens.`,
       options,
     );
-    this.name = "ContextLengthError";
     this.maxLength = maxLength;
     this.inputTokens = inputTokens;
   }

@@ -5,9 +5,9 @@ const BRAND = Symbol.for("rerank-kit.error");
  * them, including {@link InvalidInputError}, which extends `TypeError`.
  */
 export class RerankKitError extends Error {
+  override name = "RerankKitError";
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = new.target.name;
     (this as unknown as Record<symbol, boolean>)[BRAND] = true;
   }
 

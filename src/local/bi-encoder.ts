@@ -3,6 +3,9 @@ import { ContextLengthError } from "../errors/context-length-error.js";
 import { InvalidInputError } from "../errors/invalid-input-error.js";
 import { excludePromptFromMask, poolRowModes } from "../scoring/pooling.js";
 import { cosine, l2Normalize } from "../scoring/similarity.js";
+import { validateEmbedOptions, type ScoreOptionName } from "../options/call-options.js";
+import { assertFamily } from "./assert-family.js";
+import { validateLoadOptions } from "./option-rules.js";
 import type { EmbedKind, EmbedOptions, EmbedResponse, Embedder, ScoreInput, ScoreOptions, ScoreResponse } from "../types.js";
 import { loadModelFiles, type ModelFiles } from "./files/model-files.js";
 import { LocalScorerBase, openLocalParts, type LocalParts } from "./local-scorer-base.js";
@@ -44,16 +47,25 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
     this.lowercase = parts.files.sbertConfig?.["do_lower_case"] === true;
   }
 
+  protected override get scoreOptionNames(): readonly ScoreOptionName[] {
+    return ["signal", "onProgress", "activation", "truncate", "truncatePromptTokens", "truncationSide"];
+  }
+
   /**
    * Loads a bi-encoder from a Hugging Face model id or a local folder.
-   * @throws {ModelLoadError} naming the path and what is missing.
+   * @throws {ModelLoadError} naming the path and what is missing, or the family the files
+   *   describe when it is not a bi-encoder.
+   * @throws {InvalidOptionError} for an unknown option, another family's option or a bad value.
    */
   static async fromPretrained(idOrPath: string, options: BiEncoderOptions = {}): Promise<BiEncoderScorer> {
+    validateLoadOptions(options, "bi-encoder", "BiEncoderScorer.fromPretrained");
     return BiEncoderScorer.fromFiles(await loadModelFiles(idOrPath, options), options);
   }
 
   /** Builds a bi-encoder from files already read. @internal */
-  static async fromFiles(files: ModelFiles, options: BiEncoderOptions = {}): Promise<BiEncoderScorer> {
+  static async fromFiles(files: ModelFiles, options: BiEncoderOptions & { scoreType?: string } = {}): Promise<BiEncoderScorer> {
+    validateLoadOptions(options, "bi-encoder", "BiEncoderScorer");
+    assertFamily(files, "bi-encoder", options.scoreType ? `scoreType "${options.scoreType}"` : "BiEncoderScorer");
     const pipeline = await readStPipeline(files);
     const seqLen = Number(files.sbertConfig?.["max_seq_length"]);
     const parts = await openLocalParts(files, options, Number.isFinite(seqLen) && seqLen > 0 ? seqLen : undefined);
@@ -77,10 +89,16 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
     documents: ScoreInput | ScoreInput[],
     options: ScoreOptions = {},
   ): Promise<ScoreResponse> {
-    const pairs = this.textPairs(queries, documents);
+    const pairs = this.textPairs(queries, documents, options);
     const uniqueQ = [...new Set(pairs.queries)];
     const uniqueD = [...new Set(pairs.documents as string[])];
-    const base = { signal: options.signal, truncate: options.truncate, normalize: false };
+    const base = {
+      signal: options.signal,
+      truncate: options.truncate,
+      normalize: false,
+      truncatePromptTokens: options.truncatePromptTokens,
+      truncationSide: options.truncationSide,
+    };
     const q = await this.embedDetailed(uniqueQ, { ...base, kind: "query" }, options);
     const d = await this.embedDetailed(uniqueD, { ...base, kind: "document" }, options);
     const qv = new Map(uniqueQ.map((t, i) => [t, i]));
@@ -114,6 +132,7 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
    */
   async embedWithUsage(texts: string[], options: EmbedOptions = {}): Promise<EmbedResponse> {
     this.checkTexts(texts);
+    validateEmbedOptions(options, ["signal", "onProgress", "kind", "prompt", "dimensions", "normalize", "truncate"], "bi-encoder: embed");
     const { vectors, tokens } = await this.embedDetailed(texts, options, {});
     const total = tokens.reduce((a, b) => a + b, 0);
     return { embeddings: vectors, usage: { promptTokens: total, totalTokens: total } };
@@ -140,14 +159,18 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
 
   private async embedDetailed(
     texts: string[],
-    options: EmbedOptions,
+    options: EmbedOptions & Pick<ScoreOptions, "truncatePromptTokens" | "truncationSide">,
     progress: Pick<ScoreOptions, "onProgress">,
   ): Promise<{ vectors: Float32Array[]; tokens: number[] }> {
     throwIfAborted(options.signal);
     const prefix = options.prompt === false ? "" : this.prefixes[options.kind ?? "document"];
     const sequences = texts.map((t) => {
       const text = prefix + (this.lowercase ? t.toLowerCase() : t);
-      return encodeSingle(this.tokenizer, this.tokenizer.encode(text), this.maxLength, { truncate: options.truncate });
+      return encodeSingle(this.tokenizer, this.tokenizer.encode(text), this.maxLength, {
+        truncate: options.truncate,
+        truncatePromptTokens: options.truncatePromptTokens,
+        truncationSide: options.truncationSide,
+      });
     });
     const promptLength = this.pipeline.includePrompt || prefix === "" ? 0 : this.promptLength(prefix);
     const vectors = await this.runEncoded(sequences, options, progress, promptLength);

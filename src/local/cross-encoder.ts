@@ -1,8 +1,12 @@
 import { throwIfAborted } from "../errors/abort-error.js";
 import { applyActivation, resolveActivation, type ResolvedActivation } from "../scoring/activation.js";
+import type { ScoreOptionName } from "../options/call-options.js";
 import type { ScoreInput, ScoreOptions, ScoreResponse } from "../types.js";
+import { assertFamily } from "./assert-family.js";
+import { countLabels } from "./count-labels.js";
 import { loadModelFiles, type ModelFiles } from "./files/model-files.js";
 import { LocalScorerBase, openLocalParts, type LocalParts } from "./local-scorer-base.js";
+import { validateLoadOptions } from "./option-rules.js";
 import type { CrossEncoderOptions } from "./options.js";
 import { runMicroBatches } from "./runtime/run-batches.js";
 import { encodePair } from "./tokenization/pair-encoder.js";
@@ -46,20 +50,30 @@ export class CrossEncoderScorer extends LocalScorerBase {
     this.outputName = parts.session.outputNames.includes("logits") ? "logits" : (parts.session.outputNames[0] as string);
   }
 
+  protected override get scoreOptionNames(): readonly ScoreOptionName[] {
+    // instruction and template variables only mean something with a score template.
+    return this.template ? [...CROSS_ENCODER_CALL_OPTIONS, "instruction", "chatTemplateKwargs"] : CROSS_ENCODER_CALL_OPTIONS;
+  }
+
   /**
    * Loads a cross-encoder from a Hugging Face model id or a local folder.
-   * @throws {ModelLoadError} naming the path and what is missing.
+   * @throws {ModelLoadError} naming the path and what is missing, or the family the files
+   *   describe when it is not a cross-encoder.
+   * @throws {InvalidOptionError} for an unknown option, another family's option or a bad value.
    */
   static async fromPretrained(idOrPath: string, options: CrossEncoderOptions = {}): Promise<CrossEncoderScorer> {
+    validateLoadOptions(options, "cross-encoder", "CrossEncoderScorer.fromPretrained");
     return CrossEncoderScorer.fromFiles(await loadModelFiles(idOrPath, options), options);
   }
 
   /** Builds a cross-encoder from files already read. @internal */
-  static async fromFiles(files: ModelFiles, options: CrossEncoderOptions = {}): Promise<CrossEncoderScorer> {
+  static async fromFiles(files: ModelFiles, options: CrossEncoderOptions & { scoreType?: string } = {}): Promise<CrossEncoderScorer> {
+    validateLoadOptions(options, "cross-encoder", "CrossEncoderScorer");
+    assertFamily(files, "cross-encoder", options.scoreType ? `scoreType "${options.scoreType}"` : "CrossEncoderScorer");
     const numLabels = countLabels(files.config);
     const activation = resolveActivation({ config: files.config, stConfig: files.stConfig, numLabels }, options.activation);
     const template = modelScoreTemplate(files, options.chatTemplate, undefined);
-    return new CrossEncoderScorer(await openLocalParts(files, options), activation, numLabels, template);
+    return new CrossEncoderScorer(await openLocalParts(files, options, undefined, undefined, { pair: true }), activation, numLabels, template);
   }
 
   /** Document tokens that fit in one prompt with `query`, the score template's own tokens counted. */
@@ -79,7 +93,7 @@ export class CrossEncoderScorer extends LocalScorerBase {
     documents: ScoreInput | ScoreInput[],
     options: ScoreOptions = {},
   ): Promise<ScoreResponse> {
-    const pairs = this.textPairs(queries, documents);
+    const pairs = this.textPairs(queries, documents, options);
     throwIfAborted(options.signal);
     const encode = memoize((text: string) => this.tokenizer.encode(text));
     // A score template makes the pair one text (vLLM renders it, then tokenizes it as a single prompt).
@@ -114,13 +128,19 @@ export class CrossEncoderScorer extends LocalScorerBase {
   }
 }
 
-/** Number of classifier outputs from `config.json` (`num_labels`, else `id2label`, else 2 as HF does). */
-export function countLabels(config: Record<string, unknown>): number {
-  if (typeof config["num_labels"] === "number") return config["num_labels"];
-  const id2label = config["id2label"];
-  if (id2label && typeof id2label === "object") return Object.keys(id2label).length;
-  return 2;
-}
+/** The per-call options a cross-encoder applies (`instruction` needs an LLM reranker). */
+const CROSS_ENCODER_CALL_OPTIONS: readonly ScoreOptionName[] = [
+  "signal",
+  "onProgress",
+  "activation",
+  "truncate",
+  "maxTokensPerDoc",
+  "maxTokensPerQuery",
+  "truncatePromptTokens",
+  "truncationStrategy",
+  "truncationSide",
+];
+
 
 /** Caches a pure function of a string for the duration of one call (1:N repeats the query). */
 export function memoize<T>(fn: (text: string) => T): (text: string) => T {

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ModelLoadError } from "../errors/model-load-error.js";
 import type { ScoreType } from "../types.js";
-import { countLabels } from "./cross-encoder.js";
+import { countLabels } from "./count-labels.js";
 import type { ModelFiles } from "./files/model-files.js";
 import { stLayoutOf } from "./files/st-layout.js";
 import { isNativeMultiVector } from "./late-interaction/mve-config.js";

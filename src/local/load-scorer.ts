@@ -3,6 +3,7 @@ import { BiEncoderScorer } from "./bi-encoder.js";
 import { CrossEncoderScorer } from "./cross-encoder.js";
 import { detectFamily } from "./detect-family.js";
 import { loadModelFiles } from "./files/model-files.js";
+import { validateAnyLoadOptions } from "./option-rules.js";
 import { LateInteractionScorer } from "./late-interaction/late-interaction-scorer.js";
 import { isLlmReranker, LlmRerankerScorer } from "./llm-reranker/llm-reranker.js";
 import type { LoadScorerOptions } from "./options.js";
@@ -18,7 +19,10 @@ export type LocalScorer = CrossEncoderScorer | LlmRerankerScorer | BiEncoderScor
  * unless `options.scoreType` says.
  *
  * @param idOrPath a Hub id such as `"Xenova/ms-marco-MiniLM-L-6-v2"` or a folder path
- * @throws {ModelLoadError} naming the path and what is missing, or when the type cannot be told
+ * @throws {ModelLoadError} naming the path and what is missing, when the type cannot be told, or
+ *   when `scoreType` contradicts the family the files describe
+ * @throws {InvalidOptionError} for an unknown option (with near misses), an option the loaded
+ *   family cannot honour, or a value out of range
  * @example
  * ```ts
  * const scorer = await loadScorer("Xenova/ms-marco-MiniLM-L-6-v2", { dtype: "q8" });
@@ -26,6 +30,7 @@ export type LocalScorer = CrossEncoderScorer | LlmRerankerScorer | BiEncoderScor
  * ```
  */
 export async function loadScorer(idOrPath: string, options: LoadScorerOptions = {}): Promise<LocalScorer> {
+  validateAnyLoadOptions(options, "loadScorer");
   const files = await loadModelFiles(idOrPath, options);
   const llm = isLlmReranker(files) || (options.hfOverrides !== undefined && isCausalLm(files));
   const scoreType = options.scoreType ?? (llm ? "cross-encoder" : detectFamily(files).scoreType);

@@ -4,6 +4,8 @@ import { RerankKitError } from "../errors/rerank-kit-error.js";
 import type { MicroBatchLimits } from "../batching/micro-batches.js";
 import { assertTexts, toPairs, type Pairs } from "../scoring/pairing.js";
 import type { ScoreInput, ScoreType, Tokenization, TokenizerAccess } from "../types.js";
+import { InvalidOptionError } from "../errors/invalid-option-error.js";
+import { validateScoreOptions, type ScoreOptionName } from "../options/call-options.js";
 import type { ModelFiles } from "./files/model-files.js";
 import type { LocalModelOptions } from "./options.js";
 import { OnnxSession } from "./runtime/onnx-session.js";
@@ -37,14 +39,19 @@ export function isDecoder(files: ModelFiles, session: OnnxSession): boolean {
 /**
  * Opens the tokenizer and the ONNX session of a model and resolves its length limit. `openSession`
  * replaces the plain session (the LLM reranker opens a rewritten graph; it needs the tokenizer).
+ * @param shape `minContentTokens`: the fewest non-special tokens a sequence of this family needs
+ *   (2 for a pair: one query and one document token); a `maxLength` leaving fewer is refused.
+ * @throws {InvalidOptionError} when `maxLength` leaves too few tokens or exceeds the model's positions.
  */
 export async function openLocalParts(
   files: ModelFiles,
   options: LocalModelOptions,
   ownMaxLength?: number,
   openSession?: (tokenizer: TextTokenizer) => Promise<OnnxSession>,
+  shape: { pair?: boolean; minContentTokens?: number } = {},
 ): Promise<LocalParts> {
   const tokenizer = new TextTokenizer(files.tokenizerJson, files.tokenizerConfig, `${files.dir}/tokenizer.json`);
+  if (options.maxLength !== undefined) checkMaxLength(files, tokenizer, options.maxLength, shape);
   const session = openSession
     ? await openSession(tokenizer)
     : await OnnxSession.create(files.onnxPath, { threads: options.threads, device: options.device, config: files.config });
@@ -53,6 +60,38 @@ export async function openLocalParts(
   if (options.maxBatchTokens !== undefined) limits.maxBatchTokens = options.maxBatchTokens;
   if (options.maxBatchSize !== undefined) limits.maxBatchSize = options.maxBatchSize;
   return { files, tokenizer, session, maxLength, limits, padding: isDecoder(files, session) ? "left" : "right" };
+}
+
+/**
+ * Checks a requested `maxLength` against the model at load time: too small leaves no room for text
+ * after the special tokens (every document would get the same score); beyond the position
+ * embeddings ONNX Runtime fails later with a raw broadcast error.
+ * @throws {InvalidOptionError} naming the allowed range.
+ */
+function checkMaxLength(
+  files: ModelFiles,
+  tokenizer: TextTokenizer,
+  maxLength: number,
+  shape: { pair?: boolean; minContentTokens?: number },
+): void {
+  const specials = shape.pair ? tokenizer.pairSpecials : tokenizer.singleSpecials;
+  const min = specials + (shape.minContentTokens ?? (shape.pair ? 2 : 1));
+  const max = positionLimit(files);
+  if (Number.isInteger(maxLength) && maxLength >= min && (max === undefined || maxLength <= max)) return;
+  const allowed = `an integer from ${min} to ${max ?? "any"}`;
+  throw new InvalidOptionError(
+    `${files.dir}: option \`maxLength\` must be ${allowed} for this model ` +
+      `(${specials} special tokens per sequence${max === undefined ? "" : `, ${max} position embeddings`}), got ${String(maxLength)}`,
+    { option: "maxLength", allowed },
+  );
+}
+
+/** The most positions the model's position embeddings cover (RoBERTa's offset of 2 removed), if known. */
+export function positionLimit(files: ModelFiles): number | undefined {
+  let positions = Number(files.config["max_position_embeddings"]);
+  const type = String(files.config["model_type"] ?? "");
+  if (["roberta", "xlm-roberta", "camembert"].includes(type) && Number.isFinite(positions)) positions -= 2;
+  return Number.isFinite(positions) && positions > 0 ? positions : undefined;
 }
 
 /**
@@ -82,6 +121,14 @@ export abstract class LocalScorerBase extends BaseScorer implements TokenizerAcc
   /** Padding side of every batch this scorer runs. */
   protected readonly padding: "left" | "right";
   private closed = false;
+
+  /**
+   * The per-call `ScoreOptions` this family honours; `textPairs` refuses the others. Families
+   * override it with what their `scoreWithUsage` really applies.
+   */
+  protected get scoreOptionNames(): readonly ScoreOptionName[] {
+    return ["signal", "onProgress", "activation", "truncate"];
+  }
 
   protected constructor(parts: LocalParts) {
     super();
@@ -153,12 +200,15 @@ export abstract class LocalScorerBase extends BaseScorer implements TokenizerAcc
   }
 
   /**
-   * Expands a call to explicit text pairs with vLLM's rules, after checking the scorer is open.
+   * Expands a call to explicit text pairs with vLLM's rules, after checking the scorer is open and
+   * the call's options (see {@link LocalScorerBase.scoreOptionNames}).
    * @throws {InvalidInputError} for bad shapes or non-string texts, naming the index in the
    *   caller's list.
+   * @throws {InvalidOptionError} for an option this family cannot honour, or a bad value.
    */
-  protected textPairs(queries: ScoreInput | ScoreInput[], documents: ScoreInput | ScoreInput[]): Pairs<string> {
+  protected textPairs(queries: ScoreInput | ScoreInput[], documents: ScoreInput | ScoreInput[], options?: unknown): Pairs<string> {
     this.assertOpen();
+    validateScoreOptions(withoutModelLimit(options), this.scoreOptionNames, `${this.scoreType} scorer: score`);
     const pairs = toPairs(queries, documents);
     assertTexts(Array.isArray(queries) ? queries : [queries], "queries");
     assertTexts(Array.isArray(documents) ? documents : [documents], "documents");
@@ -179,4 +229,16 @@ export abstract class LocalScorerBase extends BaseScorer implements TokenizerAcc
   protected assertOpen(): void {
     if (this.closed) throw new RerankKitError(`Scorer for ${this.model} is closed`);
   }
+}
+
+/**
+ * `truncatePromptTokens: -1` asks for the model's own limit, which every family applies when
+ * truncating; only other values need a family that cuts prompts, so -1 alone is not refused.
+ */
+function withoutModelLimit(options: unknown): unknown {
+  if (typeof options !== "object" || options === null || (options as { truncatePromptTokens?: unknown }).truncatePromptTokens !== -1) {
+    return options;
+  }
+  const { truncatePromptTokens: _limit, ...rest } = options as Record<string, unknown>;
+  return rest;
 }

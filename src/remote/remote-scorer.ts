@@ -1,4 +1,5 @@
 import { setMaxListeners } from "node:events";
+import { validateRemoteOptions } from "./call-option-rules.js";
 import pLimit, { type LimitFunction } from "p-limit";
 import { BaseScorer, checkRerankArguments } from "../base-scorer.js";
 import { RerankKitError } from "../errors/rerank-kit-error.js";
@@ -138,7 +139,7 @@ export class RemoteScorer extends BaseScorer {
     const q = Array.isArray(queries) ? queries : [queries];
     const d = Array.isArray(documents) ? documents : [documents];
     toPairs(q, d);
-    this.#checkInputs(q, d, options);
+    this.#checkInputs(q, d, options, "RemoteScorer: score");
     const sent = applyTemplate(this.#template, q, d, options);
     const viaScore = this.dialect === "vllm";
     const jobs = planScoreJobs(sent.queries, sent.documents, this.#maxDocs, viaScore);
@@ -170,7 +171,7 @@ export class RemoteScorer extends BaseScorer {
     checkRerankArguments(query, documents);
     validateRankOptions(options);
     if (this.endpoint === "score") return super.rerankWithUsage(query, documents, options);
-    this.#checkInputs([query], documents, options);
+    this.#checkInputs([query], documents, options, "RemoteScorer: rerank");
     const sent = applyTemplate(this.#template, [query], documents, options);
     const jobs = planScoreJobs(sent.queries, sent.documents, this.#maxDocs, false);
     const topN = options.topN;
@@ -211,7 +212,8 @@ export class RemoteScorer extends BaseScorer {
     if (this.#closed.signal.aborted) throw new RerankKitError("RemoteScorer is closed");
   }
 
-  #checkInputs(queries: unknown[], documents: unknown[], options: RemoteRerankOptions): void {
+  #checkInputs(queries: unknown[], documents: unknown[], options: RemoteRerankOptions, where: string): void {
+    validateRemoteOptions(options, where.endsWith("rerank"), where);
     checkCallOverrides(options);
     if (this.#template || !this.#rerank.multiModal) {
       assertTexts(queries, "queries");

@@ -45,7 +45,7 @@ export function createApp(ctx: ServerContext): OpenAPIHono<AppEnv> {
     const origin = options.cors === true ? "*" : options.cors;
     app.use("*", cors({ origin }));
   }
-  if (options.apiKey) app.use("*", apiKeyAuth(options.apiKey));
+  if (options.apiKey) app.use("*", apiKeyAuth(options.apiKey, options.publicDocs ? ["/openapi.json"] : []));
   app.use(
     "*",
     bodyLimit({

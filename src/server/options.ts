@@ -36,18 +36,43 @@ export interface CreateServerOptions {
   tokenizer?: ServerTokenizer;
   /** Names the `model` field may carry; the first is echoed in responses. @default scorer.model */
   servedModelName?: string | string[];
-  /** Require `Authorization: Bearer <apiKey>` on every route but `/health` and `/ping`. @default undefined (open) */
+  /**
+   * Require `Authorization: Bearer <apiKey>` on every route but `/health`, `/ping` and the `/docs`
+   * page. An empty string is refused (it would look protected and be open). @default undefined (open)
+   */
   apiKey?: string;
+  /** Serve `/openapi.json` without the API key too, so a browser can open `/docs` directly. @default false */
+  publicDocs?: boolean;
   /** Allowed CORS origins (`true` = any). @default false (no CORS headers) */
   cors?: boolean | string | string[];
   /** Coalesce concurrent score requests into shared calls (`false` to disable). @default true */
   batching?: boolean | BatcherOptions;
   /** Inference calls running at once. @default 1 */
   concurrency?: number;
-  /** Requests admitted at once (queued + running); beyond it 503 with Retry-After. @default 256 */
+  /**
+   * Requests with a body admitted at once (reading, queued or running). Decided when the headers
+   * arrive: beyond it an immediate 503 with `Retry-After`, without reading the body. @default 256
+   */
   maxInFlight?: number;
-  /** Largest request body, in bytes. @default 10485760 (10 MiB) */
+  /**
+   * Total body bytes of the admitted requests (their `Content-Length`, or for chunked bodies the
+   * bytes received so far). A request that would go past it is answered 503 with `Retry-After`
+   * before its body is read, so memory is bounded by this, not by the offered load. A single
+   * request is always admitted when nothing else is in flight. @default 4 x maxBodyBytes (40 MiB)
+   */
+  maxInFlightBodyBytes?: number;
+  /** Largest request body, in bytes; beyond it 413. @default 10485760 (10 MiB) */
   maxBodyBytes?: number;
+  /** Time for a client to send the request headers, in ms (node:http `headersTimeout`). @default 10000 */
+  headerTimeoutMs?: number;
+  /**
+   * Time for a client to send the whole request, headers and body, in ms (node:http
+   * `requestTimeout`); a slow upload is answered 408 and its connection closed. Inference time
+   * is not counted (see `requestTimeoutMs`). @default 30000
+   */
+  bodyTimeoutMs?: number;
+  /** How long an idle keep-alive connection is kept open, in ms (node:http `keepAliveTimeout`). @default 5000 */
+  idleTimeoutMs?: number;
   /** Most documents (or inputs) per request. @default 1000 */
   maxDocuments?: number;
   /** Per-request time limit in ms; beyond it 504. @default 60000 */
@@ -87,11 +112,16 @@ export interface ResolvedOptions {
   tokenizer: ServerTokenizer | undefined;
   modelNames: string[];
   apiKey: string | undefined;
+  publicDocs: boolean;
   cors: boolean | string | string[];
   batching: BatcherOptions;
   concurrency: number;
   maxInFlight: number;
+  maxInFlightBodyBytes: number;
   maxBodyBytes: number;
+  headerTimeoutMs: number;
+  bodyTimeoutMs: number;
+  idleTimeoutMs: number;
   maxDocuments: number;
   requestTimeoutMs: number;
   shutdownTimeoutMs: number;
@@ -119,6 +149,10 @@ export function resolveOptions(options: CreateServerOptions): ResolvedOptions {
   const names = options.servedModelName ?? scorer.model;
   const modelNames = Array.isArray(names) ? [...names] : [names];
   if (modelNames.length === 0) throw new TypeError("createServer: `servedModelName` must not be empty");
+  if (options.apiKey !== undefined && (typeof options.apiKey !== "string" || options.apiKey.trim() === "")) {
+    throw new TypeError("createServer: `apiKey` is empty; an empty key would leave the server open. Omit it to serve without a key.");
+  }
+  const maxBodyBytes = positive(options.maxBodyBytes, 10 * 1024 * 1024, "maxBodyBytes");
   const modelConfig = (scorer as { modelConfig?: Readonly<Record<string, unknown>> }).modelConfig ?? {};
   const batching =
     options.batching === false ? { enabled: false } : options.batching === true || !options.batching ? {} : { ...options.batching };
@@ -128,12 +162,17 @@ export function resolveOptions(options: CreateServerOptions): ResolvedOptions {
     tokenEmbedder: options.tokenEmbedder ?? (isTokenEmbedderLike(scorer) ? scorer : undefined),
     tokenizer: options.tokenizer ?? (isServerTokenizer(scorer) ? scorer : undefined),
     modelNames,
-    apiKey: options.apiKey || undefined,
+    apiKey: options.apiKey,
+    publicDocs: options.publicDocs ?? false,
     cors: options.cors ?? false,
     batching,
     concurrency: positive(options.concurrency, 1, "concurrency"),
     maxInFlight: positive(options.maxInFlight, 256, "maxInFlight"),
-    maxBodyBytes: positive(options.maxBodyBytes, 10 * 1024 * 1024, "maxBodyBytes"),
+    maxBodyBytes,
+    maxInFlightBodyBytes: positive(options.maxInFlightBodyBytes, 4 * maxBodyBytes, "maxInFlightBodyBytes"),
+    headerTimeoutMs: positive(options.headerTimeoutMs, 10_000, "headerTimeoutMs"),
+    bodyTimeoutMs: positive(options.bodyTimeoutMs, 30_000, "bodyTimeoutMs"),
+    idleTimeoutMs: positive(options.idleTimeoutMs, 5_000, "idleTimeoutMs"),
     maxDocuments: positive(options.maxDocuments, 1000, "maxDocuments"),
     requestTimeoutMs: positive(options.requestTimeoutMs, 60_000, "requestTimeoutMs"),
     shutdownTimeoutMs: positive(options.shutdownTimeoutMs, 30_000, "shutdownTimeoutMs"),

@@ -18,25 +18,61 @@ beforeAll(async () => {
   await writeFile(docsFile, `${JSON.stringify({ text: DOCS[0], id: 1 })}\n${DOCS[1]}\n\n${JSON.stringify({ text: DOCS[2] })}\n`);
 });
 
+// Line numbers of DOCS in docsFile (line 2 is blank).
+const LINE_OF = [0, 1, 3];
+
+type Line = { index: number; score: number | null; text: string | null; error?: string };
+const parse = (stdout: string): Line[] => stdout.trim().split("\n").map((l) => JSON.parse(l) as Line);
+
 describe("rerank-kit rerank", () => {
-  it("prints JSON results for JSONL/plain-line input, cut to --top-n", async () => {
+  it("prints the best --top-n as JSON lines, best first, with line indices", async () => {
     const { code, stdout } = await runCli(["rerank", "--model", models["cross-encoder"]!, "--query", "capital of france", "--input", docsFile, "--top-n", "2"]);
     expect(code).toBe(0);
-    const out = JSON.parse(stdout) as { results: Array<{ index: number; score: number; text: string }> };
+    const out = parse(stdout);
     // Expected from the float64 reference on the same weights, not from the library under test.
     const scores = crossEncoderReference(models["cross-encoder"]!)("capital of france", DOCS);
     const expected = scores.map((score, index) => ({ index, score })).sort((a, b) => b.score - a.score).slice(0, 2);
-    expect(out.results.map((r) => r.index)).toEqual(expected.map((r) => r.index));
-    out.results.forEach((r, i) => {
-      expect(Math.abs(r.score - expected[i]!.score)).toBeLessThanOrEqual(1e-4);
-      expect(r.text).toBe(DOCS[r.index]);
+    expect(out.map((r) => r.index)).toEqual(expected.map((r) => LINE_OF[r.index]));
+    out.forEach((r, i) => {
+      expect(Math.abs((r.score as number) - expected[i]!.score)).toBeLessThanOrEqual(1e-4);
+      expect(r.text).toBe(DOCS[expected[i]!.index]);
     });
+  });
+
+  it("without --top-n, prints every line in input order; a blank line keeps its index with a null score", async () => {
+    const { code, stdout } = await runCli(["rerank", "-m", models["cross-encoder"]!, "-q", "capital of france", "--input", docsFile, "--batch-size", "2"]);
+    expect(code).toBe(0);
+    const out = parse(stdout);
+    expect(out.map((r) => r.index)).toEqual([0, 1, 2, 3]);
+    expect(out[2]).toEqual({ index: 2, score: null, text: null });
+    const scorer = await loadScorer(models["cross-encoder"]!, { threads: 1 });
+    const expected = await scorer.score("capital of france", DOCS);
+    await scorer.close();
+    LINE_OF.forEach((line, i) => expect(out[line]!.score).toBeCloseTo(expected[i]!, 6));
   });
 
   it("reads documents from stdin", async () => {
     const { code, stdout } = await runCli(["rerank", "-m", models["cross-encoder"]!, "-q", "capital"], DOCS.join("\n"));
     expect(code).toBe(0);
-    expect((JSON.parse(stdout) as { results: unknown[] }).results).toHaveLength(3);
+    expect(parse(stdout)).toHaveLength(3);
+  });
+
+  it("drops a UTF-8 byte order mark before the first JSONL record", async () => {
+    const withBom = `\uFEFF${JSON.stringify({ text: DOCS[0] })}\n${JSON.stringify({ text: DOCS[1] })}\n`;
+    const { code, stdout } = await runCli(["rerank", "-m", models["cross-encoder"]!, "-q", "capital"], withBom);
+    expect(code).toBe(0);
+    expect(parse(stdout).map((r) => r.text)).toEqual([DOCS[0], DOCS[1]]);
+  });
+
+  it("reports a broken JSON line by number, still scores the others, and exits 1", async () => {
+    const input = `${DOCS[0]}\n{"text": "unterminated\n${DOCS[1]}\n`;
+    const { code, stdout, stderr } = await runCli(["rerank", "-m", models["cross-encoder"]!, "-q", "capital"], input);
+    expect(code).toBe(1);
+    const out = parse(stdout);
+    expect(out.map((r) => r.index)).toEqual([0, 1, 2]);
+    expect(out[1]!.error).toMatch(/^line 2: invalid JSON/);
+    expect(out[2]!.text).toBe(DOCS[1]);
+    expect(stderr).toContain("1 input line could not be read (first: line 2: invalid JSON");
   });
 
   it("exits 2 on bad flags with a one-line message", async () => {
@@ -69,6 +105,23 @@ describe("rerank-kit rerank", () => {
     expect(badJson.stderr).toContain('line 1: JSON object without a string "text" field');
   });
 
+  it("bare rerank-kit prints help on stderr and exits 2 (a usage error), --help exits 0", async () => {
+    const bare = await runCli([]);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain("Usage: rerank-kit");
+    expect(bare.stdout).toBe("");
+  });
+
+  it("serve --help shows the defaults of its limits", async () => {
+    const { code, stdout: raw } = await runCli(["serve", "--help"]);
+    expect(code).toBe(0);
+    // commander wraps long lines; compare with single spaces.
+    const stdout = raw.replace(/\s+/g, " ");
+    for (const text of ["(default: 256)", "(default: 10485760)", "(default: 60000)", "(default: 30000)", "--max-body-bytes", "--header-timeout-ms", "--body-timeout-ms", "--idle-timeout-ms", "--api-key-file"]) {
+      expect(stdout).toContain(text);
+    }
+  });
+
   it("prints help for each command with exit 0", async () => {
     const all = await Promise.all([[], ["serve"], ["rerank"], ["embed"]].map((cmd) => runCli([...cmd, "--help"])));
     for (const { code, stdout } of all) {
@@ -79,16 +132,18 @@ describe("rerank-kit rerank", () => {
 });
 
 describe("rerank-kit embed", () => {
-  it("prints one JSON line per text, equal to the model's embeddings", async () => {
-    const { code, stdout } = await runCli(["embed", "-m", models["bi-encoder-mean"]!, "--input", docsFile]);
+  it("prints one JSON line per input line, equal to the model's embeddings; a blank line gives null", async () => {
+    const { code, stdout } = await runCli(["embed", "-m", models["bi-encoder-mean"]!, "--input", docsFile, "--batch-size", "1"]);
     expect(code).toBe(0);
-    const lines = stdout.trim().split("\n").map((l) => JSON.parse(l) as { index: number; embedding: number[] });
+    const lines = stdout.trim().split("\n").map((l) => JSON.parse(l) as { index: number; embedding: number[] | null });
     const embed = biEncoderEmbedding(models["bi-encoder-mean"]!);
-    expect(lines.map((l) => l.index)).toEqual([0, 1, 2]);
-    lines.forEach((l, i) => {
+    expect(lines.map((l) => l.index)).toEqual([0, 1, 2, 3]);
+    expect(lines[2]!.embedding).toBeNull();
+    LINE_OF.forEach((line, i) => {
       const expected = embed(DOCS[i]!, "passage: ");
-      expect(l.embedding).toHaveLength(expected.length);
-      l.embedding.forEach((v, j) => expect(Math.abs(v - expected[j]!)).toBeLessThanOrEqual(1e-4));
+      const got = lines[line]!.embedding!;
+      expect(got).toHaveLength(expected.length);
+      got.forEach((v, j) => expect(Math.abs(v - expected[j]!)).toBeLessThanOrEqual(1e-4));
     });
   });
 

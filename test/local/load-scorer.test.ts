@@ -31,8 +31,12 @@ describe("loadScorer", () => {
     await scorer.close();
   });
 
-  it("lets scoreType override detection", async () => {
-    const scorer = await loadScorer(await modelDir("bi-encoder-mean"), { scoreType: "late-interaction", convention: "vllm" });
+  it("lets scoreType choose the family when the files describe none", async () => {
+    const dir = join(temp, "bare-override");
+    cpSync(await modelDir("bi-encoder-mean"), dir, { recursive: true });
+    rmSync(join(dir, "modules.json"));
+    rmSync(join(dir, "1_Pooling"), { recursive: true });
+    const scorer = await loadScorer(dir, { scoreType: "late-interaction", convention: "vllm" });
     expect(scorer.scoreType).toBe("late-interaction");
     await scorer.close();
   });

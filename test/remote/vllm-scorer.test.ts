@@ -225,9 +225,10 @@ describe("RemoteScorer (vLLM) server errors", () => {
 
   it("parses the flat envelope of vLLM < 0.10.1", async () => {
     const scorer = new RemoteScorer({ baseURL: old.url });
-    const error = (await scorer.score(Q, DOCS, { maxTokensPerDoc: -5 }).catch((e: unknown) => e)) as BadRequestError;
+    // A value the client accepts (it cannot know max_model_len) and the server refuses.
+    const error = (await scorer.score(Q, DOCS, { truncatePromptTokens: 100_000 }).catch((e: unknown) => e)) as BadRequestError;
     expect(error).toBeInstanceOf(BadRequestError);
-    expect(error.serverMessage).toBe("max_tokens_per_doc must be a non-negative integer");
+    expect(error.serverMessage).toBe("truncate_prompt_tokens value is greater than max_model_len. Please request a smaller truncation size.");
     expect(error.type).toBe("BadRequestError");
     expect(error.code).toBe(400);
   });

@@ -3,43 +3,54 @@ import { isEmbedder, type EmbedKind } from "../../types.js";
 import { CliError } from "../cli-error.js";
 import { addModelFlags, loadOptions, type ModelFlags } from "../model-options.js";
 import { positiveInteger } from "../parsers.js";
-import { progressBar } from "../progress.js";
-import { readTexts } from "../read-input.js";
+import { streamTexts } from "../stream-texts.js";
+import { writeLines } from "../write-lines.js";
 
 interface EmbedFlags extends ModelFlags {
   input: string;
   kind: EmbedKind;
   dimensions?: number;
+  batchSize: number;
 }
 
-/** Registers `rerank-kit embed`: prints one JSON line `{"index","embedding"}` per input text. */
+/**
+ * Registers `rerank-kit embed`: prints one JSON line `{"index","embedding"}` per input line, in
+ * input order, as each batch completes. `index` is the 0-based line number; a blank line gives
+ * `"embedding": null`, an unreadable line `"embedding": null` and an `"error"` (exit 1 at the end).
+ */
 export function registerEmbed(program: Command): void {
   const command = program
     .command("embed")
-    .description("embed texts with a bi-encoder and print one JSON line per text")
+    .description("embed texts with a bi-encoder and print one JSON line per input line, streaming")
     .option("-i, --input <file|->", "texts: JSONL with a \"text\" field, or plain lines; - = stdin", "-")
     .addOption(new Option("--kind <kind>", "embed as queries or documents").choices(["query", "document"]).default("document"))
-    .option("--dimensions <n>", "Matryoshka: keep the first N dimensions", positiveInteger);
+    .option("--dimensions <n>", "Matryoshka: keep the first N dimensions", positiveInteger)
+    .option("--batch-size <n>", "texts per model call (bounds memory)", positiveInteger, 2048);
   addModelFlags(command).action(async (flags: EmbedFlags) => {
     // Heavy modules load only when the command runs, so --help and flag errors stay fast.
     const { loadScorer } = await import("../../local/load-scorer.js");
-    const texts = await readTexts(flags.input, process.stdin);
     const scorer = await loadScorer(flags.model, await loadOptions(flags));
-    const bar = progressBar(texts.length, "embed");
     try {
       if (!isEmbedder(scorer)) {
         throw new CliError(`${flags.model} is a ${scorer.scoreType} model; embed needs a bi-encoder`);
       }
-      const vectors = await scorer.embed(texts, {
-        kind: flags.kind,
-        ...(flags.dimensions && { dimensions: flags.dimensions }),
-        ...(bar.onProgress && { onProgress: bar.onProgress }),
+      await streamTexts({ input: flags.input, batchSize: flags.batchSize, label: "embed", stdin: process.stdin }, async (batch) => {
+        const vectors =
+          batch.texts.length === 0
+            ? []
+            : await scorer.embed(batch.texts, {
+                kind: flags.kind,
+                ...(flags.dimensions && { dimensions: flags.dimensions }),
+                ...(batch.onProgress && { onProgress: batch.onProgress }),
+              });
+        let next = 0;
+        const lines = batch.records.map((r) => {
+          if ("text" in r) return JSON.stringify({ index: r.index, embedding: Array.from(vectors[next++] as Float32Array) });
+          return JSON.stringify({ index: r.index, embedding: null, ...("error" in r && { error: r.error }) });
+        });
+        await writeLines(process.stdout, lines);
       });
-      bar.stop();
-      const lines = vectors.map((v, index) => JSON.stringify({ index, embedding: Array.from(v) }));
-      process.stdout.write(`${lines.join("\n")}\n`);
     } finally {
-      bar.stop();
       await scorer.close();
     }
   });

@@ -1,13 +1,15 @@
 import { InvalidArgumentError, type Command } from "commander";
 import { addModelFlags, loadOptions, type ModelFlags } from "../model-options.js";
-import { integer } from "../parsers.js";
-import { progressBar } from "../progress.js";
-import { readTexts } from "../read-input.js";
+import { integer, positiveInteger } from "../parsers.js";
+import { streamTexts } from "../stream-texts.js";
+import { TopN, type Scored } from "../top-n.js";
+import { writeLines } from "../write-lines.js";
 
 interface RerankFlags extends ModelFlags {
   query: string;
   topN?: number;
   input: string;
+  batchSize: number;
   instruction?: string;
   chatTemplateKwargs?: Record<string, unknown>;
 }
@@ -23,38 +25,52 @@ function jsonObject(value: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-/** Registers `rerank-kit rerank`: ranks documents from a file or stdin, prints JSON. */
+/**
+ * Registers `rerank-kit rerank`: one JSON line `{"index","score","text"}` per document. Without
+ * `--top-n` lines stream in input order as batches complete (memory bounded by the batch); with
+ * `--top-n N` the N best are printed best first at the end (memory bounded by N plus a batch).
+ */
 export function registerRerank(program: Command): void {
   const command = program
     .command("rerank")
-    .description("rank documents against a query and print the results as JSON")
+    .description("score documents against a query; one JSON line per document (input order, or the best N with --top-n)")
     .requiredOption("-q, --query <text>", "the query")
-    .option("-n, --top-n <n>", "keep the best N (0 = all)", integer)
+    .option("-n, --top-n <n>", "print only the best N, best first (0 = all, in input order)", integer)
     .option("-i, --input <file|->", "documents: JSONL with a \"text\" field, or plain lines; - = stdin", "-")
+    .option("--batch-size <n>", "documents per model call (bounds memory)", positiveInteger, 2048)
     .option("--instruction <text>", "instruction for instruction-aware rerankers (Qwen3-Reranker, mxbai-rerank-v2)")
     .option("--chat-template-kwargs <json>", "more score-template variables, as vLLM's chat_template_kwargs", jsonObject);
   addModelFlags(command).action(async (flags: RerankFlags) => {
     // Heavy modules load only when the command runs, so --help and flag errors stay fast.
     const { loadScorer } = await import("../../local/load-scorer.js");
-    const documents = await readTexts(flags.input, process.stdin);
     const scorer = await loadScorer(flags.model, await loadOptions(flags));
-    const bar = progressBar(documents.length, "rerank");
+    const best = flags.topN ? new TopN(flags.topN) : undefined;
     try {
-      const { results, usage } = await scorer.rerankWithUsage(flags.query, documents, {
-        topN: flags.topN,
-        onProgress: bar.onProgress,
-        ...(flags.instruction !== undefined && { instruction: flags.instruction }),
-        ...(flags.chatTemplateKwargs && { chatTemplateKwargs: flags.chatTemplateKwargs }),
+      await streamTexts({ input: flags.input, batchSize: flags.batchSize, label: "rerank", stdin: process.stdin }, async (batch) => {
+        const scores =
+          batch.texts.length === 0
+            ? []
+            : await scorer.score(flags.query, batch.texts, {
+                ...(batch.onProgress && { onProgress: batch.onProgress }),
+                ...(flags.instruction !== undefined && { instruction: flags.instruction }),
+                ...(flags.chatTemplateKwargs && { chatTemplateKwargs: flags.chatTemplateKwargs }),
+              });
+        let next = 0;
+        const lines: string[] = [];
+        for (const r of batch.records) {
+          if ("text" in r) {
+            const scored: Scored = { index: r.index, score: scores[next++] as number, text: r.text };
+            if (best) best.add(scored);
+            else lines.push(JSON.stringify(scored));
+          } else if (!best) {
+            lines.push(JSON.stringify({ index: r.index, score: null, text: null, ...("error" in r && { error: r.error }) }));
+          }
+        }
+        await writeLines(process.stdout, lines);
+      }, async () => {
+        if (best) await writeLines(process.stdout, best.sorted().map((s) => JSON.stringify(s)));
       });
-      bar.stop();
-      const out = {
-        model: scorer.model,
-        results: results.map((r) => ({ index: r.index, score: r.score, text: r.document })),
-        usage: { prompt_tokens: usage.promptTokens, total_tokens: usage.totalTokens },
-      };
-      process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     } finally {
-      bar.stop();
       await scorer.close();
     }
   });

@@ -1,4 +1,5 @@
 import { Option, type Command } from "commander";
+import { openBindWarning, resolveApiKey } from "../api-key.js";
 import { addModelFlags, loadOptions, type ModelFlags } from "../model-options.js";
 import { integer, port, positiveInteger } from "../parsers.js";
 
@@ -6,14 +7,22 @@ interface ServeFlags extends ModelFlags {
   host: string;
   port: number;
   apiKey?: string;
+  apiKeyFile?: string;
+  publicDocs?: boolean;
   servedModelName?: string[];
   workers: number;
   batching: boolean;
   maxBatchPairs?: number;
   batchWaitMs?: number;
-  maxDocuments?: number;
-  maxInFlight?: number;
-  timeoutMs?: number;
+  maxDocuments: number;
+  maxInFlight: number;
+  maxInFlightBodyBytes?: number;
+  maxBodyBytes: number;
+  timeoutMs: number;
+  headerTimeoutMs: number;
+  bodyTimeoutMs: number;
+  idleTimeoutMs: number;
+  shutdownTimeoutMs: number;
   cors?: string[];
   scorePrompts?: boolean;
   colbertConvention: "model" | "vllm";
@@ -27,15 +36,23 @@ export function registerServe(program: Command): void {
     .description("serve vLLM's /score, /rerank, /v1/embeddings and /pooling API over a local model")
     .option("--host <host>", "interface to bind", "127.0.0.1")
     .option("-p, --port <port>", "TCP port (0 = any free port)", port, 8000)
-    .option("--api-key <key>", "require Authorization: Bearer <key> (env RERANK_KIT_API_KEY)")
+    .option("--api-key-file <file>", "require Authorization: Bearer <key read from this file> (recommended; or env RERANK_KIT_API_KEY)")
+    .option("--api-key <key>", "require this Bearer key (visible in ps: prefer --api-key-file or RERANK_KIT_API_KEY)")
+    .option("--public-docs", "serve /openapi.json without the key too (the /docs page is always open)")
     .option("--served-model-name <names...>", "model names clients may send (first is echoed)")
     .option("--workers <n>", "worker threads, each with its own copy of the model", positiveInteger, 1)
     .option("--no-batching", "score each request on its own (no dynamic batching)")
     .option("--max-batch-pairs <n>", "most pairs in one merged call", positiveInteger)
     .option("--batch-wait-ms <ms>", "longest wait for companions", integer)
-    .option("--max-documents <n>", "most documents per request", positiveInteger)
-    .option("--max-in-flight <n>", "requests admitted at once; beyond it 503", positiveInteger)
-    .option("--timeout-ms <ms>", "per-request time limit", positiveInteger)
+    .option("--max-documents <n>", "most documents per request", positiveInteger, 1000)
+    .option("--max-in-flight <n>", "requests with a body admitted at once; beyond it an immediate 503", positiveInteger, 256)
+    .option("--max-in-flight-body-bytes <n>", "body bytes of admitted requests; beyond it an immediate 503 (default: 4 x --max-body-bytes)", positiveInteger)
+    .option("--max-body-bytes <n>", "largest request body; beyond it 413", positiveInteger, 10 * 1024 * 1024)
+    .option("--timeout-ms <ms>", "per-request inference time limit; beyond it 504", positiveInteger, 60_000)
+    .option("--header-timeout-ms <ms>", "time to send the request headers", positiveInteger, 10_000)
+    .option("--body-timeout-ms <ms>", "time to send the whole request (headers and body); beyond it 408", positiveInteger, 30_000)
+    .option("--idle-timeout-ms <ms>", "how long an idle keep-alive connection stays open", positiveInteger, 5_000)
+    .option("--shutdown-timeout-ms <ms>", "on SIGTERM/SIGINT, wait this long for in-flight requests, then cut connections", positiveInteger, 30_000)
     .option("--cors <origins...>", "allow these CORS origins (* = any); off by default")
     .option("--score-prompts", "bi-encoder /score and /rerank prepend the model's query/document prompts (default: texts as given, as vLLM)")
     .addOption(
@@ -45,29 +62,41 @@ export function registerServe(program: Command): void {
     )
     .option("--enable-tokenizer-info-endpoint", "serve GET /tokenizer_info (as vLLM's flag)");
   addModelFlags(command).action(async (flags: ServeFlags) => {
+    const warn = (line: string): void => void process.stderr.write(`${line}\n`);
+    const apiKey = resolveApiKey({ flag: flags.apiKey, file: flags.apiKeyFile, env: process.env["RERANK_KIT_API_KEY"] }, warn);
     // Heavy modules load only when the command runs, so --help and flag errors stay fast.
     const { loadWorkerScorer } = await import("../../local/worker-pool/index.js");
     const { createServer } = await import("../../server/index.js");
     // vLLM's ColBERT serving path uses no markers or query expansion; "model" keeps the model's own.
-    const convention = flags.colbertConvention === "model" ? {} : { convention: "vllm" as const };
     const loaded = await loadOptions(flags);
+    // `convention` is a ColBERT option; other families refuse it, so it is passed to ColBERT only.
+    const family = loaded.scoreType ?? (await detectedFamily(flags.model, loaded));
+    const convention = flags.colbertConvention === "model" || family !== "late-interaction" ? {} : { convention: "vllm" as const };
     const scorer = await loadWorkerScorer(flags.model, { ...loaded, ...convention, workers: flags.workers });
     const server = createServer({
       scorer,
       closeScorer: true,
+      ...(apiKey !== undefined && { apiKey }),
+      ...(flags.publicDocs && { publicDocs: true }),
       scorePrompts: flags.scorePrompts === true,
       // vLLM's --chat-template also renders chat-form `messages` of embeddings and /tokenize.
       ...(typeof loaded.chatTemplate === "string" && { chatTemplate: loaded.chatTemplate }),
       tokenizerInfo: flags.enableTokenizerInfoEndpoint === true,
-      apiKey: flags.apiKey ?? process.env["RERANK_KIT_API_KEY"],
+
       ...(flags.servedModelName && { servedModelName: flags.servedModelName }),
       batching: flags.batching
         ? { ...(flags.maxBatchPairs && { maxBatchPairs: flags.maxBatchPairs }), ...(flags.batchWaitMs !== undefined && { maxWaitMs: flags.batchWaitMs }) }
         : false,
       concurrency: flags.workers,
-      ...(flags.maxDocuments && { maxDocuments: flags.maxDocuments }),
-      ...(flags.maxInFlight && { maxInFlight: flags.maxInFlight }),
-      ...(flags.timeoutMs && { requestTimeoutMs: flags.timeoutMs }),
+      maxDocuments: flags.maxDocuments,
+      maxInFlight: flags.maxInFlight,
+      ...(flags.maxInFlightBodyBytes && { maxInFlightBodyBytes: flags.maxInFlightBodyBytes }),
+      maxBodyBytes: flags.maxBodyBytes,
+      requestTimeoutMs: flags.timeoutMs,
+      headerTimeoutMs: flags.headerTimeoutMs,
+      bodyTimeoutMs: flags.bodyTimeoutMs,
+      idleTimeoutMs: flags.idleTimeoutMs,
+      shutdownTimeoutMs: flags.shutdownTimeoutMs,
       ...(flags.cors && { cors: flags.cors.includes("*") ? true : flags.cors }),
     });
     let address;
@@ -77,14 +106,28 @@ export function registerServe(program: Command): void {
       await scorer.close();
       throw error;
     }
+    const bindWarning = openBindWarning(flags.host, apiKey);
+    if (bindWarning) warn(bindWarning);
     process.stderr.write(`rerank-kit: serving ${scorer.model} (${scorer.scoreType}) on ${address.url}\n`);
     await new Promise<void>((resolve) => {
       const stop = (signal: string): void => {
-        process.stderr.write(`rerank-kit: ${signal}: finishing in-flight requests\n`);
+        process.stderr.write(`rerank-kit: ${signal}: finishing in-flight requests (at most ${flags.shutdownTimeoutMs} ms)\n`);
         void server.close().then(resolve);
       };
       process.once("SIGTERM", () => stop("SIGTERM"));
       process.once("SIGINT", () => stop("SIGINT"));
     });
   });
+}
+
+/** The family the model's files describe (read once here; the worker reads them from the cache). */
+async function detectedFamily(model: string, options: object): Promise<string | undefined> {
+  const { loadModelFiles } = await import("../../local/files/model-files.js");
+  const { detectFamily } = await import("../../local/detect-family.js");
+  try {
+    return detectFamily(await loadModelFiles(model, options)).scoreType;
+  } catch {
+    // The worker's own load reports the problem with its full message.
+    return undefined;
+  }
 }

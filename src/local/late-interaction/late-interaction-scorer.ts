@@ -2,7 +2,10 @@ import { throwIfAborted } from "../../errors/abort-error.js";
 import { ModelLoadError } from "../../errors/model-load-error.js";
 import { l2NormalizeRows } from "../../scoring/similarity.js";
 import type { EmbedOptions, ScoreInput, ScoreOptions, ScoreResponse, TokenEmbedder, TokenEmbeddings } from "../../types.js";
+import { validateEmbedOptions, type ScoreOptionName } from "../../options/call-options.js";
+import { assertFamily } from "../assert-family.js";
 import { loadModelFiles, type ModelFiles } from "../files/model-files.js";
+import { validateLoadOptions } from "../option-rules.js";
 import { LocalScorerBase, modelMaxLength, openLocalParts, type LocalParts } from "../local-scorer-base.js";
 import type { LateInteractionOptions } from "../options.js";
 import { runMicroBatches, type EncodedSequence } from "../runtime/run-batches.js";
@@ -46,17 +49,25 @@ export class LateInteractionScorer extends LocalScorerBase implements TokenEmbed
     this.outputName = ["last_hidden_state", "token_embeddings", "output"].find((n) => names.includes(n)) ?? (names[0] as string);
   }
 
+  /** The per-call options ColBERT applies (per-text caps and prompt truncation included). */
+  protected override get scoreOptionNames(): readonly ScoreOptionName[] {
+    return ["signal", "onProgress", "activation", "truncate", "maxTokensPerDoc", "maxTokensPerQuery", "truncatePromptTokens"];
+  }
+
   /**
    * Loads a ColBERT model from a Hugging Face model id or a local folder.
    * @throws {ModelLoadError} naming the path and what is missing.
    */
   static async fromPretrained(idOrPath: string, options: LateInteractionOptions = {}): Promise<LateInteractionScorer> {
+    validateLoadOptions(options, "late-interaction", "LateInteractionScorer.fromPretrained");
     return LateInteractionScorer.fromFiles(await loadModelFiles(idOrPath, options), options);
   }
 
   /** Builds a ColBERT scorer from files already read. @internal */
-  static async fromFiles(files: ModelFiles, options: LateInteractionOptions = {}): Promise<LateInteractionScorer> {
-    const parts = await openLocalParts(files, options, nativeMaxLength(files));
+  static async fromFiles(files: ModelFiles, options: LateInteractionOptions & { scoreType?: string } = {}): Promise<LateInteractionScorer> {
+    validateLoadOptions(options, "late-interaction", "LateInteractionScorer");
+    assertFamily(files, "late-interaction", options.scoreType ? `scoreType "${options.scoreType}"` : "LateInteractionScorer");
+    const parts = await openLocalParts(files, options, nativeMaxLength(files), undefined, { minContentTokens: 2 });
     const settings = await readColbertSettings(files, parts.tokenizer, options);
     return new LateInteractionScorer(parts, settings, options.documentCacheSize ?? 10_000, options.threads);
   }
@@ -100,7 +111,7 @@ export class LateInteractionScorer extends LocalScorerBase implements TokenEmbed
     documents: ScoreInput | ScoreInput[],
     options: ScoreOptions = {},
   ): Promise<ScoreResponse> {
-    const pairs = this.textPairs(queries, documents);
+    const pairs = this.textPairs(queries, documents, options);
     const normalize = options.activation !== false;
     const uniqueQ = [...new Set(pairs.queries)];
     const uniqueD = [...new Set(pairs.documents as string[])];
@@ -144,6 +155,7 @@ export class LateInteractionScorer extends LocalScorerBase implements TokenEmbed
    */
   async embedTokens(texts: string[], options: EmbedOptions = {}): Promise<TokenEmbeddings[]> {
     this.checkTexts(texts);
+    validateEmbedOptions(options, ["signal", "onProgress", "kind", "normalize", "truncate"], "late-interaction: embedTokens");
     const normalize = options.normalize !== false;
     const { embeddings } = await this.encode(texts, options.kind ?? "document", { ...options, normalize });
     // Copies: the cached matrices must not change if a caller writes into what it gets back.

@@ -114,7 +114,18 @@ export class WorkerHandle {
     if (m.type !== "result" && m.type !== "error" && m.type !== "progress") return;
     const p = this.pending.get(m.id);
     if (!p) return;
-    if (m.type === "progress") return p.onProgress?.({ done: m.done, total: m.total });
+    if (m.type === "progress") {
+      try {
+        p.onProgress?.({ done: m.done, total: m.total });
+      } catch (error) {
+        // A throwing callback fails its own call, as in process; it must not escape this
+        // message handler, where it would be an uncaught exception that ends the process.
+        this.pending.delete(m.id);
+        this.worker.postMessage({ type: "cancel", id: m.id } satisfies ToWorker);
+        p.reject(error);
+      }
+      return;
+    }
     this.pending.delete(m.id);
     if (m.type === "result") p.resolve(m.value);
     else p.reject(deserializeError(m.error));

@@ -14,6 +14,7 @@ import type {
   TokenEmbeddings,
   Tokenization,
 } from "../../types.js";
+import { validateAnyLoadOptions, WORKER_RULES } from "../option-rules.js";
 import type { LoadScorerOptions } from "../options.js";
 import type { WorkerMethod, WorkerModelInfo } from "./protocol.js";
 import { WorkerHandle } from "./worker-handle.js";
@@ -204,6 +205,8 @@ export class WorkerLateInteraction extends WorkerScorer implements TokenEmbedder
  * ```
  */
 export async function loadWorkerScorer(idOrPath: string, options: WorkerScorerOptions = {}): Promise<WorkerScorer> {
+  // A custom loader defines its own options; only rerank-kit's loader can be checked here.
+  if (options.loader === undefined) validateAnyLoadOptions(options, "loadWorkerScorer", WORKER_RULES);
   const { workers = 1, loader, ...loadOptions } = options;
   if (!Number.isInteger(workers) || workers < 1) {
     throw new InvalidInputError(`workers must be a positive integer, got ${String(workers)}`, { field: "workers" });

@@ -31,6 +31,7 @@ export interface APIErrorInit {
  * status and the server's own message.
  */
 export class APIError extends RerankKitError {
+  override name = "APIError";
   /** HTTP status. */
   readonly status: number;
   /** Response headers (e.g. `retry-after`). */

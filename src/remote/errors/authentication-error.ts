@@ -1,4 +1,6 @@
 import { APIError } from "./api-error.js";
 
 /** HTTP 401: missing or wrong API key. Not retried. */
-export class AuthenticationError extends APIError {}
+export class AuthenticationError extends APIError {
+  override name = "AuthenticationError";
+}

@@ -1,4 +1,6 @@
 import { APIError } from "./api-error.js";
 
 /** HTTP 409: a conflicting request; retried with backoff. */
-export class ConflictError extends APIError {}
+export class ConflictError extends APIError {
+  override name = "ConflictError";
+}

@@ -5,6 +5,7 @@ import { RerankKitError } from "../../errors/rerank-kit-error.js";
  * socket closed. Retried with backoff. The original error is the `cause`.
  */
 export class ConnectionError extends RerankKitError {
+  override name = "ConnectionError";
   /** HTTP method of the failed request. */
   readonly method: string;
   /** URL of the failed request. */

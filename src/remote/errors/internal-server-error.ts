@@ -1,4 +1,6 @@
 import { APIError } from "./api-error.js";
 
 /** HTTP 5xx: the server failed; retried with backoff. */
-export class InternalServerError extends APIError {}
+export class InternalServerError extends APIError {
+  override name = "InternalServerError";
+}

@@ -6,6 +6,7 @@ import { RerankKitError } from "../../errors/rerank-kit-error.js";
  * retried: the whole call rejects rather than return a partial or corrupt result.
  */
 export class MalformedResponseError extends RerankKitError {
+  override name = "MalformedResponseError";
   /** URL of the request whose answer was malformed. */
   readonly url: string;
   /** The parsed body, or the raw text when it was not JSON. */

@@ -1,4 +1,6 @@
 import { APIError } from "./api-error.js";
 
 /** HTTP 404: unknown route or unknown model. Not retried. */
-export class NotFoundError extends APIError {}
+export class NotFoundError extends APIError {
+  override name = "NotFoundError";
+}

@@ -5,4 +5,6 @@ import { NotFoundError } from "./not-found-error.js";
  * `/rerank` when the served model is not an embedding, token-embedding or one-label classifier
  * model (a generative model, or a classifier with several labels), so it cannot score.
  */
-export class ScoringNotSupportedError extends NotFoundError {}
+export class ScoringNotSupportedError extends NotFoundError {
+  override name = "ScoringNotSupportedError";
+}

@@ -1,0 +1,89 @@
+import { validateOptions, type OptionRule, type OptionSpec } from "../options/check-options.js";
+import type { BiEncoderOptions, CrossEncoderOptions, LateInteractionOptions, LocalModelOptions } from "./options.js";
+
+/** Rules of the options every local model takes (loading, runtime, micro-batching). */
+export const LOCAL_MODEL_RULES = {
+  dtype: { kind: "enum", values: ["fp32", "fp16", "q8", "int8", "uint8", "q4", "q4f16", "bnb4"] },
+  device: { kind: "enum", values: ["cpu", "cuda", "dml", "coreml"] },
+  threads: { kind: "integer", min: 1 },
+  // Its range depends on the model (special tokens, position embeddings): checked at load time.
+  maxLength: { kind: "number" },
+  revision: { kind: "string" },
+  cacheDir: { kind: "string" },
+  localFilesOnly: { kind: "boolean" },
+  accessToken: { kind: "string" },
+  hubUrl: { kind: "string" },
+  onnxFile: { kind: "string" },
+  maxBatchTokens: { kind: "integer", min: 1 },
+  maxBatchSize: { kind: "integer", min: 1 },
+} as const satisfies Record<keyof LocalModelOptions, OptionRule>;
+
+/** Rules of the cross-encoder's own options. */
+export const CROSS_ENCODER_RULES = {
+  activation: { kind: "enum", values: ["sigmoid", "identity", "softmax", "tanh"] },
+  hfOverrides: { kind: "any", note: "a JSON string or an object" },
+  chatTemplate: { kind: "any", note: "a template, a preset name, or false" },
+  rewriteHead: { kind: "boolean" },
+  reusePrefix: { kind: "boolean" },
+} as const satisfies Record<Exclude<keyof CrossEncoderOptions, keyof LocalModelOptions>, OptionRule>;
+
+/** Rules of the bi-encoder's own options. */
+export const BI_ENCODER_RULES = {
+  queryPrefix: { kind: "string" },
+  documentPrefix: { kind: "string" },
+  dimensions: { kind: "integer", min: 1 },
+} as const satisfies Record<Exclude<keyof BiEncoderOptions, keyof LocalModelOptions>, OptionRule>;
+
+/** Rules of the late-interaction (ColBERT) scorer's own options. */
+export const LATE_INTERACTION_RULES = {
+  convention: { kind: "enum", values: ["colbert", "vllm"] },
+  queryLength: { kind: "integer", min: 1 },
+  documentLength: { kind: "integer", min: 1 },
+  documentCacheSize: { kind: "integer", min: 0, note: "0 = no cache" },
+} as const satisfies Record<Exclude<keyof LateInteractionOptions, keyof LocalModelOptions>, OptionRule>;
+
+/** `loadScorer`'s own option. */
+export const SCORE_TYPE_RULE = { kind: "enum", values: ["cross-encoder", "bi-encoder", "late-interaction"] } as const;
+
+/** The pool's options (`loadWorkerScorer`). */
+export const WORKER_RULES = { workers: { kind: "integer", min: 1 }, loader: { kind: "string" } } as const;
+
+/**
+ * Family name -> its own option rules. New families add themselves here so that `loadScorer`
+ * knows their names and every other family refuses them.
+ */
+export const FAMILY_RULES: Record<string, OptionSpec> = {
+  "cross-encoder": CROSS_ENCODER_RULES,
+  "bi-encoder": BI_ENCODER_RULES,
+  "late-interaction": LATE_INTERACTION_RULES,
+};
+
+/** Every load option name rerank-kit knows, for "not supported here" and near misses. */
+export function knownLoadOptions(): string[] {
+  return [
+    ...Object.keys(LOCAL_MODEL_RULES),
+    ...Object.values(FAMILY_RULES).flatMap((r) => Object.keys(r)),
+    "scoreType",
+    ...Object.keys(WORKER_RULES),
+  ];
+}
+
+/**
+ * Validates the load options of one family (its own rules plus {@link LOCAL_MODEL_RULES} and
+ * `scoreType`), before any file is read. An option of another family (`dimensions` for a
+ * cross-encoder) is refused, since this family would ignore it.
+ * @throws {InvalidOptionError}
+ */
+export function validateLoadOptions(options: unknown, family: string, where: string, extra: OptionSpec = {}): void {
+  validateOptions(
+    options,
+    { ...LOCAL_MODEL_RULES, ...FAMILY_RULES[family], scoreType: SCORE_TYPE_RULE, ...extra },
+    { where, known: knownLoadOptions(), unsupportedReason: `A ${family} model cannot honour it.` },
+  );
+}
+
+/** Validates `loadScorer` options against the union of every family's rules. @throws {InvalidOptionError} */
+export function validateAnyLoadOptions(options: unknown, where: string, extra: OptionSpec = {}): void {
+  const all = Object.assign({}, LOCAL_MODEL_RULES, ...Object.values(FAMILY_RULES), { scoreType: SCORE_TYPE_RULE }, extra) as OptionSpec;
+  validateOptions(options, all, { where, known: knownLoadOptions() });
+}
