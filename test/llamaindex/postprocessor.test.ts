@@ -64,8 +64,11 @@ describe("RerankKitPostprocessor", () => {
 
   it("passes scoreOptions to the scorer and refuses bad options with typed errors", async () => {
     const scorer = new FakeScorer();
-    await new RerankKitPostprocessor({ scorer, scoreOptions: { activation: false, maxTokensPerDoc: 16 } }).postprocessNodes(retrieved(), QUERY);
-    expect(scorer.calls[0]?.options).toMatchObject({ activation: false, maxTokensPerDoc: 16, topN: 3 });
+    const kept = await new RerankKitPostprocessor({ scorer, scoreOptions: { activation: false, maxTokensPerDoc: 16 } }).postprocessNodes(retrieved(), QUERY);
+    // rerank() keeps topN itself and hands score() only the scoring options.
+    expect(scorer.calls[0]?.options).toMatchObject({ activation: false, maxTokensPerDoc: 16 });
+    expect(retrieved().length).toBeGreaterThan(3);
+    expect(kept).toHaveLength(3);
     expect(() => new RerankKitPostprocessor({ scorer, topN: -1 })).toThrow(InvalidInputError);
     expect(() => new RerankKitPostprocessor({} as never)).toThrow(InvalidInputError);
   });

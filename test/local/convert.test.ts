@@ -74,9 +74,12 @@ describe("rerank-kit convert / rerank with LLM-reranker flags", () => {
     ]);
     expect(original.code, original.stderr).toBe(0);
     expect(converted.code, converted.stderr).toBe(0);
-    type Out = { results: Array<{ index: number; score: number }> };
-    const a = (JSON.parse(original.stdout) as Out).results;
-    const b = (JSON.parse(converted.stdout) as Out).results;
+    // The CLI prints one JSON line per document, in input order.
+    type Line = { index: number; score: number };
+    const lines = (stdout: string) => stdout.trim().split("\n").map((l) => JSON.parse(l) as Line);
+    const a = lines(original.stdout);
+    const b = lines(converted.stdout);
+    expect(a).toHaveLength(3);
     expect(b.map((r) => r.index)).toEqual(a.map((r) => r.index));
     b.forEach((r, i) => expect(Math.abs(r.score - a[i]!.score)).toBeLessThanOrEqual(TOL));
     // sigmoid of the transformers logits
