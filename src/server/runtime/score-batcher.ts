@@ -1,4 +1,4 @@
-import { AbortError } from "../../errors/abort-error.js";
+import { abortReason, settle } from "./batch-member.js";
 import type { ScoreInput, ScoreOptions, ScoreResponse } from "../../types.js";
 import type { PairScorer } from "./vllm-bi-encoder.js";
 import type { Slots } from "./slots.js";
@@ -188,17 +188,4 @@ export class ScoreBatcher {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
   }
-}
-
-function settle(member: Member, result: ScoreResponse | undefined, error?: unknown): void {
-  if (member.settled) return;
-  member.settled = true;
-  if (error !== undefined || !result) member.reject(error ?? new Error("missing result"));
-  else member.resolve(result);
-}
-
-function abortReason(signal: AbortSignal): unknown {
-  const reason: unknown = signal.reason;
-  if (reason instanceof Error && reason.name !== "AbortError") return reason;
-  return new AbortError("The request was aborted.", { cause: reason });
 }
