@@ -9,7 +9,10 @@ import { validateLoadOptions } from "./option-rules.js";
 import type { EmbedKind, EmbedOptions, EmbedResponse, Embedder, ScoreInput, ScoreOptions, ScoreResponse } from "../types.js";
 import { loadModelFiles, type ModelFiles } from "./files/model-files.js";
 import { LocalScorerBase, openLocalParts, type LocalParts } from "./local-scorer-base.js";
-import type { BiEncoderOptions } from "./options.js";
+import type { BiEncoderOptions, InProcess, InWorker, WorkerLoadOption } from "./options.js";
+import { loadInWorker } from "./worker-pool/in-worker.js";
+import { checkWorkerOption, WORKER_OPTION_RULE, workerShape } from "./worker-pool/worker-option.js";
+import type { WorkerBiEncoder } from "./worker-pool/worker-scorer.js";
 import { runMicroBatches, type EncodedSequence } from "./runtime/run-batches.js";
 import { applyDense, readStPipeline, type StPipeline } from "./st-modules.js";
 import { encodeSingle } from "./tokenization/pair-encoder.js";
@@ -56,10 +59,21 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
    * @throws {ModelLoadError} naming the path and what is missing, or the family the files
    *   describe when it is not a bi-encoder.
    * @throws {InvalidOptionError} for an unknown option, another family's option or a bad value.
+   * With `worker: true` (or `{ workers, threads }`) the model loads in worker threads and the
+   * result is a {@link WorkerBiEncoder} (also an `Embedder`) with the same scoring interface, whose inference never
+   * blocks this thread: the choice for servers, chains and long-lived processes.
    */
-  static async fromPretrained(idOrPath: string, options: BiEncoderOptions = {}): Promise<BiEncoderScorer> {
-    validateLoadOptions(options, "bi-encoder", "BiEncoderScorer.fromPretrained");
-    return BiEncoderScorer.fromFiles(await loadModelFiles(idOrPath, options), options);
+  static async fromPretrained(idOrPath: string, options: InWorker<BiEncoderOptions>): Promise<WorkerBiEncoder>;
+  /** In process (no `worker` option): the scorer itself. */
+  static async fromPretrained(idOrPath: string, options?: InProcess<BiEncoderOptions>): Promise<BiEncoderScorer>;
+  /** Either, as `worker` decides at run time. */
+  static async fromPretrained(idOrPath: string, options?: BiEncoderOptions & WorkerLoadOption): Promise<BiEncoderScorer | WorkerBiEncoder>;
+  static async fromPretrained(idOrPath: string, options: BiEncoderOptions & WorkerLoadOption = {}): Promise<BiEncoderScorer | WorkerBiEncoder> {
+    validateLoadOptions(options, "bi-encoder", "BiEncoderScorer.fromPretrained", { worker: WORKER_OPTION_RULE });
+    checkWorkerOption(options.worker, "BiEncoderScorer.fromPretrained");
+    if (workerShape(options.worker)) return loadInWorker(idOrPath, options, "BiEncoderScorer") as Promise<WorkerBiEncoder>;
+    const { worker: _worker, ...inProcess } = options;
+    return BiEncoderScorer.fromFiles(await loadModelFiles(idOrPath, inProcess), inProcess);
   }
 
   /** Builds a bi-encoder from files already read. @internal */

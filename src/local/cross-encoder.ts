@@ -7,7 +7,10 @@ import { countLabels } from "./count-labels.js";
 import { loadModelFiles, type ModelFiles } from "./files/model-files.js";
 import { LocalScorerBase, openLocalParts, type LocalParts } from "./local-scorer-base.js";
 import { validateLoadOptions } from "./option-rules.js";
-import type { CrossEncoderOptions } from "./options.js";
+import type { CrossEncoderOptions, InProcess, InWorker, WorkerLoadOption } from "./options.js";
+import { loadInWorker } from "./worker-pool/in-worker.js";
+import { checkWorkerOption, WORKER_OPTION_RULE, workerShape } from "./worker-pool/worker-option.js";
+import type { WorkerScorer } from "./worker-pool/worker-scorer.js";
 import { runMicroBatches } from "./runtime/run-batches.js";
 import { encodePair } from "./tokenization/pair-encoder.js";
 import { TemplateEncoder } from "./tokenization/template-encoder.js";
@@ -60,10 +63,21 @@ export class CrossEncoderScorer extends LocalScorerBase {
    * @throws {ModelLoadError} naming the path and what is missing, or the family the files
    *   describe when it is not a cross-encoder.
    * @throws {InvalidOptionError} for an unknown option, another family's option or a bad value.
+   * With `worker: true` (or `{ workers, threads }`) the model loads in worker threads and the
+   * result is a {@link WorkerScorer} with the same scoring interface, whose inference never
+   * blocks this thread: the choice for servers, chains and long-lived processes.
    */
-  static async fromPretrained(idOrPath: string, options: CrossEncoderOptions = {}): Promise<CrossEncoderScorer> {
-    validateLoadOptions(options, "cross-encoder", "CrossEncoderScorer.fromPretrained");
-    return CrossEncoderScorer.fromFiles(await loadModelFiles(idOrPath, options), options);
+  static async fromPretrained(idOrPath: string, options: InWorker<CrossEncoderOptions>): Promise<WorkerScorer>;
+  /** In process (no `worker` option): the scorer itself. */
+  static async fromPretrained(idOrPath: string, options?: InProcess<CrossEncoderOptions>): Promise<CrossEncoderScorer>;
+  /** Either, as `worker` decides at run time. */
+  static async fromPretrained(idOrPath: string, options?: CrossEncoderOptions & WorkerLoadOption): Promise<CrossEncoderScorer | WorkerScorer>;
+  static async fromPretrained(idOrPath: string, options: CrossEncoderOptions & WorkerLoadOption = {}): Promise<CrossEncoderScorer | WorkerScorer> {
+    validateLoadOptions(options, "cross-encoder", "CrossEncoderScorer.fromPretrained", { worker: WORKER_OPTION_RULE });
+    checkWorkerOption(options.worker, "CrossEncoderScorer.fromPretrained");
+    if (workerShape(options.worker)) return loadInWorker(idOrPath, options, "CrossEncoderScorer") as Promise<WorkerScorer>;
+    const { worker: _worker, ...inProcess } = options;
+    return CrossEncoderScorer.fromFiles(await loadModelFiles(idOrPath, inProcess), inProcess);
   }
 
   /** Builds a cross-encoder from files already read. @internal */

@@ -23,7 +23,10 @@ export type {
   BiEncoderOptions,
   LateInteractionOptions,
   LoadScorerOptions,
+  WorkerLoadOption,
+  InWorker,
+  InProcess,
 } from "./options.js";
 export type { ModelFiles, StModule, Json } from "./files/model-files.js";
 export { loadWorkerScorer, WorkerScorer, WorkerBiEncoder, WorkerLateInteraction } from "./worker-pool/index.js";
-export type { WorkerScorerOptions } from "./worker-pool/index.js";
+export type { WorkerScorerOptions, WorkerOption, WorkerPoolShape } from "./worker-pool/index.js";

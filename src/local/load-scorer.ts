@@ -6,7 +6,10 @@ import { loadModelFiles } from "./files/model-files.js";
 import { validateAnyLoadOptions } from "./option-rules.js";
 import { LateInteractionScorer } from "./late-interaction/late-interaction-scorer.js";
 import { isLlmReranker, LlmRerankerScorer } from "./llm-reranker/llm-reranker.js";
-import type { LoadScorerOptions } from "./options.js";
+import type { InProcess, InWorker, LoadScorerOptions, WorkerLoadOption } from "./options.js";
+import { loadInWorker } from "./worker-pool/in-worker.js";
+import { checkWorkerOption, WORKER_OPTION_RULE, workerShape } from "./worker-pool/worker-option.js";
+import type { WorkerScorer } from "./worker-pool/worker-scorer.js";
 
 /** Any local scorer. */
 export type LocalScorer = CrossEncoderScorer | LlmRerankerScorer | BiEncoderScorer | LateInteractionScorer;
@@ -23,14 +26,29 @@ export type LocalScorer = CrossEncoderScorer | LlmRerankerScorer | BiEncoderScor
  *   when `scoreType` contradicts the family the files describe
  * @throws {InvalidOptionError} for an unknown option (with near misses), an option the loaded
  *   family cannot honour, or a value out of range
+ *
+ * With `worker: true` (or `{ workers, threads }`) the model loads in worker threads instead and
+ * the result is a {@link WorkerScorer} (a `WorkerBiEncoder` / `WorkerLateInteraction` for those
+ * families) with the same scoring interface, whose inference never blocks this thread: the choice
+ * for servers, LangChain chains, agents and any long-lived process. In process (the default) is
+ * simpler and right for scripts and one-shot jobs.
  * @example
  * ```ts
  * const scorer = await loadScorer("Xenova/ms-marco-MiniLM-L-6-v2", { dtype: "q8" });
  * console.log(scorer.scoreType); // "cross-encoder"
+ * const pooled = await loadScorer("Xenova/ms-marco-MiniLM-L-6-v2", { worker: true }); // off the event loop
  * ```
  */
-export async function loadScorer(idOrPath: string, options: LoadScorerOptions = {}): Promise<LocalScorer> {
-  validateAnyLoadOptions(options, "loadScorer");
+export async function loadScorer(idOrPath: string, options: InWorker<LoadScorerOptions>): Promise<WorkerScorer>;
+/** In process (no `worker` option): the family's scorer itself. */
+export async function loadScorer(idOrPath: string, options?: InProcess<LoadScorerOptions>): Promise<LocalScorer>;
+/** Either, as `worker` decides at run time. */
+export async function loadScorer(idOrPath: string, options?: LoadScorerOptions & WorkerLoadOption): Promise<LocalScorer | WorkerScorer>;
+export async function loadScorer(idOrPath: string, opts: LoadScorerOptions & WorkerLoadOption = {}): Promise<LocalScorer | WorkerScorer> {
+  validateAnyLoadOptions(opts, "loadScorer", { worker: WORKER_OPTION_RULE });
+  checkWorkerOption(opts.worker, "loadScorer");
+  if (workerShape(opts.worker)) return loadInWorker(idOrPath, opts, undefined);
+  const { worker: _worker, ...options } = opts;
   const files = await loadModelFiles(idOrPath, options);
   const llm = isLlmReranker(files) || (options.hfOverrides !== undefined && isCausalLm(files));
   const scoreType = options.scoreType ?? (llm ? "cross-encoder" : detectFamily(files).scoreType);

@@ -65,6 +65,7 @@ export function knownLoadOptions(): string[] {
     ...Object.values(FAMILY_RULES).flatMap((r) => Object.keys(r)),
     "scoreType",
     ...Object.keys(WORKER_RULES),
+    "worker",
   ];
 }
 

@@ -2,6 +2,7 @@ import type { MicroBatchLimits } from "../batching/micro-batches.js";
 import type { Activation } from "../scoring/activation.js";
 import type { ScoreType } from "../types.js";
 import type { HfOverrides } from "./llm-reranker/hf-overrides.js";
+import type { WorkerOption, WorkerPoolShape } from "./worker-pool/worker-option.js";
 
 /**
  * Which ONNX weights to load. The suffix follows the Hugging Face / transformers.js convention:
@@ -98,3 +99,21 @@ export interface LoadScorerOptions extends CrossEncoderOptions, BiEncoderOptions
   /** Skip detection and load the model as this score type. */
   scoreType?: ScoreType;
 }
+
+/**
+ * The `worker` option of `loadScorer` and of every scorer class's `fromPretrained`: load the
+ * model in worker threads (`true`, or `{ workers, threads }`) and get back a scorer with the same
+ * interface whose inference never blocks the caller's event loop. The choice for servers,
+ * agents, chains and any long-lived process; leave it unset (in process) for scripts and
+ * one-shot jobs, where nothing else waits on the event loop.
+ */
+export interface WorkerLoadOption {
+  /** `true` or a {@link WorkerPoolShape}: run the model in worker threads. @default false (in process) */
+  worker?: WorkerOption;
+}
+
+/** Load options that ask for worker threads (`worker: true` or a pool shape). */
+export type InWorker<T> = T & { worker: true | WorkerPoolShape };
+
+/** Load options that keep the model in process (`worker` unset or `false`). */
+export type InProcess<T> = T & { worker?: false };

@@ -7,7 +7,10 @@ import { assertFamily } from "../assert-family.js";
 import { loadModelFiles, type ModelFiles } from "../files/model-files.js";
 import { validateLoadOptions } from "../option-rules.js";
 import { LocalScorerBase, modelMaxLength, openLocalParts, type LocalParts } from "../local-scorer-base.js";
-import type { LateInteractionOptions } from "../options.js";
+import type { InProcess, InWorker, LateInteractionOptions, WorkerLoadOption } from "../options.js";
+import { loadInWorker } from "../worker-pool/in-worker.js";
+import { checkWorkerOption, WORKER_OPTION_RULE, workerShape } from "../worker-pool/worker-option.js";
+import type { WorkerLateInteraction } from "../worker-pool/worker-scorer.js";
 import { runMicroBatches, type EncodedSequence } from "../runtime/run-batches.js";
 import { readColbertSettings, type ColbertSettings } from "./colbert-config.js";
 import { DocumentCache, type CacheStats } from "./document-cache.js";
@@ -57,10 +60,22 @@ export class LateInteractionScorer extends LocalScorerBase implements TokenEmbed
   /**
    * Loads a ColBERT model from a Hugging Face model id or a local folder.
    * @throws {ModelLoadError} naming the path and what is missing.
+   * @throws {InvalidOptionError} for an unknown option, another family's option or a bad value.
+   * With `worker: true` (or `{ workers, threads }`) the model loads in worker threads and the
+   * result is a {@link WorkerLateInteraction} (also a `TokenEmbedder`) with the same scoring interface, whose inference never
+   * blocks this thread: the choice for servers, chains and long-lived processes.
    */
-  static async fromPretrained(idOrPath: string, options: LateInteractionOptions = {}): Promise<LateInteractionScorer> {
-    validateLoadOptions(options, "late-interaction", "LateInteractionScorer.fromPretrained");
-    return LateInteractionScorer.fromFiles(await loadModelFiles(idOrPath, options), options);
+  static async fromPretrained(idOrPath: string, options: InWorker<LateInteractionOptions>): Promise<WorkerLateInteraction>;
+  /** In process (no `worker` option): the scorer itself. */
+  static async fromPretrained(idOrPath: string, options?: InProcess<LateInteractionOptions>): Promise<LateInteractionScorer>;
+  /** Either, as `worker` decides at run time. */
+  static async fromPretrained(idOrPath: string, options?: LateInteractionOptions & WorkerLoadOption): Promise<LateInteractionScorer | WorkerLateInteraction>;
+  static async fromPretrained(idOrPath: string, options: LateInteractionOptions & WorkerLoadOption = {}): Promise<LateInteractionScorer | WorkerLateInteraction> {
+    validateLoadOptions(options, "late-interaction", "LateInteractionScorer.fromPretrained", { worker: WORKER_OPTION_RULE });
+    checkWorkerOption(options.worker, "LateInteractionScorer.fromPretrained");
+    if (workerShape(options.worker)) return loadInWorker(idOrPath, options, "LateInteractionScorer") as Promise<WorkerLateInteraction>;
+    const { worker: _worker, ...inProcess } = options;
+    return LateInteractionScorer.fromFiles(await loadModelFiles(idOrPath, inProcess), inProcess);
   }
 
   /** Builds a ColBERT scorer from files already read. @internal */

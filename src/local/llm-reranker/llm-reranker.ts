@@ -7,7 +7,10 @@ import type { ScoreTemplate } from "../../templates/score-template.js";
 import type { ScoreInput, ScoreOptions, ScoreResponse } from "../../types.js";
 import { readJson, loadModelFiles, type ModelFiles } from "../files/model-files.js";
 import { LocalScorerBase, openLocalParts, type LocalParts } from "../local-scorer-base.js";
-import type { CrossEncoderOptions } from "../options.js";
+import type { CrossEncoderOptions, InProcess, InWorker, WorkerLoadOption } from "../options.js";
+import { loadInWorker } from "../worker-pool/in-worker.js";
+import { checkWorkerOption, workerShape } from "../worker-pool/worker-option.js";
+import type { WorkerScorer } from "../worker-pool/worker-scorer.js";
 import { openRewrittenSession, rewriteLmHeadToScore } from "../runtime/lm-head-rewrite.js";
 import { OnnxSession } from "../runtime/onnx-session.js";
 import { runMicroBatches } from "../runtime/run-batches.js";
@@ -72,9 +75,21 @@ export class LlmRerankerScorer extends LocalScorerBase {
   /**
    * Loads an LLM reranker from a Hub id or a folder.
    * @throws {ModelLoadError} when no token head can be found, or a token is not in the vocabulary.
+   * With `worker: true` (or `{ workers, threads }`) the model loads in worker threads and the
+   * result is a {@link WorkerScorer} with the same scoring interface, whose inference never
+   * blocks this thread: the choice for servers, chains and long-lived processes.
    */
-  static async fromPretrained(idOrPath: string, options: LlmRerankerOptions = {}): Promise<LlmRerankerScorer> {
-    return LlmRerankerScorer.fromFiles(await loadModelFiles(idOrPath, options), options);
+  static async fromPretrained(idOrPath: string, options: InWorker<LlmRerankerOptions>): Promise<WorkerScorer>;
+  /** In process (no `worker` option): the scorer itself. */
+  static async fromPretrained(idOrPath: string, options?: InProcess<LlmRerankerOptions>): Promise<LlmRerankerScorer>;
+  /** Either, as `worker` decides at run time. */
+  static async fromPretrained(idOrPath: string, options?: LlmRerankerOptions & WorkerLoadOption): Promise<LlmRerankerScorer | WorkerScorer>;
+  static async fromPretrained(idOrPath: string, options: LlmRerankerOptions & WorkerLoadOption = {}): Promise<LlmRerankerScorer | WorkerScorer> {
+    // Its other options are checked where they are read (fromFiles); the pool's is checked here.
+    checkWorkerOption(options.worker, "LlmRerankerScorer.fromPretrained");
+    if (workerShape(options.worker)) return loadInWorker(idOrPath, options, "LlmRerankerScorer") as Promise<WorkerScorer>;
+    const { worker: _worker, ...inProcess } = options;
+    return LlmRerankerScorer.fromFiles(await loadModelFiles(idOrPath, inProcess), inProcess);
   }
 
   /** Builds the scorer from files already read. @internal */

@@ -1,2 +1,3 @@
 export { loadWorkerScorer, WorkerScorer, WorkerBiEncoder, WorkerLateInteraction } from "./worker-scorer.js";
 export type { WorkerScorerOptions } from "./worker-scorer.js";
+export type { WorkerOption, WorkerPoolShape } from "./worker-option.js";

@@ -30,7 +30,7 @@ export type WorkerMethod = "scoreWithUsage" | "embedWithUsage" | "embedSequences
 
 /** Main thread -> worker. @internal */
 export type ToWorker =
-  | { type: "load"; idOrPath: string; options: Record<string, unknown>; loader: string | undefined }
+  | { type: "load"; idOrPath: string; options: Record<string, unknown>; loader: string | undefined; entry?: string | undefined }
   | { type: "call"; id: number; method: WorkerMethod; args: unknown[]; progress: boolean }
   | { type: "cancel"; id: number };
 

@@ -63,6 +63,7 @@ export class WorkerHandle {
     idOrPath: string,
     options: Record<string, unknown>,
     loader: string | undefined,
+    entry?: string,
   ): Promise<{ handle: WorkerHandle; info: WorkerModelInfo }> {
     const worker = spawnWorker();
     const handle = new WorkerHandle(worker);
@@ -80,7 +81,7 @@ export class WorkerHandle {
         reject(new RerankKitError(`The scoring worker exited (code ${code}) while loading${crash ? `: ${crash.message}` : ""}`, { cause: crash }));
       worker.on("message", onMessage);
       worker.on("exit", onExit);
-      worker.postMessage({ type: "load", idOrPath, options, loader } satisfies ToWorker);
+      worker.postMessage({ type: "load", idOrPath, options, loader, entry } satisfies ToWorker);
     }).catch(async (error: unknown) => {
       await worker.terminate();
       throw error;

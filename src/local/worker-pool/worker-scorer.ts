@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { BaseScorer } from "../../base-scorer.js";
 import { InvalidInputError } from "../../errors/invalid-input-error.js";
 import { RerankKitError } from "../../errors/rerank-kit-error.js";
@@ -79,6 +80,11 @@ export class WorkerScorer extends BaseScorer {
     this.modelConfig = info.config ?? {};
     this.tokenizerConfig = info.tokenizerConfig ?? {};
     this.sentenceTransformersPrompts = info.prompts ?? {};
+  }
+
+  /** Worker threads in the pool, each holding its own copy of the model. */
+  get workers(): number {
+    return this.handles.length;
   }
 
   /**
@@ -191,12 +197,20 @@ export class WorkerLateInteraction extends WorkerScorer implements TokenEmbedder
   }
 }
 
+/** The scorer classes whose `fromPretrained` can run in a worker (`worker` option). @internal */
+export type WorkerEntry = "CrossEncoderScorer" | "LlmRerankerScorer" | "BiEncoderScorer" | "LateInteractionScorer";
+
 /**
  * Loads a model in worker threads and returns a proxy scorer: a {@link WorkerBiEncoder} for
  * bi-encoders, a {@link WorkerLateInteraction} for ColBERT models, else a {@link WorkerScorer}.
+ * `loadScorer(idOrPath, { worker: true })` is the same call.
+ *
+ * With several `workers` and no `threads`, each worker's ONNX Runtime gets `floor(cores /
+ * workers)` threads (at least 1), so the pool never runs more inference threads than cores.
  *
  * @param idOrPath a Hub id or a folder, as for `loadScorer`
  * @throws {ModelLoadError} (rebuilt from the worker) when the model cannot be loaded
+ * @throws {InvalidOptionError} for an unknown option or a bad value, before any thread starts
  * @example
  * ```ts
  * const scorer = await loadWorkerScorer("./models/reranker", { dtype: "q8" });
@@ -207,15 +221,25 @@ export class WorkerLateInteraction extends WorkerScorer implements TokenEmbedder
 export async function loadWorkerScorer(idOrPath: string, options: WorkerScorerOptions = {}): Promise<WorkerScorer> {
   // A custom loader defines its own options; only rerank-kit's loader can be checked here.
   if (options.loader === undefined) validateAnyLoadOptions(options, "loadWorkerScorer", WORKER_RULES);
-  const { workers = 1, loader, ...loadOptions } = options;
+  return startWorkerScorer(idOrPath, options, undefined);
+}
+
+/**
+ * Starts the pool once the options are checked; `entry` names the scorer class whose
+ * `fromPretrained` runs in each worker (default `loadScorer`). @internal
+ */
+export async function startWorkerScorer(idOrPath: string, options: WorkerScorerOptions, entry: WorkerEntry | undefined): Promise<WorkerScorer> {
+  const { workers = 1, loader, ...rest } = options;
   if (!Number.isInteger(workers) || workers < 1) {
     throw new InvalidInputError(`workers must be a positive integer, got ${String(workers)}`, { field: "workers" });
   }
-  const start = async (): Promise<WorkerHandle> =>
-    (await WorkerHandle.start(idOrPath, loadOptions as Record<string, unknown>, loader)).handle;
-  const started = await Promise.allSettled(
-    Array.from({ length: workers }, () => WorkerHandle.start(idOrPath, loadOptions as Record<string, unknown>, loader)),
-  );
+  // Several workers at all cores each would oversubscribe the CPU: split the cores between them.
+  const loadOptions: Record<string, unknown> =
+    workers > 1 && rest.threads === undefined && loader === undefined
+      ? { ...rest, threads: Math.max(1, Math.floor(availableParallelism() / workers)) }
+      : { ...rest };
+  const start = async (): Promise<WorkerHandle> => (await WorkerHandle.start(idOrPath, loadOptions, loader, entry)).handle;
+  const started = await Promise.allSettled(Array.from({ length: workers }, () => WorkerHandle.start(idOrPath, loadOptions, loader, entry)));
   const failed = started.find((s): s is PromiseRejectedResult => s.status === "rejected");
   const ok = started.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
   if (failed) {

@@ -24,10 +24,7 @@ port.on("message", (message: ToWorker) => {
 
 async function load(message: Extract<ToWorker, { type: "load" }>): Promise<void> {
   try {
-    const mod = (message.loader ? await import(message.loader) : await import("../load-scorer.js")) as {
-      loadScorer: (idOrPath: string, options: object) => Promise<unknown>;
-    };
-    target = (await mod.loadScorer(message.idOrPath, message.options)) as Target;
+    target = (await loadTarget(message)) as Target;
     const info: WorkerModelInfo = {
       scoreType: target.scoreType,
       model: target.model,
@@ -44,6 +41,22 @@ async function load(message: Extract<ToWorker, { type: "load" }>): Promise<void>
   } catch (error) {
     send({ type: "load-failed", error: serializeError(error) });
   }
+}
+
+/** Runs the custom loader, a scorer class's `fromPretrained` (`entry`), or `loadScorer`. */
+async function loadTarget(message: Extract<ToWorker, { type: "load" }>): Promise<unknown> {
+  if (message.loader) {
+    const mod = (await import(message.loader)) as { loadScorer: (idOrPath: string, options: object) => Promise<unknown> };
+    return mod.loadScorer(message.idOrPath, message.options);
+  }
+  if (message.entry) {
+    const classes = (await import("../index.js")) as unknown as Record<string, { fromPretrained: (idOrPath: string, options: object) => Promise<unknown> }>;
+    const cls = classes[message.entry];
+    if (!cls) throw new TypeError(`Unknown scorer class ${message.entry}`);
+    return cls.fromPretrained(message.idOrPath, message.options);
+  }
+  const { loadScorer } = await import("../load-scorer.js");
+  return loadScorer(message.idOrPath, message.options);
 }
 
 async function call(message: Extract<ToWorker, { type: "call" }>): Promise<void> {
