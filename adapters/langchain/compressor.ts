@@ -7,6 +7,7 @@ import { countTruncated, scoreWithWindows, type LongDocumentStrategy } from "./l
 import { emitRerankEvent } from "./rerank-event.js";
 import { assertQuery, documentTexts, pageContentText, type DocumentToText, type RerankableDocument } from "./texts.js";
 import { checkCompressorFields } from "./compressor-fields.js";
+import { loadLocalScorer, type LocalModelSettings } from "../shared/local-model.js";
 import type { RerankCompressorFields, RerankCallOptions, RerankScore } from "./compressor-fields.js";
 
 /**
@@ -17,13 +18,15 @@ import type { RerankCompressorFields, RerankCallOptions, RerankScore } from "./c
  * under `metadataKey`; the documents passed in are never modified. Scores from different models
  * (or with and without the activation) are not comparable, so pick `scoreThreshold` per model.
  *
+ * {@link RerankCompressor.fromModel} loads a local model by Hub id or folder in a worker thread, so
+ * scoring never blocks the event loop of the app the chain runs in.
+ *
  * @example
  * ```ts
- * import { loadScorer } from "rerank-kit";
  * import { RerankCompressor } from "rerank-kit/langchain";
  * import { ContextualCompressionRetriever } from "@langchain/classic/retrievers/contextual_compression";
  *
- * const compressor = new RerankCompressor({ scorer: await loadScorer("Xenova/ms-marco-MiniLM-L-6-v2"), topN: 5 });
+ * const compressor = await RerankCompressor.fromModel("Xenova/ms-marco-MiniLM-L-6-v2", { topN: 5 });
  * const retriever = new ContextualCompressionRetriever({
  *   baseCompressor: compressor,
  *   baseRetriever: vectorStore.asRetriever({ k: 50 }),
@@ -45,6 +48,7 @@ export class RerankCompressor extends BaseDocumentCompressor {
   readonly longDocuments: LongDocumentStrategy;
   /** Whether a failing scorer rejects or falls back to retrieval order. */
   readonly onError: "throw" | "keep-order";
+  #owned = false;
   readonly #fields: Readonly<Required<Pick<RerankCompressorFields, "overlapTokens" | "maxChunksPerDoc">>> & {
     scoreOptions: ScoreOptions;
     signal: AbortSignal | undefined;
@@ -73,6 +77,36 @@ export class RerankCompressor extends BaseDocumentCompressor {
       signal: fields.signal,
       documentToText: fields.documentToText ?? pageContentText,
     };
+  }
+
+  /**
+   * A compressor over a local model given by Hub id or folder, loaded **in a worker thread** by
+   * default (`loadWorkerScorer`): ONNX Runtime's synchronous inference then never blocks the event
+   * loop of the server or agent the chain runs in. `worker: false` loads it in process (the choice
+   * for scripts and one-shot jobs); `loadOptions` takes `dtype`, `threads`, `workers`, ....
+   * The compressor owns the model: {@link RerankCompressor.close} releases it.
+   * @throws {ModelLoadError} when the model cannot be loaded.
+   * @throws {InvalidInputError} on an out-of-range field (the model is closed first).
+   */
+  static async fromModel(
+    model: string,
+    fields: Omit<RerankCompressorFields, "scorer"> & LocalModelSettings = {},
+  ): Promise<RerankCompressor> {
+    const { worker, loadOptions, ...rest } = fields;
+    const scorer = await loadLocalScorer(model, { ...(worker !== undefined && { worker }), ...(loadOptions && { loadOptions }) });
+    try {
+      const compressor = new RerankCompressor({ ...rest, scorer });
+      compressor.#owned = true;
+      return compressor;
+    } catch (error) {
+      await scorer.close();
+      throw error;
+    }
+  }
+
+  /** Releases the model if {@link RerankCompressor.fromModel} loaded it; a given scorer is left to its owner. */
+  async close(): Promise<void> {
+    if (this.#owned) await this.scorer.close();
   }
 
   /**

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Document } from "@langchain/core/documents";
 import { ContextualCompressionRetriever } from "@langchain/classic/retrievers/contextual_compression";
 import { MemoryVectorStore } from "@langchain/classic/vectorstores/memory";
-import { BiEncoderScorer, CrossEncoderScorer, LateInteractionScorer } from "../../src/index.js";
+import { BiEncoderScorer, CrossEncoderScorer, LateInteractionScorer, WorkerScorer } from "../../src/index.js";
 import { RerankCompressor, RerankKitEmbeddings, type RerankEvent } from "../../adapters/langchain/index.js";
 import { ensureTestModels } from "../fixtures/index.js";
 
@@ -100,5 +100,34 @@ describe("long documents with a real tokenizer (cross-encoder, 128 tokens)", () 
     expect(events[0]).toMatchObject({ truncated: 0, scoredTexts: 3 + windows.length, longDocuments: "chunk-max" });
     const shortScores = await scorer.score(QUERY, SHORT);
     SHORT.forEach((_, i) => expect(out.find((d) => d.id === `s${i}`)?.metadata.relevanceScore).toBeCloseTo(shortScores[i] as number, 6));
+  });
+});
+
+describe("RerankCompressor.fromModel", () => {
+  it("loads a model folder in a worker thread, ranks as the in-process scorer does, and owns it", async () => {
+    const dir = models["cross-encoder"] as string;
+    const compressor = await RerankCompressor.fromModel(dir, { topN: 0 });
+    const local = await CrossEncoderScorer.fromPretrained(dir);
+    try {
+      expect(compressor.scorer).toBeInstanceOf(WorkerScorer);
+      const docs = [...SHORT, LONG].map((pageContent) => new Document({ pageContent }));
+      const out = await compressor.compressDocuments(docs, QUERY);
+      const expected = await local.rerank(QUERY, [...SHORT, LONG]);
+      expect(out.map((d) => d.pageContent)).toEqual(expected.map((r) => r.document));
+      out.forEach((d, i) => expect(d.metadata.relevanceScore).toBeCloseTo(expected[i]?.score as number, 6));
+    } finally {
+      await local.close();
+      await compressor.close();
+    }
+    // close() released the worker: the owned scorer no longer scores.
+    await expect(compressor.scorer.score(QUERY, "x")).rejects.toThrow(/closed/);
+  });
+
+  it("loads in process with worker: false, and checks its fields", async () => {
+    const dir = models["cross-encoder"] as string;
+    const compressor = await RerankCompressor.fromModel(dir, { worker: false, topN: 1 });
+    expect(compressor.scorer).toBeInstanceOf(CrossEncoderScorer);
+    await compressor.close();
+    await expect(RerankCompressor.fromModel(dir, { worker: false, topN: -1 })).rejects.toThrow(/topN/);
   });
 });
