@@ -46,6 +46,13 @@ export interface FakeOptions {
   poison?: string;
   /** Block the thread this long per call, as ONNX Runtime's synchronous run() does. */
   spinMs?: number;
+  /**
+   * A shared counter: each call blocks its thread until two calls have arrived (Atomics.wait),
+   * so a call returns only if another one ran at the same time on another thread.
+   */
+  rendezvous?: SharedArrayBuffer;
+  /** How long a call waits for its partner before failing. @default 10000 */
+  rendezvousTimeoutMs?: number;
 }
 
 /** A cross-encoder-like scorer with a transparent formula, a tokenizer, and a call log. */
@@ -79,6 +86,7 @@ export class FakeScorer extends BaseScorer {
         // Busy-wait: stands in for native inference that holds the thread.
       }
     }
+    if (this.fake.rendezvous) meet(new Int32Array(this.fake.rendezvous), this.fake.rendezvousTimeoutMs ?? 10_000);
     throwIfAborted(options.signal);
     const scores: number[] = [];
     const tokens: number[] = [];
@@ -109,6 +117,19 @@ export class FakeScorer extends BaseScorer {
 
   async close(): Promise<void> {
     this.closed = true;
+  }
+}
+
+/** Counts this call in and blocks the thread until a second call has arrived (or throws after `timeoutMs`). */
+function meet(cell: Int32Array, timeoutMs: number): void {
+  Atomics.add(cell, 0, 1);
+  Atomics.notify(cell, 0);
+  const deadline = Date.now() + timeoutMs;
+  for (let seen = Atomics.load(cell, 0); seen < 2; seen = Atomics.load(cell, 0)) {
+    const left = deadline - Date.now();
+    if (left <= 0 || Atomics.wait(cell, 0, seen, left) === "timed-out") {
+      throw new Error("rendezvous timed out: no other call ran at the same time");
+    }
   }
 }
 

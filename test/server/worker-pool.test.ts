@@ -52,14 +52,28 @@ describe("worker-thread scorer", () => {
   });
 
   it("spreads concurrent calls over several workers with the same answers", async () => {
-    const scorer = await loadWorkerScorer("fake", fake({ workers: 2, spinMs: 50 }));
+    // Each call blocks its thread until a second call is running: they only all return if two
+    // calls ran at the same time on two threads (no wall-clock bound involved).
+    const rendezvous = new SharedArrayBuffer(4);
+    const scorer = await loadWorkerScorer("fake", fake({ workers: 2, rendezvous }));
     try {
+      expect(scorer.workers).toBe(2);
       const docs = ["a", "b", "a b", "c"];
-      const t0 = performance.now();
       const all = await Promise.all(docs.map((d) => scorer.score("a b", d)));
       expect(all.flat()).toEqual(docs.map((d) => sigmoid(overlapScore("a b", d))));
-      // Each call blocks its thread for 50 ms: one worker would need 200 ms, two need about 100.
-      expect(performance.now() - t0).toBeLessThan(170);
+      expect(new Int32Array(rendezvous)[0]).toBe(docs.length);
+    } finally {
+      await scorer.close();
+    }
+  });
+
+  it("cannot pass the rendezvous with one worker (the control for the test above)", async () => {
+    const scorer = await loadWorkerScorer("fake", fake({ workers: 1, rendezvous: new SharedArrayBuffer(4), rendezvousTimeoutMs: 300 }));
+    try {
+      const calls = await Promise.allSettled(["a", "b"].map((d) => scorer.score("a b", d)));
+      // The first call waits alone on the only thread and gives up; the second then finds it counted.
+      expect(calls[0]?.status).toBe("rejected");
+      expect(String((calls[0] as PromiseRejectedResult).reason)).toMatch(/rendezvous timed out/);
     } finally {
       await scorer.close();
     }
