@@ -5,6 +5,7 @@
  * matters: each one alone is too small to keep ONNX Runtime's threads busy.
  */
 import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
 import { loadScorer } from "../src/local/index.js";
@@ -96,6 +97,41 @@ export async function benchServer(options: BenchServerOptions): Promise<void> {
     console.log(
       "  (batching removes per-call overhead; when each pair's compute dominates, as for MiniLM-sized\n" +
         "   models on 2 cores where ORT gains nothing from larger batches, expect about 1x)",
+    );
+
+    // Parallelism across requests: `serve`'s default pool, one single-thread worker per core,
+    // against the single worker with all cores measured above.
+    const cores = availableParallelism();
+    const workers = Math.min(cores, 4);
+    const pool = await loadWorkerScorer(modelDir, { ...loadOptions, workers, threads: Math.max(1, Math.floor(cores / workers)) });
+    try {
+      const server = createServer({ scorer: pool, concurrency: workers, maxInFlight: 1024 });
+      const { url } = await server.listen({ port: 0 });
+      await load(url, bodies, 8, 1); // warm-up
+      for (const c of [1, 16]) {
+        const row = await load(url, bodies, c, seconds);
+        results.set(`pool-${c}`, row);
+        console.log(
+          `pool ${workers}x${Math.max(1, Math.floor(cores / workers))} c=${String(c).padEnd(2)}  ${row.rps.toFixed(1).padStart(7)} req/s  ` +
+            `p50 ${row.p50.toFixed(1).padStart(7)} ms  p99 ${row.p99.toFixed(1).padStart(7)} ms  errors ${row.errors}`,
+        );
+      }
+      await server.close();
+    } finally {
+      await pool.close();
+    }
+    const single1 = results.get("true-1")!;
+    const pool1 = results.get("pool-1")!;
+    const pool16 = results.get("pool-16")!;
+    const errors = pool1.errors + pool16.errors;
+    console.log(
+      `serve c=16 vs c=1, 1 worker x ${cores} threads (the old default): ${(on.rps / single1.rps).toFixed(2)}x ` +
+        `(${single1.rps.toFixed(1)} -> ${on.rps.toFixed(1)} req/s)`,
+    );
+    console.log(
+      `serve c=16 vs c=1, ${workers} single-thread workers (the default): ${ratio(pool16.rps / pool1.rps, 2)} requests/s, ` +
+        `${errors} errors${errors === 0 ? "" : " MISSED"} (${pool1.rps.toFixed(1)} -> ${pool16.rps.toFixed(1)} req/s; ` +
+        `c=16 vs the old default ${(pool16.rps / on.rps).toFixed(2)}x, c=1 ${(pool1.rps / single1.rps).toFixed(2)}x)`,
     );
 
     // Overhead at concurrency 1: in process, through the worker thread, and over HTTP.

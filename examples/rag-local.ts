@@ -6,14 +6,16 @@
  *
  * The models here are SEEDED RANDOM TEST MODELS generated on this machine (test/fixtures), not
  * trained ones: their scores only follow word overlap. In your app, pass a Hugging Face id or a
- * folder instead, e.g. BiEncoderScorer.fromPretrained("Xenova/bge-small-en-v1.5") for embeddings and
- * loadScorer("Xenova/ms-marco-MiniLM-L-6-v2") or loadScorer("lightonai/GTE-ModernColBERT-v1")
- * for reranking, and import from "rerank-kit" and "rerank-kit/langchain".
+ * folder instead, e.g. BiEncoderScorer.fromPretrained("Xenova/bge-small-en-v1.5", { worker: true }) for
+ * embeddings and RerankCompressor.fromModel("Xenova/ms-marco-MiniLM-L-6-v2") or
+ * RerankCompressor.fromModel("lightonai/GTE-ModernColBERT-v1") for reranking, and import from
+ * "rerank-kit" and "rerank-kit/langchain". Both run their model in a worker thread, so a chain in
+ * a server never blocks its event loop while it scores.
  */
 import { ContextualCompressionRetriever } from "@langchain/classic/retrievers/contextual_compression";
 import { MemoryVectorStore } from "@langchain/classic/vectorstores/memory";
 import { Document } from "@langchain/core/documents";
-import { BiEncoderScorer, loadScorer } from "../src/index.js";
+import { BiEncoderScorer } from "../src/index.js";
 import { RERANK_EVENT, RerankCompressor, RerankKitEmbeddings, type RerankEvent } from "../adapters/langchain/index.js";
 import { ensureTestModels } from "../test/fixtures/index.js";
 
@@ -31,8 +33,9 @@ const query = "why do cats purr";
 
 console.log("Note: demo-* are seeded random test models (generated offline), so scores follow word overlap only.\n");
 const models = await ensureTestModels();
-const embedder = await BiEncoderScorer.fromPretrained(models["demo-bi-encoder-mean"] as string); // an Embedder
-const reranker = await loadScorer(models["demo-colbert-pylate"] as string); // detects ColBERT from the files
+// Both models run in worker threads: the event loop stays free while they embed and score.
+const embedder = await BiEncoderScorer.fromPretrained(models["demo-bi-encoder-mean"] as string, { worker: true }); // an Embedder
+const compressor = await RerankCompressor.fromModel(models["demo-colbert-pylate"] as string, { topN: 3 }); // detects ColBERT from the files
 
 const store = await MemoryVectorStore.fromDocuments(
   corpus.map((pageContent, i) => new Document({ pageContent, metadata: { source: `doc-${i}` } })),
@@ -40,7 +43,7 @@ const store = await MemoryVectorStore.fromDocuments(
 );
 const retriever = new ContextualCompressionRetriever({
   baseRetriever: store.asRetriever({ k: 6 }), // first stage: 6 candidates
-  baseCompressor: new RerankCompressor({ scorer: reranker, topN: 3 }), // second stage: best 3
+  baseCompressor: compressor, // second stage: best 3
 });
 
 const docs = await retriever.invoke(query, {
@@ -56,4 +59,4 @@ const docs = await retriever.invoke(query, {
 console.log(`\nquery: ${query}`);
 for (const doc of docs) console.log(`  ${Number(doc.metadata.relevanceScore).toFixed(3)}  [${doc.metadata.source}] ${doc.pageContent}`);
 
-await Promise.all([embedder.close(), reranker.close()]);
+await Promise.all([embedder.close(), compressor.close()]);

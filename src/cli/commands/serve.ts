@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { Option, type Command } from "commander";
 import { openBindWarning, resolveApiKey } from "../api-key.js";
 import { addModelFlags, loadOptions, type ModelFlags } from "../model-options.js";
@@ -10,7 +11,7 @@ interface ServeFlags extends ModelFlags {
   apiKeyFile?: string;
   publicDocs?: boolean;
   servedModelName?: string[];
-  workers: number;
+  workers?: number;
   batching: boolean;
   maxBatchPairs?: number;
   batchWaitMs?: number;
@@ -40,7 +41,11 @@ export function registerServe(program: Command): void {
     .option("--api-key <key>", "require this Bearer key (visible in ps: prefer --api-key-file or RERANK_KIT_API_KEY)")
     .option("--public-docs", "serve /openapi.json without the key too (the /docs page is always open)")
     .option("--served-model-name <names...>", "model names clients may send (first is echoed)")
-    .option("--workers <n>", "worker threads, each with its own copy of the model", positiveInteger, 1)
+    .option(
+      "--workers <n>",
+      `worker threads, each with its own copy of the model and cores/n ONNX Runtime threads (default: one per core, at most ${MAX_DEFAULT_WORKERS}; 1 for large models)`,
+      positiveInteger,
+    )
     .option("--no-batching", "score each request on its own (no dynamic batching)")
     .option("--max-batch-pairs <n>", "most pairs in one merged call", positiveInteger)
     .option("--batch-wait-ms <ms>", "longest wait for companions", integer)
@@ -72,7 +77,10 @@ export function registerServe(program: Command): void {
     // `convention` is a ColBERT option; other families refuse it, so it is passed to ColBERT only.
     const family = loaded.scoreType ?? (await detectedFamily(flags.model, loaded));
     const convention = flags.colbertConvention === "model" || family !== "late-interaction" ? {} : { convention: "vllm" as const };
-    const scorer = await loadWorkerScorer(flags.model, { ...loaded, ...convention, workers: flags.workers });
+    // Concurrent requests run side by side on single-thread sessions, one per core: on small
+    // batches ONNX Runtime's second thread adds little, a second session nearly doubles throughput.
+    const workers = flags.workers ?? defaultServeWorkers();
+    const scorer = await loadWorkerScorer(flags.model, { ...loaded, ...convention, workers });
     const server = createServer({
       scorer,
       closeScorer: true,
@@ -87,7 +95,7 @@ export function registerServe(program: Command): void {
       batching: flags.batching
         ? { ...(flags.maxBatchPairs && { maxBatchPairs: flags.maxBatchPairs }), ...(flags.batchWaitMs !== undefined && { maxWaitMs: flags.batchWaitMs }) }
         : false,
-      concurrency: flags.workers,
+      concurrency: workers,
       maxDocuments: flags.maxDocuments,
       maxInFlight: flags.maxInFlight,
       ...(flags.maxInFlightBodyBytes && { maxInFlightBodyBytes: flags.maxInFlightBodyBytes }),
@@ -108,7 +116,8 @@ export function registerServe(program: Command): void {
     }
     const bindWarning = openBindWarning(flags.host, apiKey);
     if (bindWarning) warn(bindWarning);
-    process.stderr.write(`rerank-kit: serving ${scorer.model} (${scorer.scoreType}) on ${address.url}\n`);
+    const pool = `${workers} worker${workers === 1 ? "" : "s"}${loaded.threads ? ` x ${loaded.threads} threads` : ""}`;
+    process.stderr.write(`rerank-kit: serving ${scorer.model} (${scorer.scoreType}, ${pool}) on ${address.url}\n`);
     await new Promise<void>((resolve) => {
       const stop = (signal: string): void => {
         process.stderr.write(`rerank-kit: ${signal}: finishing in-flight requests (at most ${flags.shutdownTimeoutMs} ms)\n`);
@@ -118,6 +127,14 @@ export function registerServe(program: Command): void {
       process.once("SIGINT", () => stop("SIGINT"));
     });
   });
+}
+
+/** Most workers `serve` starts by default: each holds a copy of the model. */
+const MAX_DEFAULT_WORKERS = 4;
+
+/** `serve`'s default pool: one worker per core, at most {@link MAX_DEFAULT_WORKERS}. */
+export function defaultServeWorkers(cores = availableParallelism()): number {
+  return Math.max(1, Math.min(cores, MAX_DEFAULT_WORKERS));
 }
 
 /** The family the model's files describe (read once here; the worker reads them from the cache). */
