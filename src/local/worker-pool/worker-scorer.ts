@@ -23,8 +23,9 @@ import { WorkerHandle } from "./worker-handle.js";
 /** Options of {@link loadWorkerScorer}: those of `loadScorer`, plus the pool's. */
 export interface WorkerScorerOptions extends LoadScorerOptions {
   /**
-   * Worker threads, each holding its own copy of the model. More than one only helps when
-   * `threads` is lowered so that workers x threads fits the cores. @default 1
+   * Worker threads, each holding its own copy of the model. Several help many concurrent calls
+   * (a server): without `threads`, each then gets `floor(cores / workers)` ONNX Runtime threads,
+   * so workers x threads fits the cores. One large call runs on one worker. @default 1
    */
   workers?: number;
   /**
