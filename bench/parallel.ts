@@ -80,8 +80,8 @@ export async function benchParallel(modelDir: string, rounds = 3): Promise<void>
       );
     });
     console.log(
-      `one 1x100 call: 1 session x ${cores} threads is ${(ms("2-whole") / ms("1-whole")).toFixed(2)}x faster than one single-thread worker, ` +
-        `${(ms("2-split") / ms("1-whole")).toFixed(2)}x than the call split over ${cores} workers (worker path, both)`,
+      `one 1x100 call, speed of 1 worker x ${cores} threads over one single-thread worker: ${(ms("2-whole") / ms("1-whole")).toFixed(2)}x, ` +
+        `over the call split across ${cores} single-thread workers: ${(ms("2-split") / ms("1-whole")).toFixed(2)}x`,
     );
     console.log(
       `concurrent 4-doc calls: ${cores} workers x 1 thread ${(ms("1-c16") / ms("2-c16")).toFixed(2)}x the calls/s of 1 worker x ${cores} threads, ` +

@@ -79,6 +79,19 @@ describe("worker-thread scorer", () => {
     }
   });
 
+  it("lets the server's batcher score micro-batches on two workers at once", async () => {
+    // One pair per micro-batch, two inference slots over two workers: both requests return only
+    // if their calls met in the rendezvous, i.e. ran at the same time on two threads.
+    const rendezvous = new SharedArrayBuffer(4);
+    const scorer = await loadWorkerScorer("fake", fake({ workers: 2, rendezvous }));
+    const { url } = await start({ scorer, closeScorer: true, concurrency: 2, batching: { maxBatchPairs: 1 } });
+    const [a, b] = await Promise.all(["a", "c"].map((d) => post(`${url}/score`, { queries: "a b", documents: d })));
+    expect([a?.status, b?.status]).toEqual([200, 200]);
+    expect(a?.body.data[0].score).toBeCloseTo(sigmoid(overlapScore("a b", "a")), 12);
+    expect(b?.body.data[0].score).toBeCloseTo(sigmoid(overlapScore("a b", "c")), 12);
+    expect(new Int32Array(rendezvous)[0]).toBe(2);
+  });
+
   it("restarts a worker that died and keeps serving", async () => {
     const scorer = await loadWorkerScorer("fake", fake());
     try {
