@@ -2,6 +2,7 @@
 exported by torch, so rerank-kit and sentence-transformers load the very same weights.
 
     python3 scripts/reference/bench_models.py [--out bench/.models] [--only cross|bi] [--seed 13]
+    python3 scripts/reference/bench_models.py --tiny   # committed parity fixtures, see tiny_sdpa()
 
 Writes, under --out:
   st-minilm-cross-encoder/  BertForSequenceClassification (6 layers, hidden 384, 12 heads,
@@ -67,7 +68,7 @@ class _Wrapper(torch.nn.Module):
         return self.inner(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)[self.output]
 
 
-def export(model: torch.nn.Module, folder: Path, output: str) -> None:
+def export(model: torch.nn.Module, folder: Path, output: str, max_len: int = MAX_LEN) -> None:
     """`torch.onnx.export` at opset 17 with dynamic batch and sequence axes, weights inline."""
     (folder / "onnx").mkdir(parents=True, exist_ok=True)
     seq = 16
@@ -77,7 +78,7 @@ def export(model: torch.nn.Module, folder: Path, output: str) -> None:
     types[:, 8:] = 1
     example = (torch.randint(1000, 5000, (2, seq)), mask, types)
     names = ["input_ids", "attention_mask", "token_type_ids"]
-    batch, length = torch.export.Dim("batch_size"), torch.export.Dim("sequence_length", max=MAX_LEN)
+    batch, length = torch.export.Dim("batch_size"), torch.export.Dim("sequence_length", max=max_len)
     program = torch.onnx.export(
         _Wrapper(model, output).eval(), example, input_names=names, output_names=[output],
         dynamic_shapes=tuple({0: batch, 1: length} for _ in names), opset_version=OPSET, external_data=False,
@@ -161,12 +162,66 @@ def bi(out: Path, seed: int) -> Path:
     return folder
 
 
+def tiny_sdpa() -> None:
+    """Tiny parity fixtures of the same export (SDPA attention, opset 17: the graph the load-time
+    rewrite in src/local/runtime/encoder-graph-rewrite.ts changes), weights at std 0.3, with
+    goldens from CrossEncoder.predict and SentenceTransformer.encode:
+    test/golden/encoders/cross/bert-sdpa and bi/bert-sdpa-mean."""
+    from sentence_transformers import CrossEncoder, SentenceTransformer
+    from sentence_transformers.base.modules import Normalize, Transformer
+    from sentence_transformers.sentence_transformer.modules import Pooling
+    from transformers import BertConfig, BertForSequenceClassification, BertModel
+
+    tok = c.bert_tokenizer()
+    cfg = dict(vocab_size=len(tok), hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
+               max_position_embeddings=128, pad_token_id=tok.pad_token_id)
+    pairs = [(c.QUERIES[0], d) for d in c.DOCUMENTS] + list(zip(c.QUERIES, c.DOCUMENTS[1:4]))
+
+    folder = c.fresh(c.OUT / "cross" / "bert-sdpa")
+    model = c.scale_weights(BertForSequenceClassification(BertConfig(**cfg, num_labels=1)), 31)
+    assert model.config._attn_implementation == "sdpa", model.config._attn_implementation
+    with tempfile.TemporaryDirectory() as tmp:
+        model.save_pretrained(tmp)
+        tok.save_pretrained(tmp)
+        CrossEncoder(tmp, max_length=c.MAX_LEN, device="cpu").save(str(folder))
+    ce = CrossEncoder(str(folder), device="cpu")
+    scores = [float(s) for s in ce.predict(pairs, batch_size=4)]  # padded batches: the mask path runs
+    export(model, folder, "logits", c.MAX_LEN)
+    err = check(folder, model, ce.tokenizer, "logits")
+    c.write_json(folder / "golden.json", {
+        "cell": "cross/bert-sdpa", "reference": "CrossEncoder.predict (batch 4)", "versions": c.versions(), "tolerance": 1e-4,
+        "pairs": [{"query": q, "document": d, "score": s} for (q, d), s in zip(pairs, scores)], "onnxExportError": err,
+    })
+    c.strip_weights(folder)
+
+    folder = c.fresh(c.OUT / "bi" / "bert-sdpa-mean")
+    model = c.scale_weights(BertModel(BertConfig(**cfg), add_pooling_layer=False), 32)
+    with tempfile.TemporaryDirectory() as tmp:
+        model.save_pretrained(tmp)
+        tok.save_pretrained(tmp)
+        modules = [Transformer(tmp, max_seq_length=c.MAX_LEN), Pooling(32, pooling_mode="mean"), Normalize()]
+        SentenceTransformer(modules=modules, device="cpu").save(str(folder))
+    st = SentenceTransformer(str(folder), device="cpu")
+    emb = st.encode(c.DOCUMENTS, batch_size=4)
+    export(model, folder, "last_hidden_state", c.MAX_LEN)
+    err = check(folder, model, st.tokenizer, "last_hidden_state")
+    c.write_json(folder / "golden.json", {
+        "cell": "bi/bert-sdpa-mean", "reference": "SentenceTransformer.encode (batch 4)", "versions": c.versions(), "tolerance": 1e-4,
+        "documents": c.DOCUMENTS, "documentEmbeddings": emb.tolist(), "onnxExportError": err,
+    })
+    c.strip_weights(folder)
+    print("tiny SDPA fixtures written", file=sys.stderr)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", default=str(c.REPO / "bench" / ".models"))
     parser.add_argument("--only", choices=["cross", "bi"], default=None)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--tiny", action="store_true", help="write the committed tiny SDPA parity fixtures instead")
     args = parser.parse_args()
+    if args.tiny:
+        return tiny_sdpa()
     torch.set_num_threads(int(os.environ.get("BENCH_THREADS", "2")))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
