@@ -1,5 +1,4 @@
 import { throwIfAborted } from "../errors/abort-error.js";
-import { ContextLengthError } from "../errors/context-length-error.js";
 import { InvalidInputError } from "../errors/invalid-input-error.js";
 import { validateScoreOptions } from "../options/call-options.js";
 import { argmax, classActivation, classProbabilities, labelNames, type ClassActivation } from "../scoring/classification.js";
@@ -13,6 +12,7 @@ import { LocalScorerBase, openLocalParts, type LocalParts } from "./local-scorer
 import { validateLoadOptions } from "./option-rules.js";
 import type { CrossEncoderOptions } from "./options.js";
 import { runMicroBatches } from "./runtime/run-batches.js";
+import { asGivenSequences } from "./check-sequences.js";
 import { encodePair, encodeSingle } from "./tokenization/pair-encoder.js";
 import type { EncodedSequence } from "./runtime/run-batches.js";
 import { TemplateEncoder } from "./tokenization/template-encoder.js";
@@ -171,14 +171,7 @@ export class CrossEncoderScorer extends LocalScorerBase implements Classifier {
   async classifySequences(sequences: number[][], options: ClassifyOptions = {}): Promise<ClassifyResponse> {
     this.assertOpen();
     validateScoreOptions(options, CLASSIFY_SEQUENCE_OPTIONS, "cross-encoder: classifySequences");
-    if (!Array.isArray(sequences)) throw new InvalidInputError("sequences must be an array of token-id lists", { field: "sequences" });
-    sequences.forEach((ids, i) => {
-      if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => Number.isInteger(id) && id >= 0)) {
-        throw new InvalidInputError(`sequences[${i}] must be a non-empty list of token ids`, { field: `sequences[${i}]` });
-      }
-      if (ids.length > this.maxLength) throw new ContextLengthError(this.maxLength, ids.length);
-    });
-    return this.runClassify(sequences.map((ids) => ({ ids: [...ids], typeIds: ids.map(() => 0) })), options);
+    return this.runClassify(asGivenSequences(sequences, this.maxLength), options);
   }
 
   private async runClassify(sequences: EncodedSequence[], options: ClassifyOptions): Promise<ClassifyResponse> {
