@@ -59,7 +59,8 @@ export function createApp(ctx: ServerContext): OpenAPIHono<AppEnv> {
   app.use("*", jsonOnly());
 
   // vLLM enables the scoring API only for num_labels == 1: a multi-class classifier has no score.
-  const multiClass = options.classifier !== undefined && options.classifier === options.scorer && options.classifier.labels.length > 1;
+  const classifier = options.classifier;
+  const multiClass = classifier !== undefined && (classifier as unknown) === options.scorer && classifier.labels.length > 1;
   if (!multiClass) {
     registerScore(app, ctx);
     registerRerank(app, ctx);
