@@ -9,7 +9,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type { LocalScorer } from "../../../src/local/index.js";
-import { referenceForward, refMeanPool } from "../../reference/index.js";
+import { referenceForward, refDense, refMeanPool } from "../../reference/index.js";
 import { CLS, SEP, rawIds, weightsOf } from "../../local/helpers.js";
 import { post } from "../helpers.js";
 import { normalize, startShared, tiny } from "./support.js";
@@ -103,6 +103,21 @@ describe("tests/entrypoints/pooling/token_embed/test_online.py", () => {
 
   it("createServer refuses a pooling task the model does not have", async () => {
     await expect(startShared({ scorer, poolingTask: "classify" })).rejects.toThrow(/poolingTask.*classify.*embed, token_embed/);
+  });
+});
+
+describe("token_embed on a bi-encoder with a Dense module", () => {
+  it("every token row goes through the Dense layer (vLLM's sentence-transformers projector)", async () => {
+    const dense = await tiny("bi-encoder-max-dense");
+    const { url: u } = await startShared({ scorer: dense, poolingTask: "token_embed" });
+    const rid = rawIds((dense as unknown as { files: { dir: string } }).files.dir);
+    const tokens = [CLS, ...rid(INPUT), SEP];
+    const r = await post(`${u}/pooling`, { input: INPUT, task: "token_embed", use_activation: false });
+    const w = weightsOf("bi-encoder-max-dense");
+    const hidden = referenceForward(w, { inputIds: tokens }).lastHiddenState;
+    const expected = hidden.map((h) => refDense(w.dense!.weight, w.dense!.bias, h, "tanh"));
+    expect(r.body.data[0].data[0]).toHaveLength(24);
+    expect(maxDiff(r.body.data[0].data, expected)).toBeLessThanOrEqual(TOL);
   });
 });
 
