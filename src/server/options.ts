@@ -230,8 +230,8 @@ export function resolveOptions(options: CreateServerOptions): ResolvedOptions {
  * `get_pooling_task` priority: embed, classify, token_embed). A classifier also lists
  * `token_classify`, as vLLM does for sequence-classification models, though a pooled ONNX head
  * cannot give per-token logits: vLLM then answers "Try switching the model's pooling_task".
- * An embedding model that can give per-token vectors lists `token_embed`; choosing it leaves
- * `token_embed` alone, as vLLM's `--pooler-config` does.
+ * An embedding model that can give per-token vectors lists `token_embed`; choosing it makes
+ * `token_embed` the only task listed, as vLLM's `--pooler-config` does.
  * @throws {TypeError} when `choice` is not a task of this model.
  */
 function resolvePoolingTasks(
