@@ -12,8 +12,8 @@ const TESTS: Record<string, string[]> = {
   batching: ["test/scoring/similarity.test.ts", "test/local/cross-encoder.parity.test.ts"],
   tokenization: ["test/local/truncation-options.test.ts", "test/local/cross-encoder.parity.test.ts"],
   // behaviour.test.ts is left out: its bounded-queue timing does not hold under instrumentation.
-  http: ["test/server/auth-routes.test.ts", "test/server/score.test.ts", "test/server/rerank.test.ts", "test/server/pooling.test.ts"],
-  remote: ["test/remote/chunking.test.ts", "test/remote/retry.test.ts", "test/remote/faults.test.ts", "test/remote/vllm-scorer.test.ts"],
+  http: ["test/server/http-validation.test.ts", "test/server/http-errors.test.ts", "test/server/auth-routes.test.ts", "test/server/score.test.ts", "test/server/rerank.test.ts", "test/server/pooling.test.ts"],
+  remote: ["test/remote/transport.test.ts", "test/remote/chunking.test.ts", "test/remote/retry.test.ts", "test/remote/faults.test.ts", "test/remote/vllm-scorer.test.ts", "test/remote/defaults.test.ts"],
 };
 const scope = process.env["MUTATE_SCOPE"]?.replace(/^src\//, "").replace(/^(local|server)\//, "") ?? "scoring";
 
