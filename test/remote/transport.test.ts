@@ -11,7 +11,9 @@ import { AbortError } from "../../src/errors/abort-error.js";
 import { TimeoutError } from "../../src/errors/timeout-error.js";
 import { sleep } from "../../src/remote/delay.js";
 import { BadRequestError, ConnectionError, InternalServerError, MalformedResponseError, RateLimitError } from "../../src/remote/errors/index.js";
+import { apiErrorFromResponse } from "../../src/remote/errors/create-api-error.js";
 import { ReplicaPool } from "../../src/remote/replica-pool.js";
+import { MAX_RETRY_AFTER_MS, retryAfterMs, shouldRetry } from "../../src/remote/retry.js";
 import { runChunks } from "../../src/remote/run-chunks.js";
 import { Transport, type TransportConfig } from "../../src/remote/transport.js";
 
@@ -547,5 +549,36 @@ describe("sleep", () => {
     expect(error.message).toBe("The operation was aborted.");
     expect(error.cause).toBe(reason);
     expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe("Retry-After edge cases", () => {
+  const now = Date.parse("2026-01-01T00:00:00Z");
+  const h = (o: Record<string, string>) => new Headers(o);
+
+  it("falls back to Retry-After when retry-after-ms is blank or not a number", () => {
+    expect(retryAfterMs(h({ "retry-after-ms": "", "retry-after": "3" }), now)).toBe(3000);
+    expect(retryAfterMs(h({ "retry-after-ms": "  ", "retry-after": "3" }), now)).toBe(3000);
+    expect(retryAfterMs(h({ "retry-after-ms": "soon", "retry-after": "2" }), now)).toBe(2000);
+    expect(retryAfterMs(h({ "retry-after": " " }), now)).toBeUndefined();
+    expect(retryAfterMs(undefined, now)).toBeUndefined();
+  });
+
+  it("honours waits up to exactly 60 s, and an HTTP date relative to now", () => {
+    expect(MAX_RETRY_AFTER_MS).toBe(60_000);
+    expect(retryAfterMs(h({ "retry-after": "60" }), now)).toBe(60_000);
+    expect(retryAfterMs(h({ "retry-after-ms": "60000" }), now)).toBe(60_000);
+    expect(retryAfterMs(h({ "retry-after-ms": "60001" }), now)).toBeUndefined();
+    expect(retryAfterMs(h({ "retry-after-ms": "0" }), now)).toBe(0);
+    expect(retryAfterMs(h({ "retry-after": "Thu, 01 Jan 2026 00:01:00 GMT" }), now)).toBe(60_000);
+    expect(retryAfterMs(h({ "retry-after": "Thu, 01 Jan 2026 00:00:00 GMT" }), now)).toBe(0);
+  });
+
+  it("an x-should-retry value other than true/false leaves the decision to the status", () => {
+    const e = (status: number, v: string) => apiErrorFromResponse(status, h({ "x-should-retry": v }), {}, { method: "GET", url: "http://h/x" });
+    expect(shouldRetry(e(503, "maybe"))).toBe(true);
+    expect(shouldRetry(e(400, "yes"))).toBe(false);
+    expect(shouldRetry(e(499, ""))).toBe(false);
+    expect(shouldRetry(e(500, "TRUE"))).toBe(true);
   });
 });
