@@ -41,6 +41,9 @@ describe("toErrorResponse (status mapping, after vLLM's create_error_response)",
   it("answers bad scores and load failures 500 with their own message (paths kept: the operator needs them)", () => {
     const load = new ModelLoadError("cannot read /models/mini/model.onnx", { path: "/models/mini/model.onnx" });
     expect(toErrorResponse(load)).toEqual(err(500, "InternalServerError", "cannot read /models/mini/model.onnx"));
+    // Even a code path: the native binding that failed to load is what the operator must fix.
+    const binding = "ONNX Runtime could not load /opt/app/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node";
+    expect(toErrorResponse(new ModelLoadError(binding, { path: "/opt/app/model.onnx" }))).toEqual(err(500, "InternalServerError", binding));
     const score = new InvalidScoreError("model /models/mini/model.onnx returned NaN for pair 3", { index: 3 });
     expect(toErrorResponse(score)).toEqual(err(500, "InternalServerError", "model /models/mini/model.onnx returned NaN for pair 3"));
   });
@@ -49,6 +52,9 @@ describe("toErrorResponse (status mapping, after vLLM's create_error_response)",
     const e = new Error("boom at /work/app/node_modules/x/index.js:12:5 and file:///srv/a.mjs and /opt/ort/binding.node");
     expect(toErrorResponse(e)).toEqual(err(500, "InternalServerError", "boom at <path> and <path> and <path>"));
     expect(toErrorResponse(new Error("see /etc/passwd"))).toEqual(err(500, "InternalServerError", "see /etc/passwd"));
+    // Only code paths are hidden, and only whole names: a .json file is not cut to "<path>on".
+    expect(toErrorResponse(new Error("cannot parse /srv/model/config.json"))).toEqual(err(500, "InternalServerError", "cannot parse /srv/model/config.json"));
+    expect(toErrorResponse(new Error("at /a/b.tsx and /a/c.mts:3"))).toEqual(err(500, "InternalServerError", "at /a/b.tsx and <path>"));
     expect(toErrorResponse("a thrown string")).toEqual(err(500, "InternalServerError", "a thrown string"));
     expect(toErrorResponse(42)).toEqual(err(500, "InternalServerError", "42"));
   });
