@@ -148,6 +148,8 @@ describe("TextTokenizer", () => {
     expect(tokenizerAt(join(CROSS, "bert"), (_, c) => (c["pad_token"] = "[MASK]")).padId).toBe(6);
     expect(tokenizerAt(join(CROSS, "bert"), (_, c) => (c["pad_token"] = { content: "[MASK]" })).padId).toBe(6);
     expect(tokenizerAt(join(CROSS, "bert"), (_, c) => delete c["pad_token"]).padId).toBe(PAD);
+    // modernbert's [PAD] is id 3: found by name without a pad_token.
+    expect(tokenizerAt(join(CROSS, "modernbert"), (_, c) => delete c["pad_token"]).padId).toBe(3);
   });
 
   it("wraps a tokenizer.json it cannot build in a ModelLoadError naming the folder", () => {
@@ -179,6 +181,11 @@ describe("TextTokenizer", () => {
     expect(inSequence.byteLevel).toBe(true);
     const normalized = tokenizerAt(join(LLM, "qwen3-causal"), (t) => (t["normalizer"] = { type: "NFC" }));
     expect(normalized.byteLevel).toBe(false);
+    const splitOnly = tokenizerAt(join(LLM, "qwen3-causal"), (t) => {
+      t["pre_tokenizer"] = { type: "Sequence", pretokenizers: [{ type: "Split", pattern: { String: "\n" }, behavior: "Isolated", invert: false }] };
+    });
+    expect(splitOnly.byteLevel).toBe(false);
+    expect(tokenizerAt(join(LLM, "qwen3-causal"), (t) => (t["pre_tokenizer"] = null)).byteLevel).toBe(false);
   });
 
   it("byte offsets tile the UTF-8 text exactly, added tokens counted by their bytes", () => {
@@ -201,7 +208,8 @@ describe("TextTokenizer", () => {
     }
     // Ids that do not spell the text, or a tokenizer that is not byte-level: no offsets.
     expect(qwen.byteOffsets(ids, `${text}!`)).toBeUndefined();
-    expect(bert.byteOffsets(bert.encode("paris"), "paris")).toBeUndefined();
+    // "city" is one WordPiece token of 4 characters: lengths add up, yet offsets are refused.
+    expect(bert.byteOffsets(bert.encode("city"), "city")).toBeUndefined();
   });
 });
 
@@ -292,6 +300,8 @@ describe("encodePair and encodeSingle (BERT: [CLS] q [SEP] d [SEP])", () => {
     expect(resolvePromptLimit(64, { truncatePromptTokens: -1 })).toBe(64);
     expect(resolvePromptLimit(64, { truncatePromptTokens: 64 })).toBe(64);
     expect(resolvePromptLimit(64, { truncatePromptTokens: 10 })).toBe(10);
+    // 0 is an integer >= -1: accepted, as the error message promises.
+    expect(resolvePromptLimit(64, { truncatePromptTokens: 0 })).toBe(0);
     for (const bad of [-2, 1.5, Number.NaN]) {
       const e = thrown(() => resolvePromptLimit(64, { truncatePromptTokens: bad }));
       expect(e).toBeInstanceOf(InvalidInputError);
@@ -402,12 +412,47 @@ describe("TemplateEncoder", () => {
     const full = render(qIds, Array<number>(10).fill(city[0] as number));
     expect(enc.encodePair(query, words(10), 512, { truncatePromptTokens: 6, truncationSide: "left" }).ids).toEqual(full.slice(-6));
     expect(enc.encodePair(query, words(10), 512, { truncationSide: "left" }).ids).toEqual(full);
+    // Within the limit the side does not matter and the caps still apply.
+    expect(enc.encodePair(query, words(10), 512, { truncationSide: "left", maxTokensPerDoc: 2 }).ids).toEqual(render(qIds, [city[0] as number, city[0] as number]));
   });
 
   it("without a template the prompt is query + document, as vLLM joins them", () => {
     const enc = new TemplateEncoder(bert, undefined, {});
     expect(enc.encodePair("city ", "city", 512).ids).toEqual([CLS, ...city, ...city, SEP]);
     expect(enc.encodePair("what is ", "city city", 4).ids).toEqual([CLS, ...bert.encode("what is"), SEP]);
+  });
+
+  it("each cap alone, and truncatePromptTokens with truncate: false, cut the contents", () => {
+    const enc = new TemplateEncoder(bert, plainTemplate, {});
+    const doc = Array<number>(10).fill(city[0] as number);
+    expect(enc.encodePair(query, words(10), 512, { maxTokensPerDoc: 2 }).ids).toEqual(render(qIds, doc.slice(0, 2)));
+    expect(enc.encodePair(query, words(10), 512, { maxTokensPerQuery: 2 }).ids).toEqual(render(qIds.slice(0, 2), doc));
+    const limit = fixed + qIds.length + 3;
+    expect(enc.encodePair(query, words(10), limit - 1, { truncate: false, truncatePromptTokens: limit - 1 }).ids).toEqual(render(qIds, doc.slice(0, 2)));
+  });
+
+  describe("byte-level spans (Qwen tokenizer)", () => {
+    const qwen = tokenizerAt(join(LLM, "qwen3-causal"));
+    const q = "Where is it?";
+    const d = " Paris is big and old";
+    it("without a template the document ends the prompt; its cap keeps its first tokens", () => {
+      const enc = new TemplateEncoder(qwen, undefined, {});
+      // The premise: the two texts tokenize apart.
+      expect(qwen.encode(q + d)).toEqual([...qwen.encode(q), ...qwen.encode(d)]);
+      expect(enc.encodePair(q, d, 1_000_000, { maxTokensPerDoc: 2 }).ids).toEqual([...qwen.encode(q), ...qwen.encode(d).slice(0, 2)]);
+      expect(enc.encodePair(q, d, 1_000_000, { maxTokensPerQuery: 1 }).ids).toEqual([...qwen.encode(q).slice(0, 1), ...qwen.encode(d)]);
+    });
+    it("an empty query or document is located (as empty) and the other one is still capped", () => {
+      const g = readJson(join(LLM, "qwen3-causal", "golden.json")) as unknown as Golden;
+      const enc = new TemplateEncoder(qwen, ScoreTemplate.from(g.template), {});
+      const whole = (a: string, b: string) => enc.encodePair(a, b, 1_000_000).ids;
+      expect(enc.encodePair(q, "", 1_000_000, { maxTokensPerQuery: 100 }).ids).toEqual(whole(q, ""));
+      expect(enc.encodePair("", d, 1_000_000, { maxTokensPerDoc: 100 }).ids).toEqual(whole("", d));
+      // Capping the document of an empty query drops exactly its tokens after the second.
+      const capped = enc.encodePair("", d, 1_000_000, { maxTokensPerDoc: 2 }).ids;
+      expect(capped.length).toBe(whole("", d).length - (qwen.encode(d).length - 2));
+      expect(capped.length).toBeLessThan(whole("", d).length);
+    });
   });
 
   it("refuses an instruction the template has no place for", () => {
