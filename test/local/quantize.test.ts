@@ -160,5 +160,5 @@ describe("quantizeModel / rerank-kit quantize", () => {
     const missing = await runCli(["quantize", "--model", "./no/such/folder", "--out", tmp()]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/Model folder not found/);
-  }, 60_000);
+  }, 300_000); // five CLI processes, each starting tsx
 });

@@ -6,14 +6,14 @@ import { detectFamily } from "../detect-family.js";
 import { loadModelFiles, onnxFileFor } from "../files/model-files.js";
 import { loadScorer } from "../load-scorer.js";
 import type { LocalModelOptions } from "../options.js";
-import { quantizeGraph, type QuantizeGraphOptions } from "./quantize-graph.js";
+import { quantizeGraph } from "./quantize-graph.js";
 
 /** Options of {@link quantizeModel}. */
 export interface QuantizeOptions extends Pick<LocalModelOptions, "onnxFile" | "revision" | "cacheDir" | "localFilesOnly" | "accessToken" | "hubUrl" | "threads"> {
   /** Folder to write (a copy of the model folder plus `onnx/model_quantized.onnx`). Must differ from the source. */
   out: string;
   /** Weight scales per output column (default) or per tensor. */
-  granularity?: QuantizeGraphOptions["granularity"];
+  granularity?: "per-column" | "per-tensor" | undefined;
   /** Parity sample: a query and documents. @default a built-in sample of 16 documents of 5-120 words */
   sample?: ParitySample | undefined;
   /** Skip the parity check (e.g. a model family without a local scorer). @default false */
