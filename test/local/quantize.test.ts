@@ -85,6 +85,15 @@ describe("quantizeModel / rerank-kit quantize", () => {
     expect(ops.filter((o) => o === "MatMulInteger")).toHaveLength(12);
     expect(ops).toContain("DynamicQuantizeLinear");
     expect(result.matmuls).toEqual({ quantized: 12, kept: 4 }); // QK^T and PV per layer stay fp32
+    // ONNX Runtime must fuse every quantized MatMul into its uint8 x int8 kernels (the AMX / VNNI
+    // ones); a pattern it does not recognize would run as slow unfused integer ops.
+    const optimized = join(out, "optimized.onnx");
+    const ort = await import("onnxruntime-node");
+    const session = await ort.InferenceSession.create(join(out, "onnx/model_quantized.onnx"), { graphOptimizationLevel: "all", optimizedModelFilePath: optimized });
+    await session.release();
+    const fused = opTypes(optimized);
+    expect(fused.filter((o) => o === "DynamicQuantizeMatMul" || o === "MatMulIntegerToFloat")).toHaveLength(12);
+    expect(fused).not.toContain("MatMulInteger");
     for (const f of ["config.json", "tokenizer.json", "tokenizer_config.json"]) expect(readFileSync(join(out, f), "utf8")).toBe(readFileSync(join(CROSS, f), "utf8"));
 
     const scorer = await loadScorer(out, { dtype: "q8", activation: "identity", threads: 1 });

@@ -97,7 +97,7 @@ export function quantizeGraph(model: Uint8Array, options: QuantizeGraphOptions =
     // Inline float32 data is read as one typed array (number[] per element is 10x slower).
     const values =
       w.rawData && w.rawData.length === elementCount(w.dims) * 4
-        ? new Float32Array(w.rawData.slice().buffer)
+        ? new Float32Array(Uint8Array.from(w.rawData).buffer) // a copy: Buffer.slice would be a view
         : readElements(w, range(elementCount(w.dims)), options.externalDataDir, source);
     const { q, scale } = quantizeWeight(values, k, n, perColumn);
     const base = `/rerank_kit/q8/${sanitize(node.name || `MatMul_${quantized}`)}`;
