@@ -82,7 +82,7 @@ export const DEFAULT_PARITY_SAMPLE: ParitySample = {
 /**
  * `rerank-kit quantize`: writes the int8 variant of an fp32 ONNX model without Python. The output
  * folder is a copy of the model folder (config, tokenizer, sentence-transformers modules) plus
- * `onnx/model_quantized.onnx`, which `dtype: "q8"` loads, made by {@link quantizeGraph} (the
+ * `onnx/model_quantized.onnx`, which `dtype: "q8"` loads, made by `quantizeGraph` (the
  * `quantize_dynamic` pattern with per-column weight scales). The fp32 graph is not copied. The
  * scores of both models are then compared on a sample, as performance.md reports the q8 drift.
  *
