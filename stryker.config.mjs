@@ -4,7 +4,8 @@
  *
  * One folder per run keeps a run short on a shared machine:
  *   MUTATE_SCOPE=src/batching npm run mutate
- * Scopes: scoring, batching, tokenization, http, remote (the chunk runner, retries and delay).
+ * Scopes: scoring, batching, tokenization, http, remote (the HTTP call path: chunk runner, retries,
+ * backoff delay, transport with its timeouts, replica fail-over).
  * Incremental mode reuses earlier results, so a second run only re-tests changed code and tests.
  */
 import process from "node:process";
@@ -13,7 +14,7 @@ const SCOPES = {
   batching: ["src/batching/**/*.ts"],
   tokenization: ["src/local/tokenization/**/*.ts"],
   http: ["src/server/http/**/*.ts"],
-  remote: ["src/remote/run-chunks.ts", "src/remote/retry.ts", "src/remote/delay.ts"],
+  remote: ["src/remote/run-chunks.ts", "src/remote/retry.ts", "src/remote/delay.ts", "src/remote/transport.ts", "src/remote/replica-pool.ts"],
 };
 const raw = (process.env.MUTATE_SCOPE ?? "scoring").replace(/^src\//, "").replace(/^local\//, "").replace(/^server\//, "");
 const scope = /** @type {keyof typeof SCOPES} */ (raw);

@@ -15,9 +15,10 @@ export * from "./local/index.js";
 export { ScoreTemplate, renderScoreTemplate, scoreTemplatePresets } from "./templates/index.js";
 export type { ScoreTemplateInput, ScoreTemplateOrigin, ScoreTemplatePresetName, TemplateLayout } from "./templates/index.js";
 export type { Activation, ResolvedActivation } from "./scoring/activation.js";
+export type { ClassActivation } from "./scoring/classification.js";
 export type { PoolingMode } from "./scoring/pooling.js";
-export { planMicroBatches } from "./batching/micro-batches.js";
-export type { MicroBatchLimits } from "./batching/micro-batches.js";
+export { planMicroBatches, BATCH_BUDGETS, defaultBudget, budgetDtype } from "./batching/micro-batches.js";
+export type { MicroBatchLimits, BatchBudget, BudgetDtype } from "./batching/micro-batches.js";
 export {
   RemoteScorer,
   RemoteEmbedder,

@@ -3,6 +3,7 @@ import { VERSION } from "../server/version.js";
 import { CliError, oneLine } from "./cli-error.js";
 import { registerConvert } from "./commands/convert.js";
 import { registerEmbed } from "./commands/embed.js";
+import { registerQuantize } from "./commands/quantize.js";
 import { registerRerank } from "./commands/rerank.js";
 import { registerServe } from "./commands/serve.js";
 
@@ -23,6 +24,7 @@ export async function run(argv: string[]): Promise<number> {
   registerRerank(program);
   registerEmbed(program);
   registerConvert(program);
+  registerQuantize(program);
   try {
     await program.parseAsync(argv);
     return 0;

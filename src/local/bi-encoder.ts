@@ -2,11 +2,12 @@ import { throwIfAborted } from "../errors/abort-error.js";
 import { ContextLengthError } from "../errors/context-length-error.js";
 import { InvalidInputError } from "../errors/invalid-input-error.js";
 import { excludePromptFromMask, poolRowModes } from "../scoring/pooling.js";
-import { cosine, l2Normalize } from "../scoring/similarity.js";
+import { cosine, l2Normalize, l2NormalizeRows } from "../scoring/similarity.js";
 import { validateEmbedOptions, type ScoreOptionName } from "../options/call-options.js";
 import { assertFamily } from "./assert-family.js";
 import { validateLoadOptions } from "./option-rules.js";
-import type { EmbedKind, EmbedOptions, EmbedResponse, Embedder, ScoreInput, ScoreOptions, ScoreResponse } from "../types.js";
+import type { EmbedKind, EmbedOptions, EmbedResponse, Embedder, ScoreInput, ScoreOptions, ScoreResponse, TokenEmbeddings } from "../types.js";
+import { asGivenSequences } from "./check-sequences.js";
 import { loadModelFiles, type ModelFiles } from "./files/model-files.js";
 import { LocalScorerBase, openLocalParts, type LocalParts } from "./local-scorer-base.js";
 import type { BiEncoderOptions, InProcess, InWorker, WorkerLoadOption } from "./options.js";
@@ -169,6 +170,50 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
     const vectors = await this.runEncoded(encoded, options, {});
     const total = sequences.reduce((n, s) => n + s.length, 0);
     return { embeddings: vectors, usage: { promptTokens: total, totalTokens: total } };
+  }
+
+  /**
+   * Per-token vectors of token-id sequences run exactly as given (vLLM's `token_embed` task on an
+   * embedding model): one row per token, special tokens included, each row through the model's
+   * Dense modules (as vLLM's sentence-transformers projector) and L2-normalized unless
+   * `normalize` is false. Pooling is not applied, so the mean of the unnormalized rows of a
+   * mean-pooling model is its embedding before normalization.
+   * @throws {InvalidInputError} for an empty sequence or a non-integer id, or a graph that outputs
+   *   only pooled vectors.
+   * @throws {ContextLengthError} for a sequence over `maxLength`.
+   */
+  async embedTokenSequences(sequences: number[][], options: Pick<EmbedOptions, "signal" | "onProgress" | "normalize"> = {}): Promise<TokenEmbeddings[]> {
+    this.assertOpen();
+    validateEmbedOptions(options, ["signal", "onProgress", "normalize"], "bi-encoder: embedTokenSequences");
+    const encoded = asGivenSequences(sequences, this.maxLength);
+    throwIfAborted(options.signal);
+    const normalize = options.normalize !== false;
+    const onProgress = options.onProgress;
+    return runMicroBatches(
+      this.session,
+      encoded,
+      { ...this.limits, output: this.outputName, padId: this.tokenizer.padId, padding: this.padding, signal: options.signal, onProgress: onProgress && ((done, total) => onProgress({ done, total })) },
+      ({ output, row, seq, mask }, j) => {
+        if (output.dims.length !== 3) {
+          throw new InvalidInputError(`${this.model}: the ONNX graph outputs pooled vectors only, so it has no per-token embeddings`, { field: "task" });
+        }
+        const hidden = output.dims[2] as number;
+        const n = (encoded[j] as EncodedSequence).ids.length;
+        // With left padding a row's tokens end at seq - 1; find where they start from the mask.
+        let start = 0;
+        while (start < seq && mask[row * seq + start] === 0n) start++;
+        const rows: Float32Array[] = [];
+        for (let t = start; t < start + n; t++) {
+          let v: Float32Array = output.data.slice((row * seq + t) * hidden, (row * seq + t + 1) * hidden);
+          for (const layer of this.pipeline.dense) v = applyDense(layer, v);
+          rows.push(v);
+        }
+        const dim = rows[0]?.length ?? hidden;
+        const data = new Float32Array(n * dim);
+        rows.forEach((v, r) => data.set(v, r * dim));
+        return { data: normalize ? l2NormalizeRows(data, dim) : data, tokens: n, dim };
+      },
+    );
   }
 
   private async embedDetailed(

@@ -1,7 +1,10 @@
 import { throwIfAborted } from "../errors/abort-error.js";
+import { InvalidInputError } from "../errors/invalid-input-error.js";
+import { validateScoreOptions } from "../options/call-options.js";
+import { argmax, classActivation, classProbabilities, labelNames, type ClassActivation } from "../scoring/classification.js";
 import { applyActivation, resolveActivation, type ResolvedActivation } from "../scoring/activation.js";
 import type { ScoreOptionName } from "../options/call-options.js";
-import type { ScoreInput, ScoreOptions, ScoreResponse } from "../types.js";
+import type { Classifier, ClassifyOptions, ClassifyResponse, ScoreInput, ScoreOptions, ScoreResponse } from "../types.js";
 import { assertFamily } from "./assert-family.js";
 import { countLabels } from "./count-labels.js";
 import { loadModelFiles, type ModelFiles } from "./files/model-files.js";
@@ -12,7 +15,9 @@ import { loadInWorker } from "./worker-pool/in-worker.js";
 import { checkWorkerOption, WORKER_OPTION_RULE, workerShape } from "./worker-pool/worker-option.js";
 import type { WorkerScorer } from "./worker-pool/worker-scorer.js";
 import { runMicroBatches } from "./runtime/run-batches.js";
-import { encodePair } from "./tokenization/pair-encoder.js";
+import { asGivenSequences } from "./check-sequences.js";
+import { encodePair, encodeSingle } from "./tokenization/pair-encoder.js";
+import type { EncodedSequence } from "./runtime/run-batches.js";
 import { TemplateEncoder } from "./tokenization/template-encoder.js";
 import { modelScoreTemplate } from "./llm-reranker/template-source.js";
 import type { ScoreTemplate } from "../templates/score-template.js";
@@ -30,14 +35,21 @@ import type { ScoreTemplate } from "../templates/score-template.js";
  * const scorer = await CrossEncoderScorer.fromPretrained("Xenova/ms-marco-MiniLM-L-6-v2");
  * const ranked = await scorer.rerank("How many people live in Berlin?", docs, { topN: 3 });
  * ```
+ *
+ * It is also a {@link Classifier}: `classify()` runs single texts (no pair) through the same
+ * model and returns class probabilities, as vLLM's `classify` task does.
  */
-export class CrossEncoderScorer extends LocalScorerBase {
+export class CrossEncoderScorer extends LocalScorerBase implements Classifier {
   /** Always `cross-encoder`. */
   readonly scoreType = "cross-encoder" as const;
   /** The activation applied to logits, and where it was read from. */
   readonly activation: ResolvedActivation;
   private readonly numLabels: number;
   private readonly outputName: string;
+  /** How `classify` turns logits into probabilities (from `problem_type` and the label count, not `activation_fn`). */
+  readonly classActivation: ClassActivation;
+  /** Label names by class index (`config.json` `id2label`). */
+  readonly labels: readonly (string | undefined)[];
 
   /**
    * The score template pairs are rendered through (`chatTemplate`, or the folder's score
@@ -51,6 +63,8 @@ export class CrossEncoderScorer extends LocalScorerBase {
     this.numLabels = numLabels;
     this.template = template;
     this.outputName = parts.session.outputNames.includes("logits") ? "logits" : (parts.session.outputNames[0] as string);
+    this.classActivation = classActivation(parts.files.config, numLabels);
+    this.labels = labelNames(parts.files.config, numLabels);
   }
 
   protected override get scoreOptionNames(): readonly ScoreOptionName[] {
@@ -140,7 +154,70 @@ export class CrossEncoderScorer extends LocalScorerBase {
     const tokens = pairTokens.reduce((n, t) => n + t, 0);
     return { scores, usage: { promptTokens: tokens, totalTokens: tokens }, pairTokens };
   }
+
+  /**
+   * Classifies single texts: each is encoded alone with the model's special tokens
+   * (`[CLS] text [SEP]`, segment ids 0), run through the model, and its logits turned into class
+   * probabilities (softmax over the labels, sigmoid for one label; see {@link ClassifyOptions}).
+   * The score activation (`activation_fn`) does not apply here, as in vLLM.
+   * @throws {InvalidInputError} when `texts` is not a list of strings, or truncation leaves nothing.
+   * @throws {ContextLengthError} when a text is too long and `truncate` is false.
+   * @throws {InvalidOptionError} for an option `classify` cannot honour.
+   * @throws {AbortError} when `signal` fires.
+   */
+  async classify(texts: string[], options: ClassifyOptions = {}): Promise<ClassifyResponse> {
+    this.checkTexts(texts);
+    validateScoreOptions(options, CLASSIFY_OPTIONS, "cross-encoder: classify");
+    const sequences = texts.map((t, i) => {
+      const encoded = encodeSingle(this.tokenizer, this.tokenizer.encode(t), this.maxLength, options);
+      if (encoded.ids.length === 0) throw new InvalidInputError(`texts[${i}] has no tokens left after truncation`, { field: `texts[${i}]` });
+      return encoded;
+    });
+    return this.runClassify(sequences, options);
+  }
+
+  /**
+   * Classifies token-id sequences exactly as given: special tokens are the caller's, nothing is
+   * cut. The server uses it after rendering and truncating prompts itself, as vLLM does.
+   * @throws {InvalidInputError} for an empty sequence or a non-integer id, naming the index.
+   * @throws {ContextLengthError} for a sequence over `maxLength`.
+   */
+  async classifySequences(sequences: number[][], options: ClassifyOptions = {}): Promise<ClassifyResponse> {
+    this.assertOpen();
+    validateScoreOptions(options, CLASSIFY_SEQUENCE_OPTIONS, "cross-encoder: classifySequences");
+    return this.runClassify(asGivenSequences(sequences, this.maxLength), options);
+  }
+
+  private async runClassify(sequences: EncodedSequence[], options: ClassifyOptions): Promise<ClassifyResponse> {
+    throwIfAborted(options.signal);
+    const labels = this.numLabels;
+    const logits = await runMicroBatches(
+      this.session,
+      sequences,
+      {
+        ...this.limits,
+        output: this.outputName,
+        padId: this.tokenizer.padId,
+        padding: this.padding,
+        signal: options.signal,
+        onProgress: options.onProgress && ((done, total) => options.onProgress?.({ done, total })),
+      },
+      ({ output, row }) => Array.from(output.data.subarray(row * labels, (row + 1) * labels)),
+    );
+    const activation = options.activation === false ? "identity" : this.classActivation;
+    const classifications = logits.map((l, i) => {
+      const probs = classProbabilities(l, activation);
+      const index = argmax(probs);
+      return { logits: l, probs, index, label: this.labels[index], tokens: (sequences[i] as EncodedSequence).ids.length };
+    });
+    const tokens = classifications.reduce((n, c) => n + c.tokens, 0);
+    return { classifications, usage: { promptTokens: tokens, totalTokens: tokens } };
+  }
 }
+
+/** The options `classify` honours; `classifySequences` takes token ids as given, so no truncation. */
+const CLASSIFY_OPTIONS = ["signal", "onProgress", "activation", "truncate", "truncatePromptTokens", "truncationSide"] as const;
+const CLASSIFY_SEQUENCE_OPTIONS = ["signal", "onProgress", "activation"] as const;
 
 /** The per-call options a cross-encoder applies (`instruction` needs an LLM reranker). */
 const CROSS_ENCODER_CALL_OPTIONS: readonly ScoreOptionName[] = [

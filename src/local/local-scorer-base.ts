@@ -8,6 +8,7 @@ import { InvalidOptionError } from "../errors/invalid-option-error.js";
 import { validateScoreOptions, type ScoreOptionName } from "../options/call-options.js";
 import type { ModelFiles } from "./files/model-files.js";
 import type { LocalModelOptions } from "./options.js";
+import { openEncoderSession } from "./runtime/open-encoder-session.js";
 import { OnnxSession } from "./runtime/onnx-session.js";
 import { TextTokenizer } from "./tokenization/text-tokenizer.js";
 
@@ -17,7 +18,8 @@ export interface LocalParts {
   tokenizer: TextTokenizer;
   session: OnnxSession;
   maxLength: number;
-  limits: MicroBatchLimits;
+  /** Explicit micro-batch limits, and the dtype that picks the defaults for the rest. */
+  limits: MicroBatchLimits & { dtype?: string | undefined };
   /** Padding side for batches: `left` for decoders (their last position is read), else `right`. */
   padding: "left" | "right";
 }
@@ -52,11 +54,14 @@ export async function openLocalParts(
 ): Promise<LocalParts> {
   const tokenizer = new TextTokenizer(files.tokenizerJson, files.tokenizerConfig, `${files.dir}/tokenizer.json`);
   if (options.maxLength !== undefined) checkMaxLength(files, tokenizer, options.maxLength, shape);
+  const sessionOptions = { threads: options.threads, device: options.device, config: files.config };
   const session = openSession
     ? await openSession(tokenizer)
-    : await OnnxSession.create(files.onnxPath, { threads: options.threads, device: options.device, config: files.config });
+    : DECODER_MODEL_TYPES.has(String(files.config["model_type"] ?? ""))
+      ? await OnnxSession.create(files.onnxPath, sessionOptions)
+      : await openEncoderSession(files.onnxPath, sessionOptions);
   const maxLength = options.maxLength ?? ownMaxLength ?? modelMaxLength(files);
-  const limits: MicroBatchLimits = {};
+  const limits: LocalParts["limits"] = { dtype: options.dtype ?? "fp32" };
   if (options.maxBatchTokens !== undefined) limits.maxBatchTokens = options.maxBatchTokens;
   if (options.maxBatchSize !== undefined) limits.maxBatchSize = options.maxBatchSize;
   return { files, tokenizer, session, maxLength, limits, padding: isDecoder(files, session) ? "left" : "right" };
@@ -117,7 +122,7 @@ export abstract class LocalScorerBase extends BaseScorer implements TokenizerAcc
   protected readonly files: ModelFiles;
   protected readonly tokenizer: TextTokenizer;
   protected readonly session: OnnxSession;
-  protected readonly limits: MicroBatchLimits;
+  protected readonly limits: LocalParts["limits"];
   /** Padding side of every batch this scorer runs. */
   protected readonly padding: "left" | "right";
   private closed = false;

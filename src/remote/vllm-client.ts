@@ -168,13 +168,18 @@ export class VllmClient {
     };
   }
 
-  /** `POST /classify`: labels and class probabilities per input. */
+  /**
+   * `POST /classify`: labels and class probabilities per input (text, texts, token ids or lists of
+   * token ids, as vLLM accepts). `useActivation: false` returns raw logits in `probs`;
+   * `truncatePromptTokens` keeps that many tokens of each prompt (-1 = the model's limit).
+   */
   async classify(
-    input: string | string[],
-    options: RemoteCallOptions & { useActivation?: boolean } = {},
+    input: string | string[] | number[] | number[][],
+    options: RemoteCallOptions & { useActivation?: boolean; truncatePromptTokens?: number } = {},
   ): Promise<{ data: ClassificationResult[]; usage: Usage }> {
     const body: Record<string, unknown> = { input };
     if (options.useActivation !== undefined) body.use_activation = options.useActivation;
+    if (options.truncatePromptTokens !== undefined) body.truncate_prompt_tokens = options.truncatePromptTokens;
     const { url, data } = await this.#post("/classify", body, options);
     const items = arrayField(url, data, "data");
     return {

@@ -9,6 +9,7 @@ import { toErrorResponse } from "./http/error-response.js";
 import { HttpError } from "./http/http-error.js";
 import { jsonOnly } from "./http/json-only.js";
 import { toValidationError } from "./http/validation.js";
+import { registerClassify } from "./routes/classify.js";
 import { registerCohereEmbed } from "./routes/cohere-embed.js";
 import { registerDocs } from "./routes/docs.js";
 import { registerEmbeddings } from "./routes/embeddings.js";
@@ -57,12 +58,19 @@ export function createApp(ctx: ServerContext): OpenAPIHono<AppEnv> {
   );
   app.use("*", jsonOnly());
 
-  registerScore(app, ctx);
-  registerRerank(app, ctx);
+  // vLLM enables the scoring API only for num_labels == 1: a multi-class classifier has no score.
+  const classifier = options.classifier;
+  const multiClass = classifier !== undefined && (classifier as unknown) === options.scorer && classifier.labels.length > 1;
+  if (!multiClass) {
+    registerScore(app, ctx);
+    registerRerank(app, ctx);
+  }
   if (options.embedder) {
     registerEmbeddings(app, ctx);
     registerCohereEmbed(app, ctx);
   }
+  // As vLLM: /classify exists only for classifiers.
+  if (options.classifier) registerClassify(app, ctx);
   registerPooling(app, ctx);
   if (options.tokenizer) registerTokenize(app, ctx, options.tokenizer);
   registerInfo(app, ctx);

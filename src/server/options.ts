@@ -1,4 +1,4 @@
-import type { EmbedOptions, EmbedResponse, Embedder, Scorer, TokenEmbedder, Tokenization } from "../types.js";
+import { isClassifier, type Classifier, type EmbedOptions, type EmbedResponse, type Embedder, type Scorer, type TokenEmbedder, type TokenEmbeddings, type Tokenization } from "../types.js";
 import type { BatcherOptions } from "./runtime/score-batcher.js";
 
 /**
@@ -24,6 +24,19 @@ export interface SequenceEmbedder {
   embedSequences(sequences: number[][], options?: EmbedOptions): Promise<EmbedResponse>;
 }
 
+/**
+ * A model that gives per-token vectors of token-id sequences exactly as given. With one, `/pooling`
+ * `token_embed` takes token ids, any `truncate_prompt_tokens`, and counts usage as vLLM does.
+ * Local bi-encoders and ColBERT models are one.
+ */
+export interface SequenceTokenEmbedder {
+  /** One `[tokens, dim]` matrix per sequence, one row per token; rows L2-normalized unless `normalize` is false. */
+  embedTokenSequences(sequences: number[][], options?: Pick<EmbedOptions, "signal" | "normalize">): Promise<TokenEmbeddings[]>;
+}
+
+/** The `/pooling` tasks a server can run (vLLM's pooling tasks this server knows). */
+export type PoolingTask = "embed" | "token_embed" | "classify" | "token_classify";
+
 /** Options of {@link createServer}. Only `scorer` is required. */
 export interface CreateServerOptions {
   /** Serves `/score` and `/rerank` (and `/v1/*`, `/v2/rerank`). */
@@ -32,6 +45,18 @@ export interface CreateServerOptions {
   embedder?: Embedder;
   /** Serves `/pooling` task `token_embed`. @default the scorer, if it is a TokenEmbedder */
   tokenEmbedder?: TokenEmbedder;
+  /**
+   * Serves `/classify` and `/pooling` task `classify` (a sequence classifier: local cross-encoders
+   * are one). @default the scorer, if it is a Classifier
+   */
+  classifier?: Classifier;
+  /**
+   * The one pooling task `/pooling` runs (vLLM `--pooler-config '{"task": ...}'`): a bi-encoder
+   * serves `embed` by default; `token_embed` switches it to per-token vectors (then `embed` on
+   * `/pooling` is refused, as in vLLM). Other families have a single task.
+   * @default the model's first task: embed, classify or token_embed
+   */
+  poolingTask?: PoolingTask;
   /** Serves `/tokenize` and the `max_model_len` checks. @default the scorer, if it has `maxLength` and `tokenize` */
   tokenizer?: ServerTokenizer;
   /** Names the `model` field may carry; the first is echoed in responses. @default scorer.model */
@@ -109,6 +134,11 @@ export interface ResolvedOptions {
   scorer: Scorer;
   embedder: Embedder | undefined;
   tokenEmbedder: TokenEmbedder | undefined;
+  /** Per-token vectors of token ids (token_embed with token-id input, any truncation). */
+  tokenSequenceEmbedder: SequenceTokenEmbedder | undefined;
+  classifier: Classifier | undefined;
+  /** The tasks the model supports, in vLLM's order, and the one `/pooling` runs. */
+  poolingTasks: { supported: PoolingTask[]; task: PoolingTask | undefined };
   tokenizer: ServerTokenizer | undefined;
   modelNames: string[];
   apiKey: string | undefined;
@@ -156,10 +186,17 @@ export function resolveOptions(options: CreateServerOptions): ResolvedOptions {
   const modelConfig = (scorer as { modelConfig?: Readonly<Record<string, unknown>> }).modelConfig ?? {};
   const batching =
     options.batching === false ? { enabled: false } : options.batching === true || !options.batching ? {} : { ...options.batching };
+  const embedder = options.embedder ?? (isEmbedderLike(scorer) ? scorer : undefined);
+  const tokenEmbedder = options.tokenEmbedder ?? (isTokenEmbedderLike(scorer) ? scorer : undefined);
+  const tokenSequenceEmbedder = ([tokenEmbedder, embedder, scorer] as unknown[]).find(isSequenceTokenEmbedder);
+  const classifier = options.classifier ?? (isClassifier(scorer) ? scorer : undefined);
   return {
     scorer,
-    embedder: options.embedder ?? (isEmbedderLike(scorer) ? scorer : undefined),
-    tokenEmbedder: options.tokenEmbedder ?? (isTokenEmbedderLike(scorer) ? scorer : undefined),
+    embedder,
+    tokenEmbedder,
+    tokenSequenceEmbedder,
+    classifier,
+    poolingTasks: resolvePoolingTasks({ embedder, tokenEmbedder, tokenSequenceEmbedder, classifier }, options.poolingTask),
     tokenizer: options.tokenizer ?? (isServerTokenizer(scorer) ? scorer : undefined),
     modelNames,
     apiKey: options.apiKey,
@@ -186,6 +223,37 @@ export function resolveOptions(options: CreateServerOptions): ResolvedOptions {
     trustRequestChatTemplate: options.trustRequestChatTemplate ?? false,
     tokenizerConfig: (scorer as { tokenizerConfig?: Readonly<Record<string, unknown>> }).tokenizerConfig ?? {},
   };
+}
+
+/**
+ * The model's pooling tasks as vLLM lists them, and the one `/pooling` runs (vLLM's
+ * `get_pooling_task` priority: embed, classify, token_embed). A classifier also lists
+ * `token_classify`, as vLLM does for sequence-classification models, though a pooled ONNX head
+ * cannot give per-token logits: vLLM then answers "Try switching the model's pooling_task".
+ * An embedding model that can give per-token vectors lists `token_embed`; choosing it makes
+ * `token_embed` the only task listed, as vLLM's `--pooler-config` does.
+ * @throws {TypeError} when `choice` is not a task of this model.
+ */
+function resolvePoolingTasks(
+  parts: { embedder: unknown; tokenEmbedder: unknown; tokenSequenceEmbedder: unknown; classifier: unknown },
+  choice: PoolingTask | undefined,
+): ResolvedOptions["poolingTasks"] {
+  const supported: PoolingTask[] = [];
+  if (parts.embedder) supported.push("embed");
+  if (parts.classifier) supported.push("classify", "token_classify");
+  if (parts.tokenEmbedder || (parts.embedder && parts.tokenSequenceEmbedder)) supported.push("token_embed");
+  if (choice === undefined) return { supported, task: (["embed", "classify", "token_embed"] as PoolingTask[]).find((t) => supported.includes(t)) };
+  const servable: PoolingTask[] = supported.filter((t) => t !== "token_classify");
+  if (!servable.includes(choice)) {
+    throw new TypeError(`createServer: \`poolingTask\` "${String(choice)}" is not a task of this model (it has: ${servable.join(", ") || "none"})`);
+  }
+  // As vLLM with --pooler-config task=token_embed: the embedding task is no longer offered.
+  return { supported: choice === "token_embed" ? ["token_embed"] : supported, task: choice };
+}
+
+/** True when `x` gives per-token vectors of token-id sequences. */
+export function isSequenceTokenEmbedder(x: unknown): x is SequenceTokenEmbedder {
+  return typeof (x as Partial<SequenceTokenEmbedder> | undefined)?.embedTokenSequences === "function";
 }
 
 /** vLLM's `is_matryoshka` / `matryoshka_dimensions`, unless the caller decided. */

@@ -20,8 +20,10 @@ export interface ReferenceInput {
 export interface ReferenceOutput {
   /** Encoder output per token, `[S][H]`. */
   lastHiddenState: number[][];
-  /** Cross-encoder raw logit (seqcls head only). */
+  /** Cross-encoder raw logit (seqcls head only; the first label's with several labels). */
   logits?: number;
+  /** Cross-encoder raw logits of every label (seqcls head only). */
+  labelLogits?: number[];
   /** ColBERT: projected token vectors `[S][dim]` (not normalized), whichever layout. */
   projected?: number[][];
   /** What the ONNX graph's single output holds for this row: `[[logit]]`, or per-token vectors. */
@@ -90,8 +92,9 @@ export function referenceForward(weights: BertWeights, input: ReferenceInput): R
     const pooler = weights.pooler!;
     const classifier = weights.classifier!;
     const pooled = affine(x[0]!, pooler.w, pooler.b, H).map(Math.tanh);
-    result.logits = affine(pooled, classifier.w, classifier.b, 1)[0]!;
-    result.graphOutput = [[result.logits]];
+    result.labelLogits = affine(pooled, classifier.w, classifier.b, classifier.outFeatures);
+    result.logits = result.labelLogits[0]!;
+    result.graphOutput = [result.labelLogits];
   } else if (weights.head === "colbert") {
     result.projected = x.map((t) => refProject(weights.projection!, t));
     if (weights.projectionInGraph) result.graphOutput = result.projected;

@@ -1,6 +1,7 @@
 // VllmClient and the cohere embeddings dialect against the real server on the tiny models.
 import { beforeAll, describe, expect, it } from "vitest";
-import { RemoteEmbedder, VllmClient } from "../../src/remote/index.js";
+import { CrossEncoderScorer } from "../../src/local/index.js";
+import { BadRequestError, NotFoundError, RemoteEmbedder, VllmClient } from "../../src/remote/index.js";
 import type { LocalScorer } from "../../src/local/index.js";
 import { startShared, tiny } from "../server/vllm-conformance/support.js";
 
@@ -47,6 +48,34 @@ describe("VllmClient", () => {
     expect(r.embeddings.ubinary![0]).toHaveLength(float.length / 8);
     expect(r.inputTokens).toBe(bi.tokenize("hello world").ids.length);
     await expect(new VllmClient({ baseURL: biUrl }).cohereEmbed(["x"])).rejects.toThrow(/needs `model`/);
+  });
+
+  it("classify against the real server: the local classifier's probabilities, token ids, raw logits, typed errors", async () => {
+    const classifier = (await tiny("cross-encoder-3labels", { scoreType: "cross-encoder" })) as CrossEncoderScorer;
+    const { url } = await startShared({ scorer: classifier, servedModelName: "cls" });
+    const client = new VllmClient({ baseURL: `${url}/v1`, model: "cls" });
+    const texts = ["paris is the capital of france", "the cat sat on the mat"];
+    const local = await classifier.classify(texts);
+    const r = await client.classify(texts);
+    expect(r.data.map((d) => d.index)).toEqual([0, 1]);
+    r.data.forEach((d, i) => {
+      const want = local.classifications[i]!;
+      expect(d.numClasses).toBe(3);
+      expect(d.label).toBe(want.label);
+      d.probs.forEach((p, k) => expect(p).toBeCloseTo(want.probs[k]!, 6));
+    });
+    expect(r.usage.promptTokens).toBe(local.usage.promptTokens);
+    const ids = classifier.tokenize(texts[0]!).ids;
+    const byIds = await client.classify(ids);
+    byIds.data[0]!.probs.forEach((p, k) => expect(p).toBeCloseTo(r.data[0]!.probs[k]!, 6));
+    const raw = await client.classify(texts[0]!, { useActivation: false });
+    raw.data[0]!.probs.forEach((p, k) => expect(p).toBeCloseTo(local.classifications[0]!.logits[k]!, 5));
+    const cut = await client.classify(texts[0]!, { truncatePromptTokens: 3 });
+    expect(cut.usage.promptTokens).toBe(3);
+    await expect(client.classify(texts[0]!, { truncatePromptTokens: 0 })).rejects.toThrow(BadRequestError);
+    await expect(client.classify(texts[0]!, { truncatePromptTokens: 0 })).rejects.toThrow(/The decoder prompt cannot be empty/);
+    // A server whose model is no classifier has no /classify route.
+    await expect(new VllmClient({ baseURL: biUrl }).classify("x")).rejects.toThrow(NotFoundError);
   });
 
   it("classify parses vLLM's /classify answer", async () => {

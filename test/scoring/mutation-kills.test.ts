@@ -8,7 +8,10 @@ import { InvalidInputError } from "../../src/errors/invalid-input-error.js";
 import { InvalidScoreError } from "../../src/errors/invalid-score-error.js";
 import { applyActivation, resolveActivation, sigmoid } from "../../src/scoring/activation.js";
 import { assertScoreInputs, assertTexts, describe as describeValue, toPairs } from "../../src/scoring/pairing.js";
-import { poolRow } from "../../src/scoring/pooling.js";
+import { ModelLoadError } from "../../src/errors/model-load-error.js";
+import { parsePoolingConfig } from "../../src/local/st-pooling-config.js";
+import { excludePromptFromMask, poolRow } from "../../src/scoring/pooling.js";
+import { commonPrefix, commonSuffix, locateContent, truncateContents } from "../../src/scoring/template-truncation.js";
 import { assertRankable, cutResults, rankScores, validateRankOptions } from "../../src/scoring/ranking.js";
 import { dot, l2Normalize, l2NormalizeRows, maxSim } from "../../src/scoring/similarity.js";
 import { longestFirst, truncateIds } from "../../src/scoring/truncation.js";
@@ -45,6 +48,8 @@ describe("pairing", () => {
       [{ content: "x" }, "an object"],
       [{}, "an object"],
       [7, "number 7"],
+      [undefined, "undefined"],
+      [true, "boolean true"],
     ] as const) {
       const e = thrown(() => assertScoreInputs(["ok", bad], "documents"));
       expect(e).toBeInstanceOf(InvalidInputError);
@@ -183,5 +188,103 @@ describe("activation", () => {
   it("names the legacy config key as the source", () => {
     const r = resolveActivation({ config: { sbert_ce_default_activation_function: "torch.nn.modules.linear.Identity" }, numLabels: 1 });
     expect(r).toEqual({ activation: "identity", source: "config.sbert_ce_default_activation_function" });
+  });
+});
+
+describe("second run (reports/mutation, 657 mutants)", () => {
+  it("sigmoid keeps very negative logits apart instead of underflowing both to 0", () => {
+    // 1 / (1 + e^720) is 0 in float64; e^-720 / (1 + e^-720) is a subnormal > 0, so two very bad
+    // documents still rank in logit order.
+    expect(sigmoid(-720)).toBeGreaterThan(0);
+    expect(sigmoid(-720)).toBeGreaterThan(sigmoid(-730));
+    expect(sigmoid(-730)).toBeGreaterThan(0);
+  });
+
+  it("longestFirst never keeps more tokens than a text has", () => {
+    // Both fit (9 <= 10) although the longer is over half the budget.
+    expect(longestFirst(5, 4, 10)).toEqual([5, 4]);
+    expect(longestFirst(4, 5, 10)).toEqual([4, 5]);
+  });
+
+  it("truncateIds keeps a text shorter than keep whole, from either side", () => {
+    expect(truncateIds([1, 2, 3], 5, "left")).toEqual([1, 2, 3]);
+    expect(truncateIds([1, 2, 3], 5, "right")).toEqual([1, 2, 3]);
+  });
+
+  describe("pooling rows that have nothing or one token attended", () => {
+    // Three rows of 3 tokens x 2 dims.
+    const hidden = Float32Array.from([1, 2, 3, 4, 5, 6, /* row 1 */ 7, 8, 9, 10, 11, 12, /* row 2 */ 13, 14, 15, 16, 17, 18]);
+
+    it("cls of an all-padding row is its position 0 (torch argmax), not the next row's first token", () => {
+      // Row 0 all padding, row 1 left-padded.
+      const mask = [0, 0, 0, 0, 1, 1, 1, 1, 1];
+      expect(Array.from(poolRow(hidden, mask, 0, 3, 2, "cls"))).toEqual([1, 2]);
+      expect(Array.from(poolRow(hidden, mask, 1, 3, 2, "cls"))).toEqual([9, 10]);
+      // The last row all padding.
+      expect(Array.from(poolRow(hidden, [1, 1, 1, 1, 1, 1, 0, 0, 0], 2, 3, 2, "cls"))).toEqual([13, 14]);
+    });
+
+    it("lasttoken of an all-padding row is zeros, and a row with only its first token attended takes it", () => {
+      const mask = [1, 1, 1, 0, 0, 0, 1, 0, 0];
+      expect(Array.from(poolRow(hidden, mask, 1, 3, 2, "lasttoken"))).toEqual([0, 0]);
+      expect(Array.from(poolRow(hidden, mask, 2, 3, 2, "lasttoken"))).toEqual([13, 14]);
+    });
+
+    it("excludePromptFromMask skips all of row 0's left padding before the prompt", () => {
+      expect(Array.from(excludePromptFromMask([0, 0, 1, 1, 0, 1, 1, 1], 4, 1))).toEqual([0, 0, 0, 1, 0, 0, 1, 1]);
+    });
+  });
+
+  it("every sentence-transformers pooling mode name loads; an unknown one is refused naming the supported ones", () => {
+    for (const mode of ["cls", "max", "mean", "mean_sqrt_len_tokens", "weightedmean", "lasttoken"]) {
+      expect(parsePoolingConfig({ pooling_mode: mode }, "1_Pooling/config.json").modes).toEqual([mode]);
+    }
+    const e = thrown(() => parsePoolingConfig({ pooling_mode: "median" }, "1_Pooling/config.json"));
+    expect(e).toBeInstanceOf(ModelLoadError);
+    expect(e.message).toBe(
+      '1_Pooling/config.json: unsupported pooling_mode "median"; supported: cls, max, mean, mean_sqrt_len_tokens, weightedmean, lasttoken',
+    );
+  });
+
+  describe("template truncation", () => {
+    // prompt = [P P] q q q [M] d d d d [S S]
+    const IDS = [90, 91, 1, 2, 3, 92, 11, 12, 13, 14, 93, 94];
+
+    it("leaves a prompt well under the limit unchanged", () => {
+      expect(truncateContents(IDS, { query: [2, 5], document: [6, 10] }, { limit: 99 })).toEqual(IDS);
+    });
+
+    it("accepts spans at the edges: at 0, empty, adjacent, at the end", () => {
+      // The query at 0 and adjacent to the document, the document at the end.
+      expect(truncateContents([1, 2, 11, 12], { query: [0, 2], document: [2, 4] }, { limit: 3 })).toEqual([1, 2, 11]);
+      // An empty query and an empty document.
+      expect(truncateContents([90, 11, 12, 93], { query: [1, 1], document: [1, 3] }, { limit: 3 })).toEqual([90, 11, 93]);
+      expect(truncateContents([90, 1, 2, 93], { query: [1, 3], document: [3, 3] }, { limit: 3 })).toEqual([90, 1, 93]);
+    });
+
+    it("refuses each kind of bad span with a RangeError that prints the spans", () => {
+      const bad: [[number, number], [number, number]][] = [
+        [[-1, 2], [3, 4]], // query before the start
+        [[3, 2], [3, 4]], // query reversed
+        [[2, 5], [4, 8]], // query overlaps the document
+        [[2, 5], [8, 6]], // document reversed
+        [[2, 5], [6, 13]], // document past the end
+      ];
+      for (const [query, document] of bad) {
+        expect(() => truncateContents(IDS, { query, document }, { limit: 6 })).toThrow(
+          new RangeError(`content spans out of order: query [${query[0]}, ${query[1]}), document [${document[0]}, ${document[1]}) in 12 tokens`),
+        );
+      }
+    });
+
+    it("common prefix and suffix of identical and of nested token lists", () => {
+      expect(commonPrefix([1, 2, 3], [1, 2, 3])).toBe(3);
+      expect(commonSuffix([1, 2, 3], [1, 2, 3])).toBe(3);
+      expect(commonPrefix([1, 2], [1, 2, 3])).toBe(2);
+      expect(commonSuffix([2, 3], [1, 2, 3])).toBe(2);
+      // A content that equals one filler: the other filler still locates it.
+      const ids = [90, 50, 93];
+      expect(locateContent(ids, [ids, [90, 51, 93]])).toEqual([1, 2]);
+    });
   });
 });

@@ -53,6 +53,8 @@ export interface FakeOptions {
   rendezvous?: SharedArrayBuffer;
   /** How long a call waits for its partner before failing. @default 10000 */
   rendezvousTimeoutMs?: number;
+  /** Hold every call until this settles: the test decides when "inference" ends, not a timer. */
+  gate?: Promise<void>;
 }
 
 /** A cross-encoder-like scorer with a transparent formula, a tokenizer, and a call log. */
@@ -80,6 +82,7 @@ export class FakeScorer extends BaseScorer {
     const pairs = toPairs(queries, documents);
     this.calls.push({ pairs: pairs.queries.length, options: { ...options } });
     if (this.fake.delayMs) await new Promise((r) => setTimeout(r, this.fake.delayMs));
+    if (this.fake.gate) await this.fake.gate;
     if (this.fake.spinMs) {
       const until = performance.now() + this.fake.spinMs;
       while (performance.now() < until) {

@@ -37,13 +37,13 @@ function verifyBody(raw: string | Buffer | undefined): boolean {
   }
 }
 
-async function round(url: string, amount: number): Promise<autocannon.Result> {
+async function round(url: string, amount: number, timeoutSeconds: number): Promise<autocannon.Result> {
   return autocannon({
     url: `${url}/rerank`,
     method: "POST",
     connections: 32,
     amount,
-    timeout: 10,
+    timeout: timeoutSeconds,
     headers: { "content-type": "application/json" },
     requests: [{ body: JSON.stringify(A) }, { body: JSON.stringify(B) }],
     verifyBody,
@@ -61,8 +61,14 @@ describe("load", () => {
     const gc = collector();
     const scorer = new FakeScorer({ delayMs: 1, maxLength: 64 });
     const { url } = await start({ scorer });
-    const warm = await round(url, 200);
+    // The warm-up (JIT, pools, caches, and whatever else this machine is running now) sets the
+    // pace: a request of the measured rounds may take 20 times the warm-up's slowest before it
+    // counts as lost, so machine load does not fail the test, while a request that never gets an
+    // answer still does. Its own limit is a generous fixed one.
+    const warm = await round(url, 200, 60);
     expect(warm.mismatches).toBe(0);
+    expect(warm["2xx"]).toBe(200);
+    const timeoutSeconds = Math.max(10, Math.ceil((20 * warm.latency.max) / 1000));
     // Two equal rounds after a warm-up: one-off costs (JIT, pools, caches) land in the first,
     // so the second one's heap growth after GC is what each request leaves behind.
     const heap: number[] = [];
@@ -70,7 +76,7 @@ describe("load", () => {
     for (const _ of [0, 1, 2]) {
       gc();
       heap.push(process.memoryUsage().heapUsed);
-      if (results.length < 2) results.push(await round(url, 1000));
+      if (results.length < 2) results.push(await round(url, 1000, timeoutSeconds));
     }
     for (const result of results) {
       expect(result.errors).toBe(0);
@@ -86,8 +92,11 @@ describe("load", () => {
     // Requests were coalesced (fewer scorer calls than requests).
     expect(scorer.calls.length).toBeLessThan(2200);
     const [h0, h1, h2] = heap as [number, number, number];
+    console.log(`[load] warm-up slowest ${warm.latency.max} ms, so a request counts as lost after ${timeoutSeconds} s`);
     console.log(`[load] heap after GC: +${((h1 - h0) / 1024).toFixed(0)} KiB, then +${((h2 - h1) / 1024).toFixed(0)} KiB per 1000 requests`);
     // About 0.6 MiB here; keeping each request's parsed body alive adds several MiB per round.
     expect(h2 - h1).toBeLessThan(1.5 * 1024 * 1024);
-  }, 120_000);
+    // No wall-clock budget for the whole test: the work is bounded (2200 requests, each with the
+    // timeout above), and how long it takes depends on what else shares the machine.
+  }, 900_000);
 });

@@ -12,6 +12,7 @@ import { loadInWorker } from "../worker-pool/in-worker.js";
 import { checkWorkerOption, WORKER_OPTION_RULE, workerShape } from "../worker-pool/worker-option.js";
 import type { WorkerLateInteraction } from "../worker-pool/worker-scorer.js";
 import { runMicroBatches, type EncodedSequence } from "../runtime/run-batches.js";
+import { asGivenSequences } from "../check-sequences.js";
 import { readColbertSettings, type ColbertSettings } from "./colbert-config.js";
 import { DocumentCache, type CacheStats } from "./document-cache.js";
 import { encodeColbert, type ColbertKind, type ColbertTruncation } from "./colbert-encoding.js";
@@ -175,6 +176,28 @@ export class LateInteractionScorer extends LocalScorerBase implements TokenEmbed
     const { embeddings } = await this.encode(texts, options.kind ?? "document", { ...options, normalize });
     // Copies: the cached matrices must not change if a caller writes into what it gets back.
     return embeddings.map((e) => ({ ...e, data: e.data.slice() }));
+  }
+
+  /**
+   * Per-token vectors of token-id sequences run exactly as given (vLLM's `token_embed` with
+   * token-id input): no markers, expansion or skiplist, every token kept, projected and
+   * L2-normalized unless `normalize` is false.
+   * @throws {InvalidInputError} for an empty sequence or a non-integer id.
+   * @throws {ContextLengthError} for a sequence over `maxLength`.
+   */
+  async embedTokenSequences(sequences: number[][], options: Pick<EmbedOptions, "signal" | "onProgress" | "normalize"> = {}): Promise<TokenEmbeddings[]> {
+    this.assertOpen();
+    validateEmbedOptions(options, ["signal", "onProgress", "normalize"], "late-interaction: embedTokenSequences");
+    const encoded = asGivenSequences(sequences, this.maxLength).map((e) => ({ ...e, keep: e.ids.map(() => true) }));
+    throwIfAborted(options.signal);
+    const normalize = options.normalize !== false;
+    const onProgress = options.onProgress;
+    return runMicroBatches(
+      this.session,
+      encoded,
+      { ...this.limits, output: this.outputName, padId: this.tokenizer.padId, signal: options.signal, onProgress: onProgress && ((done, total) => onProgress({ done, total })) },
+      ({ output, row, seq }, j) => this.tokenMatrix(output.data, output.dims, row, seq, encoded[j] as EncodedSequence & { keep: boolean[] }, normalize),
+    );
   }
 
   private async encode(

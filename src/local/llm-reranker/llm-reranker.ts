@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { throwIfAborted } from "../../errors/abort-error.js";
 import { ModelLoadError } from "../../errors/model-load-error.js";
+import type { ScoreOptionName } from "../../options/call-options.js";
 import { applyActivation, resolveActivation, type ResolvedActivation } from "../../scoring/activation.js";
 import type { ScoreTemplate } from "../../templates/score-template.js";
 import type { ScoreInput, ScoreOptions, ScoreResponse } from "../../types.js";
@@ -117,6 +118,10 @@ export class LlmRerankerScorer extends LocalScorerBase {
     return new LlmRerankerScorer({ ...parts, padding: "left" }, head as ScoreHeadSpec, template, activation, rewritten, options.reusePrefix !== false);
   }
 
+  protected override get scoreOptionNames(): readonly ScoreOptionName[] {
+    return LLM_RERANKER_CALL_OPTIONS;
+  }
+
   /** Document tokens that fit in one prompt with `query`, the score template's own tokens counted. */
   override documentTokenBudget(query: string): number {
     return new TemplateEncoder(this.tokenizer, this.template, {}).documentBudget(query, this.maxLength);
@@ -126,6 +131,8 @@ export class LlmRerankerScorer extends LocalScorerBase {
    * Scores pairs in pair order (1:1, 1:N or N:N zipped).
    * @throws {InvalidInputError} for bad shapes, or an instruction the template has no place for.
    * @throws {ContextLengthError} when a prompt is too long and `truncate` is false.
+   * @throws {InvalidOptionError} for an option the LLM reranker cannot honour (e.g. `truncationStrategy`),
+   *   a misspelt one, or a bad value, as every local scorer does.
    * @throws {AbortError} when `signal` fires.
    */
   async scoreWithUsage(
@@ -133,7 +140,7 @@ export class LlmRerankerScorer extends LocalScorerBase {
     documents: ScoreInput | ScoreInput[],
     options: ScoreOptions = {},
   ): Promise<ScoreResponse> {
-    const pairs = this.textPairs(queries, documents);
+    const pairs = this.textPairs(queries, documents, options);
     throwIfAborted(options.signal);
     const encoder = new TemplateEncoder(this.tokenizer, this.template, {
       instruction: options.instruction,
@@ -172,6 +179,24 @@ export class LlmRerankerScorer extends LocalScorerBase {
     return { scores, usage: { promptTokens: tokens, totalTokens: tokens }, pairTokens };
   }
 }
+
+/**
+ * The per-call options the LLM reranker applies: what its template encoder cuts by
+ * (`truncationStrategy` is not among them: a rendered prompt is cut by its budget, not longest-first)
+ * and the template's variables.
+ */
+const LLM_RERANKER_CALL_OPTIONS: readonly ScoreOptionName[] = [
+  "signal",
+  "onProgress",
+  "activation",
+  "truncate",
+  "maxTokensPerDoc",
+  "maxTokensPerQuery",
+  "truncatePromptTokens",
+  "truncationSide",
+  "instruction",
+  "chatTemplateKwargs",
+];
 
 async function resolveHead(
   files: ModelFiles,

@@ -25,6 +25,8 @@ export interface BatchRow {
 
 /** Options for {@link runMicroBatches}. */
 export interface RunOptions extends MicroBatchLimits {
+  /** The weights' dtype (`fp32`, `q8`, ...): picks the default micro-batch budget. @default "fp32" */
+  dtype?: string | undefined;
   /** Output to read, e.g. `logits` or `last_hidden_state`. */
   output: string;
   /** Id used for padding. */
@@ -76,6 +78,7 @@ export async function runMicroBatches<T>(
   const batches = planMicroBatches(
     sequences.map((s) => s.ids.length),
     options,
+    options.dtype,
   );
   const withTypes = session.hasInput("token_type_ids");
   const left = options.padding === "left";

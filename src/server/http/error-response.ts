@@ -59,7 +59,8 @@ export function toErrorResponse(error: unknown): ErrorAnswer {
 
 /** Hides file paths in messages of unexpected errors, as vLLM's `sanitize_message` does. */
 function sanitize(message: string): string {
-  return message.replace(/(?:file:\/\/)?\/[\w.@/-]+\.(?:[cm]?[jt]s|node)(?::\d+)*/g, "<path>");
+  // The extension must end the name: `/srv/config.json` is not a `.js` path (it became "<path>on").
+  return message.replace(/(?:file:\/\/)?\/[\w.@/-]+\.(?:[cm]?[jt]s|node)(?![\w])(?::\d+)*/g, "<path>");
 }
 
 function phrase(status: number): string {

@@ -6,14 +6,14 @@ import { errorResponses, jsonBody } from "../schemas/common.js";
 /**
  * Registers `POST /invocations` (SageMaker): like vLLM, routes the body to the first API whose
  * shape it has: rerank (`query` + `documents`), score (a queries/documents pair), then
- * embeddings or pooling (`input`).
+ * embeddings, classification or pooling (`input` / `messages`; `task` picks pooling).
  */
 export function registerInvocations(app: OpenAPIHono<AppEnv>, paths: ReadonlySet<string>): void {
   const route = createRoute({
     method: "post",
     path: "/invocations",
     tags: ["scoring"],
-    summary: "SageMaker entry: dispatches to /rerank, /score, /v1/embeddings or /pooling by body shape",
+    summary: "SageMaker entry: dispatches to /rerank, /score, /v1/embeddings, /classify or /pooling by body shape",
     request: { body: jsonBody(z.looseObject({}).openapi("InvocationRequest")) },
     responses: { 200: { description: "The answer of the chosen route" }, ...errorResponses },
   });
@@ -25,7 +25,9 @@ export function registerInvocations(app: OpenAPIHono<AppEnv>, paths: ReadonlySet
     else if (has("queries", "documents") || has("queries", "items") || has("data_1", "data_2") || has("text_1", "text_2")) {
       target = "/score";
     } else if (has("input") || has("messages")) {
-      target = paths.has("/v1/embeddings") && !has("task") ? "/v1/embeddings" : "/pooling";
+      if (has("task")) target = "/pooling";
+      else if (paths.has("/v1/embeddings")) target = "/v1/embeddings";
+      else target = paths.has("/classify") ? "/classify" : "/pooling";
     }
     if (!target) {
       throw validationFailed("Cannot tell the request type: send a rerank, score, embeddings or pooling body.");

@@ -1,30 +1,25 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.js";
-import { checkCount, checkModel, nowSeconds, primaryModel, responseId, withAdmission, withSlot, type ServerContext } from "../context.js";
-import { badRequest } from "../http/http-error.js";
+import { checkModel, nowSeconds, primaryModel, responseId, type ServerContext } from "../context.js";
 import { errorResponses, jsonBody } from "../schemas/common.js";
 import { PoolingRequestSchema, PoolingResponseSchema } from "../schemas/pooling.js";
 import { bytesResponse, jsonValue, outputEncoding, type PooledOutput } from "./embed-output.js";
+import { classifyRequest } from "./classify-request.js";
 import { embedRequest } from "./embed-request.js";
-import { checkDimensions, rejectRemovedParameters, splitInput, truncationLimit, type CompletionInput } from "./prompts.js";
+import { verifyPoolingTask } from "./pooling-tasks.js";
+import { tokenEmbedRequest } from "./token-embed-request.js";
 
-const REMOVED: Record<string, string> = { score: "classify", encode: "token_embed" };
-
-/** Python's rendering of a tuple of strings, as in vLLM's "Supported tasks: ('embed',)". */
-function pyTuple(items: string[]): string {
-  const inner = items.map((t) => `'${t}'`).join(", ");
-  return items.length === 1 ? `(${inner},)` : `(${inner})`;
-}
-
-/** Registers `POST /pooling` with the tasks the model allows (`embed`, `token_embed`). */
+/**
+ * Registers `POST /pooling` running the server's one pooling task (`embed`, `classify` or
+ * `token_embed`; see {@link verifyPoolingTask} for the others).
+ */
 export function registerPooling(app: OpenAPIHono<AppEnv>, ctx: ServerContext): void {
-  const { embedder, tokenEmbedder, tokenizer } = ctx.options;
-  const supported = [...(embedder ? ["embed"] : []), ...(tokenEmbedder ? ["token_embed"] : [])];
+  const served = ctx.options.poolingTasks.task;
   const route = createRoute({
     method: "post",
     path: "/pooling",
     tags: ["pooling"],
-    summary: `Pooled outputs (tasks: ${supported.join(", ") || "none"})`,
+    summary: `Pooled outputs (task: ${served ?? "none"})`,
     request: { body: jsonBody(PoolingRequestSchema) },
     responses: {
       200: { description: "One output per input", content: { "application/json": { schema: PoolingResponseSchema } } },
@@ -34,48 +29,14 @@ export function registerPooling(app: OpenAPIHono<AppEnv>, ctx: ServerContext): v
   app.openapi(route, async (c) => {
     const body = c.req.valid("json");
     checkModel(ctx, body.model);
-    const task = body.task ?? supported[0] ?? "embed";
-    if (REMOVED[task]) throw badRequest(`The task \`${task}\` was removed; use \`${REMOVED[task]}\` instead.`, "task");
-    if (!supported.includes(task)) {
-      throw badRequest(`Unsupported task: '${task}' Supported tasks: ${pyTuple(supported)}`, "task");
-    }
+    const task = verifyPoolingTask(ctx, body.task);
     const encoding = outputEncoding(body);
     let outcome: { outputs: PooledOutput[]; promptTokens: number };
-    if (task === "embed") {
-      outcome = await embedRequest(ctx, c, body);
-    } else {
-      rejectRemovedParameters(body);
-      if ("messages" in body && body.messages !== undefined) {
-        throw badRequest("Chat-style `messages` input needs a chat template, and this server has none; send `input`.", "messages");
-      }
-      const prompts = splitInput((body as { input: CompletionInput }).input);
-      if (!("texts" in prompts)) {
-        throw badRequest("Token-id input is not supported for token_embed by this server; send text.", "input");
-      }
-      const texts = prompts.texts;
-      checkCount(ctx, texts.length, "input");
-      checkDimensions(ctx, body.dimensions, primaryModel(ctx));
-      const max = tokenizer?.maxLength;
-      const limit = max === undefined ? undefined : truncationLimit(body.truncate_prompt_tokens, max);
-      if (limit !== undefined && limit !== max) {
-        throw badRequest("truncate_prompt_tokens other than -1 (max_model_len) is not supported for token_embed by this server.", "truncate_prompt_tokens");
-      }
-      const options = {
-        truncate: body.truncate_prompt_tokens !== null && body.truncate_prompt_tokens !== undefined,
-        ...(body.use_activation !== null && body.use_activation !== undefined && { normalize: body.use_activation }),
-      };
-      outcome = await withAdmission(ctx, c, (signal) =>
-        withSlot(ctx, async () => {
-          const matrices = await tokenEmbedder!.embedTokens(texts, { ...options, signal });
-          let promptTokens = 0;
-          for (const [i, m] of matrices.entries()) {
-            // Count what the tokenizer produced, as vLLM does; MaxSim matrices may skip tokens.
-            promptTokens += tokenizer ? Math.min((await tokenizer.tokenize(texts[i] as string)).ids.length, tokenizer.maxLength) : m.tokens;
-          }
-          return { outputs: matrices.map((m) => ({ data: m.data, shape: [m.tokens, m.dim] })), promptTokens };
-        }),
-      );
-    }
+    if (task === "embed") outcome = await embedRequest(ctx, c, body);
+    else if (task === "classify") {
+      const { classifications, promptTokens } = await classifyRequest(ctx, c, body);
+      outcome = { outputs: classifications.map((k) => ({ data: Float32Array.from(k.probs), shape: [k.probs.length] })), promptTokens };
+    } else outcome = await tokenEmbedRequest(ctx, c, body);
     const id = responseId(c, "pooling");
     const created = nowSeconds();
     const model = primaryModel(ctx);

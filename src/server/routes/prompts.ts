@@ -29,9 +29,11 @@ export function splitInput(input: CompletionInput): { texts: string[] } | { ids:
 /**
  * Renders prompts to token ids with the model's tokenizer, as vLLM's renderer does: text gets the
  * special tokens unless `add_special_tokens` is false, token ids are used as given;
- * `truncate_prompt_tokens` keeps N tokens (-1 = max_model_len) from the side `truncation_side`
- * names (default right, i.e. the first N); without it, a prompt over the limit is a 400.
- * @throws {HttpError} 400 for a truncation size over the limit or an empty token list.
+ * `truncate_prompt_tokens` keeps N tokens (-1 = max_model_len, 0 = none) from the side
+ * `truncation_side` names (default right, i.e. the first N); without it, a prompt over the limit
+ * is a 400.
+ * @throws {HttpError} 400 for a truncation size over the limit, an empty token list, or a prompt
+ *   left empty ("The decoder prompt cannot be empty", as vLLM).
  * @throws {ContextLengthError} for a prompt over the limit without truncation.
  */
 export async function renderSequences(
@@ -50,14 +52,21 @@ export async function renderSequences(
           return ids;
         });
   return sequences.map((ids) => {
+    let kept = ids;
     if (limit === undefined) {
       if (ids.length > max) throw new ContextLengthError(max, ids.length);
-      return ids;
+    } else if (ids.length > limit) {
+      kept = body.truncation_side === "left" ? ids.slice(ids.length - limit) : ids.slice(0, limit);
     }
-    if (ids.length <= limit) return ids;
-    return body.truncation_side === "left" ? ids.slice(ids.length - limit) : ids.slice(0, limit);
+    // truncate_prompt_tokens: 0 keeps nothing (vLLM's newest renderer), and an empty prompt is
+    // refused by vLLM's engine with this message; so is "" without special tokens.
+    if (kept.length === 0) throw badRequest(EMPTY_PROMPT, "input");
+    return kept;
   });
 }
+
+/** vLLM's engine message for a prompt with no tokens. */
+export const EMPTY_PROMPT = "The decoder prompt cannot be empty";
 
 /**
  * The token budget `truncate_prompt_tokens` asks for: undefined when unset, max_model_len for -1.

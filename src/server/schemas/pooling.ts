@@ -32,9 +32,8 @@ const completionFields = {
   add_special_tokens: z.boolean().optional().openapi({ description: "Default true for text input." }),
 };
 
-const chatFields = {
-  ...poolingFields,
-  ...outputFields,
+/** The chat form's own fields (vLLM `ChatRequestMixin`), shared by `/v1/embeddings`, `/pooling` and `/classify`. */
+export const chatInputFields = {
   messages: z.array(ChatMessageSchema),
   add_generation_prompt: z.boolean().optional(),
   continue_final_message: z.boolean().optional(),
@@ -42,6 +41,8 @@ const chatFields = {
   chat_template: z.string().nullish(),
   chat_template_kwargs: z.record(z.string(), z.unknown()).nullish(),
 };
+
+const chatFields = { ...poolingFields, ...outputFields, ...chatInputFields };
 
 /** `POST /v1/embeddings` body: the completion form (`input`) or the chat form (`messages`). */
 export const EmbeddingRequestSchema = z
@@ -70,7 +71,7 @@ export const PoolingRequestSchema = z
 /** Parsed `/pooling` body. */
 export type PoolingRequest = z.infer<typeof PoolingRequestSchema>;
 
-/** `POST /pooling` answer: `data` is a vector (`embed`) or a `[tokens][dim]` matrix (`token_embed`). */
+/** `POST /pooling` answer: `data` is a vector (`embed`, `classify`) or a `[tokens][dim]` matrix (`token_embed`). */
 export const PoolingResponseSchema = listResponseSchema(
   z.object({
     index: z.number().int(),

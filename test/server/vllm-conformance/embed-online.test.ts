@@ -238,12 +238,21 @@ describe("tests/entrypoints/pooling/embed/test_online.py", () => {
     expect(r.body.data[0].data).toHaveLength(dim);
   });
 
-  for (const task of ["classify", "token_classify", "plugin"]) {
+  // Newest vLLM serving code (frontend/entrypoints/pooling/pooling/serving.py): one pooling task
+  // per server; token_embed is supported by the model but needs --pooler-config, plugin has its
+  // own message.
+  for (const task of ["classify", "token_classify", "token_embed", "plugin"]) {
     it(`test_pooling_not_supported[${task}]`, async () => {
       const r = await post(`${url}/pooling`, { model: MODEL, input: "test", encoding_format: "float", task });
+      expect(r.status).toBe(400);
       expect(r.body.error.type).toBe("BadRequestError");
-      expect(r.body.error.message.startsWith(`Unsupported task: '${task}'`)).toBe(true);
-      expect(r.body.error.message).toContain("Supported tasks: ('embed',)");
+      const expected =
+        task === "plugin"
+          ? "No IOProcessor plugin installed."
+          : task === "token_embed"
+            ? "Try switching the model's pooling_task via --pooler-config.task token_embed."
+            : `Unsupported task: '${task}' Supported tasks: ('embed', 'token_embed')`;
+      expect(r.body.error.message.startsWith(expected)).toBe(true);
     });
   }
 });
