@@ -2,6 +2,7 @@ import { availableParallelism } from "node:os";
 import { Option, type Command } from "commander";
 import { openBindWarning, resolveApiKey } from "../api-key.js";
 import { addModelFlags, loadOptions, type ModelFlags } from "../model-options.js";
+import { CliError } from "../cli-error.js";
 import { integer, port, positiveInteger } from "../parsers.js";
 
 interface ServeFlags extends ModelFlags {
@@ -28,6 +29,42 @@ interface ServeFlags extends ModelFlags {
   scorePrompts?: boolean;
   colbertConvention: "model" | "vllm";
   enableTokenizerInfoEndpoint?: boolean;
+  poolerConfig?: string;
+  "poolerConfig.task"?: PoolingTask;
+}
+
+/** The pooling tasks `/pooling` can be switched to (vLLM's `--pooler-config.task`). */
+const POOLING_TASKS = ["embed", "classify", "token_embed"] as const;
+type PoolingTask = (typeof POOLING_TASKS)[number];
+
+/**
+ * The task of `--pooler-config '{"task": ...}'` or `--pooler-config.task`, as vLLM's flag; the
+ * other pooler settings vLLM has (pooling type, normalize, ...) are the model's own files here.
+ * @throws {CliError} (exit 2) for broken JSON, another key, or an unknown task.
+ */
+export function poolingTaskOf(json: string | undefined, dotted: PoolingTask | undefined): PoolingTask | undefined {
+  if (json === undefined) return dotted;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw new CliError(`--pooler-config must be a JSON object such as '{"task": "token_embed"}', got ${json}`, 2);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new CliError(`--pooler-config must be a JSON object such as '{"task": "token_embed"}', got ${json}`, 2);
+  }
+  const { task, ...rest } = parsed as Record<string, unknown>;
+  const others = Object.keys(rest);
+  if (others.length > 0) {
+    throw new CliError(`--pooler-config: only "task" can be set here (the model's files decide pooling and normalization), got ${others.join(", ")}`, 2);
+  }
+  if (task !== undefined && !(POOLING_TASKS as readonly unknown[]).includes(task)) {
+    throw new CliError(`--pooler-config: task must be one of ${POOLING_TASKS.join(", ")}, got ${JSON.stringify(task)}`, 2);
+  }
+  if (dotted !== undefined && task !== undefined && dotted !== task) {
+    throw new CliError(`--pooler-config.task ${dotted} contradicts --pooler-config's task ${String(task)}`, 2);
+  }
+  return (task as PoolingTask | undefined) ?? dotted;
 }
 
 /** Registers `rerank-kit serve`: the vLLM score protocol over a local model in worker threads. */
@@ -65,9 +102,12 @@ export function registerServe(program: Command): void {
         .choices(["vllm", "model"])
         .default("vllm"),
     )
-    .option("--enable-tokenizer-info-endpoint", "serve GET /tokenizer_info (as vLLM's flag)");
+    .option("--enable-tokenizer-info-endpoint", "serve GET /tokenizer_info (as vLLM's flag)")
+    .option("--pooler-config <json>", `the task /pooling runs, as vLLM's flag: '{"task": "token_embed"}' (default: the model's first of embed, classify, token_embed)`)
+    .addOption(new Option("--pooler-config.task <task>", "the same, as vLLM's dotted form").choices([...POOLING_TASKS]));
   addModelFlags(command).action(async (flags: ServeFlags) => {
     const warn = (line: string): void => void process.stderr.write(`${line}\n`);
+    const poolingTask = poolingTaskOf(flags.poolerConfig, flags["poolerConfig.task"]);
     const apiKey = resolveApiKey({ flag: flags.apiKey, file: flags.apiKeyFile, env: process.env["RERANK_KIT_API_KEY"] }, warn);
     // Heavy modules load only when the command runs, so --help and flag errors stay fast.
     const { loadWorkerScorer } = await import("../../local/worker-pool/index.js");
@@ -81,7 +121,9 @@ export function registerServe(program: Command): void {
     // batches ONNX Runtime's second thread adds little, a second session nearly doubles throughput.
     const workers = flags.workers ?? defaultServeWorkers();
     const scorer = await loadWorkerScorer(flags.model, { ...loaded, ...convention, workers });
-    const server = createServer({
+    // createServer refuses options this model cannot honour (a pooling task it lacks); the
+    // workers must stop then, or they would keep the process alive after the error.
+    const server = await closingOnError(scorer, () => createServer({
       scorer,
       closeScorer: true,
       ...(apiKey !== undefined && { apiKey }),
@@ -90,7 +132,7 @@ export function registerServe(program: Command): void {
       // vLLM's --chat-template also renders chat-form `messages` of embeddings and /tokenize.
       ...(typeof loaded.chatTemplate === "string" && { chatTemplate: loaded.chatTemplate }),
       tokenizerInfo: flags.enableTokenizerInfoEndpoint === true,
-
+      ...(poolingTask !== undefined && { poolingTask }),
       ...(flags.servedModelName && { servedModelName: flags.servedModelName }),
       batching: flags.batching
         ? { ...(flags.maxBatchPairs && { maxBatchPairs: flags.maxBatchPairs }), ...(flags.batchWaitMs !== undefined && { maxWaitMs: flags.batchWaitMs }) }
@@ -106,7 +148,7 @@ export function registerServe(program: Command): void {
       idleTimeoutMs: flags.idleTimeoutMs,
       shutdownTimeoutMs: flags.shutdownTimeoutMs,
       ...(flags.cors && { cors: flags.cors.includes("*") ? true : flags.cors }),
-    });
+    }));
     let address;
     try {
       address = await server.listen({ host: flags.host, port: flags.port });
@@ -127,6 +169,16 @@ export function registerServe(program: Command): void {
       process.once("SIGINT", () => stop("SIGINT"));
     });
   });
+}
+
+/** Runs `build`, closing `scorer` if it throws. */
+async function closingOnError<T>(scorer: { close(): Promise<void> }, build: () => T): Promise<T> {
+  try {
+    return build();
+  } catch (error) {
+    await scorer.close();
+    throw error;
+  }
 }
 
 /** Most workers `serve` starts by default: each holds a copy of the model. */

@@ -1,3 +1,3 @@
-export { loadWorkerScorer, WorkerScorer, WorkerBiEncoder, WorkerLateInteraction } from "./worker-scorer.js";
+export { loadWorkerScorer, WorkerScorer, WorkerBiEncoder, WorkerLateInteraction, WorkerClassifier, type EmbedTokenSequences } from "./worker-scorer.js";
 export type { WorkerScorerOptions } from "./worker-scorer.js";
 export type { WorkerOption, WorkerPoolShape } from "./worker-option.js";

@@ -23,10 +23,24 @@ export interface WorkerModelInfo {
   tokenizerConfig?: Record<string, unknown> | undefined;
   /** The scorer embeds token-id sequences as given (`embedSequences`). */
   sequenceEmbedder?: boolean;
+  /** The scorer gives per-token vectors of token-id sequences (`embedTokenSequences`). */
+  tokenSequenceEmbedder?: boolean;
+  /** The classifier's label names (`labels`), when the scorer is a classifier. */
+  labels?: (string | undefined)[] | undefined;
 }
 
 /** Methods the worker proxies. @internal */
-export type WorkerMethod = "scoreWithUsage" | "embedWithUsage" | "embedSequences" | "embedTokens" | "tokenize" | "detokenize" | "close";
+export type WorkerMethod =
+  | "scoreWithUsage"
+  | "embedWithUsage"
+  | "embedSequences"
+  | "embedTokens"
+  | "embedTokenSequences"
+  | "classify"
+  | "classifySequences"
+  | "tokenize"
+  | "detokenize"
+  | "close";
 
 /** Main thread -> worker. @internal */
 export type ToWorker =

@@ -3,6 +3,9 @@ import { BaseScorer } from "../../base-scorer.js";
 import { InvalidInputError } from "../../errors/invalid-input-error.js";
 import { RerankKitError } from "../../errors/rerank-kit-error.js";
 import type {
+  Classifier,
+  ClassifyOptions,
+  ClassifyResponse,
   EmbedOptions,
   EmbedResponse,
   Embedder,
@@ -113,6 +116,15 @@ export class WorkerScorer extends BaseScorer {
   }
 
   /**
+   * `embedTokenSequences` proxied to the worker, or `undefined` when the worker's scorer has none
+   * (a custom loader's), so a server does not offer a `token_embed` task it cannot run. @internal
+   */
+  protected tokenSequencesProxy(info: WorkerModelInfo): EmbedTokenSequences | undefined {
+    if (!info.tokenSequenceEmbedder) return undefined;
+    return (sequences, options) => this.invoke("embedTokenSequences", [sequences, cloneable(options)], options?.signal, options?.onProgress);
+  }
+
+  /**
    * Runs `method` on a worker. @internal
    */
   protected async invoke<T>(
@@ -172,8 +184,23 @@ export class WorkerScorer extends BaseScorer {
   }
 }
 
+/** Per-token vectors of token-id sequences, the `embedTokenSequences` of bi-encoders and ColBERT models. */
+export type EmbedTokenSequences = (
+  sequences: number[][],
+  options?: Pick<EmbedOptions, "signal" | "onProgress" | "normalize">,
+) => Promise<TokenEmbeddings[]>;
+
 /** A {@link WorkerScorer} over a bi-encoder: also an {@link Embedder}. */
 export class WorkerBiEncoder extends WorkerScorer implements Embedder {
+  /** Per-token vectors (before pooling) of token-id sequences as given, in the worker; `undefined` when the model's scorer has none. */
+  readonly embedTokenSequences: EmbedTokenSequences | undefined;
+
+  /** @internal Use {@link loadWorkerScorer}. */
+  constructor(handles: WorkerHandle[], info: WorkerModelInfo, respawn: () => Promise<WorkerHandle>) {
+    super(handles, info, respawn);
+    this.embedTokenSequences = this.tokenSequencesProxy(info);
+  }
+
   /** Embeds texts in the worker. */
   async embed(texts: string[], options?: EmbedOptions): Promise<Float32Array[]> {
     return (await this.embedWithUsage(texts, options)).embeddings;
@@ -192,9 +219,43 @@ export class WorkerBiEncoder extends WorkerScorer implements Embedder {
 
 /** A {@link WorkerScorer} over a ColBERT model: also a {@link TokenEmbedder}. */
 export class WorkerLateInteraction extends WorkerScorer implements TokenEmbedder {
+  /** Per-token vectors of token-id sequences as given, in the worker; `undefined` when the model's scorer has none. */
+  readonly embedTokenSequences: EmbedTokenSequences | undefined;
+
+  /** @internal Use {@link loadWorkerScorer}. */
+  constructor(handles: WorkerHandle[], info: WorkerModelInfo, respawn: () => Promise<WorkerHandle>) {
+    super(handles, info, respawn);
+    this.embedTokenSequences = this.tokenSequencesProxy(info);
+  }
+
   /** Per-token embeddings, computed in the worker. */
   async embedTokens(texts: string[], options?: EmbedOptions): Promise<TokenEmbeddings[]> {
     return this.invoke("embedTokens", [texts, cloneable(options)], options?.signal, options?.onProgress);
+  }
+}
+
+/**
+ * A {@link WorkerScorer} over a sequence classifier (a local cross-encoder): also a
+ * {@link Classifier}, so a server built on it serves `/classify`.
+ */
+export class WorkerClassifier extends WorkerScorer implements Classifier {
+  /** Label names by class index, as the worker's classifier reported them. */
+  readonly labels: readonly (string | undefined)[];
+
+  /** @internal Use {@link loadWorkerScorer}. */
+  constructor(handles: WorkerHandle[], info: WorkerModelInfo, respawn: () => Promise<WorkerHandle>) {
+    super(handles, info, respawn);
+    this.labels = info.labels ?? [];
+  }
+
+  /** Classifies texts, each encoded alone, in the worker. */
+  async classify(texts: string[], options?: ClassifyOptions): Promise<ClassifyResponse> {
+    return this.invoke("classify", [texts, cloneable(options)], options?.signal);
+  }
+
+  /** Classifies token-id sequences exactly as given, in the worker. */
+  async classifySequences(sequences: number[][], options?: ClassifyOptions): Promise<ClassifyResponse> {
+    return this.invoke("classifySequences", [sequences, cloneable(options)], options?.signal);
   }
 }
 
@@ -251,5 +312,6 @@ export async function startWorkerScorer(idOrPath: string, options: WorkerScorerO
   const info = (ok[0] as { info: WorkerModelInfo }).info;
   if (info.embedder) return new WorkerBiEncoder(handles, info, start);
   if (info.tokenEmbedder) return new WorkerLateInteraction(handles, info, start);
+  if (info.labels) return new WorkerClassifier(handles, info, start);
   return new WorkerScorer(handles, info, start);
 }

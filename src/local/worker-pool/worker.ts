@@ -5,6 +5,7 @@
  * @module
  */
 import { parentPort } from "node:worker_threads";
+import { isClassifier } from "../../types.js";
 import { serializeError, transferables, type FromWorker, type ToWorker, type WorkerModelInfo } from "./protocol.js";
 
 type Target = Record<string, (...args: unknown[]) => unknown> & { scoreType: WorkerModelInfo["scoreType"]; model: string; maxLength?: number };
@@ -36,6 +37,8 @@ async function load(message: Extract<ToWorker, { type: "load" }>): Promise<void>
       tokenizerConfig: (target as { tokenizerConfig?: Record<string, unknown> }).tokenizerConfig,
       prompts: (target as { sentenceTransformersPrompts?: Record<string, string> }).sentenceTransformersPrompts,
       sequenceEmbedder: typeof target.embedSequences === "function",
+      tokenSequenceEmbedder: typeof target.embedTokenSequences === "function",
+      ...(isClassifier(target) && { labels: [...target.labels] }),
     };
     send({ type: "loaded", info });
   } catch (error) {
