@@ -8,11 +8,11 @@ import { assertFamily } from "./assert-family.js";
 import { validateLoadOptions } from "./option-rules.js";
 import type { EmbedKind, EmbedOptions, EmbedResponse, Embedder, ScoreInput, ScoreOptions, ScoreResponse, TokenEmbeddings } from "../types.js";
 import { asGivenSequences } from "./check-sequences.js";
-import { loadModelFiles, type ModelFiles } from "./files/model-files.js";
+import type { ModelFiles } from "./files/model-files.js";
 import { LocalScorerBase, openLocalParts, type LocalParts } from "./local-scorer-base.js";
 import type { BiEncoderOptions, InProcess, InWorker, WorkerLoadOption } from "./options.js";
-import { loadInWorker } from "./worker-pool/in-worker.js";
-import { checkWorkerOption, WORKER_OPTION_RULE, workerShape } from "./worker-pool/worker-option.js";
+import { fromPretrainedOrWorker } from "./worker-pool/in-worker.js";
+import { WORKER_OPTION_RULE } from "./worker-pool/worker-option.js";
 import type { WorkerBiEncoder } from "./worker-pool/worker-scorer.js";
 import { runMicroBatches, type EncodedSequence } from "./runtime/run-batches.js";
 import { applyDense, readStPipeline, type StPipeline } from "./st-modules.js";
@@ -71,10 +71,7 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
   static async fromPretrained(idOrPath: string, options?: BiEncoderOptions & WorkerLoadOption): Promise<BiEncoderScorer | WorkerBiEncoder>;
   static async fromPretrained(idOrPath: string, options: BiEncoderOptions & WorkerLoadOption = {}): Promise<BiEncoderScorer | WorkerBiEncoder> {
     validateLoadOptions(options, "bi-encoder", "BiEncoderScorer.fromPretrained", { worker: WORKER_OPTION_RULE });
-    checkWorkerOption(options.worker, "BiEncoderScorer.fromPretrained");
-    if (workerShape(options.worker)) return loadInWorker(idOrPath, options, "BiEncoderScorer") as Promise<WorkerBiEncoder>;
-    const { worker: _worker, ...inProcess } = options;
-    return BiEncoderScorer.fromFiles(await loadModelFiles(idOrPath, inProcess), inProcess);
+    return fromPretrainedOrWorker<typeof options, BiEncoderScorer, WorkerBiEncoder>(idOrPath, options, "BiEncoderScorer", (files, inProcess) => BiEncoderScorer.fromFiles(files, inProcess));
   }
 
   /** Builds a bi-encoder from files already read. @internal */

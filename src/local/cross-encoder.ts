@@ -7,12 +7,12 @@ import type { ScoreOptionName } from "../options/call-options.js";
 import type { Classifier, ClassifyOptions, ClassifyResponse, ScoreInput, ScoreOptions, ScoreResponse } from "../types.js";
 import { assertFamily } from "./assert-family.js";
 import { countLabels } from "./count-labels.js";
-import { loadModelFiles, type ModelFiles } from "./files/model-files.js";
+import type { ModelFiles } from "./files/model-files.js";
 import { LocalScorerBase, openLocalParts, type LocalParts } from "./local-scorer-base.js";
 import { validateLoadOptions } from "./option-rules.js";
 import type { CrossEncoderOptions, InProcess, InWorker, WorkerLoadOption } from "./options.js";
-import { loadInWorker } from "./worker-pool/in-worker.js";
-import { checkWorkerOption, WORKER_OPTION_RULE, workerShape } from "./worker-pool/worker-option.js";
+import { fromPretrainedOrWorker } from "./worker-pool/in-worker.js";
+import { WORKER_OPTION_RULE } from "./worker-pool/worker-option.js";
 import type { WorkerScorer } from "./worker-pool/worker-scorer.js";
 import { runMicroBatches } from "./runtime/run-batches.js";
 import { asGivenSequences } from "./check-sequences.js";
@@ -88,10 +88,7 @@ export class CrossEncoderScorer extends LocalScorerBase implements Classifier {
   static async fromPretrained(idOrPath: string, options?: CrossEncoderOptions & WorkerLoadOption): Promise<CrossEncoderScorer | WorkerScorer>;
   static async fromPretrained(idOrPath: string, options: CrossEncoderOptions & WorkerLoadOption = {}): Promise<CrossEncoderScorer | WorkerScorer> {
     validateLoadOptions(options, "cross-encoder", "CrossEncoderScorer.fromPretrained", { worker: WORKER_OPTION_RULE });
-    checkWorkerOption(options.worker, "CrossEncoderScorer.fromPretrained");
-    if (workerShape(options.worker)) return loadInWorker(idOrPath, options, "CrossEncoderScorer") as Promise<WorkerScorer>;
-    const { worker: _worker, ...inProcess } = options;
-    return CrossEncoderScorer.fromFiles(await loadModelFiles(idOrPath, inProcess), inProcess);
+    return fromPretrainedOrWorker<typeof options, CrossEncoderScorer, WorkerScorer>(idOrPath, options, "CrossEncoderScorer", (files, inProcess) => CrossEncoderScorer.fromFiles(files, inProcess));
   }
 
   /** Builds a cross-encoder from files already read. @internal */

@@ -4,12 +4,12 @@ import { l2NormalizeRows } from "../../scoring/similarity.js";
 import type { EmbedOptions, ScoreInput, ScoreOptions, ScoreResponse, TokenEmbedder, TokenEmbeddings } from "../../types.js";
 import { validateEmbedOptions, type ScoreOptionName } from "../../options/call-options.js";
 import { assertFamily } from "../assert-family.js";
-import { loadModelFiles, type ModelFiles } from "../files/model-files.js";
+import type { ModelFiles } from "../files/model-files.js";
 import { validateLoadOptions } from "../option-rules.js";
 import { LocalScorerBase, modelMaxLength, openLocalParts, type LocalParts } from "../local-scorer-base.js";
 import type { InProcess, InWorker, LateInteractionOptions, WorkerLoadOption } from "../options.js";
-import { loadInWorker } from "../worker-pool/in-worker.js";
-import { checkWorkerOption, WORKER_OPTION_RULE, workerShape } from "../worker-pool/worker-option.js";
+import { fromPretrainedOrWorker } from "../worker-pool/in-worker.js";
+import { WORKER_OPTION_RULE } from "../worker-pool/worker-option.js";
 import type { WorkerLateInteraction } from "../worker-pool/worker-scorer.js";
 import { runMicroBatches, type EncodedSequence } from "../runtime/run-batches.js";
 import { asGivenSequences } from "../check-sequences.js";
@@ -73,10 +73,7 @@ export class LateInteractionScorer extends LocalScorerBase implements TokenEmbed
   static async fromPretrained(idOrPath: string, options?: LateInteractionOptions & WorkerLoadOption): Promise<LateInteractionScorer | WorkerLateInteraction>;
   static async fromPretrained(idOrPath: string, options: LateInteractionOptions & WorkerLoadOption = {}): Promise<LateInteractionScorer | WorkerLateInteraction> {
     validateLoadOptions(options, "late-interaction", "LateInteractionScorer.fromPretrained", { worker: WORKER_OPTION_RULE });
-    checkWorkerOption(options.worker, "LateInteractionScorer.fromPretrained");
-    if (workerShape(options.worker)) return loadInWorker(idOrPath, options, "LateInteractionScorer") as Promise<WorkerLateInteraction>;
-    const { worker: _worker, ...inProcess } = options;
-    return LateInteractionScorer.fromFiles(await loadModelFiles(idOrPath, inProcess), inProcess);
+    return fromPretrainedOrWorker<typeof options, LateInteractionScorer, WorkerLateInteraction>(idOrPath, options, "LateInteractionScorer", (files, inProcess) => LateInteractionScorer.fromFiles(files, inProcess));
   }
 
   /** Builds a ColBERT scorer from files already read. @internal */

@@ -6,11 +6,10 @@ import type { ScoreOptionName } from "../../options/call-options.js";
 import { applyActivation, resolveActivation, type ResolvedActivation } from "../../scoring/activation.js";
 import type { ScoreTemplate } from "../../templates/score-template.js";
 import type { ScoreInput, ScoreOptions, ScoreResponse } from "../../types.js";
-import { readJson, loadModelFiles, type ModelFiles } from "../files/model-files.js";
+import { readJson, type ModelFiles } from "../files/model-files.js";
 import { LocalScorerBase, openLocalParts, type LocalParts } from "../local-scorer-base.js";
 import type { CrossEncoderOptions, InProcess, InWorker, WorkerLoadOption } from "../options.js";
-import { loadInWorker } from "../worker-pool/in-worker.js";
-import { checkWorkerOption, workerShape } from "../worker-pool/worker-option.js";
+import { fromPretrainedOrWorker } from "../worker-pool/in-worker.js";
 import type { WorkerScorer } from "../worker-pool/worker-scorer.js";
 import { openRewrittenSession, rewriteLmHeadToScore } from "../runtime/lm-head-rewrite.js";
 import { OnnxSession } from "../runtime/onnx-session.js";
@@ -87,10 +86,7 @@ export class LlmRerankerScorer extends LocalScorerBase {
   static async fromPretrained(idOrPath: string, options?: LlmRerankerOptions & WorkerLoadOption): Promise<LlmRerankerScorer | WorkerScorer>;
   static async fromPretrained(idOrPath: string, options: LlmRerankerOptions & WorkerLoadOption = {}): Promise<LlmRerankerScorer | WorkerScorer> {
     // Its other options are checked where they are read (fromFiles); the pool's is checked here.
-    checkWorkerOption(options.worker, "LlmRerankerScorer.fromPretrained");
-    if (workerShape(options.worker)) return loadInWorker(idOrPath, options, "LlmRerankerScorer") as Promise<WorkerScorer>;
-    const { worker: _worker, ...inProcess } = options;
-    return LlmRerankerScorer.fromFiles(await loadModelFiles(idOrPath, inProcess), inProcess);
+    return fromPretrainedOrWorker<typeof options, LlmRerankerScorer, WorkerScorer>(idOrPath, options, "LlmRerankerScorer", (files, inProcess) => LlmRerankerScorer.fromFiles(files, inProcess));
   }
 
   /** Builds the scorer from files already read. @internal */

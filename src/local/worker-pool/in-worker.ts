@@ -1,5 +1,7 @@
+import { loadModelFiles, type ModelFiles } from "../files/model-files.js";
+import type { LocalModelOptions } from "../options.js";
 import type { WorkerOption } from "./worker-option.js";
-import { workerShape } from "./worker-option.js";
+import { checkWorkerOption, workerShape } from "./worker-option.js";
 import { startWorkerScorer, type WorkerEntry, type WorkerScorer } from "./worker-scorer.js";
 
 /**
@@ -20,4 +22,21 @@ export function loadInWorker(
     { ...loadOptions, ...(threads !== undefined && { threads }), ...(shape.workers !== undefined && { workers: shape.workers }) },
     entry,
   );
+}
+
+/**
+ * The shared body of the scorer classes' `fromPretrained` (their own option checks done): checks
+ * `worker`, then loads in a worker pool whose workers run `entry`'s `fromPretrained`, or reads the
+ * files and builds the scorer in process with `build`. @internal
+ */
+export async function fromPretrainedOrWorker<O extends LocalModelOptions & { worker?: WorkerOption; threads?: number }, S, W extends WorkerScorer>(
+  idOrPath: string,
+  options: O,
+  entry: WorkerEntry,
+  build: (files: ModelFiles, options: Omit<O, "worker">) => Promise<S>,
+): Promise<S | W> {
+  checkWorkerOption(options.worker, `${entry}.fromPretrained`);
+  if (workerShape(options.worker)) return (await loadInWorker(idOrPath, options, entry)) as W;
+  const { worker: _worker, ...inProcess } = options;
+  return build(await loadModelFiles(idOrPath, inProcess), inProcess);
 }
