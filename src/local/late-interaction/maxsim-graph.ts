@@ -3,6 +3,7 @@ import type * as Ort from "onnxruntime-node";
 import type { TokenEmbeddings } from "../../types.js";
 import { loadOnnxRuntime } from "../runtime/onnx-session.js";
 import { ElemType, writeOnnxModel } from "../runtime/onnx-writer.js";
+import { RunGate } from "../runtime/run-gate.js";
 
 /** Padding bias: far below any dot product of unit (or sanely scaled) vectors. */
 const PAD_BIAS = -1e9;
@@ -14,6 +15,8 @@ const PAD_BIAS = -1e9;
  * embeddings come from the cache and MaxSim is all that is left.
  */
 export class MaxSimGraph {
+  private readonly gate = new RunGate("The scorer");
+
   private constructor(
     private readonly ort: typeof Ort,
     private readonly session: Ort.InferenceSession,
@@ -58,16 +61,17 @@ export class MaxSimGraph {
       docs.set(d.data, i * longest * dim);
       bias.fill(0, i * longest, i * longest + d.tokens);
     });
-    const out = await this.session.run({
+    const out = await this.gate.run(() => this.session.run({
       queryT: new this.ort.Tensor("float32", queryT, [dim, query.tokens]),
       docs: new this.ort.Tensor("float32", docs, [n, longest, dim]),
       bias: new this.ort.Tensor("float32", bias, [n, longest, 1]),
-    });
+    }));
     return Array.from(out["scores"]?.data as Float32Array);
   }
 
-  /** Frees the session. */
+  /** Frees the session once the runs in flight have finished. */
   async release(): Promise<void> {
+    await this.gate.close();
     await this.session.release();
   }
 }

@@ -3,6 +3,7 @@ import type * as Ort from "onnxruntime-node";
 import { ModelLoadError } from "../../errors/model-load-error.js";
 import { halfToFloat } from "../files/safetensors.js";
 import { fillGraphInputs, planGraphInputs, type CacheConfig, type FillOptions, type GraphInputPlan, type PrefixCache } from "./graph-inputs.js";
+import { RunGate } from "./run-gate.js";
 
 type OrtModule = typeof Ort;
 let ortPromise: Promise<OrtModule> | undefined;
@@ -45,6 +46,8 @@ export interface FloatOutput {
 
 /** An ONNX Runtime session with its declared inputs and outputs. */
 export class OnnxSession {
+  private readonly gate = new RunGate("The scorer");
+
   private constructor(
     private readonly ort: OrtModule,
     private readonly session: Ort.InferenceSession,
@@ -128,7 +131,7 @@ export class OnnxSession {
       { inputIds: ids.data, attentionMask: mask.data, tokenTypeIds: feeds["token_type_ids"]?.data, dims: ids.dims },
       options,
     );
-    const result = await this.session.run(tensors, [output]);
+    const result = await this.gate.run(() => this.session.run(tensors, [output]));
     const t = result[output];
     if (!t) throw new Error(`ONNX graph produced no output "${output}"`);
     return { data: toFloat32(t), dims: [...t.dims] };
@@ -156,7 +159,7 @@ export class OnnxSession {
       attentionMask: new BigInt64Array(n).fill(1n),
       dims: [1, n],
     });
-    const result = await this.session.run(tensors, pasts.map((p) => present(p.name)));
+    const result = await this.gate.run(() => this.session.run(tensors, pasts.map((p) => present(p.name))));
     const cache: PrefixCache = { length: n, tensors: {} };
     for (const p of pasts) {
       const t = result[present(p.name)] as Ort.Tensor;
@@ -165,8 +168,12 @@ export class OnnxSession {
     return cache;
   }
 
-  /** Frees the native session. */
+  /**
+   * Frees the native session once the runs in flight have finished; runs asked for after this
+   * reject with a `RerankKitError`.
+   */
   async release(): Promise<void> {
+    await this.gate.close();
     await this.session.release();
   }
 }

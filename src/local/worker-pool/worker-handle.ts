@@ -141,9 +141,10 @@ export class WorkerHandle {
   /** Closes the model in the worker, then stops the thread. */
   async terminate(): Promise<void> {
     if (!this.dead) {
-      // Let the model release its session, but never wait on a hung thread for long.
+      // Let the model release its session: that waits for the ONNX run in flight (stopping the
+      // thread under a native run can abort the process), but never wait on a hung thread forever.
       let timer: NodeJS.Timeout | undefined;
-      const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, 5000)));
+      const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, 30_000)));
       await Promise.race([this.call("close", []).catch(() => undefined), limit]); // stopped below either way
       clearTimeout(timer);
     }

@@ -1,0 +1,33 @@
+import { RerankKitError } from "../../errors/rerank-kit-error.js";
+
+/**
+ * Lets a native session be released only when none of its runs is in flight. onnxruntime-node
+ * runs a session on a libuv thread; releasing it underneath a run rejects that run with an
+ * untyped "Session already disposed", and in a worker thread that is being stopped it can abort
+ * the process. Runs started after closing reject with a typed error instead.
+ * @internal
+ */
+export class RunGate {
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private closing = false;
+
+  constructor(private readonly what: string) {}
+
+  /** Runs `fn` unless the gate is closing; the gate's `close` waits for it. */
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.closing) throw new RerankKitError(`${this.what} is closed: close() was called before this run started`);
+    const running = fn();
+    this.inFlight.add(running);
+    try {
+      return await running;
+    } finally {
+      this.inFlight.delete(running);
+    }
+  }
+
+  /** Refuses new runs, then resolves once every run in flight has settled (never rejects). */
+  async close(): Promise<void> {
+    this.closing = true;
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+}
