@@ -28,13 +28,30 @@ const tokenizerAt = (dir: string, edit: (t: Json, c: Json) => void = () => {}) =
   return new TextTokenizer(tokenizer, config, dir);
 };
 
+/**
+ * A value built on first use, inside a test, instead of while the file is collected. StrykerJS
+ * activates some mutants (those it sees run outside any test) from the moment the file loads; a
+ * mutant that made a tokenizer throw there would stop the file before any test ran, and a file
+ * with no test results counts as a surviving mutant.
+ */
+function lazy<T extends object>(make: () => T): T {
+  let value: T | undefined;
+  const get = (): T => (value ??= make());
+  return new Proxy({} as T, {
+    get: (_, key) => {
+      const v: unknown = Reflect.get(get(), key);
+      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(get()) : v;
+    },
+  });
+}
+
 const CROSS = "test/golden/encoders/cross";
 const LLM = "test/golden/llm-rerankers";
 /** The tiny BERT vocabulary's ids (tokenizer.json added_tokens). */
 const PAD = 0;
 const CLS = 4;
 const SEP = 5;
-const bert = tokenizerAt(join(CROSS, "bert"));
+const bert = lazy(() => tokenizerAt(join(CROSS, "bert")));
 
 /** The error a function throws (fails the test if it returns). */
 function thrown(fn: () => unknown): Error & { field?: string; path?: string } {
@@ -206,6 +223,13 @@ describe("TextTokenizer", () => {
     for (const [i, [a, b]] of (offsets ?? []).entries()) {
       if (/^[\x21-\x7e]+$/.test(tokens[i] as string)) expect(bytes.subarray(a, b).toString("utf8")).toBe(tokens[i]);
     }
+    // An added token with a non-ASCII character spans its UTF-8 bytes (6 for <|é|>), not its 5 characters.
+    const withAccent = tokenizerAt(join(LLM, "qwen3-causal"), (t) => {
+      (t["added_tokens"] as Json[]).push({ id: 700, content: "<|é|>", single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+    });
+    const accented = withAccent.encode("<|é|>the");
+    expect(withAccent.idsToTokens(accented)).toEqual(["<|é|>", "t", "he"]);
+    expect(withAccent.byteOffsets(accented, "<|é|>the")).toEqual([[0, 6], [6, 7], [7, 9]]);
     // Ids that do not spell the text, or a tokenizer that is not byte-level: no offsets.
     expect(qwen.byteOffsets(ids, `${text}!`)).toBeUndefined();
     // "city" is one WordPiece token of 4 characters: lengths add up, yet offsets are refused.
@@ -335,7 +359,7 @@ describe("TemplateEncoder", () => {
   describe.each(["qwen3-causal", "qwen2-mxbai", "gemma-bge"])("%s: the ids transformers scores", (cell) => {
     const dir = join(LLM, cell);
     const g = readJson(join(dir, "golden.json")) as unknown as Golden;
-    const tok = tokenizerAt(dir);
+    const tok = lazy(() => tokenizerAt(dir));
     const template = ScoreTemplate.from(g.template, specialTokensOf(files(dir).config));
     const encoderFor = (instruction: string | null) =>
       new TemplateEncoder(tok, template, { instruction: instruction !== null && template.usesInstruction ? instruction : undefined });
@@ -361,32 +385,32 @@ describe("TemplateEncoder", () => {
       'passage: {{ (messages | selectattr("role", "eq", "document") | first).content }} relevant ?',
   );
   const words = (n: number) => Array.from({ length: n }, () => "city").join(" ");
-  const city = bert.encode("city");
-  const [prefix, between, suffix] = [bert.encode("query :"), bert.encode("passage :"), bert.encode("relevant ?")];
   const query = "what is the capital of france";
-  const qIds = bert.encode(query);
+  const wp = lazy(() => {
+    const [prefix, between, suffix] = [bert.encode("query :"), bert.encode("passage :"), bert.encode("relevant ?")];
+    return { city: bert.encode("city"), prefix, between, suffix, qIds: bert.encode(query), fixed: prefix.length + between.length + suffix.length + 2 };
+  });
   /** `[CLS] query: q passage: d relevant ? [SEP]`, written out from the parts' own tokens. */
-  const render = (qi: number[], di: number[]) => [CLS, ...prefix, ...qi, ...between, ...di, ...suffix, SEP];
-  const fixed = prefix.length + between.length + suffix.length + 2;
+  const render = (qi: number[], di: number[]) => [CLS, ...wp.prefix, ...qi, ...wp.between, ...di, ...wp.suffix, SEP];
 
   it("a WordPiece render is its parts' tokens side by side (the premise of the hand-built windows)", () => {
-    expect(city).toHaveLength(1);
-    expect(new TemplateEncoder(bert, plainTemplate, {}).encodePair(query, words(4), 512)).toEqual({ ids: render(qIds, [...city, ...city, ...city, ...city]) });
+    expect(wp.city).toHaveLength(1);
+    expect(new TemplateEncoder(bert, plainTemplate, {}).encodePair(query, words(4), 512)).toEqual({ ids: render(wp.qIds, [...wp.city, ...wp.city, ...wp.city, ...wp.city]) });
   });
 
   it("cuts the document's end, then the query's, keeping every template token", () => {
     const enc = new TemplateEncoder(bert, plainTemplate, {});
-    const doc = Array<number>(10).fill(city[0] as number);
-    const limit = fixed + qIds.length + 4;
-    expect(enc.encodePair(query, words(10), limit).ids).toEqual(render(qIds, doc.slice(0, 4)));
+    const doc = Array<number>(10).fill(wp.city[0] as number);
+    const limit = wp.fixed + wp.qIds.length + 4;
+    expect(enc.encodePair(query, words(10), limit).ids).toEqual(render(wp.qIds, doc.slice(0, 4)));
     // The document emptied, then two query tokens dropped from the end.
-    expect(enc.encodePair(query, words(10), fixed + qIds.length - 2).ids).toEqual(render(qIds.slice(0, -2), []));
-    expect(enc.encodePair(query, words(10), 1_000_000, { maxTokensPerDoc: 2, maxTokensPerQuery: 1 }).ids).toEqual(render(qIds.slice(0, 1), doc.slice(0, 2)));
+    expect(enc.encodePair(query, words(10), wp.fixed + wp.qIds.length - 2).ids).toEqual(render(wp.qIds.slice(0, -2), []));
+    expect(enc.encodePair(query, words(10), 1_000_000, { maxTokensPerDoc: 2, maxTokensPerQuery: 1 }).ids).toEqual(render(wp.qIds.slice(0, 1), doc.slice(0, 2)));
   });
 
   it("documentBudget is the number of document tokens that still fit", () => {
     const enc = new TemplateEncoder(bert, plainTemplate, {});
-    const limit = fixed + qIds.length + 7;
+    const limit = wp.fixed + wp.qIds.length + 7;
     const budget = enc.documentBudget(query, limit);
     expect(budget).toBe(7);
     expect(() => enc.encodePair(query, words(budget), limit, { truncate: false })).not.toThrow();
@@ -396,43 +420,43 @@ describe("TemplateEncoder", () => {
 
   it("refuses a too-long prompt with truncate: false, and a template that alone exceeds the limit", () => {
     const enc = new TemplateEncoder(bert, plainTemplate, {});
-    const total = fixed + qIds.length + 10;
+    const total = wp.fixed + wp.qIds.length + 10;
     const e = thrown(() => enc.encodePair(query, words(10), total - 1, { truncate: false }));
     expect(e).toBeInstanceOf(ContextLengthError);
     expect((e as ContextLengthError).inputTokens).toBe(total);
     expect((e as ContextLengthError).maxLength).toBe(total - 1);
-    const tooSmall = thrown(() => enc.encodePair(query, words(10), fixed - 1));
+    const tooSmall = thrown(() => enc.encodePair(query, words(10), wp.fixed - 1));
     expect(tooSmall).toBeInstanceOf(ContextLengthError);
-    expect((tooSmall as ContextLengthError).maxLength).toBe(fixed - 1);
-    expect((tooSmall as ContextLengthError).inputTokens).toBe(fixed);
+    expect((tooSmall as ContextLengthError).maxLength).toBe(wp.fixed - 1);
+    expect((tooSmall as ContextLengthError).inputTokens).toBe(wp.fixed);
   });
 
   it("truncationSide left keeps the last tokens of the prompt when it is too long", () => {
     const enc = new TemplateEncoder(bert, plainTemplate, {});
-    const full = render(qIds, Array<number>(10).fill(city[0] as number));
+    const full = render(wp.qIds, Array<number>(10).fill(wp.city[0] as number));
     expect(enc.encodePair(query, words(10), 512, { truncatePromptTokens: 6, truncationSide: "left" }).ids).toEqual(full.slice(-6));
     expect(enc.encodePair(query, words(10), 512, { truncationSide: "left" }).ids).toEqual(full);
     // Within the limit the side does not matter and the caps still apply.
-    expect(enc.encodePair(query, words(10), 512, { truncationSide: "left", maxTokensPerDoc: 2 }).ids).toEqual(render(qIds, [city[0] as number, city[0] as number]));
+    expect(enc.encodePair(query, words(10), 512, { truncationSide: "left", maxTokensPerDoc: 2 }).ids).toEqual(render(wp.qIds, [wp.city[0] as number, wp.city[0] as number]));
   });
 
   it("without a template the prompt is query + document, as vLLM joins them", () => {
     const enc = new TemplateEncoder(bert, undefined, {});
-    expect(enc.encodePair("city ", "city", 512).ids).toEqual([CLS, ...city, ...city, SEP]);
+    expect(enc.encodePair("city ", "city", 512).ids).toEqual([CLS, ...wp.city, ...wp.city, SEP]);
     expect(enc.encodePair("what is ", "city city", 4).ids).toEqual([CLS, ...bert.encode("what is"), SEP]);
   });
 
   it("each cap alone, and truncatePromptTokens with truncate: false, cut the contents", () => {
     const enc = new TemplateEncoder(bert, plainTemplate, {});
-    const doc = Array<number>(10).fill(city[0] as number);
-    expect(enc.encodePair(query, words(10), 512, { maxTokensPerDoc: 2 }).ids).toEqual(render(qIds, doc.slice(0, 2)));
-    expect(enc.encodePair(query, words(10), 512, { maxTokensPerQuery: 2 }).ids).toEqual(render(qIds.slice(0, 2), doc));
-    const limit = fixed + qIds.length + 3;
-    expect(enc.encodePair(query, words(10), limit - 1, { truncate: false, truncatePromptTokens: limit - 1 }).ids).toEqual(render(qIds, doc.slice(0, 2)));
+    const doc = Array<number>(10).fill(wp.city[0] as number);
+    expect(enc.encodePair(query, words(10), 512, { maxTokensPerDoc: 2 }).ids).toEqual(render(wp.qIds, doc.slice(0, 2)));
+    expect(enc.encodePair(query, words(10), 512, { maxTokensPerQuery: 2 }).ids).toEqual(render(wp.qIds.slice(0, 2), doc));
+    const limit = wp.fixed + wp.qIds.length + 3;
+    expect(enc.encodePair(query, words(10), limit - 1, { truncate: false, truncatePromptTokens: limit - 1 }).ids).toEqual(render(wp.qIds, doc.slice(0, 2)));
   });
 
   describe("byte-level spans (Qwen tokenizer)", () => {
-    const qwen = tokenizerAt(join(LLM, "qwen3-causal"));
+    const qwen = lazy(() => tokenizerAt(join(LLM, "qwen3-causal")));
     const q = "Where is it?";
     const d = " Paris is big and old";
     it("without a template the document ends the prompt; its cap keeps its first tokens", () => {
@@ -441,6 +465,41 @@ describe("TemplateEncoder", () => {
       expect(qwen.encode(q + d)).toEqual([...qwen.encode(q), ...qwen.encode(d)]);
       expect(enc.encodePair(q, d, 1_000_000, { maxTokensPerDoc: 2 }).ids).toEqual([...qwen.encode(q), ...qwen.encode(d).slice(0, 2)]);
       expect(enc.encodePair(q, d, 1_000_000, { maxTokensPerQuery: 1 }).ids).toEqual([...qwen.encode(q).slice(0, 1), ...qwen.encode(d)]);
+    });
+    /** Token strings of a text, to state each test's premise about how the tiny vocabulary splits it. */
+    const pieces = (text: string) => qwen.idsToTokens(qwen.encode(text));
+    it("without a template, a token holding bytes of both contents counts as the query's", () => {
+      const enc = new TemplateEncoder(qwen, undefined, {});
+      // Premise: "the " + "object and" splits as t | he | Ġobject | Ġand, the space of Ġobject being
+      // the query's last byte; so the document's own tokens are just Ġand.
+      expect(pieces("the object and")).toEqual(["t", "he", "Ġobject", "Ġand"]);
+      const whole = qwen.encode("the object and");
+      // Capping the document at one token keeps Ġand (the query keeps Ġobject): nothing is cut.
+      expect(enc.encodePair("the ", "object and", 1_000_000, { maxTokensPerDoc: 1 }).ids).toEqual(whole);
+      // Capping the query at two tokens drops Ġobject, the query's third token.
+      expect(enc.encodePair("the ", "object and", 1_000_000, { maxTokensPerQuery: 2 }).ids).toEqual([whole[0], whole[1], whole[3]]);
+    });
+    it("a template that changes a content (here | trim) is located by comparing renders, not by its layout", () => {
+      const enc = new TemplateEncoder(qwen, ScoreTemplate.from("Q: {{ messages[0].content | trim }} D: {{ messages[1].content }}"), {});
+      // Premise: the render "Q: the D: object and" is Q | : | Ġthe | Ġ | D | : | Ġobject | Ġand; the
+      // trimmed query is the one token Ġthe, so a one-token query cap cuts nothing. (Read from the
+      // layout, the untrimmed " the " would claim Ġthe and the template's Ġ, and the cap would cut Ġ.)
+      expect(pieces("Q: the D: object and")).toEqual(["Q", ":", "Ġthe", "Ġ", "D", ":", "Ġobject", "Ġand"]);
+      expect(enc.encodePair(" the ", "object and", 1_000_000, { maxTokensPerQuery: 1 }).ids).toEqual(qwen.encode("Q: the D: object and"));
+      // The document's two tokens, capped at one: Ġand goes.
+      expect(enc.encodePair(" the ", "object and", 1_000_000, { maxTokensPerDoc: 1 }).ids).toEqual(qwen.encode("Q: the D: object"));
+    });
+    it("an empty query inside a template token owns no token: that token is template and is never cut", () => {
+      const enc = new TemplateEncoder(qwen, ScoreTemplate.from("Q: ob{{ messages[0].content }}ject D: {{ messages[1].content }}"), {});
+      // Premise: with an empty query the render "Q: object D: the" is Q | : | Ġobject | Ġ | D | : | Ġthe,
+      // Ġobject spanning the query's (empty) place; six template tokens and the document's Ġthe.
+      expect(pieces("Q: object D: the")).toEqual(["Q", ":", "Ġobject", "Ġ", "D", ":", "Ġthe"]);
+      const whole = qwen.encode("Q: object D: the");
+      expect(enc.encodePair("", "the", 6).ids).toEqual(whole.slice(0, 6));
+      // Five tokens: the template alone (6) does not fit; Ġobject is not the query's to cut.
+      const e = thrown(() => enc.encodePair("", "the", 5));
+      expect(e).toBeInstanceOf(ContextLengthError);
+      expect((e as ContextLengthError).inputTokens).toBe(6);
     });
     it("an empty query or document is located (as empty) and the other one is still capped", () => {
       const g = readJson(join(LLM, "qwen3-causal", "golden.json")) as unknown as Golden;
