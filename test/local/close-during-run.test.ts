@@ -15,7 +15,7 @@ const DOCS = Array.from({ length: 48 }, (_, i) => `document ${i} ` + "about rera
 
 describe("RunGate", () => {
   it("close waits for runs in flight and refuses later ones with a RerankKitError", async () => {
-    const gate = new RunGate("The scorer");
+    const gate = new RunGate();
     let finish!: (v: number) => void;
     const running = gate.run(() => new Promise<number>((r) => (finish = r)));
     let closed = false;
@@ -31,7 +31,7 @@ describe("RunGate", () => {
   });
 
   it("close settles when a run in flight rejects", async () => {
-    const gate = new RunGate("x");
+    const gate = new RunGate();
     const failing = gate.run(() => Promise.reject(new Error("boom")));
     await gate.close();
     await expect(failing).rejects.toThrow("boom");

@@ -15,7 +15,7 @@ const PAD_BIAS = -1e9;
  * embeddings come from the cache and MaxSim is all that is left.
  */
 export class MaxSimGraph {
-  private readonly gate = new RunGate("The scorer");
+  private readonly gate = new RunGate();
 
   private constructor(
     private readonly ort: typeof Ort,

@@ -46,7 +46,7 @@ export interface FloatOutput {
 
 /** An ONNX Runtime session with its declared inputs and outputs. */
 export class OnnxSession {
-  private readonly gate = new RunGate("The scorer");
+  private readonly gate = new RunGate();
 
   private constructor(
     private readonly ort: OrtModule,

@@ -11,11 +11,9 @@ export class RunGate {
   private readonly inFlight = new Set<Promise<unknown>>();
   private closing = false;
 
-  constructor(private readonly what: string) {}
-
   /** Runs `fn` unless the gate is closing; the gate's `close` waits for it. */
   async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.closing) throw new RerankKitError(`${this.what} is closed: close() was called before this run started`);
+    if (this.closing) throw new RerankKitError("The scorer is closed: close() was called before this run started");
     const running = fn();
     this.inFlight.add(running);
     try {
@@ -27,7 +25,7 @@ export class RunGate {
 
   /** Refuses new runs, then resolves once every run in flight has settled (never rejects). */
   async close(): Promise<void> {
-    this.closing = true;
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    this.closing = true; // no run can join the set from here on, so one wait covers them all
+    await Promise.allSettled([...this.inFlight]);
   }
 }
