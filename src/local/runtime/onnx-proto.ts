@@ -27,15 +27,9 @@ export function readFields(buf: Uint8Array): ProtoField[] {
   const out: ProtoField[] = [];
   let pos = 0;
   const varint = (): number => {
-    let result = 0;
-    let mul = 1;
-    for (;;) {
-      if (pos >= buf.length) throw new Error("truncated protobuf varint");
-      const b = buf[pos++] as number;
-      result += (b & 0x7f) * mul;
-      if (b < 0x80) return result;
-      mul *= 128;
-    }
+    const [value, next] = readVarint(buf, pos);
+    pos = next;
+    return value;
   };
   while (pos < buf.length) {
     const start = pos;
@@ -71,6 +65,7 @@ function text(f: ProtoField): string {
 export interface Attribute {
   name: string;
   i?: number;
+  f?: number;
   ints?: number[];
   t?: TensorInfo;
   /** True for graph-valued attributes (If / Loop bodies), which may read outer values. */
@@ -120,6 +115,7 @@ function parseAttribute(buf: Uint8Array): Attribute {
   const a: Attribute = { name: "" };
   for (const f of readFields(buf)) {
     if (f.field === 1) a.name = text(f);
+    else if (f.field === 2 && f.wire === 5) a.f = new DataView(f.data.buffer, f.data.byteOffset, 4).getFloat32(0, true);
     else if (f.field === 3) a.i = f.value;
     else if (f.field === 5) a.t = parseTensor(f.data);
     else if (f.field === 6 || f.field === 11) a.subgraph = true;
@@ -134,25 +130,40 @@ function parseAttribute(buf: Uint8Array): Attribute {
 
 function readPackedVarints(buf: Uint8Array): number[] {
   const out: number[] = [];
-  let pos = 0;
-  while (pos < buf.length) {
-    let result = 0;
-    let mul = 1;
-    for (;;) {
-      const b = buf[pos++] as number;
-      result += (b & 0x7f) * mul;
-      if (b < 0x80) break;
-      mul *= 128;
-    }
-    out.push(result);
+  for (let pos = 0; pos < buf.length; ) {
+    const [value, next] = readVarint(buf, pos);
+    out.push(value);
+    pos = next;
   }
   return out;
 }
 
-function signed(v: number): number {
-  // int64 varints of negative numbers arrive as 2^64 - |v| (rounded); dims and axes are small.
-  return v > 2 ** 63 ? v - 2 ** 64 : v;
+/**
+ * One varint at `pos`: its value and the position after it. Up to 7 bytes (49 bits) are summed
+ * as numbers; longer ones are int64 values read as two's complement, so a negative dim, axis or
+ * shape element (-1 takes 10 bytes) arrives exact instead of rounded to 2^64.
+ */
+function readVarint(buf: Uint8Array, start: number): [number, number] {
+  let pos = start;
+  let result = 0;
+  let mul = 1;
+  for (let n = 0; n < 7; n++) {
+    if (pos >= buf.length) throw new Error("truncated protobuf varint");
+    const b = buf[pos++] as number;
+    result += (b & 0x7f) * mul;
+    if (b < 0x80) return [result, pos];
+    mul *= 128;
+  }
+  let big = BigInt(result);
+  for (let shift = 49n; ; shift += 7n) {
+    if (pos >= buf.length) throw new Error("truncated protobuf varint");
+    const b = buf[pos++] as number;
+    big |= BigInt(b & 0x7f) << shift;
+    if (b < 0x80) break;
+  }
+  return [Number(BigInt.asIntN(64, big)), pos];
 }
+
 
 /** Parses a NodeProto. */
 export function parseNode(buf: Uint8Array): NodeInfo {
@@ -178,8 +189,8 @@ export function parseTensor(buf: Uint8Array): TensorInfo {
   const ext: Record<string, string> = {};
   for (const f of readFields(buf)) {
     if (f.field === 1) {
-      if (f.wire === 0) t.dims.push(signed(f.value));
-      else t.dims.push(...readPackedVarints(f.data).map(signed));
+      if (f.wire === 0) t.dims.push(f.value);
+      else t.dims.push(...readPackedVarints(f.data));
     } else if (f.field === 2) t.dataType = f.value;
     else if (f.field === 8) t.name = text(f);
     else if (f.field === 9) t.rawData = f.data;
@@ -347,8 +358,8 @@ function typedElements(t: TensorInfo): number[] {
       const d = f.data;
       const view = new DataView(d.buffer, d.byteOffset, d.byteLength);
       for (let o = 0; o + 4 <= d.length; o += 4) out.push(view.getFloat32(o, true));
-    } else if (f.wire === 0) out.push(signed(f.value));
-    else out.push(...readPackedVarints(f.data).map(signed));
+    } else if (f.wire === 0) out.push(f.value);
+    else out.push(...readPackedVarints(f.data));
   }
   // int32_data carries float16 / bfloat16 / int8 / uint8 values as integers.
   if (td.field === 5 && t.dataType === 10) return out.map((v) => halfToFloat(v));
