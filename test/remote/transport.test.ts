@@ -5,7 +5,9 @@
  * backoff wait. `fetch` is a test double answering `Response`s, so no socket is opened; the
  * end-to-end versions against a real server are in faults.test.ts and chunking.test.ts.
  */
+import { getEventListeners } from "node:events";
 import pLimit from "p-limit";
+import type { RequestSpec } from "../../src/remote/transport.js";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { AbortError } from "../../src/errors/abort-error.js";
 import { TimeoutError } from "../../src/errors/timeout-error.js";
@@ -16,6 +18,9 @@ import { ReplicaPool } from "../../src/remote/replica-pool.js";
 import { MAX_RETRY_AFTER_MS, retryAfterMs, shouldRetry } from "../../src/remote/retry.js";
 import { runChunks } from "../../src/remote/run-chunks.js";
 import { Transport, type TransportConfig } from "../../src/remote/transport.js";
+
+/** Abort listeners currently registered on `signal` (what a leak check must look at: the event name too). */
+const abortListeners = (signal: AbortSignal) => getEventListeners(signal, "abort").length;
 
 interface Sent {
   url: string;
@@ -145,6 +150,29 @@ describe("Transport: requests", () => {
     expect(boom).toBeInstanceOf(InternalServerError);
     expect(boom.message).toContain("upstream exploded");
   });
+
+  it("treats fromRoot: null like an absent fromRoot (strip /v1), as an untyped JS caller may pass it", async () => {
+    const { fetch, sent } = fakeFetch([json(200, {})]);
+    await transport(fetch).t.request({ method: "POST", path: "/score", fromRoot: null as unknown as boolean });
+    expect(sent[0]!.url).toBe("http://a.test/score");
+  });
+
+  it("names a method-less request GET in its errors, the method fetch sends by default", async () => {
+    // RequestInit.method is optional, so #init's copy may be undefined for an untyped caller; the
+    // errors must then name what actually went over the wire, not an empty method.
+    const noMethod = { path: "/x" } as unknown as RequestSpec;
+    const { fetch, sent } = fakeFetch([refused(), json(500, "upstream exploded")]);
+    const { t } = transport(fetch, { maxRetries: 0 });
+    const down = (await t.request(noMethod).catch((e: unknown) => e)) as ConnectionError;
+    expect(down).toBeInstanceOf(ConnectionError);
+    expect(down.method).toBe("GET");
+    expect(down.message).toBe("GET http://a.test/x failed to connect or was cut off: fetch failed");
+    const boom = (await t.request(noMethod).catch((e: unknown) => e)) as InternalServerError;
+    expect(boom).toBeInstanceOf(InternalServerError);
+    expect(boom.method).toBe("GET");
+    expect(boom.message.startsWith("GET http://a.test/x failed with 500")).toBe(true);
+    expect(sent.map((x) => x.method)).toEqual(["GET", "GET"]);
+  });
 });
 
 describe("Transport: timeouts and aborts", () => {
@@ -212,6 +240,8 @@ describe("Transport: timeouts and aborts", () => {
     const { t, waits } = transport(fetch);
     const error = (await t.request({ method: "POST", path: "/score", signal: controller.signal }).catch((e: unknown) => e)) as AbortError;
     expect(error).toBeInstanceOf(AbortError);
+    // The same message as every other abort path (throwIfAborted, sleep).
+    expect(error.message).toBe("The operation was aborted.");
     expect((error.cause as Error).message).toBe("user navigated away");
     expect(sent).toHaveLength(1);
     expect(sent[0]!.signal.reason).toEqual(new Error("user navigated away"));
@@ -238,6 +268,30 @@ describe("Transport: timeouts and aborts", () => {
     expect(add).toHaveBeenCalledTimes(3);
     expect(remove).toHaveBeenCalledTimes(3);
     expect(remove.mock.calls.map((c) => c[1])).toEqual(add.mock.calls.map((c) => c[1]));
+    // Counting calls is not enough: a removal under another event name leaves the listener on.
+    expect(abortListeners(controller.signal)).toBe(0);
+  });
+
+  it("drops its listener from the caller's signal the moment it fires, even while fetch has not settled", async () => {
+    // A long-lived signal (one per page or per job) must not keep an aborted call reachable, e.g.
+    // behind a custom fetch that is slow to honour the abort.
+    const controller = new AbortController();
+    let onCallerSignal = -1;
+    const { fetch } = fakeFetch([
+      (s) =>
+        new Promise<Response>((_, reject) => {
+          s.signal.addEventListener("abort", () => {
+            onCallerSignal = abortListeners(controller.signal);
+            setTimeout(() => reject(new DOMException("This operation was aborted", "AbortError")), 5);
+          });
+        }),
+    ]);
+    const pending = transport(fetch).t.request({ method: "GET", path: "/x", signal: controller.signal }).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 1));
+    expect(abortListeners(controller.signal)).toBe(1);
+    controller.abort(new Error("bye"));
+    expect(onCallerSignal).toBe(0);
+    expect(await pending).toBeInstanceOf(AbortError);
   });
 
   it("a connection failure is a ConnectionError with the method, URL and cause", async () => {
@@ -407,6 +461,19 @@ describe("ReplicaPool", () => {
     expect(pool.isCoolingDown(A)).toBe(true);
   });
 
+  it("after skipping the replica to avoid, continues round-robin after the one it returned", () => {
+    const pool = new ReplicaPool([A, B, C], 1000, () => 0);
+    expect(pool.pick(A)).toBe(B);
+    expect([pool.pick(), pool.pick()]).toEqual([C, A]);
+  });
+
+  it("picks a lone replica without reading the clock (the common one-URL configuration)", () => {
+    const now = vi.fn(() => 0);
+    const pool = new ReplicaPool([A], 1000, now);
+    expect([pool.pick(), pool.pick(A)]).toEqual([A, A]);
+    expect(now).not.toHaveBeenCalled();
+  });
+
   it("breaks a tie between replicas that recover at the same time by configuration order", () => {
     const pool = new ReplicaPool([A, B], 1000, () => 5);
     pool.markFailed(B);
@@ -422,6 +489,38 @@ describe("runChunks", () => {
     const results = await runChunks([3, 1, 2], pLimit(3), [], (c) => new Promise<number>((r) => setTimeout(() => r(c * 10), c * 5)));
     expect(results).toEqual([30, 10, 20]);
     expect(await runChunks([7], pLimit(1), [undefined, undefined], ok)).toEqual([70]);
+  });
+
+  it("hands a lone chunk the caller's own signal, or none, without a linked controller", async () => {
+    const controller = new AbortController();
+    const seen: Array<AbortSignal | undefined> = [];
+    const task = async (c: number, _i: number, signal: AbortSignal | undefined) => {
+      seen.push(signal);
+      return c;
+    };
+    expect(await runChunks([1], pLimit(1), [controller.signal], task)).toEqual([1]);
+    expect(await runChunks([2], pLimit(1), [undefined, controller.signal], task)).toEqual([2]);
+    expect(await runChunks([3], pLimit(1), [undefined, undefined], task)).toEqual([3]);
+    expect(seen[0]).toBe(controller.signal);
+    expect(seen[1]).toBe(controller.signal);
+    expect(seen[2]).toBeUndefined();
+  });
+
+  it("drops its listener from the caller's signal as soon as it fires, while the chunks still run", async () => {
+    const controller = new AbortController();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    // The chunks ignore the abort, so the call is still in flight when the listener count is read.
+    const done = runChunks([1, 2], pLimit(2), [controller.signal], async (c) => {
+      await gate;
+      return c;
+    });
+    await Promise.resolve();
+    expect(abortListeners(controller.signal)).toBe(1);
+    controller.abort(new Error("bye"));
+    expect(abortListeners(controller.signal)).toBe(0);
+    release();
+    expect(await done).toEqual([1, 2]);
   });
 
   it("passes each chunk its index and a signal that fires when the caller aborts", async () => {
@@ -491,6 +590,7 @@ describe("runChunks", () => {
     expect(add).toHaveBeenCalledTimes(1);
     expect(remove).toHaveBeenCalledTimes(1);
     expect(remove.mock.calls[0]![1]).toBe(add.mock.calls[0]![1]);
+    expect(abortListeners(controller.signal)).toBe(0);
   });
 
   it("lets many chunks listen on the shared signal without a MaxListenersExceeded warning", async () => {
@@ -525,6 +625,8 @@ describe("sleep", () => {
     await p;
     expect(done).toBe(true);
     expect(remove).toHaveBeenCalledTimes(1);
+    // The removal must name the "abort" event, or the listener stays on the caller's signal.
+    expect(abortListeners(controller.signal)).toBe(0);
     expect(vi.getTimerCount()).toBe(0);
   });
 
@@ -538,6 +640,8 @@ describe("sleep", () => {
     expect(error).toBeInstanceOf(AbortError);
     expect(error.message).toBe("The operation was aborted.");
     expect((error.cause as Error).message).toBe("cancelled");
+    // Nothing removes the listener after an abort but `once`, so it must be registered with it.
+    expect(abortListeners(controller.signal)).toBe(0);
     expect(vi.getTimerCount()).toBe(0);
   });
 
@@ -561,6 +665,11 @@ describe("Retry-After edge cases", () => {
     expect(retryAfterMs(h({ "retry-after-ms": "  ", "retry-after": "3" }), now)).toBe(3000);
     expect(retryAfterMs(h({ "retry-after-ms": "soon", "retry-after": "2" }), now)).toBe(2000);
     expect(retryAfterMs(h({ "retry-after": " " }), now)).toBeUndefined();
+    // Headers strips spaces and tabs itself; a no-break space (0xA0) survives it, and Number() would
+    // read it as 0 ms, so a value blank after trim() must count as absent.
+    expect(h({ "retry-after-ms": "\u00a0" }).get("retry-after-ms")).toBe("\u00a0");
+    expect(retryAfterMs(h({ "retry-after-ms": "\u00a0", "retry-after": "3" }), now)).toBe(3000);
+    expect(retryAfterMs(h({ "retry-after": "\u00a0" }), now)).toBeUndefined();
     expect(retryAfterMs(undefined, now)).toBeUndefined();
   });
 
