@@ -7,17 +7,11 @@
  * skipped with the reason.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import * as ort from "onnxruntime-node";
 import { BiEncoderScorer, CrossEncoderScorer } from "../src/index.js";
-import { planMicroBatches } from "../src/batching/micro-batches.js";
-import { loadModelFiles } from "../src/local/files/model-files.js";
-import { rewriteEncoderGraph } from "../src/local/runtime/encoder-graph-rewrite.js";
-import { encodePair, encodeSingle } from "../src/local/tokenization/pair-encoder.js";
-import { TextTokenizer } from "../src/local/tokenization/text-tokenizer.js";
 import { probePython } from "./anchor-python.js";
 import { recordTarget, skipTarget } from "./targets.js";
 import { makeWorkload } from "./workload.js";
@@ -159,7 +153,6 @@ export async function benchAnchor(root: string): Promise<void> {
     console.log(`\n## Anchor: sentence-transformers ${st.versions["sentence_transformers"]} (torch ${st.versions["torch"]}) on the same torch-exported weights, ${THREADS} threads each, runs alternated`);
     await crossRows(st, models.cross, cross);
     await biRows(st, models.bi, passages);
-    await attentionFusionRows(models, cross, passages);
   } finally {
     st.close();
   }
@@ -206,50 +199,4 @@ async function biRows(st: StProcess, dir: string, passages: string[]): Promise<v
   console.log(`  rerank-kit q8  : ${r.ms("q8").toFixed(0)} ms  ${pps(r.ms("q8"), m)} passages/s  (max |q8 - fp32| embedding drift ${drift.toExponential(2)})`);
   recordTarget(TARGETS.biFp32[0], r.ms("st") / r.ms("fp32"), TARGETS.biFp32[1]);
   recordTarget(TARGETS.biQ8[0], r.ms("st") / r.ms("q8"), TARGETS.biQ8[1], `(q8 vs fp32 max abs embedding drift ${drift.toExponential(2)})`);
-}
-
-/**
- * The lever behind the fp32 rows: the same rewritten graph with and without the attention
- * fusion (encoder-graph-rewrite.ts), as raw sessions on rerank-kit's own micro-batches, rounds
- * alternated. No target: it explains the rows above.
- */
-async function attentionFusionRows(models: { cross: string; bi: string }, cross: { query: string; documents: string[] }, passages: string[]): Promise<void> {
-  console.log("attention fusion (com.microsoft MultiHeadAttention) on vs off, fp32, raw sessions on rerank-kit's batches:");
-  for (const [label, dir, texts] of [
-    ["cross-encoder", models.cross, cross.documents.map((d) => [cross.query, d] as const)],
-    ["bi-encoder", models.bi, passages.map((p) => [p] as const)],
-  ] as const) {
-    const files = await loadModelFiles(dir, { dtype: "fp32" });
-    const tok = new TextTokenizer(files.tokenizerJson, files.tokenizerConfig, dir);
-    const seqs = texts.map((t) => (t.length === 2 ? encodePair(tok, tok.encode(t[0]), tok.encode(t[1]), 512) : encodeSingle(tok, tok.encode(t[0]), 512)));
-    const bytes = new Uint8Array(readFileSync(files.onnxPath));
-    const sessions = await Promise.all(
-      [true, false].map((fuseAttention) =>
-        ort.InferenceSession.create(rewriteEncoderGraph(bytes, dir, { fuseAttention })!.model, { intraOpNumThreads: THREADS, graphOptimizationLevel: "all" }),
-      ),
-    );
-    const feeds = planMicroBatches(seqs.map((q) => q.ids.length)).map((batch) => {
-      const S = Math.max(...batch.map((i) => seqs[i]!.ids.length));
-      const [ids, mask, types] = [0, 1, 2].map(() => new BigInt64Array(batch.length * S));
-      batch.forEach((i, r) =>
-        seqs[i]!.ids.forEach((id, t) => {
-          ids![r * S + t] = BigInt(id);
-          mask![r * S + t] = 1n;
-          types![r * S + t] = BigInt(seqs[i]!.typeIds?.[t] ?? 0);
-        }),
-      );
-      const f: Record<string, ort.Tensor> = { input_ids: new ort.Tensor("int64", ids!, [batch.length, S]), attention_mask: new ort.Tensor("int64", mask!, [batch.length, S]) };
-      if (sessions[0]!.inputNames.includes("token_type_ids")) f["token_type_ids"] = new ort.Tensor("int64", types!, [batch.length, S]);
-      return f;
-    });
-    const pass = (s: ort.InferenceSession) => timedCall(async () => {
-      for (const f of feeds) await s.run(f);
-    });
-    const r = await alternate([
-      { name: "fused", run: () => pass(sessions[0]!) },
-      { name: "unfused", run: () => pass(sessions[1]!) },
-    ]);
-    for (const s of sessions) await s.release();
-    console.log(`  ${label}: fused ${r.ms("fused").toFixed(0)} ms, unfused ${r.ms("unfused").toFixed(0)} ms: ${(r.ms("unfused") / r.ms("fused")).toFixed(2)}x`);
-  }
 }

@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ModelLoadError } from "../../errors/model-load-error.js";
-import { liveNodes } from "./live-nodes.js";
 import { OnnxSession, type SessionOptions } from "./onnx-session.js";
 import { elementCount, parseModel, readElements, serializeModel, type NodeInfo, type ParsedModel, type TensorInfo } from "./onnx-proto.js";
 import { ElemType, encodeNode, encodeTensor, encodeValueInfo, type NodeSpec } from "./onnx-writer.js";
@@ -114,6 +113,23 @@ export function rewriteLmHeadToScore(model: Uint8Array, spec: LmHeadScoreSpec, o
 
 function serialize(parsed: ParsedModel, nodes: Uint8Array[], initializers: Uint8Array[], outputs: Uint8Array[]): Uint8Array {
   return serializeModel({ modelFields: parsed.modelFields, graphFields: parsed.graphFields, nodes, initializers, outputs });
+}
+
+/** Nodes that still contribute to a graph output (all of them when a subgraph could read outer values). */
+function liveNodes(nodes: NodeInfo[], added: NodeSpec[], parsed: ParsedModel): NodeInfo[] {
+  if (nodes.some((n) => [...n.attributes.values()].some((a) => a.subgraph))) return nodes;
+  const needed = new Set<string>(parsed.outputs.map((o) => o.name));
+  for (const n of added) for (const i of n.inputs) needed.add(i);
+  const live: boolean[] = new Array<boolean>(nodes.length).fill(false);
+  // Graphs are stored in topological order; one backward sweep finds every ancestor.
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const n = nodes[i] as NodeInfo;
+    if (n.outputs.some((o) => needed.has(o))) {
+      live[i] = true;
+      for (const input of n.inputs) if (input) needed.add(input);
+    }
+  }
+  return nodes.filter((_, i) => live[i]);
 }
 
 /** Name lookups over a parsed graph. */

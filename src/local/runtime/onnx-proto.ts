@@ -65,7 +65,6 @@ function text(f: ProtoField): string {
 export interface Attribute {
   name: string;
   i?: number;
-  f?: number;
   ints?: number[];
   t?: TensorInfo;
   /** True for graph-valued attributes (If / Loop bodies), which may read outer values. */
@@ -115,7 +114,6 @@ function parseAttribute(buf: Uint8Array): Attribute {
   const a: Attribute = { name: "" };
   for (const f of readFields(buf)) {
     if (f.field === 1) a.name = text(f);
-    else if (f.field === 2 && f.wire === 5) a.f = new DataView(f.data.buffer, f.data.byteOffset, 4).getFloat32(0, true);
     else if (f.field === 3) a.i = f.value;
     else if (f.field === 5) a.t = parseTensor(f.data);
     else if (f.field === 6 || f.field === 11) a.subgraph = true;

@@ -34,14 +34,6 @@ export function int(field: number, value: number | bigint): Bytes {
   return Uint8Array.from([...varint((field << 3) | 0), ...varint(value)]);
 }
 
-/** A float field (wire type 5, little-endian float32). */
-export function float32(field: number, value: number): Bytes {
-  const out = new Uint8Array(5);
-  out[0] = (field << 3) | 5;
-  new DataView(out.buffer).setFloat32(1, value, true);
-  return out;
-}
-
 /** A length-delimited field (wire type 2): bytes, a string or an embedded message. */
 export function bytes(field: number, value: Bytes | string): Bytes {
   const data = typeof value === "string" ? new TextEncoder().encode(value) : value;
@@ -58,14 +50,12 @@ export interface ValueInfo {
   dims: (number | string)[];
 }
 
-/** A node: op type, inputs, outputs and integer / integer-list / float attributes. */
+/** A node: op type, inputs, outputs and integer / integer-list attributes. */
 export interface NodeSpec {
   op: string;
   inputs: string[];
   outputs: string[];
   attrs?: Record<string, number | number[]>;
-  /** Float attributes (e.g. com.microsoft MultiHeadAttention's `scale`). */
-  floatAttrs?: Record<string, number>;
   /** Node name; defaults to `${op}_${index}`. */
   name?: string;
   /** Operator domain, e.g. `com.microsoft`; defaults to the ONNX domain. */
@@ -97,14 +87,12 @@ export function encodeNode(n: NodeSpec, index: number): Bytes {
         : concat([bytes(1, name), int(3, value), int(20, 2)]),
     ),
   );
-  const floats = Object.entries(n.floatAttrs ?? {}).map(([name, value]) => bytes(5, concat([bytes(1, name), float32(2, value), int(20, 1)])));
   return concat([
     ...n.inputs.map((i) => bytes(1, i)),
     ...n.outputs.map((o) => bytes(2, o)),
     bytes(3, n.name ?? `${n.op}_${index}`),
     bytes(4, n.op),
     ...attrs,
-    ...floats,
     ...(n.domain ? [bytes(7, n.domain)] : []),
   ]);
 }
