@@ -463,6 +463,34 @@ describe("TemplateEncoder", () => {
     // The premise: the spy does see the filler renders once a cap asks for the spans.
     enc.encodePair(query, words(3), 512, { maxTokensPerDoc: 1 });
     expect(encode.mock.calls.length).toBeGreaterThan(2);
+    // Exactly at the limit the prompt fits too (a fresh encoder: the first one has it cached).
+    encode.mockClear();
+    const atLimit = wp.fixed + wp.qIds.length + 3;
+    expect(new TemplateEncoder(tok, plainTemplate, {}).encodePair(query, words(3), atLimit).ids).toHaveLength(atLimit);
+    expect(encode).toHaveBeenCalledTimes(1);
+  });
+
+  it("caches renders: a text seen before is not tokenized again, and the cache starts over past 4097 texts", () => {
+    // One encoder serves a whole call, whose pairs share renders (a query's empty-document and
+    // filler renders); the bound keeps a call with very many documents from holding every render.
+    const tok = tokenizerAt(join(CROSS, "bert"));
+    const encode = vi.spyOn(tok, "encode");
+    const enc = new TemplateEncoder(tok, undefined, {});
+    const seen = (text: string) => {
+      const before = encode.mock.calls.length;
+      expect(enc.encodePair("", text, 512).ids).toEqual([CLS, ...bert.encode(text), SEP]);
+      return encode.mock.calls.length === before;
+    };
+    expect(seen("a")).toBe(false);
+    expect(seen("a")).toBe(true);
+    expect(seen("b")).toBe(false);
+    expect(seen("a")).toBe(true); // a new text does not evict the others
+    // 4097 texts fit ("a", "b" and 4095 more); the 4098th empties the cache before it is stored.
+    for (let i = 0; i < 4095; i++) expect(seen(`w${i}`)).toBe(false);
+    expect(seen("a")).toBe(true);
+    expect(seen("w4095")).toBe(false);
+    expect(seen("a")).toBe(false);
+    expect(seen("w4095")).toBe(true);
   });
 
   it("an empty query inside the document's unknown word is located as empty, before the document", () => {
