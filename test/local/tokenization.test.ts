@@ -8,7 +8,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { ContextLengthError } from "../../src/errors/context-length-error.js";
 import { InvalidInputError } from "../../src/errors/invalid-input-error.js";
 import { ModelLoadError } from "../../src/errors/model-load-error.js";
@@ -203,6 +203,12 @@ describe("TextTokenizer", () => {
     });
     expect(splitOnly.byteLevel).toBe(false);
     expect(tokenizerAt(join(LLM, "qwen3-causal"), (t) => (t["pre_tokenizer"] = null)).byteLevel).toBe(false);
+    // Only a Sequence runs its `pretokenizers`: on a Split the field is a stray one the tokenizer
+    // ignores, so a ByteLevel listed there does not make the tokens byte-level.
+    const strayField = tokenizerAt(join(LLM, "qwen3-causal"), (t) => {
+      t["pre_tokenizer"] = { type: "Split", pattern: { String: "\n" }, behavior: "Isolated", invert: false, pretokenizers: [t["pre_tokenizer"]] };
+    });
+    expect(strayField.byteLevel).toBe(false);
   });
 
   it("byte offsets tile the UTF-8 text exactly, added tokens counted by their bytes", () => {
@@ -444,6 +450,59 @@ describe("TemplateEncoder", () => {
     const enc = new TemplateEncoder(bert, undefined, {});
     expect(enc.encodePair("city ", "city", 512).ids).toEqual([CLS, ...wp.city, ...wp.city, SEP]);
     expect(enc.encodePair("what is ", "city city", 4).ids).toEqual([CLS, ...bert.encode("what is"), SEP]);
+  });
+
+  it("a pair that fits without caps is tokenized once: no filler renders to locate the contents", () => {
+    // Locating the contents renders the pair again with fillers (4 more encodes for WordPiece);
+    // a prompt that fits whole needs none of that.
+    const tok = tokenizerAt(join(CROSS, "bert"));
+    const encode = vi.spyOn(tok, "encode");
+    const enc = new TemplateEncoder(tok, plainTemplate, {});
+    expect(enc.encodePair(query, words(3), 512).ids).toEqual(render(wp.qIds, [...wp.city, ...wp.city, ...wp.city]));
+    expect(encode).toHaveBeenCalledTimes(1);
+    // The premise: the spy does see the filler renders once a cap asks for the spans.
+    enc.encodePair(query, words(3), 512, { maxTokensPerDoc: 1 });
+    expect(encode.mock.calls.length).toBeGreaterThan(2);
+    // Exactly at the limit the prompt fits too (a fresh encoder: the first one has it cached).
+    encode.mockClear();
+    const atLimit = wp.fixed + wp.qIds.length + 3;
+    expect(new TemplateEncoder(tok, plainTemplate, {}).encodePair(query, words(3), atLimit).ids).toHaveLength(atLimit);
+    expect(encode).toHaveBeenCalledTimes(1);
+  });
+
+  it("caches renders: a text seen before is not tokenized again, and the cache starts over past 4097 texts", () => {
+    // One encoder serves a whole call, whose pairs share renders (a query's empty-document and
+    // filler renders); the bound keeps a call with very many documents from holding every render.
+    const tok = tokenizerAt(join(CROSS, "bert"));
+    const encode = vi.spyOn(tok, "encode");
+    const enc = new TemplateEncoder(tok, undefined, {});
+    const seen = (text: string) => {
+      const before = encode.mock.calls.length;
+      expect(enc.encodePair("", text, 512).ids).toEqual([CLS, ...bert.encode(text), SEP]);
+      return encode.mock.calls.length === before;
+    };
+    expect(seen("a")).toBe(false);
+    expect(seen("a")).toBe(true);
+    expect(seen("b")).toBe(false);
+    expect(seen("a")).toBe(true); // a new text does not evict the others
+    // 4097 texts fit ("a", "b" and 4095 more); the 4098th empties the cache before it is stored.
+    for (let i = 0; i < 4095; i++) expect(seen(`w${i}`)).toBe(false);
+    expect(seen("a")).toBe(true);
+    expect(seen("w4095")).toBe(false);
+    expect(seen("a")).toBe(false);
+    expect(seen("w4095")).toBe(true);
+  });
+
+  it("an empty query inside the document's unknown word is located as empty, before the document", () => {
+    // Premise: "☃" is not in the tiny vocabulary, and neither are the filler renders "x☃" and "y☃":
+    // each is the one token [UNK]. Comparing renders then finds the (empty) query's place after
+    // that token and the document's before it; the query is moved back to the document's start.
+    const UNK = 3;
+    for (const text of ["☃", "x☃", "y☃"]) expect(bert.encode(text)).toEqual([UNK]);
+    const enc = new TemplateEncoder(bert, undefined, {});
+    expect(enc.encodePair("", "☃", 512, { maxTokensPerDoc: 1 }).ids).toEqual([CLS, UNK, SEP]);
+    // The [UNK] is the document's: a limit of 2 (the specials alone) cuts it, not a query token.
+    expect(enc.encodePair("", "☃", 2).ids).toEqual([CLS, SEP]);
   });
 
   it("each cap alone, and truncatePromptTokens with truncate: false, cut the contents", () => {
