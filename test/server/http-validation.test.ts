@@ -146,6 +146,15 @@ describe("validation errors in vLLM's rendering", () => {
     expect(e.message.startsWith("1 validation error:\n")).toBe(true);
   });
 
+  it("keeps same-kind errors at locations whose names run together (body.ab and body.a.b are two fields)", () => {
+    const e = answer(z.object({ ab: z.string(), a: z.object({ b: z.string() }) }), { a: {} });
+    expect(e.message).toBe(
+      "2 validation errors:\n" +
+        "  {'type': 'missing', 'loc': 'body.ab', 'msg': 'Field required', 'input': '<dict of 1 items>'}\n" +
+        "  {'type': 'missing', 'loc': 'body.a.b', 'msg': 'Field required', 'input': '<dict of 0 items>'}",
+    );
+  });
+
   it("renders a custom check as a value_error with its message", () => {
     expect(only(field(z.string().refine(() => false, "Either a or b is required")), { f: "x" })).toBe(
       "{'type': 'value_error', 'loc': 'body.f', 'msg': 'Value error, Either a or b is required', 'input': 'x'}",
