@@ -101,9 +101,9 @@ describe("HttpError", () => {
   });
 });
 
-function guarded(extra?: string[]): Hono {
+function guarded(extra: string[] = [], key = "k3y"): Hono {
   const app = new Hono();
-  app.use("*", extra ? apiKeyAuth("k3y", extra) : apiKeyAuth("k3y"));
+  app.use("*", apiKeyAuth(key, extra));
   app.all("*", (c) => c.text("ok"));
   return app;
 }
@@ -127,6 +127,17 @@ describe("apiKeyAuth", () => {
     for (const path of ["/health", "/ping", "/docs", "/openapi.json"]) expect((await app.request(path)).status, path).toBe(200);
     for (const path of ["/healthz", "/v1/models", "/docs/x", "/"]) expect((await app.request(path)).status, path).toBe(401);
     expect((await guarded().request("/openapi.json")).status).toBe(401);
+  });
+
+  it("opens nothing with an empty key: a request without a bearer token is refused, not compared as an empty token", async () => {
+    // createServer refuses an empty key ("would leave the server open"); the guard must not be the weak spot either.
+    const app = guarded([], "");
+    for (const headers of [{} as Record<string, string>, { authorization: "" }, { authorization: "Bearer " }, { authorization: "Basic x" }, { authorization: "Bearer x" }]) {
+      const r = await app.request("/score", { headers });
+      expect(r.status, JSON.stringify(headers)).toBe(401);
+      expect(await r.json()).toEqual({ error: "Unauthorized" });
+    }
+    expect((await app.request("/health")).status).toBe(200);
   });
 });
 

@@ -146,6 +146,15 @@ describe("validation errors in vLLM's rendering", () => {
     expect(e.message.startsWith("1 validation error:\n")).toBe(true);
   });
 
+  it("keeps same-kind errors at locations whose names run together (body.ab and body.a.b are two fields)", () => {
+    const e = answer(z.object({ ab: z.string(), a: z.object({ b: z.string() }) }), { a: {} });
+    expect(e.message).toBe(
+      "2 validation errors:\n" +
+        "  {'type': 'missing', 'loc': 'body.ab', 'msg': 'Field required', 'input': '<dict of 1 items>'}\n" +
+        "  {'type': 'missing', 'loc': 'body.a.b', 'msg': 'Field required', 'input': '<dict of 0 items>'}",
+    );
+  });
+
   it("renders a custom check as a value_error with its message", () => {
     expect(only(field(z.string().refine(() => false, "Either a or b is required")), { f: "x" })).toBe(
       "{'type': 'value_error', 'loc': 'body.f', 'msg': 'Value error, Either a or b is required', 'input': 'x'}",
@@ -183,6 +192,36 @@ describe("validation errors in vLLM's rendering", () => {
     expect(line.startsWith("{'type': 'literal_error', 'loc': 'body.f', 'msg': \"Input should be 'choice-0-")).toBe(true);
   });
 
+  it("cuts a rendered error only past 1000 characters: one of exactly 1000 is kept whole", () => {
+    const frame = "{'type': 'value_error', 'loc': 'body', 'msg': '";
+    const tail = "', 'input': 'x'}";
+    const msg = "m".repeat(1000 - frame.length - tail.length);
+    const render = (m: string) => validationErrors([{ type: "value_error", loc: ["body"], msg: m, input: "x" }]).message.split("\n")[1];
+    expect(render(msg)).toBe(`  ${frame}${msg}${tail}`);
+    // One character more: the first 1000 characters, then the marker.
+    expect(render(`${msg}m`)).toBe(`  ${frame}${msg}m${tail.slice(0, -1)}...[truncated]`);
+  });
+
+  it("bounds a long non-string echoed input too, as vLLM bounds str(input): a big int keeps 200 digits", () => {
+    // Python's str(10**250) is "1" and 250 zeros; vLLM keeps its first 200 characters.
+    const digits200 = `1${"0".repeat(199)}`;
+    expect(only(field(z.bigint().max(5n)), { f: 10n ** 250n })).toBe(
+      `{'type': 'less_than_equal', 'loc': 'body.f', 'msg': 'Input should be less than or equal to 5', 'input': '${digits200}...[truncated]', 'ctx': {'le': 5}}`,
+    );
+    // Exactly 200 digits (10**199) is echoed whole.
+    expect(only(field(z.bigint().max(5n)), { f: 10n ** 199n })).toBe(
+      `{'type': 'less_than_equal', 'loc': 'body.f', 'msg': 'Input should be less than or equal to 5', 'input': '${digits200}', 'ctx': {'le': 5}}`,
+    );
+  });
+
+  it("counts a field as missing when the raw input has nothing at its path (the schema checked a transformed value)", () => {
+    // The echoed input is the raw one; a transform can make zod report paths the raw input does not have.
+    const fromNull = z.null().transform(() => ({})).pipe(z.object({ a: z.string() }));
+    expect(only(fromNull, null)).toBe("{'type': 'missing', 'loc': 'body.a', 'msg': 'Field required', 'input': 'None'}");
+    const nested = z.object({}).transform(() => ({ a: {} })).pipe(z.object({ a: z.object({ b: z.string() }) }));
+    expect(only(nested, {})).toBe("{'type': 'missing', 'loc': 'body.a.b', 'msg': 'Field required', 'input': 'None'}");
+  });
+
   it("renders hand-written checks the same way, and no errors as a null param", () => {
     const e = validationErrors([{ type: "value_error", loc: ["body"], msg: "Value error, both set", input: { a: 1 } }]);
     expect(e.message).toBe("1 validation error:\n  {'type': 'value_error', 'loc': 'body', 'msg': 'Value error, both set', 'input': '<dict of 1 items>'}");
@@ -205,6 +244,9 @@ describe("pyRepr (Python's repr of JSON values)", () => {
     expect(pyRepr(Number.NaN)).toBe("nan");
     expect(pyRepr(Number.POSITIVE_INFINITY)).toBe("inf");
     expect(pyRepr(Number.NEGATIVE_INFINITY)).toBe("-inf");
+    // A bigint is a Python int: digits, unquoted.
+    expect(pyRepr(12345678901234567890n)).toBe("12345678901234567890");
+    expect(pyRepr([-7n])).toBe("[-7]");
   });
 
   it("quotes strings as Python does: single quotes unless the text holds only single quotes", () => {

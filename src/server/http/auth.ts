@@ -13,15 +13,16 @@ const OPEN_PATHS = ["/health", "/ping", "/docs"];
  * constant time on SHA-256 digests, so neither its content nor its length leaks through timing.
  * A failure answers vLLM's 401 `{"error":"Unauthorized"}`.
  */
-export function apiKeyAuth(apiKey: string, extraOpenPaths: readonly string[] = []): MiddlewareHandler {
+export function apiKeyAuth(apiKey: string, extraOpenPaths: readonly string[]): MiddlewareHandler {
   const expected = digest(apiKey);
   const open = new Set([...OPEN_PATHS, ...extraOpenPaths]);
   return async (c, next) => {
     if (open.has(c.req.path)) return next();
     const header = c.req.header("authorization") ?? "";
-    const match = /^Bearer\s+(.+)$/i.exec(header);
-    const given = match?.[1] ?? "";
-    if (!timingSafeEqual(digest(given), expected)) {
+    const given = /^Bearer\s+(.+)$/i.exec(header)?.[1];
+    // No bearer token is refused outright rather than compared as "", so even an empty key opens
+    // nothing (createServer refuses an empty key too; this guards any other caller).
+    if (given === undefined || !timingSafeEqual(digest(given), expected)) {
       return c.json({ error: "Unauthorized" }, 401);
     }
     return next();

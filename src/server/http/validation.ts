@@ -113,8 +113,6 @@ function typeError(expected: string, loc: (string | number)[], value: unknown): 
         return { type: "int_from_float", loc, msg: "Input should be a valid integer, got a number with a fractional part", input: value };
       }
       return { type: "int_type", loc, msg: "Input should be a valid integer", input: value };
-    case "string":
-      return { type: "string_type", loc, msg: "Input should be a valid string", input: value };
     case "boolean":
       return typeof value === "string"
         ? { type: "bool_parsing", loc, msg: "Input should be a valid boolean, unable to interpret input", input: value }
@@ -127,6 +125,7 @@ function typeError(expected: string, loc: (string | number)[], value: unknown): 
     case "null":
       return { type: "none_required", loc, msg: "Input should be None", input: value };
     default:
+      // Also `string`: pydantic's string_type, "Input should be a valid string".
       return { type: `${expected}_type`, loc, msg: `Input should be a valid ${expected}`, input: value };
   }
 }
@@ -193,7 +192,8 @@ export function pyRepr(value: unknown): string {
   if (typeof value === "object") {
     return `{${Object.entries(value).map(([k, v]) => `${pyString(k)}: ${pyRepr(v)}`).join(", ")}}`;
   }
-  return pyString(String(value));
+  // A bigint is Python's int, printed unquoted (symbols and functions are no JSON value; their String()).
+  return String(value);
 }
 
 function pyFloat(v: number): string {
