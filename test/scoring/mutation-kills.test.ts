@@ -288,3 +288,22 @@ describe("second run (reports/mutation, 657 mutants)", () => {
     });
   });
 });
+
+describe("third run (reports/mutation, 714 mutants): inputs that told 'equivalent' mutants apart", () => {
+  it("softmax over one logit is 1 even when that logit overflowed to +-Infinity", () => {
+    // The general formula gives exp(Infinity - Infinity) = NaN here; the one-logit shortcut does not.
+    expect(applyActivation([Infinity], "softmax")).toBe(1);
+    expect(applyActivation([-Infinity], "softmax")).toBe(1);
+  });
+
+  it("excludePromptFromMask with a prompt length below 0 leaves the mask as it is", () => {
+    // Without the early return, row 0 would fill(0, 0, -1): a negative end counts from the array's end.
+    expect(Array.from(excludePromptFromMask([1, 1, 1, 1], 4, -1))).toEqual([1, 1, 1, 1]);
+  });
+
+  it("zero-width batches terminate: a [rows, 0] mask and a [0, 0] matrix come back empty", () => {
+    // A batch of texts with no tokens has seq = 0 and an empty mask; a step of 0 never leaves `base <= 0`.
+    expect(Array.from(excludePromptFromMask(new Uint8Array(0), 0, 2))).toEqual([]);
+    expect(Array.from(l2NormalizeRows(new Float32Array(0), 0))).toEqual([]);
+  });
+});

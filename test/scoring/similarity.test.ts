@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { cosine, l2Normalize, l2NormalizeRows, maxSim } from "../../src/scoring/similarity.js";
 import { poolRow } from "../../src/scoring/pooling.js";
-import { planMicroBatches } from "../../src/batching/micro-batches.js";
+import { budgetDtype, defaultBudget, planMicroBatches } from "../../src/batching/micro-batches.js";
 
 describe("similarity", () => {
   it("cosine of hand-computed vectors", () => {
@@ -68,5 +68,63 @@ describe("planMicroBatches", () => {
   it("keeps caller order among equal lengths", () => {
     expect(planMicroBatches([5, 5, 5, 5, 5], { maxBatchSize: 2 })).toEqual([[0, 1], [2, 3], [4]]);
     expect(planMicroBatches([7, 5, 7, 5, 7, 5, 7, 5, 7, 5, 7, 5])).toEqual([[1, 3, 5, 7, 9, 11, 0, 2, 4, 6, 8, 10]]);
+  });
+});
+
+// The per-dtype default budgets (BATCH_BUDGETS), here because this is the file the `batching`
+// mutation scope runs (test/batching/budgets.test.ts also loads a model, too slow per mutant).
+// Expected rows are the table's, written out: fp32/fp16 1024 tokens at every length, q8/q4 1024 up
+// to 128 tokens and 512 above, 32 rows everywhere.
+describe("planMicroBatches default budgets per dtype and length", () => {
+  const sizes = (batches: number[][]) => batches.map((b) => b.length);
+  const SHORT = { maxLength: 128, maxBatchTokens: 1024, maxBatchSize: 32 };
+  const LONG = { maxLength: Infinity, maxBatchTokens: 512, maxBatchSize: 32 };
+  const FLAT = { maxLength: Infinity, maxBatchTokens: 1024, maxBatchSize: 32 };
+
+  it("maps every dtype name onto its row family; unknown or absent is fp32", () => {
+    const names = ["fp32", "fp16", "q8", "int8", "uint8", "q4", "q4f16", "bnb4", "bf16", "", undefined];
+    expect(names.map(budgetDtype)).toEqual(["fp32", "fp16", "q8", "q8", "q8", "q4", "q4", "q4", "fp32", "fp32", "fp32"]);
+  });
+
+  it("picks the row whose maxLength bounds the longest row, 128 itself included", () => {
+    for (const dtype of ["q8", "q4"]) {
+      expect(defaultBudget(dtype, 1)).toEqual(SHORT);
+      expect(defaultBudget(dtype, 128)).toEqual(SHORT);
+      expect(defaultBudget(dtype, 129)).toEqual(LONG);
+      expect(defaultBudget(dtype, 5000)).toEqual(LONG);
+    }
+    for (const dtype of ["fp32", "fp16", undefined]) {
+      expect(defaultBudget(dtype, 1)).toEqual(FLAT);
+      expect(defaultBudget(dtype, 5000)).toEqual(FLAT);
+    }
+  });
+
+  it("falls back to the dtype's last row for a length no row bounds (NaN), never to undefined", () => {
+    expect(defaultBudget("q8", Number.NaN)).toEqual(LONG);
+    expect(defaultBudget("fp32", Number.NaN)).toEqual(FLAT);
+  });
+
+  it("plans with the given dtype's rows: 2 rows of 220 tokens under q8 and q4, 4 under fp32, fp16 and unknown", () => {
+    const long = Array(6).fill(220);
+    expect(sizes(planMicroBatches(long, {}, "q8"))).toEqual([2, 2, 2]);
+    expect(sizes(planMicroBatches(long, {}, "q4"))).toEqual([2, 2, 2]);
+    expect(sizes(planMicroBatches(long, {}, "fp16"))).toEqual([4, 2]);
+    expect(sizes(planMicroBatches(long, {}, "bf16"))).toEqual([4, 2]);
+    expect(sizes(planMicroBatches(long))).toEqual([4, 2]);
+    // Short rows keep 1024 tokens under q8: 17 x 60 = 1020.
+    expect(sizes(planMicroBatches(Array(40).fill(60), {}, "q8"))).toEqual([17, 17, 6]);
+  });
+
+  it("checks the budget against the new row's length, not the batch's longest so far", () => {
+    // 2 x 600 = 1200 > 1024, although the batch so far holds a 1-token row.
+    expect(planMicroBatches([1, 600])).toEqual([[0], [1]]);
+    // A 129-token row makes a batch of 128s long under q8, whose budget is 512 (4 x 129 = 516).
+    expect(sizes(planMicroBatches([128, 128, 128, 129], {}, "q8"))).toEqual([3, 1]);
+  });
+
+  it("explicit limits replace the table's, one field at a time", () => {
+    expect(sizes(planMicroBatches(Array(6).fill(220), { maxBatchTokens: 4096 }, "q8"))).toEqual([6]);
+    expect(sizes(planMicroBatches(Array(6).fill(220), { maxBatchSize: 1 }, "q8"))).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(sizes(planMicroBatches(Array(40).fill(10), { maxBatchSize: 4 }, "q8"))).toEqual(Array(10).fill(4));
   });
 });
