@@ -4,6 +4,8 @@
  * 100 long pairs needs over 1 GB of attention scores (performance.md §3). The budget itself comes
  * from {@link BATCH_BUDGETS}, per weight type and sequence length, unless the caller sets it.
  */
+import { InvalidInputError } from "../errors/invalid-input-error.js";
+import { InvalidOptionError } from "../errors/invalid-option-error.js";
 
 /** Limits for {@link planMicroBatches}. Unset fields come from {@link BATCH_BUDGETS}. */
 export interface MicroBatchLimits {
@@ -84,8 +86,19 @@ export function defaultBudget(dtype: string | undefined, longest: number): Batch
  * Groups item indices into batches of similar length. Each batch lists indices into `lengths`;
  * every index appears exactly once. Results must be put back by index, not by batch position.
  * @param dtype the weights' dtype, which picks the default budgets (see {@link BATCH_BUDGETS})
+ * @throws {InvalidInputError} when a length is not an integer >= 0 (a NaN would compare false
+ *   against every budget and merge all items into one batch)
+ * @throws {InvalidOptionError} when `maxBatchTokens` or `maxBatchSize` is set but not an integer >= 1
  */
 export function planMicroBatches(lengths: readonly number[], limits: MicroBatchLimits = {}, dtype = "fp32"): number[][] {
+  const bad = lengths.findIndex((n) => !Number.isInteger(n) || n < 0);
+  if (bad >= 0) throw new InvalidInputError(`planMicroBatches: lengths[${bad}] must be an integer >= 0, got ${String(lengths[bad])}`, { field: `lengths[${bad}]` });
+  for (const option of ["maxBatchTokens", "maxBatchSize"] as const) {
+    const v = limits[option];
+    if (v !== undefined && (!Number.isInteger(v) || v < 1)) {
+      throw new InvalidOptionError(`planMicroBatches: option \`${option}\` must be an integer >= 1, got ${String(v)}`, { option, allowed: "an integer >= 1" });
+    }
+  }
   const order = lengths.map((_, i) => i).sort((a, b) => (lengths[a] as number) - (lengths[b] as number) || a - b);
   const batches: number[][] = [];
   let current: number[] = [];

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { cosine, l2Normalize, l2NormalizeRows, maxSim } from "../../src/scoring/similarity.js";
 import { poolRow } from "../../src/scoring/pooling.js";
 import { budgetDtype, defaultBudget, planMicroBatches } from "../../src/batching/micro-batches.js";
+import { InvalidInputError, InvalidOptionError } from "../../src/errors/index.js";
 
 describe("similarity", () => {
   it("cosine of hand-computed vectors", () => {
@@ -75,6 +76,31 @@ describe("planMicroBatches", () => {
 // mutation scope runs (test/batching/budgets.test.ts also loads a model, too slow per mutant).
 // Expected rows are the table's, written out: fp32/fp16 1024 tokens at every length, q8/q4 1024 up
 // to 128 tokens and 512 above, 32 rows everywhere.
+describe("planMicroBatches refuses what it cannot plan", () => {
+  it.each([[[3, Number.NaN]], [[3, -1]], [[2.5]], [[Infinity]]])("lengths %j: InvalidInputError naming the index", (lengths) => {
+    const bad = lengths.length - 1;
+    expect(() => planMicroBatches(lengths)).toThrow(InvalidInputError);
+    expect(() => planMicroBatches(lengths)).toThrow(`lengths[${bad}] must be an integer >= 0, got ${String(lengths[bad])}`);
+    expect(() => planMicroBatches(lengths)).toThrow(expect.objectContaining({ field: `lengths[${bad}]` }));
+  });
+
+  it.each([
+    ["maxBatchTokens", 0],
+    ["maxBatchTokens", Number.NaN],
+    ["maxBatchSize", -2],
+    ["maxBatchSize", 1.5],
+  ] as const)("%s = %s: InvalidOptionError", (option, value) => {
+    const call = () => planMicroBatches([1, 2], { [option]: value });
+    expect(call).toThrow(InvalidOptionError);
+    expect(call).toThrow(`option \`${option}\` must be an integer >= 1, got ${String(value)}`);
+    expect(call).toThrow(expect.objectContaining({ option, field: option, allowed: "an integer >= 1" }));
+  });
+
+  it("accepts the smallest valid limits and zero-length items", () => {
+    expect(planMicroBatches([0, 0], { maxBatchTokens: 1, maxBatchSize: 1 })).toEqual([[0], [1]]);
+  });
+});
+
 describe("planMicroBatches default budgets per dtype and length", () => {
   const sizes = (batches: number[][]) => batches.map((b) => b.length);
   const SHORT = { maxLength: 128, maxBatchTokens: 1024, maxBatchSize: 32 };
