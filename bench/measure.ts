@@ -21,5 +21,7 @@ export function peakRssMb(): number {
 /** Formats a ratio with a target, e.g. `1.82x (target >= 1.7x) ok`. */
 export function ratio(value: number, target: number, higherIsBetter = true): string {
   const ok = higherIsBetter ? value >= target : value <= target;
-  return `${value.toFixed(2)}x (target ${higherIsBetter ? ">=" : "<="} ${target}x) ${ok ? "ok" : "MISSED"}`;
+  // Four decimals when two would print the target itself for a miss (1.0997 is not 1.10).
+  const shown = !ok && value.toFixed(2) === target.toFixed(2) ? value.toFixed(4) : value.toFixed(2);
+  return `${shown}x (target ${higherIsBetter ? ">=" : "<="} ${target}x) ${ok ? "ok" : "MISSED"}`;
 }
