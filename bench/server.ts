@@ -12,7 +12,7 @@ import { loadScorer } from "../src/local/index.js";
 import type { LoadScorerOptions } from "../src/local/options.js";
 import { loadWorkerScorer } from "../src/local/worker-pool/index.js";
 import { createServer } from "../src/server/index.js";
-import { recordTarget } from "./targets.js";
+import { recordLimit, recordTarget } from "./targets.js";
 import { ratio } from "./measure.js";
 import { makeWorkload } from "./workload.js";
 
@@ -134,8 +134,9 @@ export async function benchServer(options: BenchServerOptions): Promise<void> {
         `${errors} errors${errors === 0 ? "" : " MISSED"} (${pool1.rps.toFixed(1)} -> ${pool16.rps.toFixed(1)} req/s; ` +
         `c=16 vs the old default ${(pool16.rps / on.rps).toFixed(2)}x, c=1 ${(pool1.rps / single1.rps).toFixed(2)}x)`,
     );
-    // Errors fail the target whatever the ratio: a pool that drops requests is not faster.
-    recordTarget(`serve c=16 vs c=1, ${options.label ?? modelDir}`, errors === 0 ? pool16.rps / pool1.rps : 0, 2, `(${errors} errors)`);
+    recordTarget(`serve c=16 vs c=1, ${options.label ?? modelDir}`, pool16.rps / pool1.rps, 2);
+    // The target also asks for 0 errors: a pool that drops requests is not faster.
+    recordLimit(`serve errors at c=1 and c=16, ${options.label ?? modelDir}`, errors, 0, "errors");
 
     // Overhead at concurrency 1: in process, through the worker thread, and over HTTP.
     const inProcess = await loadScorer(modelDir, loadOptions);

@@ -11,7 +11,7 @@ export function recordTarget(name: string, value: number, target: number, note =
 /** Records an upper limit (e.g. a latency): `value` must stay at or below `limit`. */
 export function recordLimit(name: string, value: number, limit: number, unit: string, note = ""): void {
   const verdict = value <= limit ? "ok" : "MISSED";
-  rows.push(`  ${name.padEnd(58)} ${value.toFixed(1)} ${unit} (target <= ${limit} ${unit}) ${verdict}${note ? `  ${note}` : ""}`);
+  rows.push(`  ${name.padEnd(58)} ${Number.isInteger(value) ? value : value.toFixed(1)} ${unit} (target <= ${limit} ${unit}) ${verdict}${note ? `  ${note}` : ""}`);
 }
 
 /** Records a target that could not be measured in this run, and why. */

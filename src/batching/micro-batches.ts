@@ -5,7 +5,7 @@
  * from {@link BATCH_BUDGETS}, per weight type and sequence length, unless the caller sets it.
  */
 import { InvalidInputError } from "../errors/invalid-input-error.js";
-import { InvalidOptionError } from "../errors/invalid-option-error.js";
+import { checkOption } from "../options/check-options.js";
 
 /** Limits for {@link planMicroBatches}. Unset fields come from {@link BATCH_BUDGETS}. */
 export interface MicroBatchLimits {
@@ -93,12 +93,7 @@ export function defaultBudget(dtype: string | undefined, longest: number): Batch
 export function planMicroBatches(lengths: readonly number[], limits: MicroBatchLimits = {}, dtype = "fp32"): number[][] {
   const bad = lengths.findIndex((n) => !Number.isInteger(n) || n < 0);
   if (bad >= 0) throw new InvalidInputError(`planMicroBatches: lengths[${bad}] must be an integer >= 0, got ${String(lengths[bad])}`, { field: `lengths[${bad}]` });
-  for (const option of ["maxBatchTokens", "maxBatchSize"] as const) {
-    const v = limits[option];
-    if (v !== undefined && (!Number.isInteger(v) || v < 1)) {
-      throw new InvalidOptionError(`planMicroBatches: option \`${option}\` must be an integer >= 1, got ${String(v)}`, { option, allowed: "an integer >= 1" });
-    }
-  }
+  for (const option of ["maxBatchTokens", "maxBatchSize"] as const) checkOption(option, limits[option], { kind: "integer", min: 1 }, "planMicroBatches");
   const order = lengths.map((_, i) => i).sort((a, b) => (lengths[a] as number) - (lengths[b] as number) || a - b);
   const batches: number[][] = [];
   let current: number[] = [];

@@ -92,7 +92,7 @@ describe("planMicroBatches refuses what it cannot plan", () => {
   ] as const)("%s = %s: InvalidOptionError", (option, value) => {
     const call = () => planMicroBatches([1, 2], { [option]: value });
     expect(call).toThrow(InvalidOptionError);
-    expect(call).toThrow(`option \`${option}\` must be an integer >= 1, got ${String(value)}`);
+    expect(call).toThrow(`planMicroBatches: option \`${option}\` must be an integer >= 1, got ${String(value)}`);
     expect(call).toThrow(expect.objectContaining({ option, field: option, allowed: "an integer >= 1" }));
   });
 

@@ -162,7 +162,6 @@ function readVarint(buf: Uint8Array, start: number): [number, number] {
   return [Number(BigInt.asIntN(64, big)), pos];
 }
 
-
 /** Parses a NodeProto. */
 export function parseNode(buf: Uint8Array): NodeInfo {
   const n: NodeInfo = { name: "", op: "", domain: "", inputs: [], outputs: [], attributes: new Map(), raw: buf };
