@@ -94,6 +94,20 @@ describe("an async onProgress that rejects", () => {
     }
   });
 
+  it("in a worker pool: rejects the call and leaves no unhandled rejection", async () => {
+    const pooled = await loadScorer(await modelDir("cross-encoder"), { worker: { workers: 1, threads: 1 }, maxBatchSize: 2 });
+    try {
+      const sink = failingAsync();
+      await expect(pooled.score(QUERY, DOCS, sink.options)).rejects.toThrow("progress sink failed");
+      await settle();
+      expect(unhandled).toEqual([]);
+      // The worker is still usable.
+      await expect(pooled.score(QUERY, DOCS)).resolves.toHaveLength(DOCS.length);
+    } finally {
+      await pooled.close();
+    }
+  });
+
   it("a callback that resolves is waited for, and the call completes with every batch reported", async () => {
     const seen: number[] = [];
     const scores = await cross.score(QUERY, DOCS, {
