@@ -62,6 +62,8 @@ export type BatchSettings = Partial<Omit<RunOptions, "signal" | "onProgress">>;
  * 3. **Its head**: `(row: BatchRow, index) => T`, reading one sequence's value (a logit row, a
  *    pooled vector, token vectors, a sparse vector) from the batch output. `runBatches(sequences,
  *    options, head)` plans, pads and runs the batches, checks `signal` and awaits `onProgress`.
+ *    Inputs that are not token ids (an image tower's pixels) build their own feeds per batch
+ *    inside `runBatchLoop` (`runtime/batch-loop.ts`), which keeps abort and progress the same.
  * 4. **`scorePairs(pairs, options)`**: pairs arrive checked (`scoreWithUsage` did it). A family
  *    that reads a pair jointly encodes each pair, runs it and returns `{ scores,
  *    ...pairUsage(tokensPerPair) }`; one that encodes the sides apart returns
