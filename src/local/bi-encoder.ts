@@ -10,6 +10,7 @@ import type { EmbedKind, EmbedOptions, EmbedResponse, Embedder, ScoreOptions, Sc
 import { asGivenSequences } from "./check-sequences.js";
 import type { ModelFiles } from "./files/model-files.js";
 import { COMMON_CALL_OPTIONS, LocalScorerBase } from "./local-scorer-base.js";
+import { maxSeqLength } from "./family/limits.js";
 import { openLocalParts, type LocalParts } from "./family/open-parts.js";
 import { scoreSeparately, usageOf, type Encoded } from "../scoring/pair-usage.js";
 import type { BiEncoderOptions, InProcess, InWorker, WorkerLoadOption } from "./options.js";
@@ -85,8 +86,7 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
     validateLoadOptions(options, "bi-encoder", "BiEncoderScorer");
     assertFamily(files, "bi-encoder", options.scoreType ? `scoreType "${options.scoreType}"` : "BiEncoderScorer");
     const pipeline = await readStPipeline(files);
-    const seqLen = Number(files.sbertConfig?.["max_seq_length"]);
-    const parts = await openLocalParts(files, options, { familyMaxLength: Number.isFinite(seqLen) && seqLen > 0 ? seqLen : undefined });
+    const parts = await openLocalParts(files, options, { familyMaxLength: maxSeqLength(files) });
     const prompts = (files.stConfig?.["prompts"] ?? {}) as Record<string, string>;
     // encode_query / encode_document fall back to default_prompt_name when the model has no such prompt.
     const fallback = prompts[String(files.stConfig?.["default_prompt_name"] ?? "")];

@@ -43,6 +43,12 @@ export function modelMaxLength(files: ModelFiles): number {
   return candidates.length > 0 ? Math.min(...candidates) : 512;
 }
 
+/** sentence-transformers' `max_seq_length` (`sentence_bert_config.json`), if the model sets one. */
+export function maxSeqLength(files: ModelFiles): number | undefined {
+  const length = Number(files.sbertConfig?.["max_seq_length"]);
+  return Number.isFinite(length) && length > 0 ? length : undefined;
+}
+
 /**
  * The longest sequence a scorer feeds the model: the caller's `maxLength` (checked), else the
  * family's own limit (`max_seq_length`, ColBERT's lengths), else the model's.

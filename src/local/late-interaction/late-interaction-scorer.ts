@@ -8,7 +8,6 @@ import { assertFamily } from "../assert-family.js";
 import type { ModelFiles } from "../files/model-files.js";
 import { validateLoadOptions } from "../option-rules.js";
 import { COMMON_CALL_OPTIONS, LocalScorerBase } from "../local-scorer-base.js";
-import { modelMaxLength } from "../family/limits.js";
 import { openLocalParts, type LocalParts } from "../family/open-parts.js";
 import { scoreSeparately, type Encoded } from "../../scoring/pair-usage.js";
 import type { InProcess, InWorker, LateInteractionOptions, WorkerLoadOption } from "../options.js";
@@ -21,7 +20,7 @@ import { readColbertSettings, type ColbertSettings } from "./colbert-config.js";
 import { DocumentCache, type CacheStats } from "./document-cache.js";
 import { encodeColbert, type ColbertKind, type ColbertSequence, type ColbertTruncation } from "./colbert-encoding.js";
 import { MaxSimGraph } from "./maxsim-graph.js";
-import { isNativeMultiVector } from "./mve-config.js";
+import { nativeMaxLength } from "./mve-config.js";
 
 /**
  * A late-interaction (ColBERT) scorer run in process: queries and documents are encoded into
@@ -245,19 +244,4 @@ export class LateInteractionScorer extends LocalScorerBase implements TokenEmbed
     });
     return { data: normalize ? l2NormalizeRows(out, dim) : out, tokens: kept.length, dim };
   }
-}
-
-/**
- * A MultiVectorEncoder save's per-task lengths are tokenizer max lengths of their own and may
- * exceed the tokenizer's `model_max_length` (6.x rewrites it to PyLate's `max_seq_length`, one
- * less than the document length), so the scorer's limit is the largest of them.
- */
-function nativeMaxLength(files: ModelFiles): number | undefined {
-  if (!isNativeMultiVector(files)) return undefined;
-  const sb = files.sbertConfig ?? {};
-  const expansion = sb["query_expansion"] as Record<string, unknown> | null | undefined;
-  const lengths = [sb["document_length"], sb["query_length"], expansion?.["length"]].filter(
-    (n): n is number => typeof n === "number" && Number.isFinite(n) && n > 0,
-  );
-  return Math.max(modelMaxLength(files), ...lengths);
 }
