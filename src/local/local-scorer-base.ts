@@ -95,7 +95,7 @@ export abstract class LocalScorerBase extends BaseScorer implements TokenizerAcc
 
   /**
    * The per-call `ScoreOptions` this family honours; `textPairs` refuses the others. Families
-   * override it with what their `scoreWithUsage` really applies.
+   * override it with what their `scorePairs` really applies.
    */
   protected get scoreOptionNames(): readonly ScoreOptionName[] {
     return COMMON_CALL_OPTIONS;
