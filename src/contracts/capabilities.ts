@@ -66,17 +66,13 @@ export interface CapabilitySpec<T> {
   readonly data?: { readonly [K in DataKeys<T>]?: DataKind };
   /** Capabilities this one builds on (checked by the same guard). */
   readonly requires?: readonly Capability[];
-  /**
-   * Methods a worker-thread proxy does not forward because its base class builds them from the
-   * others (`rerank` from `scoreWithUsage`, so option checks and ranking stay on the caller's thread).
-   */
-  readonly inherited?: readonly MethodKeys<T>[];
 }
 
 /**
  * Every capability, once. {@link has} reads it to decide whether an object has a capability, the
  * worker reports the capabilities of the model it loaded with it, and the worker proxy forwards
- * exactly the methods its rows list; the server picks what it serves with {@link has}.
+ * exactly the methods its rows list (the scorer's own methods it implements itself, so option
+ * checks and ranking stay on the caller's thread); the server picks what it serves with {@link has}.
  *
  * **Adding a capability** (say `sparseEmbed`): write its contract in a new file of
  * `src/contracts/` (e.g. `sparse-embedder.ts`, re-exported by `src/contracts/index.ts`), add
@@ -91,7 +87,6 @@ export const CAPABILITIES: { readonly [C in Capability]: CapabilitySpec<Capabili
   score: {
     methods: { scoreWithUsage: 2, score: 2, rerank: 2, rerankWithUsage: 2, close: "plain" },
     data: { scoreType: "string", model: "string" },
-    inherited: ["score", "rerank", "rerankWithUsage", "close"],
   },
   embed: { methods: { embed: 1, embedWithUsage: 1 } },
   tokenEmbed: { methods: { embedTokens: 1 } },
