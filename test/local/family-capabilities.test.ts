@@ -4,7 +4,7 @@
  * has in process and what its worker reports.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { BiEncoderScorer, CrossEncoderScorer, LateInteractionScorer, capabilitiesOf, has, type Scorer } from "../../src/index.js";
+import { BiEncoderScorer, CrossEncoderScorer, LateInteractionScorer, WorkerScorer, capabilitiesOf, has, type Scorer } from "../../src/index.js";
 import { modelDir } from "./helpers.js";
 
 const open: Scorer[] = [];
@@ -23,9 +23,12 @@ describe("family capability declarations", () => {
     ["colbert-pylate", LateInteractionScorer],
   ] as const)("%s: declared = in process = reported by its worker", async (name, family) => {
     const dir = await modelDir(name);
-    const inProcess = keep(await family.fromPretrained(dir));
-    const inWorker = keep(await family.fromPretrained(dir, { worker: true }));
+    // One signature for the three families' loaders (each is typed with its own options).
+    const load = family.fromPretrained as (dir: string, options?: { worker: true }) => Promise<Scorer>;
+    const inProcess = keep(await load(dir));
+    const inWorker = keep(await load(dir, { worker: true })) as WorkerScorer;
     expect(capabilitiesOf(inProcess)).toEqual([...family.capabilities]);
+    expect(inWorker).toBeInstanceOf(WorkerScorer);
     expect(capabilitiesOf(inWorker)).toEqual([...family.capabilities]);
     expect(inWorker.capabilities).toEqual([...family.capabilities]);
   });
