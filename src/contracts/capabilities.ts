@@ -41,9 +41,7 @@ export interface CapabilityContracts {
 export type Capability = keyof CapabilityContracts;
 
 /** The contract of an object with every capability in `C` (`Contract<"score" | "embed">` is `Scorer & Embedder`). */
-export type Contract<C extends Capability> = UnionToIntersection<{ [K in C]: CapabilityContracts[K] }[C]>;
-
-type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
+export type Contract<C extends Capability> = { [K in C]: (contract: CapabilityContracts[K]) => void }[C] extends (contract: infer I) => void ? I : never;
 
 type MethodKeys<T> = { [K in keyof T]-?: T[K] extends (...args: never[]) => unknown ? K : never }[keyof T] & string;
 type DataKeys<T> = Exclude<keyof T, MethodKeys<T>> & string;
