@@ -3,7 +3,9 @@ import { InvalidInputError } from "../errors/invalid-input-error.js";
 import { RerankKitError } from "../errors/rerank-kit-error.js";
 import { assertTexts, toPairs, type Pairs } from "../scoring/pairing.js";
 import { throwIfAborted } from "../errors/abort-error.js";
-import type { ScoreInput, ScoreOptions, ScoreResponse, ScoreType, Tokenization, TokenizerAccess } from "../types.js";
+import type { ScoreInput, ScoreOptions, ScoreResponse, ScoreType, Tokenization } from "../types.js";
+import type { DocumentWindows } from "../contracts/tokenizer.js";
+import type { ModelMetadata } from "../contracts/metadata.js";
 import { validateScoreOptions, type ScoreOptionName } from "../options/call-options.js";
 import type { ModelFiles } from "./files/model-files.js";
 import type { BatchLimits } from "./family/limits.js";
@@ -77,7 +79,7 @@ export type BatchSettings = Partial<Omit<RunOptions, "signal" | "onProgress">>;
  * Family detection, `loadScorer`, the `fromPretrained` overloads and the worker proxy register a
  * family with the rest of the package; they hold no family logic.
  */
-export abstract class LocalScorerBase extends BaseScorer implements TokenizerAccess {
+export abstract class LocalScorerBase extends BaseScorer implements DocumentWindows, ModelMetadata {
   abstract override readonly scoreType: ScoreType;
   /** The model id or folder this scorer was loaded from. */
   readonly model: string;
