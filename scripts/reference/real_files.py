@@ -10,6 +10,8 @@ template) is what rerank-kit runs. Goldens come from the Python references on th
                                            old-format config: activation in config.json)
   encoders/bi/all-minilm-l6-v2-real        sentence-transformers/all-MiniLM-L6-v2 (ST 2.0 files:
                                            legacy pooling keys, Normalize; encode_query/encode_document)
+  decoders/qwen3-embedding-real            Qwen/Qwen3-Embedding-0.6B (real prompts, last-token pooling,
+                                           <|endoftext|> appended by the real post-processor)
   llm-rerankers/qwen3-reranker-real        Qwen/Qwen3-Reranker-0.6B (Qwen3ForCausalLM, real 151,669-token
                                            tokenizer and chat template; logit[yes] - logit[no])
 
@@ -219,7 +221,56 @@ def qwen3_cell() -> None:
     print(f"llm-rerankers/qwen3-reranker-real: {len(golden['cases'])} cases, limit {limit}")
 
 
-CELLS = {"cross": cross_cell, "bi": bi_cell, "qwen3": qwen3_cell}
+def qwen3_embedding_cell() -> None:
+    import decoders as D
+    import numpy as np
+    from sentence_transformers import SentenceTransformer
+    from transformers import Qwen3Config, Qwen3Model
+
+    name = "Qwen__Qwen3-Embedding-0.6B"
+    folder = REPO / "test" / "golden" / "decoders" / "qwen3-embedding-real"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    _copy(REAL / name, folder, ["tokenizer.json", "tokenizer_config.json"])
+    _copy(REAL_FILES / name, folder, ["modules.json", "config_sentence_transformers.json"])
+    shrink = dict(hidden_size=8, intermediate_size=16, num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=1, head_dim=4)
+    cfg_json = json.loads((REAL_FILES / name / "config.json").read_text())
+    cfg = Qwen3Config.from_dict({**cfg_json, **shrink, "torch_dtype": "float32"})
+    cfg._attn_implementation = "eager"
+    torch.manual_seed(D.SEED)
+    model = Qwen3Model(cfg).eval().float()
+    D.randomize(model, D.SEED)
+    model.save_pretrained(str(folder), safe_serialization=True)
+    _edit_json(REAL_FILES / name / "config.json", folder / "config.json", **shrink)
+    _edit_json(REAL_FILES / name / "1_Pooling" / "config.json", folder / "1_Pooling" / "config.json", word_embedding_dimension=shrink["hidden_size"])
+    # The real config says bfloat16, which transformers 5 would load: the reference runs in float32
+    # like the ONNX graph.
+    st = SentenceTransformer(str(folder), device="cpu", model_kwargs={"dtype": torch.float32})
+    assert next(st[0].parameters()).dtype == torch.float32
+    queries, documents = c.QUERIES + HARD_QUERIES, c.DOCUMENTS + HARD_DOCUMENTS
+    eos = st.tokenizer.convert_tokens_to_ids("<|endoftext|>")
+    assert st.tokenize(["ok"])["input_ids"][0][-1].item() == eos, "the real post-processor appends <|endoftext|>"
+    q = st.encode_query(queries, convert_to_numpy=True, batch_size=4)
+    d = st.encode_document(documents, convert_to_numpy=True, batch_size=4)
+    no_prompt = st.encode(queries, convert_to_numpy=True)
+    sens_prompt = float(np.abs(no_prompt - q).max())
+    assert sens_prompt > 1e-2, sens_prompt
+    (folder / "onnx").mkdir()
+    D.export_plain(model, folder / "onnx" / "model.onnx")
+    D.check_onnx(folder / "onnx" / "model.onnx")
+    (folder / "model.safetensors").unlink()
+    (folder / "golden.json").write_text(json.dumps({
+        "versions": D.versions(), "reference": "SentenceTransformer.encode_query / encode_document (real prompts, normalized)",
+        "queries": queries, "documents": documents, "query_embeddings": q.tolist(), "document_embeddings": d.tolist(),
+        "query_ids": st.tokenize([st.prompts["query"] + t for t in queries])["input_ids"].tolist(),
+        "sensitivity": {"prompt_dropped": sens_prompt},
+    }, indent=1))
+    _write_readme(folder, "Qwen/Qwen3-Embedding-0.6B", name,
+                  "the dimensions (" + ", ".join(f"{k} {v}" for k, v in shrink.items()) + "; `1_Pooling` word_embedding_dimension 8)")
+    print(f"decoders/qwen3-embedding-real: prompt sensitivity {sens_prompt:.3f}")
+
+
+CELLS = {"cross": cross_cell, "bi": bi_cell, "qwen3": qwen3_cell, "qwen3-embedding": qwen3_embedding_cell}
 
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).parent))

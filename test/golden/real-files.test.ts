@@ -19,6 +19,7 @@ const TOLERANCE = 1e-4;
 const CROSS = join(import.meta.dirname, "encoders", "cross", "ms-marco-minilm-l6-real");
 const BI = join(import.meta.dirname, "encoders", "bi", "all-minilm-l6-v2-real");
 const QWEN3 = join(import.meta.dirname, "llm-rerankers", "qwen3-reranker-real");
+const QWEN3_EMBEDDING = join(import.meta.dirname, "decoders", "qwen3-embedding-real");
 
 const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, "utf8")) as T;
 const maxErr = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
@@ -121,6 +122,38 @@ describe("Qwen/Qwen3-Reranker-0.6B files (151,669-token tokenizer, the model's o
     } finally {
       await scorer.close();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("Qwen/Qwen3-Embedding-0.6B files (real prompts, last-token pooling, <|endoftext|> from the post-processor)", () => {
+  const g = readJson<{ queries: string[]; documents: string[]; query_embeddings: number[][]; document_embeddings: number[][]; query_ids: number[][] }>(
+    join(QWEN3_EMBEDDING, "golden.json"),
+  );
+
+  it("loads without options and matches encode_query (with the model's query prompt) / encode_document", async () => {
+    const scorer = (await loadScorer(QWEN3_EMBEDDING)) as BiEncoderScorer;
+    try {
+      expect(scorer.scoreType).toBe("bi-encoder");
+      const q = await scorer.embed(g.queries, { kind: "query" });
+      const d = await scorer.embed(g.documents, { kind: "document" });
+      let err = 0;
+      q.forEach((v, i) => (err = Math.max(err, maxErr(v, g.query_embeddings[i] as number[]))));
+      d.forEach((v, i) => (err = Math.max(err, maxErr(v, g.document_embeddings[i] as number[]))));
+      report.set("decoders/qwen3-embedding-real", err);
+      expect(err).toBeLessThan(TOLERANCE);
+    } finally {
+      await scorer.close();
+    }
+  });
+
+  it("the fixture is sensitive: embedding a query without its prompt moves it > 100x the tolerance", async () => {
+    const scorer = (await loadScorer(QWEN3_EMBEDDING)) as BiEncoderScorer;
+    try {
+      const [q] = await scorer.embed([g.queries[0] as string], { kind: "query", prompt: false });
+      expect(maxErr(q as Float32Array, g.query_embeddings[0] as number[])).toBeGreaterThan(100 * TOLERANCE);
+    } finally {
+      await scorer.close();
     }
   });
 });
