@@ -4,6 +4,14 @@
  * literal special tokens) encoded by the Rust `tokenizers` with every tokenizer the suite loads and
  * the real Hub tokenizers of test/golden/real-files (scripts/reference/tokenization.py). rerank-kit's
  * TextTokenizer must give the same ids, exactly, alone and in pairs, with and without special tokens.
+ *
+ * Divergences of @huggingface/tokenizers 0.2 left as they are, because no tokenizer here takes them:
+ * - `do_lowercase_and_remove_accent` in tokenizer_config.json (XLM / FlauBERT slow tokenizers)
+ *   still lowercases the whole string (final sigma);
+ * - the `Whitespace` pre-tokenizer matches `\w` as ASCII, Rust as Unicode (`café` is one word
+ *   there, two here); no reranker or embedder in the matrix uses it;
+ * - a Precompiled normalizer whose charsmap is null keeps the package's NFKC approximation;
+ * - pair segment ids without a template: see {@link hasTemplate}.
  */
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
