@@ -21,6 +21,7 @@ import type { EncodedSequence } from "./runtime/run-batches.js";
 import { applyDense, readStPipeline, type StPipeline } from "./st-modules.js";
 import { encodeSingle } from "./tokenization/pair-encoder.js";
 import { specialTokenIds } from "./tokenization/special-ids.js";
+import { lowercasePerCharacter } from "./tokenization/rust-parity.js";
 
 /** A bi-encoder's own settings, read from its files and options at load. */
 interface BiEncoderSettings {
@@ -192,7 +193,7 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
     throwIfAborted(options.signal);
     const prefix = options.prompt === false ? "" : this.prefixes[options.kind ?? "document"];
     const sequences = texts.map((t) => {
-      const text = prefix + (this.lowercase ? t.toLowerCase() : t);
+      const text = prefix + (this.lowercase ? lowercasePerCharacter(t) : t);
       return encodeSingle(this.tokenizer, this.tokenizer.encode(text), this.maxLength, {
         truncate: options.truncate,
         truncatePromptTokens: options.truncatePromptTokens,
