@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { loadScorer } from "../../src/index.js";
 import type { LlmRerankerScorer } from "../../src/local/llm-reranker/llm-reranker.js";
