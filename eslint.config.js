@@ -2,7 +2,7 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
-/** Modules of the pure core may not do I/O or reach outward (style.md, "dependencies point inward"). */
+/** Modules of the pure core may not do I/O or reach outward: dependencies point inward. */
 const pureCore = {
   patterns: [
     { group: ["node:*", "fs", "path", "os", "http", "worker_threads"], message: "scoring/ and batching/ are pure: no I/O." },
