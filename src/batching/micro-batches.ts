@@ -12,10 +12,11 @@ import { checkOption } from "../options/check-options.js";
 export interface MicroBatchLimits {
   /**
    * Most padded tokens (rows x longest row) in one batch.
-   * @default from {@link BATCH_BUDGETS} by weight type and the batch's longest row (1024 for fp32)
+   * @default by weight type and the batch's longest row: 1024, or 512 for q8 / q4 batches whose
+   * longest row is over 128 tokens
    */
   maxBatchTokens?: number;
-  /** Most rows in one batch. @default from {@link BATCH_BUDGETS} (32) */
+  /** Most rows in one batch. @default 32 */
   maxBatchSize?: number;
 }
 
