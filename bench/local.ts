@@ -17,7 +17,7 @@ import { makeWorkload } from "./workload.js";
 const THREADS = availableParallelism();
 const SHAPE = { H: 384, I: 1536, L: 6 };
 
-/** Useful GEMM FLOPs of one sequence of length S (performance.md §3). */
+/** Useful GEMM FLOPs of one sequence of length S: the projections, the FFN and the two attention products. */
 function flops(S: number): number {
   const { H, I, L } = SHAPE;
   return L * (2 * S * (4 * H * H + 2 * H * I) + 4 * S * S * H);

@@ -2,16 +2,20 @@
  * The Vercel AI SDK with local models, offline: embedMany() + cosine retrieval with a bi-encoder,
  * then rerank() with a cross-encoder, both through createRerankKit (models in a worker thread).
  *
- * Run: npx tsx examples/ai-sdk-local.ts
+ * Run: npx tsx examples/ai-sdk-local.ts [folder of test models]
  *
- * The models here are tiny SEEDED RANDOM TEST MODELS generated on this machine (test/fixtures),
- * not trained ones: their scores mean nothing about relevance. In your app pass Hub ids instead, e.g.
- * rerankingModel("Xenova/ms-marco-MiniLM-L-6-v2") and embeddingModel("Xenova/bge-small-en-v1.5"),
- * and import from "rerank-kit/ai-sdk".
+ * Without an argument it loads the Hub models named below. With the folder `npm run fixtures`
+ * writes (test/.models), it runs offline on tiny SEEDED RANDOM TEST MODELS, not trained ones:
+ * their scores mean nothing about relevance.
  */
 import { cosineSimilarity, embed, embedMany, rerank } from "ai";
-import { createRerankKit } from "../adapters/ai-sdk/index.js";
-import { ensureTestModels } from "../test/fixtures/index.js";
+import { join } from "node:path";
+import { createRerankKit } from "rerank-kit/ai-sdk";
+
+// Any Hugging Face id or model folder works here. `npm run demo` and the tests pass a folder of
+// generated test models as the first argument, so the example also runs offline.
+const testModels = process.argv[2];
+const model = (hubId: string, testModel: string): string => (testModels ? join(testModels, testModel) : hubId);
 
 const corpus = [
   "Cats purr when they are content, and sometimes when they are stressed.",
@@ -24,9 +28,8 @@ const corpus = [
 const query = "why do cats purr";
 
 console.log("Note: these are tiny seeded random test models (generated offline): the output shows the plumbing, not relevance.\n");
-const models = await ensureTestModels();
 const rerankKit = createRerankKit(); // local models, each in a worker thread (worker: false for scripts)
-const embeddingModel = rerankKit.embeddingModel(models["bi-encoder-mean"] as string);
+const embeddingModel = rerankKit.embeddingModel(model("Xenova/bge-small-en-v1.5", "bi-encoder-mean"));
 
 // first stage: embed the corpus once, the query with the model's query prompt, keep the 4 nearest
 const { embeddings, usage } = await embedMany({ model: embeddingModel, values: corpus });
@@ -39,7 +42,7 @@ console.log(`embedded ${corpus.length} documents (${usage.tokens} tokens)`);
 
 // second stage: rerank the candidates with a cross-encoder, keep the best 2
 const { ranking, providerMetadata } = await rerank({
-  model: rerankKit.rerankingModel(models["cross-encoder"] as string),
+  model: rerankKit.rerankingModel(model("Xenova/ms-marco-MiniLM-L-6-v2", "cross-encoder")),
   query,
   documents: candidates.map((c) => c.text),
   topN: 2,

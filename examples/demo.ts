@@ -7,8 +7,15 @@
  * The models are SEEDED RANDOM TEST MODELS generated on this machine (no download is possible
  * here): real rankings need real weights, e.g. loadScorer("Xenova/ms-marco-MiniLM-L-6-v2").
  */
-import { loadScorer, type LocalScorer } from "../src/index.js";
-import { ensureTestModels } from "../test/fixtures/index.js";
+import { join } from "node:path";
+import { loadScorer, type LocalScorer } from "rerank-kit";
+
+// `npm run demo` generates the test models and passes their folder.
+const testModels = process.argv[2];
+if (testModels === undefined) {
+  console.error("usage: tsx examples/demo.ts <folder of test models> (npm run demo generates them and passes it)");
+  process.exit(2);
+}
 
 const query = "how do solar panels make electricity";
 const candidates = [
@@ -36,7 +43,6 @@ With a real model, pass a Hugging Face id or a folder instead of a test path, e.
   await loadScorer("answerdotai/answerai-colbert-small-v1") // ColBERT, if it ships ONNX weights
 `);
 
-const models = await ensureTestModels();
 const show = async (title: string, scorer: LocalScorer, note: string) => {
   const t0 = performance.now();
   const ranked = await scorer.rerank(query, candidates, { topN: 4 });
@@ -48,9 +54,9 @@ const show = async (title: string, scorer: LocalScorer, note: string) => {
 };
 
 console.log(`query: "${query}"\n`);
-await show("Bi-encoder, cosine", await loadScorer(models["demo-bi-encoder-mean"] as string), "follows word overlap");
-await show("ColBERT, MaxSim", await loadScorer(models["demo-colbert-pylate"] as string), "follows word overlap");
-await show("Cross-encoder, sigmoid(logit)", await loadScorer(models["demo-cross-encoder"] as string), "random weights: this order is noise");
+await show("Bi-encoder, cosine", await loadScorer(join(testModels, "demo-bi-encoder-mean")), "follows word overlap");
+await show("ColBERT, MaxSim", await loadScorer(join(testModels, "demo-colbert-pylate")), "follows word overlap");
+await show("Cross-encoder, sigmoid(logit)", await loadScorer(join(testModels, "demo-cross-encoder")), "random weights: this order is noise");
 
 console.log("--- LangChain: ContextualCompressionRetriever with local models (examples/rag-local.ts) ---\n");
 await import("./rag-local.js");

@@ -2,17 +2,21 @@
  * LlamaIndex.TS with local models, offline: a VectorStoreIndex embedded by RerankKitEmbedding,
  * retrieved and reranked by RerankKitPostprocessor in a RetrieverQueryEngine.
  *
- * Run: npx tsx examples/llamaindex-local.ts
+ * Run: npx tsx examples/llamaindex-local.ts [folder of test models]
  *
- * The models here are tiny SEEDED RANDOM TEST MODELS generated on this machine (test/fixtures),
- * not trained ones: their scores mean nothing about relevance. In your app pass Hub ids instead, e.g.
- * new RerankKitEmbedding({ embedder: "Xenova/bge-small-en-v1.5" }) and
- * new RerankKitPostprocessor({ scorer: "Xenova/ms-marco-MiniLM-L-6-v2" }), import from
- * "rerank-kit/llamaindex", and use engine.query() with your LLM set in Settings.llm.
+ * Without an argument it loads the Hub models named below. With the folder `npm run fixtures`
+ * writes (test/.models), it runs offline on tiny SEEDED RANDOM TEST MODELS, not trained ones:
+ * their scores mean nothing about relevance. In your app, use engine.query() with your LLM set
+ * in Settings.llm.
  */
 import { Document, MetadataMode, Settings, VectorStoreIndex } from "llamaindex";
-import { RerankKitEmbedding, RerankKitPostprocessor } from "../adapters/llamaindex/index.js";
-import { ensureTestModels } from "../test/fixtures/index.js";
+import { join } from "node:path";
+import { RerankKitEmbedding, RerankKitPostprocessor } from "rerank-kit/llamaindex";
+
+// Any Hugging Face id or model folder works here. `npm run demo` and the tests pass a folder of
+// generated test models as the first argument, so the example also runs offline.
+const testModels = process.argv[2];
+const model = (hubId: string, testModel: string): string => (testModels ? join(testModels, testModel) : hubId);
 
 const corpus = [
   "Cats purr when they are content, and sometimes when they are stressed.",
@@ -25,10 +29,9 @@ const corpus = [
 const query = "why do cats purr";
 
 console.log("Note: these are tiny seeded random test models (generated offline): the output shows the plumbing, not relevance.\n");
-const models = await ensureTestModels();
 // a folder or Hub id is loaded on first use, in a worker thread (worker: false for scripts)
-const embedModel = new RerankKitEmbedding({ embedder: models["bi-encoder-mean"] as string });
-const reranker = new RerankKitPostprocessor({ scorer: models["cross-encoder"] as string, topN: 2 });
+const embedModel = new RerankKitEmbedding({ embedder: model("Xenova/bge-small-en-v1.5", "bi-encoder-mean") });
+const reranker = new RerankKitPostprocessor({ scorer: model("Xenova/ms-marco-MiniLM-L-6-v2", "cross-encoder"), topN: 2 });
 Settings.embedModel = embedModel;
 
 const index = await VectorStoreIndex.fromDocuments(corpus.map((text, i) => new Document({ text, id_: `doc-${i}` })));

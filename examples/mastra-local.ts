@@ -2,18 +2,23 @@
  * Mastra's rerankWithScorer with a local cross-encoder, offline: the scorer's per-document
  * getRelevanceScore calls are coalesced into one batched model call.
  *
- * Run: npx tsx examples/mastra-local.ts
+ * Run: npx tsx examples/mastra-local.ts [folder of test models]
  *
- * The model here is a tiny SEEDED RANDOM TEST MODEL generated on this machine (test/fixtures),
- * not a trained one: its scores mean nothing about relevance. In your app pass a Hub id instead, e.g.
- * new RerankKitRelevanceScorer({ scorer: "Xenova/ms-marco-MiniLM-L-6-v2" }), import from
- * "rerank-kit/mastra", and pass the results of your vector store's query().
+ * Without an argument it loads the Hub model named below. With the folder `npm run fixtures`
+ * writes (test/.models), it runs offline on a tiny SEEDED RANDOM TEST MODEL, not a trained one:
+ * its scores mean nothing about relevance. In your app, pass the results of your vector store's
+ * query(), and new RerankKitRelevanceScorer({ scorer: "<hub id>" }) loads the model in a worker.
  */
 import { rerankWithScorer } from "@mastra/rag";
-import { CrossEncoderScorer } from "../src/index.js";
-import type { ScoreInput, ScoreOptions } from "../src/index.js";
-import { RerankKitRelevanceScorer } from "../adapters/mastra/index.js";
-import { ensureTestModels } from "../test/fixtures/index.js";
+import { join } from "node:path";
+import { CrossEncoderScorer } from "rerank-kit";
+import type { ScoreInput, ScoreOptions } from "rerank-kit";
+import { RerankKitRelevanceScorer } from "rerank-kit/mastra";
+
+// Any Hugging Face id or model folder works here. `npm run demo` and the tests pass a folder of
+// generated test models as the first argument, so the example also runs offline.
+const testModels = process.argv[2];
+const modelId = (hubId: string, testModel: string): string => (testModels ? join(testModels, testModel) : hubId);
 
 const query = "why do cats purr";
 // what a Mastra vector store query returns: id, vector score, metadata.text
@@ -26,9 +31,8 @@ const results = [
 ].map((text, i) => ({ id: `doc-${i}`, score: 0.8 - i * 0.05, metadata: { text } }));
 
 console.log("Note: these are tiny seeded random test models (generated offline): the output shows the plumbing, not relevance.\n");
-const models = await ensureTestModels();
 // in process here so the example can count model calls; pass a Hub id or folder to load it in a worker
-const model = await CrossEncoderScorer.fromPretrained(models["cross-encoder"] as string);
+const model = await CrossEncoderScorer.fromPretrained(modelId("Xenova/ms-marco-MiniLM-L-6-v2", "cross-encoder"));
 let modelCalls = 0;
 const counted = Object.assign(Object.create(model) as CrossEncoderScorer, {
   score: (q: ScoreInput, d: ScoreInput[], o?: ScoreOptions) => (modelCalls++, model.score(q, d, o)),

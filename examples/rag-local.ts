@@ -2,22 +2,25 @@
  * Retrieve-then-rerank with local models, offline: a MemoryVectorStore embedded by a bi-encoder,
  * reranked by a ColBERT model, through LangChain's ContextualCompressionRetriever.
  *
- * Run: npx tsx examples/rag-local.ts
+ * Run: npx tsx examples/rag-local.ts [folder of test models]
  *
- * The models here are SEEDED RANDOM TEST MODELS generated on this machine (test/fixtures), not
- * trained ones: their scores only follow word overlap. In your app, pass a Hugging Face id or a
- * folder instead, e.g. BiEncoderScorer.fromPretrained("Xenova/bge-small-en-v1.5", { worker: true }) for
- * embeddings and RerankCompressor.fromModel("Xenova/ms-marco-MiniLM-L-6-v2") or
- * RerankCompressor.fromModel("lightonai/GTE-ModernColBERT-v1") for reranking, and import from
- * "rerank-kit" and "rerank-kit/langchain". Both run their model in a worker thread, so a chain in
- * a server never blocks its event loop while it scores.
+ * Without an argument it loads the Hub models named below (a cross-encoder such as
+ * "Xenova/ms-marco-MiniLM-L-6-v2" works in RerankCompressor.fromModel too). With the folder
+ * `npm run fixtures` writes (test/.models), it runs offline on SEEDED RANDOM TEST MODELS, not
+ * trained ones: their scores only follow word overlap. Both models run in a worker thread, so a
+ * chain in a server never blocks its event loop while it scores.
  */
 import { ContextualCompressionRetriever } from "@langchain/classic/retrievers/contextual_compression";
 import { MemoryVectorStore } from "@langchain/classic/vectorstores/memory";
 import { Document } from "@langchain/core/documents";
-import { BiEncoderScorer } from "../src/index.js";
-import { RERANK_EVENT, RerankCompressor, RerankKitEmbeddings, type RerankEvent } from "../adapters/langchain/index.js";
-import { ensureTestModels } from "../test/fixtures/index.js";
+import { join } from "node:path";
+import { BiEncoderScorer } from "rerank-kit";
+import { RERANK_EVENT, RerankCompressor, RerankKitEmbeddings, type RerankEvent } from "rerank-kit/langchain";
+
+// Any Hugging Face id or model folder works here. `npm run demo` and the tests pass a folder of
+// generated test models as the first argument, so the example also runs offline.
+const testModels = process.argv[2];
+const model = (hubId: string, testModel: string): string => (testModels ? join(testModels, testModel) : hubId);
 
 const corpus = [
   "Cats purr when they are content, and sometimes when they are stressed.",
@@ -32,10 +35,9 @@ const corpus = [
 const query = "why do cats purr";
 
 console.log("Note: demo-* are seeded random test models (generated offline), so scores follow word overlap only.\n");
-const models = await ensureTestModels();
 // Both models run in worker threads: the event loop stays free while they embed and score.
-const embedder = await BiEncoderScorer.fromPretrained(models["demo-bi-encoder-mean"] as string, { worker: true }); // an Embedder
-const compressor = await RerankCompressor.fromModel(models["demo-colbert-pylate"] as string, { topN: 3 }); // detects ColBERT from the files
+const embedder = await BiEncoderScorer.fromPretrained(model("Xenova/bge-small-en-v1.5", "demo-bi-encoder-mean"), { worker: true }); // an Embedder
+const compressor = await RerankCompressor.fromModel(model("lightonai/GTE-ModernColBERT-v1", "demo-colbert-pylate"), { topN: 3 }); // detects ColBERT from the files
 
 const store = await MemoryVectorStore.fromDocuments(
   corpus.map((pageContent, i) => new Document({ pageContent, metadata: { source: `doc-${i}` } })),

@@ -3,21 +3,26 @@
  * same clients you point at vLLM, TEI, Infinity or Cohere) talk to an in-process rerank-kit
  * server on 127.0.0.1, which serves the vLLM score protocol over local demo models.
  *
- * Run: npx tsx examples/rag-remote.ts
+ * Run: npx tsx examples/rag-remote.ts [folder of test models]
  *
  * In your app, drop the server and point the clients at yours, e.g.
  *   new RemoteScorer({ baseURL: "http://gpu-box:8000", model: "BAAI/bge-reranker-v2-m3" })
  *   new RemoteEmbedder({ baseURL: "http://gpu-box:8000/v1", model: "BAAI/bge-m3" })
- * The demo-* models are SEEDED RANDOM TEST MODELS generated on this machine (test/fixtures):
- * their scores only follow word overlap. Import from "rerank-kit/remote" and "rerank-kit/langchain".
+ * The stand-in server loads the Hub models named below, or, given the folder `npm run fixtures`
+ * writes (test/.models), SEEDED RANDOM TEST MODELS whose scores only follow word overlap.
  */
 import { ContextualCompressionRetriever } from "@langchain/classic/retrievers/contextual_compression";
 import { MemoryVectorStore } from "@langchain/classic/vectorstores/memory";
-import { BiEncoderScorer, loadScorer } from "../src/index.js";
-import { RemoteEmbedder, RemoteScorer } from "../src/remote/index.js";
-import { createServer } from "../src/server/index.js";
-import { RerankCompressor, RerankKitEmbeddings } from "../adapters/langchain/index.js";
-import { ensureTestModels } from "../test/fixtures/index.js";
+import { join } from "node:path";
+import { BiEncoderScorer, loadScorer } from "rerank-kit";
+import { RemoteEmbedder, RemoteScorer } from "rerank-kit/remote";
+import { createServer } from "rerank-kit/server";
+import { RerankCompressor, RerankKitEmbeddings } from "rerank-kit/langchain";
+
+// Any Hugging Face id or model folder works here. `npm run demo` and the tests pass a folder of
+// generated test models as the first argument, so the example also runs offline.
+const testModels = process.argv[2];
+const model = (hubId: string, testModel: string): string => (testModels ? join(testModels, testModel) : hubId);
 
 const corpus = [
   "Rotate API keys every 90 days and revoke unused ones.",
@@ -31,10 +36,9 @@ const query = "how do I rotate an API key";
 
 // --- stand-in for your GPU server: rerank-kit's own vLLM-protocol server over demo models ---
 console.log("Note: the server runs seeded random demo models (generated offline); scores follow word overlap only.\n");
-const models = await ensureTestModels();
 const server = createServer({
-  scorer: await loadScorer(models["demo-colbert-pylate"] as string),
-  embedder: await BiEncoderScorer.fromPretrained(models["demo-bi-encoder-mean"] as string),
+  scorer: await loadScorer(model("lightonai/GTE-ModernColBERT-v1", "demo-colbert-pylate")),
+  embedder: await BiEncoderScorer.fromPretrained(model("Xenova/bge-small-en-v1.5", "demo-bi-encoder-mean")),
   closeScorer: true,
 });
 const { url } = await server.listen({ host: "127.0.0.1", port: 0 });

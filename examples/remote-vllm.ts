@@ -14,7 +14,7 @@
  * server lists), VLLM_EMBED_URL (default: VLLM_URL; embeddings are skipped if that server cannot
  * embed), VLLM_API_KEY (optional).
  */
-import { APIError, RemoteEmbedder, RemoteScorer } from "../src/remote/index.js";
+import { APIError, RemoteEmbedder, RemoteScorer } from "rerank-kit/remote";
 
 const baseURL = process.env.VLLM_URL ?? "http://127.0.0.1:8000";
 const apiKey = process.env.VLLM_API_KEY;

@@ -2,23 +2,26 @@
  * `rerank-kit serve`, programmatically and offline: a model runs in a worker thread behind the
  * vLLM score protocol, and the official Cohere SDK reranks through it.
  *
- * Run: npx tsx examples/serve.ts
+ * Run: npx tsx examples/serve.ts [folder of test models]
  * From the shell the same server is:
  *   npx rerank-kit serve --model Xenova/ms-marco-MiniLM-L-6-v2 --port 8000
  *   curl -s localhost:8000/rerank -H 'content-type: application/json' \
  *     -d '{"query":"how do solar panels work","documents":["Solar cells turn light into current.","Bread needs yeast."]}'
  *
- * The model here is a SEEDED RANDOM TEST MODEL (test/fixtures): its ranking is noise. Pass a
- * Hugging Face id or a folder of a real cross-encoder in your app, and import from
- * "rerank-kit/server".
+ * Without an argument it serves the Hub model named below. With the folder `npm run fixtures`
+ * writes (test/.models), it serves a SEEDED RANDOM TEST MODEL offline: its ranking is noise.
  */
 import { CohereClientV2 } from "cohere-ai";
-import { loadWorkerScorer } from "../src/local/worker-pool/index.js";
-import { createServer } from "../src/server/index.js";
-import { ensureTestModels } from "../test/fixtures/index.js";
+import { join } from "node:path";
+import { loadWorkerScorer } from "rerank-kit";
+import { createServer } from "rerank-kit/server";
 
-const models = await ensureTestModels();
-const scorer = await loadWorkerScorer(models["cross-encoder"] as string);
+// Any Hugging Face id or model folder works here. `npm run demo` and the tests pass a folder of
+// generated test models as the first argument, so the example also runs offline.
+const testModels = process.argv[2];
+const model = (hubId: string, testModel: string): string => (testModels ? join(testModels, testModel) : hubId);
+
+const scorer = await loadWorkerScorer(model("Xenova/ms-marco-MiniLM-L-6-v2", "cross-encoder"));
 const server = createServer({ scorer, servedModelName: "tiny-reranker", apiKey: "demo-key", closeScorer: true });
 const { url } = await server.listen({ port: 0 }); // 127.0.0.1 unless you pass host
 console.log(`serving ${scorer.model} on ${url} (try ${url}/docs)`);

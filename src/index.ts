@@ -2,57 +2,42 @@
  * rerank-kit: second-stage reranking and embeddings for RAG, in process or against a
  * vLLM-compatible server.
  *
+ * The root holds what an app uses: the scoring vocabulary and contracts, the errors,
+ * {@link loadScorer}, the local scorer classes with their options, and {@link BaseScorer} for a
+ * custom scorer. Remote clients are in `rerank-kit/remote`, the server in `rerank-kit/server`,
+ * framework adapters in their own subpaths. Every name here is API, so the list is kept short on
+ * purpose (test/package/entry-points.test.ts snapshots it).
+ *
  * @module
  */
 export * from "./types.js";
 export * from "./errors/index.js";
-export { BaseScorer, checkRerankArguments } from "./base-scorer.js";
-export { toPairs, assertTexts, assertScoreInputs } from "./scoring/pairing.js";
-export type { Pairs } from "./scoring/pairing.js";
-export { rankScores, cutResults } from "./scoring/ranking.js";
-export type { RankOptions } from "./scoring/ranking.js";
-export * from "./local/index.js";
-export { ScoreTemplate, renderScoreTemplate, scoreTemplatePresets } from "./templates/index.js";
-export type { ScoreTemplateInput, ScoreTemplateOrigin, ScoreTemplatePresetName, TemplateLayout } from "./templates/index.js";
-export type { Activation, ResolvedActivation } from "./scoring/activation.js";
-export type { ClassActivation } from "./scoring/classification.js";
-export type { PoolingMode } from "./scoring/pooling.js";
-export { planMicroBatches, BATCH_BUDGETS, defaultBudget, budgetDtype } from "./batching/micro-batches.js";
-export type { MicroBatchLimits, BatchBudget, BudgetDtype } from "./batching/micro-batches.js";
-export {
-  RemoteScorer,
-  RemoteEmbedder,
-  APIError,
-  BadRequestError,
-  AuthenticationError,
-  PermissionDeniedError,
-  NotFoundError,
-  ConflictError,
-  PayloadTooLargeError,
-  UnprocessableEntityError,
-  RateLimitError,
-  InternalServerError,
-  ConnectionError,
-  MalformedResponseError,
-  ScoringNotSupportedError,
-  apiErrorFromResponse,
-  promptTemplates,
-  qwen3Reranker,
-  mxbaiRerankV2,
-  bgeRerankerV2Gemma,
-} from "./remote/index.js";
+export { BaseScorer } from "./base-scorer.js";
+export { loadScorer } from "./local/load-scorer.js";
+export type { LocalScorer } from "./local/load-scorer.js";
+export { CrossEncoderScorer } from "./local/cross-encoder.js";
+export { BiEncoderScorer } from "./local/bi-encoder.js";
+export { LateInteractionScorer } from "./local/late-interaction/late-interaction-scorer.js";
+export { LlmRerankerScorer } from "./local/llm-reranker/llm-reranker.js";
+export type { LlmRerankerOptions } from "./local/llm-reranker/llm-reranker.js";
 export type {
-  RemoteScorerOptions,
-  RemoteEmbedderOptions,
-  RemoteClientOptions,
-  RemoteCallOptions,
-  RemoteScoreOptions,
-  RemoteRerankOptions,
-  RemoteEmbedOptions,
-  ScoreDialect,
-  EmbedDialect,
-  HealthStatus,
-  ModelInfo,
-  PromptTemplate,
-  PromptTemplateName,
-} from "./remote/index.js";
+  Dtype,
+  LocalModelOptions,
+  CrossEncoderOptions,
+  BiEncoderOptions,
+  LateInteractionOptions,
+  LoadScorerOptions,
+  WorkerLoadOption,
+  InWorker,
+  InProcess,
+} from "./local/options.js";
+export type { Activation } from "./scoring/activation.js";
+export type { HfOverrides, ScoreMethod } from "./local/llm-reranker/hf-overrides.js";
+export type { ColbertSettings } from "./local/late-interaction/colbert-config.js";
+export type { CacheStats } from "./local/late-interaction/document-cache.js";
+export { loadWorkerScorer, WorkerScorer, WorkerBiEncoder, WorkerLateInteraction, WorkerClassifier } from "./local/worker-pool/index.js";
+export type { WorkerScorerOptions, WorkerOption, WorkerPoolShape } from "./local/worker-pool/index.js";
+export { quantizeModel } from "./local/quantize/quantize-model.js";
+export type { QuantizeOptions, QuantizeResult, ParityReport, ParitySample } from "./local/quantize/quantize-model.js";
+export { convertLlmReranker } from "./local/llm-reranker/convert.js";
+export type { ConvertOptions, ConvertResult } from "./local/llm-reranker/convert.js";

@@ -1,6 +1,7 @@
 import type { EmbeddingModelV3CallOptions, SharedV3ProviderMetadata, SharedV3Warning } from "@ai-sdk/provider";
-import { InvalidInputError, RemoteEmbedder } from "../../src/index.js";
-import type { Embedder, RemoteEmbedOptions } from "../../src/index.js";
+import { InvalidInputError } from "../../src/index.js";
+import type { Embedder } from "../../src/index.js";
+import { RemoteEmbedder, type RemoteEmbedOptions } from "../../src/remote/index.js";
 import { embedCallOptions, PROVIDER_OPTIONS_KEY, type RerankKitEmbedProviderOptions } from "./provider-options.js";
 import { definedHeaders, hasCallerHeaders } from "./rerank-call.js";
 

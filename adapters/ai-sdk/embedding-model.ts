@@ -1,5 +1,6 @@
 import type { EmbeddingModelV3, EmbeddingModelV3CallOptions, EmbeddingModelV3Result } from "@ai-sdk/provider";
-import { has, InvalidInputError, RemoteEmbedder, throwIfAborted } from "../../src/index.js";
+import { has, InvalidInputError, throwIfAborted } from "../../src/index.js";
+import { RemoteEmbedder } from "../../src/remote/index.js";
 import type { Embedder } from "../../src/index.js";
 import { Lazy } from "../shared/local-model.js";
 import { embedCall, type EmbedOutcome } from "./embed-call.js";

@@ -1,5 +1,5 @@
-import { RemoteEmbedder, RemoteScorer } from "../../src/index.js";
-import type { Embedder, RemoteEmbedderOptions, RemoteScorerOptions, Scorer } from "../../src/index.js";
+import type { Embedder, Scorer } from "../../src/index.js";
+import { RemoteEmbedder, RemoteScorer, type RemoteEmbedderOptions, type RemoteScorerOptions } from "../../src/remote/index.js";
 import { loadLocalEmbedder, loadLocalScorer, type LocalModelSettings } from "../shared/local-model.js";
 import { RerankKitEmbeddingModel, type RerankKitEmbeddingModelSettings } from "./embedding-model.js";
 import { RerankKitRerankingModel, type RerankKitRerankingModelSettings } from "./reranking-model.js";

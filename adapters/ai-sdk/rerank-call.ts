@@ -1,6 +1,7 @@
 import type { JSONObject, RerankingModelV3CallOptions, SharedV3ProviderMetadata, SharedV3Warning } from "@ai-sdk/provider";
-import { InvalidInputError, RemoteScorer } from "../../src/index.js";
-import type { RemoteRerankOptions, Scorer } from "../../src/index.js";
+import { InvalidInputError } from "../../src/index.js";
+import type { Scorer } from "../../src/index.js";
+import { RemoteScorer, type RemoteRerankOptions } from "../../src/remote/index.js";
 import { PROVIDER_OPTIONS_KEY, rerankCallOptions, type RerankKitRerankProviderOptions } from "./provider-options.js";
 
 /** What one `doRerank` produced, in the shape shared by the V3 and V4 results. */

@@ -1,7 +1,8 @@
 import type { Callbacks } from "@langchain/core/callbacks/manager";
 import { Document, type DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
-import { AbortError, has, InvalidInputError, rankScores } from "../../src/index.js";
+import { AbortError, has, InvalidInputError } from "../../src/index.js";
+import { rankScores } from "../../src/internal.js";
 import type { ScoreOptions, Scorer } from "../../src/index.js";
 import { countTruncated, scoreWithWindows, type LongDocumentStrategy } from "./long-documents.js";
 import { emitRerankEvent } from "./rerank-event.js";

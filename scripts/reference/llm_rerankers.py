@@ -202,7 +202,7 @@ def template_goldens(out: Path, tpl: dict[str, str], qtok: PreTrainedTokenizerFa
             messages = [{"role": "query", "content": case["query"]}, {"role": "document", "content": case["document"]}]
             rendered = qtok.apply_chat_template(messages, chat_template=source, tokenize=False, **kwargs)
             rows.append({"name": name, "source": source, **case, "rendered": rendered})
-    # The presets must reproduce the authors' strings (reference/models.md §2), not only parse.
+    # The presets must reproduce the authors' strings (their model cards), not only parse.
     q, d = QUERIES[0], DOCUMENTS[0]
     by = {(r["name"], r["query"]): r["rendered"] for r in rows}
     assert by[("qwen3-reranker", q)] == (

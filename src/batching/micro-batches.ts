@@ -1,7 +1,8 @@
 /**
  * Length-sorted micro-batches under a token budget. Sorting by length means little padding; a
  * budget on padded tokens (batch size x longest row) bounds peak memory, where one padded batch of
- * 100 long pairs needs over 1 GB of attention scores (performance.md §3). The budget itself comes
+ * 100 long pairs needs over 1 GB of attention scores (one layer's `[100, 12, 265, 265]` fp32
+ * scores alone take 337 MB). The budget itself comes
  * from {@link BATCH_BUDGETS}, per weight type and sequence length, unless the caller sets it.
  */
 import { InvalidInputError } from "../errors/invalid-input-error.js";
@@ -11,10 +12,11 @@ import { checkOption } from "../options/check-options.js";
 export interface MicroBatchLimits {
   /**
    * Most padded tokens (rows x longest row) in one batch.
-   * @default from {@link BATCH_BUDGETS} by weight type and the batch's longest row (1024 for fp32)
+   * @default by weight type and the batch's longest row: 1024, or 512 for q8 / q4 batches whose
+   * longest row is over 128 tokens
    */
   maxBatchTokens?: number;
-  /** Most rows in one batch. @default from {@link BATCH_BUDGETS} (32) */
+  /** Most rows in one batch. @default 32 */
   maxBatchSize?: number;
 }
 
@@ -34,7 +36,7 @@ export interface BatchBudget {
  * 2-core AVX-512 / AMX Xeon (bench/README.md records the runs):
  * - fp32: 1024 tokens at every length. On ~260-token pairs 1024 (about 4 rows) was within noise
  *   of 512 and ahead of 2048; on ~60-token passages 16-32 rows are the optimum
- *   (performance.md §4.1), which 1024 tokens gives.
+ *   (163 / 160 / 142 passages/s at 16 / 32 / 64 rows on raw ORT), which 1024 tokens gives.
  * - q8 (dynamic int8): the int8 GEMMs finish early, so the fp32 attention and element-wise ops
  *   over `[rows, heads, seq, seq]` dominate and fall out of the 2 MB L2 quickly: long pairs
  *   want 2 rows (512 tokens: 32.8 pairs/s against 26.6 at 1024 and 18.7 at 4096), short

@@ -28,9 +28,22 @@ export type {
   ScoreDialect,
 } from "./options.js";
 export type { HealthStatus, ModelInfo } from "./discovery.js";
-export * from "./errors/index.js";
-export { shouldRetry, retryAfterMs, backoffMs, retryDelayMs } from "./retry.js";
-export { sleep } from "./delay.js";
+export {
+  APIError,
+  BadRequestError,
+  AuthenticationError,
+  PermissionDeniedError,
+  NotFoundError,
+  ScoringNotSupportedError,
+  ConflictError,
+  PayloadTooLargeError,
+  UnprocessableEntityError,
+  RateLimitError,
+  InternalServerError,
+  ConnectionError,
+  MalformedResponseError,
+} from "./errors/index.js";
+export type { APIErrorInit } from "./errors/index.js";
 export type { Sleep } from "./delay.js";
 export {
   bgeRerankerV2Gemma,
@@ -44,3 +57,4 @@ export { TimeoutError } from "../errors/timeout-error.js";
 export { AbortError } from "../errors/abort-error.js";
 export { RerankKitError } from "../errors/rerank-kit-error.js";
 export { InvalidInputError } from "../errors/invalid-input-error.js";
+export { InvalidOptionError } from "../errors/invalid-option-error.js";

@@ -23,7 +23,7 @@ import { addUsage, type IndexedScore } from "./validate.js";
 const SCORE_TYPES: readonly ScoreType[] = ["cross-encoder", "bi-encoder", "late-interaction"];
 
 /**
- * A {@link Scorer} backed by a scoring server: vLLM (`/score`, `/rerank`), Cohere v1/v2, Jina,
+ * A `Scorer` (the contract of `rerank-kit`) backed by a scoring server: vLLM (`/score`, `/rerank`), Cohere v1/v2, Jina,
  * Hugging Face TEI or Infinity. Same contract as the local scorers: `score()` in pair order
  * (1:1, 1:N, N:N), `rerank()` sorted by score (stable), `index` into the caller's list.
  *

@@ -1,6 +1,8 @@
 /**
  * Cross-encoder activation: which function turns the classifier logit into the score. Resolved as
- * sentence-transformers does, so scores match the Python references (see models.md §0.3).
+ * sentence-transformers does, so scores match the Python references: an explicit option, then
+ * `activation_fn` in the sentence-transformers config, then the legacy
+ * `sbert_ce_default_activation_function`, then sigmoid for one label.
  */
 
 /** The activations rerank-kit can apply to cross-encoder logits. */

@@ -1,6 +1,6 @@
 /**
  * Score templates for the LLM rerankers whose prompt formats their authors document
- * (reference/models.md §2). Each renders the authors' string exactly: where the authors' prompt
+ * (their model cards and reference code). Each renders the authors' string exactly: where the authors' prompt
  * ends in a newline, the template text ends in one more, because rendering drops one
  * (transformers' Jinja settings). vLLM's example templates do not, so they lose that newline.
  */

@@ -1,4 +1,5 @@
-import { loadScorer, RemoteScorer } from "../../src/index.js";
+import { loadScorer } from "../../src/index.js";
+import { RemoteScorer } from "../../src/remote/index.js";
 import { createServer, type RerankServer } from "../../src/server/index.js";
 import { modelDir } from "../local/helpers.js";
 import { referenceFor } from "../local/reference-scores.js";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { InvalidInputError, InvalidOptionError, RemoteScorer } from "../../src/index.js";
+import { InvalidInputError, InvalidOptionError } from "../../src/index.js";
+import { RemoteScorer } from "../../src/remote/index.js";
 import { validateEmbedOptions, validateScoreOptions } from "../../src/options/call-options.js";
 import { validateOptions } from "../../src/options/check-options.js";
 import { editDistance, nearMisses } from "../../src/options/near-miss.js";

@@ -4,7 +4,7 @@ import { startServer, type TestServer } from "./fakes/http-server.js";
 import { refScore, sigmoid } from "./fakes/reference.js";
 import { vllmRoutes } from "./fakes/vllm-server.js";
 
-// Client-side cases of reference/protocol.md §9.2 (numbers as there), against the fake vLLM
+// Client-side cases of vLLM's own score and rerank tests (their numbers), against the fake vLLM
 // (bge-reranker-base with --max-model-len 100).
 const MODEL = "BAAI/bge-reranker-base";
 let server: TestServer;

@@ -2,19 +2,18 @@ import { describe, expect, it } from "vitest";
 import { RerankKitError } from "../../src/errors/index.js";
 import {
   APIError,
-  apiErrorFromResponse,
   AuthenticationError,
   BadRequestError,
   ConflictError,
   InternalServerError,
   NotFoundError,
-  parseErrorBody,
   PayloadTooLargeError,
   PermissionDeniedError,
   RateLimitError,
   ScoringNotSupportedError,
   UnprocessableEntityError,
 } from "../../src/remote/index.js";
+import { apiErrorFromResponse, parseErrorBody } from "../../src/remote/errors/index.js";
 
 describe("parseErrorBody", () => {
   it("reads vLLM's nested envelope (>= 0.10.1)", () => {

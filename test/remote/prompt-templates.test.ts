@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { bgeRerankerV2Gemma, mxbaiRerankV2, qwen3Reranker } from "../../src/remote/index.js";
 
-// The authors' prompts, written out from reference/models.md §2.1-2.3.
+// The authors' prompts, written out from their model cards and reference code.
 describe("LLM reranker prompt templates", () => {
   it("Qwen3-Reranker: prefix, single-newline body with the default instruction, think suffix", () => {
     const prompt = qwen3Reranker.formatQuery("Q?", undefined) + qwen3Reranker.formatDocument("D.");

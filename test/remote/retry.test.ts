@@ -1,15 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { AbortError, TimeoutError } from "../../src/errors/index.js";
-import {
-  apiErrorFromResponse,
-  backoffMs,
-  ConnectionError,
-  MalformedResponseError,
-  retryAfterMs,
-  retryDelayMs,
-  shouldRetry,
-  sleep,
-} from "../../src/remote/index.js";
+import { ConnectionError, MalformedResponseError } from "../../src/remote/index.js";
+import { apiErrorFromResponse } from "../../src/remote/errors/index.js";
+import { backoffMs, retryAfterMs, retryDelayMs, shouldRetry } from "../../src/remote/retry.js";
+import { sleep } from "../../src/remote/delay.js";
 
 const err = (status: number, headers: Record<string, string> = {}) =>
   apiErrorFromResponse(status, new Headers(headers), {}, { method: "POST", url: "http://h/score" });

@@ -11,7 +11,8 @@ const PAD_BIAS = -1e9;
 /**
  * Batched MaxSim in one ONNX Runtime graph: `MatMul(D[N,Ld,d], Qt[d,Lq]) + padding bias ->
  * ReduceMax(over document tokens) -> ReduceSum(over query tokens)`. About two orders of
- * magnitude faster than JavaScript loops (performance.md §4.2), which matters once document
+ * magnitude faster than JavaScript loops (0.5 ms against 65-91 ms for 1 x 100 documents of 180
+ * tokens on 2 threads), which matters once document
  * embeddings come from the cache and MaxSim is all that is left.
  */
 export class MaxSimGraph {

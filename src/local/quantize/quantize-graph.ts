@@ -4,7 +4,7 @@
  * writes (`DynamicQuantizeLinear` -> `MatMulInteger` -> `Cast` -> `Mul`), with int8 weights
  * quantized symmetrically per output column. Standard ONNX ops only, so other runtimes load it;
  * ONNX Runtime fuses it into `DynamicQuantizeMatMul` / `MatMulIntegerToFloat`, whose uint8 x int8
- * GEMM is the one MLAS runs on AMX / AVX-512 VNNI (performance.md §5, bench/int8.ts).
+ * GEMM is the one MLAS runs on AMX / AVX-512 VNNI (measured in bench/int8.ts).
  */
 import { ModelLoadError } from "../../errors/model-load-error.js";
 import { elementCount, parseModel, readElements, serializeModel, type NodeInfo, type TensorInfo } from "../runtime/onnx-proto.js";

@@ -84,7 +84,7 @@ export const DEFAULT_PARITY_SAMPLE: ParitySample = {
  * folder is a copy of the model folder (config, tokenizer, sentence-transformers modules) plus
  * `onnx/model_quantized.onnx`, which `dtype: "q8"` loads, made by `quantizeGraph` (the
  * `quantize_dynamic` pattern with per-column weight scales). The fp32 graph is not copied. The
- * scores of both models are then compared on a sample, as performance.md reports the q8 drift.
+ * scores of both models are then compared on a sample, so the caller sees the drift int8 costs.
  *
  * @throws {InvalidInputError} when `out` is the source folder or inside it, or the sample is empty.
  * @throws {ModelLoadError} when the model cannot be read, is already quantized, or has no

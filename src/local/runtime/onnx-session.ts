@@ -2,6 +2,7 @@ import { availableParallelism } from "node:os";
 import type * as Ort from "onnxruntime-node";
 import { ModelLoadError } from "../../errors/model-load-error.js";
 import { halfToFloat } from "../files/safetensors.js";
+import { onnxRuntimeLoadError } from "./onnx-runtime-load-error.js";
 import { fillGraphInputs, planGraphInputs, type CacheConfig, type FillOptions, type GraphInputPlan, type PrefixCache } from "./graph-inputs.js";
 import { RunGate } from "./run-gate.js";
 
@@ -14,11 +15,7 @@ export function loadOnnxRuntime(): Promise<OrtModule> {
     (m) => ((m as unknown as { default?: OrtModule }).default ?? m) as OrtModule,
     (cause: unknown) => {
       ortPromise = undefined;
-      throw new ModelLoadError(
-        `Cannot load onnxruntime-node (needed for local models): ${(cause as Error).message}. ` +
-          `Install it with "npm install onnxruntime-node".`,
-        { path: "onnxruntime-node", cause },
-      );
+      throw onnxRuntimeLoadError(cause);
     },
   );
   return ortPromise;

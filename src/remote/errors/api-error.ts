@@ -26,8 +26,8 @@ export interface APIErrorInit {
 
 /**
  * A server answered with a non-2xx status. Subclasses name the status
- * (`BadRequestError` for 400, `RateLimitError` for 429, ...); build one with
- * {@link apiErrorFromResponse}, which picks the class. The message states the method, URL,
+ * (`BadRequestError` for 400, `RateLimitError` for 429, ...); the client builds one from the
+ * response and picks the class by status. The message states the method, URL,
  * status and the server's own message.
  */
 export class APIError extends RerankKitError {

@@ -2,7 +2,7 @@ import type { ServerResponse } from "node:http";
 import { type Handler, sendJSON } from "./http-server.js";
 import { l2normalize, refEmbedding, refLogit, refTokens, sigmoid, sortStable, toBase64, textOf, words } from "./reference.js";
 
-/** Settings of the fake vLLM server (schemas from reference/protocol.md §3-§6). */
+/** Settings of the fake vLLM server (request, response and error schemas of vLLM's score API). */
 export interface VllmFakeOptions {
   model?: string;
   /** With an API key, only `/v1/*` and `/v2/*` are protected (as in vLLM). */
