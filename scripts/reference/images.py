@@ -365,6 +365,16 @@ def family_cell(family: str, seed: int) -> None:
     assert export_err < TOL, export_err
     for layout in ("split", "joint"):
         (folder / layout / "special_tokens_map.json").unlink(missing_ok=True)
+    # The joint folder shares the split one's tokenizer (the test copies it in; it is the largest
+    # file), and the split one keeps the learned logit scale and bias as a Hub model.safetensors
+    # holds them (the separate towers' graphs do not).
+    (folder / "joint" / "tokenizer.json").unlink()
+    from safetensors.torch import save_file
+
+    head = {"logit_scale": model.logit_scale.detach().clone()}
+    if hasattr(model, "logit_bias"):
+        head["logit_bias"] = model.logit_bias.detach().clone()
+    save_file(head, str(folder / "split" / "model.safetensors"))
 
     (folder / "pixel-values.bin").write_bytes(px.numpy().astype("<f4").tobytes())
     golden = {
