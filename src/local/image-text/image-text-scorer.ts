@@ -4,8 +4,10 @@ import { InvalidInputError } from "../../errors/invalid-input-error.js";
 import { validateOptions, type OptionSpec } from "../../options/check-options.js";
 import { toPairs } from "../../scoring/pairing.js";
 import { dot } from "../../scoring/similarity.js";
-import type { EmbedResponse, RankedResult, RerankOptions, RerankResponse, ScoreInput, ScoreResponse, Tokenization } from "../../types.js";
-import { readImage, type ImageInput } from "../images/image-input.js";
+import type { EmbedImagesOptions, ImageEmbedder, ImageInput } from "../../contracts/image-embedder.js";
+import { validateEmbedOptions } from "../../options/call-options.js";
+import type { Embedder, EmbedOptions, EmbedResponse, RankedResult, RerankOptions, RerankResponse, ScoreInput, ScoreResponse, Tokenization } from "../../types.js";
+import { readImage } from "../images/image-input.js";
 import { classify, type ImageTextInput, type Item } from "./inputs.js";
 import { readImageTextLayout, type ImageTextFamily } from "./layout.js";
 import type { Dtype } from "../options.js";
@@ -42,7 +44,10 @@ const LOAD_RULES = {
   batchSize: { kind: "integer", min: 1 },
 } as const satisfies Record<keyof ImageTextOptions, OptionSpec[string]>;
 const SCORE_RULES = { signal: { kind: "signal" }, logits: { kind: "boolean" } } as const satisfies Record<keyof ImageTextScoreOptions, OptionSpec[string]>;
-const EMBED_RULES = { signal: { kind: "signal" } } as const;
+const IMAGE_RULES = { signal: { kind: "signal" } } as const;
+// CLIP and SigLIP have no query / document prompts: `kind` and `prompt` are accepted (the server
+// and the adapters pass them) and change nothing.
+const EMBED_HONOURED = ["signal", "kind", "prompt"] as const;
 
 /**
  * A CLIP or SigLIP model in process: text and image embeddings in one space, and `score` /
@@ -57,7 +62,7 @@ const EMBED_RULES = { signal: { kind: "signal" } } as const;
  * const ranked = await clip.rerank("a red car", [{ image: "a.jpg" }, readFileSync("b.png")]);
  * ```
  */
-export class ImageTextScorer extends BaseScorer {
+export class ImageTextScorer extends BaseScorer implements Embedder, ImageEmbedder {
   /** Query and document are embedded apart and compared by cosine. */
   readonly scoreType = "bi-encoder" as const;
 
@@ -85,14 +90,14 @@ export class ImageTextScorer extends BaseScorer {
     return new ImageTextScorer(folder, layout.family, towers, options.batchSize ?? 16);
   }
 
-  /** L2-normalised text embeddings, one per text, in input order. */
-  async embed(texts: string[], options: { signal?: AbortSignal } = {}): Promise<Float32Array[]> {
+  /** L2-normalised text embeddings, one per text, in input order (`kind` and `prompt` change nothing: these models have no prompts). */
+  async embed(texts: string[], options: EmbedOptions = {}): Promise<Float32Array[]> {
     return (await this.embedWithUsage(texts, options)).embeddings;
   }
 
   /** Like {@link ImageTextScorer.embed}, with the token count. */
-  async embedWithUsage(texts: string[], options: { signal?: AbortSignal } = {}): Promise<EmbedResponse> {
-    validateOptions(options, EMBED_RULES, { where: "ImageTextScorer.embed" });
+  async embedWithUsage(texts: string[], options: EmbedOptions = {}): Promise<EmbedResponse> {
+    validateEmbedOptions(options, EMBED_HONOURED, "ImageTextScorer.embed");
     if (!Array.isArray(texts)) throw new InvalidInputError("embed takes an array of texts", { field: "texts" });
     texts.forEach((t, i) => {
       if (typeof t !== "string") throw new InvalidInputError(`texts[${i}] must be a string, got ${typeof t}`, { field: `texts[${i}]` });
@@ -105,8 +110,8 @@ export class ImageTextScorer extends BaseScorer {
    * or a `data:` / `file:` URL.
    * @throws {InvalidInputError} for an unreadable or undecodable image.
    */
-  async embedImages(images: ImageInput[], options: { signal?: AbortSignal } = {}): Promise<Float32Array[]> {
-    validateOptions(options, EMBED_RULES, { where: "ImageTextScorer.embedImages" });
+  async embedImages(images: ImageInput[], options: EmbedImagesOptions = {}): Promise<Float32Array[]> {
+    validateOptions(options, IMAGE_RULES, { where: "ImageTextScorer.embedImages" });
     if (!Array.isArray(images)) throw new InvalidInputError("embedImages takes an array of images", { field: "images" });
     return this.imageVectors(images, "images", options.signal);
   }

@@ -2,14 +2,10 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { InvalidInputError } from "../../errors/invalid-input-error.js";
 import { toRgb, type RawPixels, type RgbImage } from "../../imaging/pixels.js";
+import type { ImageInput } from "../../contracts/image-embedder.js";
 import { decodeImage } from "./decode.js";
 
-/**
- * An image: a file path, a `file:` or `data:` URL (string or `URL`), encoded bytes (PNG, JPEG,
- * WebP) as a `Buffer` / `Uint8Array`, or decoded pixels `{ data, width, height, channels }`.
- * In `score` / `rerank`, where a plain string is text, wrap a path or URL as `{ image: ... }`.
- */
-export type ImageInput = string | URL | Uint8Array | RawPixels | { image: string | URL | Uint8Array };
+export type { ImageInput };
 
 function isRawPixels(x: object): x is RawPixels {
   return "data" in x && "width" in x && "height" in x && "channels" in x;
