@@ -116,14 +116,20 @@ export class WorkerHandle {
     const p = this.pending.get(m.id);
     if (!p) return;
     if (m.type === "progress") {
-      try {
-        p.onProgress?.({ done: m.done, total: m.total });
-      } catch (error) {
-        // A throwing callback fails its own call, as in process; it must not escape this
-        // message handler, where it would be an uncaught exception that ends the process.
+      // A failing callback fails its own call, as in process. A throw must not escape this
+      // message handler (an uncaught exception), nor an async callback's rejection go unhandled:
+      // either ends the process. A rejection after the call settled has no call left to fail.
+      const cancel = (error: unknown): void => {
+        if (this.pending.get(m.id) !== p) return;
         this.pending.delete(m.id);
         this.worker.postMessage({ type: "cancel", id: m.id } satisfies ToWorker);
         p.reject(error);
+      };
+      try {
+        const result: unknown = p.onProgress?.({ done: m.done, total: m.total });
+        if (result instanceof Promise) result.catch(cancel);
+      } catch (error) {
+        cancel(error);
       }
       return;
     }
