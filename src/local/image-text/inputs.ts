@@ -26,7 +26,15 @@ export function classify(x: unknown, field: string): Item {
       throw new InvalidInputError(`${field}: an image-text bi-encoder embeds one text or one image; got ${parts.length} content parts`, { field });
     }
     if (part.type === "text" && typeof part.text === "string") return { kind: "text", text: part.text };
-    if (part.type === "image_url" && typeof part.image_url?.url === "string") return { kind: "image", image: { image: part.image_url.url } };
+    if (part.type === "image_url" && typeof part.image_url?.url === "string") {
+      // Content items arrive from requests (serve): only inline data is read, never a path, a
+      // file: URL or the network, which need an explicit media policy.
+      const url = part.image_url.url;
+      if (!url.startsWith("data:")) {
+        throw new InvalidInputError(`${field}: image_url items are decoded from data: URLs only; got ${JSON.stringify(url.slice(0, 40))}`, { field });
+      }
+      return { kind: "image", image: { image: url } };
+    }
     throw new InvalidInputError(`${field}: content part type ${JSON.stringify((part as { type?: unknown }).type)} is not a text or image_url part`, { field });
   }
   if (isImageObject(x)) return { kind: "image", image: x };

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync, unlinkSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -29,8 +29,15 @@ describe("ImageTextScorer refuses what it cannot do, with typed errors", () => {
 
   it("scores image queries against text documents, and vLLM image_url content items", async () => {
     const [a] = await clip.score({ image: PNG }, "a red car");
-    const [b] = await clip.score({ content: [{ type: "image_url", image_url: { url: PNG } }] }, { content: [{ type: "text", text: "a red car" }] });
+    const dataUrl = `data:image/png;base64,${readFileSync(PNG).toString("base64")}`;
+    const [b] = await clip.score({ content: [{ type: "image_url", image_url: { url: dataUrl } }] }, { content: [{ type: "text", text: "a red car" }] });
     expect(b).toBeCloseTo(a!, 6);
+  });
+
+  it("an image_url content item is never read from a path, a file: URL or the network", async () => {
+    for (const url of [PNG, `file://${PNG}`, "http://127.0.0.1:9/a.png"]) {
+      await expect(clip.score("q", { content: [{ type: "image_url", image_url: { url } }] })).rejects.toThrow(/decoded from data: URLs only/);
+    }
   });
 
   it("refuses a content item with two parts, a number, an unknown option and raw logits without the learned scale", async () => {
