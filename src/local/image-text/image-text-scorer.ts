@@ -30,6 +30,16 @@ export interface ImageTextScoreOptions {
   /** Cancels the call; the promise rejects with an `AbortError`. */
   signal?: AbortSignal;
   /**
+   * Truncate texts longer than the model's window (special tokens kept). When `false`, a too-long
+   * text throws a `ContextLengthError` (what `serve` does unless `truncate_prompt_tokens` is set).
+   * @default true
+   */
+  truncate?: boolean;
+  /** Keep at most this many tokens of each text, special tokens included; `-1` = the window. */
+  truncatePromptTokens?: number;
+  /** Accepted for the server's sake; cosine has no activation, so it changes nothing. */
+  activation?: boolean;
+  /**
    * Return the model's raw logits, `exp(logit_scale) * cosine + logit_bias` (the bias is SigLIP's;
    * CLIP has none), instead of the cosine. Needs the learned scale and bias from the folder's
    * `model.safetensors`. @default false
@@ -43,7 +53,13 @@ const LOAD_RULES = {
   device: { kind: "enum", values: ["cpu", "cuda", "dml", "coreml"] },
   batchSize: { kind: "integer", min: 1 },
 } as const satisfies Record<keyof ImageTextOptions, OptionSpec[string]>;
-const SCORE_RULES = { signal: { kind: "signal" }, logits: { kind: "boolean" } } as const satisfies Record<keyof ImageTextScoreOptions, OptionSpec[string]>;
+const SCORE_RULES = {
+  signal: { kind: "signal" },
+  logits: { kind: "boolean" },
+  truncate: { kind: "boolean" },
+  truncatePromptTokens: { kind: "integer", min: -1, note: "-1 = the window" },
+  activation: { kind: "boolean" },
+} as const satisfies Record<keyof ImageTextScoreOptions, OptionSpec[string]>;
 const IMAGE_RULES = { signal: { kind: "signal" } } as const;
 // CLIP and SigLIP have no query / document prompts: `kind` and `prompt` are accepted (the server
 // and the adapters pass them) and change nothing.
@@ -129,7 +145,8 @@ export class ImageTextScorer extends BaseScorer implements Embedder, ImageEmbedd
     const pairs = toPairs(queries, documents);
     const q = pairs.queries.map((x, i) => classify(x, `queries[${Array.isArray(queries) ? i : 0}]`));
     const d = pairs.documents.map((x, i) => classify(x, `documents[${i}]`));
-    const { vectors, tokens } = await this.vectorsOf([...q, ...d], options.signal);
+    const limit = options.truncate === false ? false : options.truncatePromptTokens === undefined || options.truncatePromptTokens === -1 ? undefined : options.truncatePromptTokens;
+    const { vectors, tokens } = await this.vectorsOf([...q, ...d], options.signal, limit);
     const params = options.logits === true ? await this.towers.logitParams() : undefined;
     const scores = q.map((_, i) => {
       const cos = dot(vectors[i]!, vectors[q.length + i]!);
@@ -178,18 +195,18 @@ export class ImageTextScorer extends BaseScorer implements Embedder, ImageEmbedd
   }
 
   /** Embeds mixed items, each distinct text or image object once. */
-  private async vectorsOf(items: Item[], signal: AbortSignal | undefined): Promise<{ vectors: Float32Array[]; tokens: number }> {
+  private async vectorsOf(items: Item[], signal: AbortSignal | undefined, limit: number | false | undefined): Promise<{ vectors: Float32Array[]; tokens: number }> {
     const texts = [...new Set(items.flatMap((it) => (it.kind === "text" ? [it.text] : [])))];
     const images = [...new Set(items.flatMap((it) => (it.kind === "image" ? [it.image] : [])))];
-    const { embeddings, usage } = await this.textVectors(texts, signal);
+    const { embeddings, usage } = await this.textVectors(texts, signal, limit);
     const imageVectors = await this.imageVectors(images, "documents", signal);
     const byText = new Map(texts.map((t, i) => [t, embeddings[i]!]));
     const byImage = new Map(images.map((im, i) => [im, imageVectors[i]!]));
     return { vectors: items.map((it) => (it.kind === "text" ? byText.get(it.text)! : byImage.get(it.image)!)), tokens: usage.promptTokens };
   }
 
-  private async textVectors(texts: readonly string[], signal: AbortSignal | undefined): Promise<EmbedResponse> {
-    const encoded = texts.map((t) => this.towers.encodeText(t));
+  private async textVectors(texts: readonly string[], signal: AbortSignal | undefined, limit?: number | false): Promise<EmbedResponse> {
+    const encoded = texts.map((t) => this.towers.encodeText(t, limit));
     const embeddings: Float32Array[] = [];
     for (let start = 0; start < encoded.length; start += this.batchSize) {
       throwIfAborted(signal);

@@ -1,4 +1,5 @@
 import { readSafetensor } from "../files/safetensors.js";
+import { ContextLengthError } from "../../errors/context-length-error.js";
 import { ModelLoadError } from "../../errors/model-load-error.js";
 import { pixelValues, type PixelBatch } from "../../imaging/preprocess.js";
 import type { RgbImage } from "../../imaging/pixels.js";
@@ -55,10 +56,20 @@ export class ImageTextTowers {
     return new ImageTextTowers(layout, tokenizer, joint, joint, joint.pickOutput(["text_embeds"], path), joint.pickOutput(["image_embeds"], path), window);
   }
 
-  /** Ids of one text: truncated to the window (special tokens kept), as the Python tokenizer with `truncation=True`. */
-  encodeText(text: string): EncodedText {
-    const room = this.window - this.tokenizer.singleSpecials;
-    return { ids: this.tokenizer.single(this.tokenizer.encode(text).slice(0, Math.max(room, 0))).ids };
+  /**
+   * Ids of one text, truncated to `limit` tokens (special tokens kept) as the Python tokenizer
+   * with `truncation=True`; with `limit` false a text over the window is refused.
+   * @throws {ContextLengthError} when `limit` is false and the text does not fit the window.
+   */
+  encodeText(text: string, limit: number | false = this.window): EncodedText {
+    const raw = this.tokenizer.encode(text);
+    if (limit === false) {
+      const ids = this.tokenizer.single(raw).ids;
+      if (ids.length > this.window) throw new ContextLengthError(this.window, ids.length);
+      return { ids };
+    }
+    const room = Math.min(limit, this.window) - this.tokenizer.singleSpecials;
+    return { ids: this.tokenizer.single(raw.slice(0, Math.max(room, 0))).ids };
   }
 
   /** Ids and token strings of one text, untruncated. */
