@@ -129,7 +129,7 @@ export class ImageTextScorer extends BaseScorer implements Embedder, ImageEmbedd
   async embedImages(images: ImageInput[], options: EmbedImagesOptions = {}): Promise<Float32Array[]> {
     validateOptions(options, IMAGE_RULES, { where: "ImageTextScorer.embedImages" });
     if (!Array.isArray(images)) throw new InvalidInputError("embedImages takes an array of images", { field: "images" });
-    return this.imageVectors(images, "images", options.signal);
+    return this.imageVectors(images, images.map((_, i) => `images[${i}]`), options.signal);
   }
 
   /**
@@ -143,8 +143,9 @@ export class ImageTextScorer extends BaseScorer implements Embedder, ImageEmbedd
   ): Promise<ScoreResponse> {
     validateOptions(options, SCORE_RULES, { where: "ImageTextScorer.score" });
     const pairs = toPairs(queries, documents);
-    const q = pairs.queries.map((x, i) => classify(x, `queries[${Array.isArray(queries) ? i : 0}]`));
-    const d = pairs.documents.map((x, i) => classify(x, `documents[${i}]`));
+    const oneQuery = !Array.isArray(queries) || queries.length === 1;
+    const q = pairs.queries.map((x, i) => ({ ...classify(x, `queries[${oneQuery ? 0 : i}]`), field: `queries[${oneQuery ? 0 : i}]` }));
+    const d = pairs.documents.map((x, i) => ({ ...classify(x, `documents[${i}]`), field: `documents[${i}]` }));
     const limit = options.truncate === false ? false : options.truncatePromptTokens === undefined || options.truncatePromptTokens === -1 ? undefined : options.truncatePromptTokens;
     const { vectors, tokens } = await this.vectorsOf([...q, ...d], options.signal, limit);
     const params = options.logits === true ? await this.towers.logitParams() : undefined;
@@ -195,11 +196,13 @@ export class ImageTextScorer extends BaseScorer implements Embedder, ImageEmbedd
   }
 
   /** Embeds mixed items, each distinct text or image object once. */
-  private async vectorsOf(items: Item[], signal: AbortSignal | undefined, limit: number | false | undefined): Promise<{ vectors: Float32Array[]; tokens: number }> {
+  private async vectorsOf(items: (Item & { field: string })[], signal: AbortSignal | undefined, limit: number | false | undefined): Promise<{ vectors: Float32Array[]; tokens: number }> {
     const texts = [...new Set(items.flatMap((it) => (it.kind === "text" ? [it.text] : [])))];
-    const images = [...new Set(items.flatMap((it) => (it.kind === "image" ? [it.image] : [])))];
+    const fields = new Map<ImageInput, string>();
+    for (const it of items) if (it.kind === "image" && !fields.has(it.image)) fields.set(it.image, it.field);
+    const images = [...fields.keys()];
     const { embeddings, usage } = await this.textVectors(texts, signal, limit);
-    const imageVectors = await this.imageVectors(images, "documents", signal);
+    const imageVectors = await this.imageVectors(images, [...fields.values()], signal);
     const byText = new Map(texts.map((t, i) => [t, embeddings[i]!]));
     const byImage = new Map(images.map((im, i) => [im, imageVectors[i]!]));
     return { vectors: items.map((it) => (it.kind === "text" ? byText.get(it.text)! : byImage.get(it.image)!)), tokens: usage.promptTokens };
@@ -216,12 +219,12 @@ export class ImageTextScorer extends BaseScorer implements Embedder, ImageEmbedd
     return { embeddings, usage: { promptTokens: tokens, totalTokens: tokens } };
   }
 
-  private async imageVectors(images: readonly ImageInput[], field: string, signal: AbortSignal | undefined): Promise<Float32Array[]> {
+  private async imageVectors(images: readonly ImageInput[], fields: readonly string[], signal: AbortSignal | undefined): Promise<Float32Array[]> {
     const out: Float32Array[] = [];
     for (let start = 0; start < images.length; start += this.batchSize) {
       throwIfAborted(signal);
       const chunk = images.slice(start, start + this.batchSize);
-      const rgb = await Promise.all(chunk.map((im, i) => readImage(im, `${field}[${start + i}]`)));
+      const rgb = await Promise.all(chunk.map((im, i) => readImage(im, fields[start + i]!)));
       throwIfAborted(signal);
       out.push(...(await this.towers.embedPixels(this.towers.pixels(rgb))));
     }

@@ -57,8 +57,10 @@ describe("ImageTextScorer refuses what it cannot do, with typed errors", () => {
     }
   });
 
-  it("an undecodable image names its field", async () => {
+  it("an undecodable image names its field, in embedImages and in score", async () => {
     await expect(clip.embedImages([PNG, new Uint8Array([1, 2, 3])])).rejects.toThrow(/images\[1\]: cannot decode/);
+    await expect(clip.score("q", ["text", { image: PNG }, new Uint8Array([1, 2, 3])])).rejects.toThrow(/documents\[2\]: cannot decode/);
+    await expect(clip.score([new Uint8Array([9])], ["a"])).rejects.toThrow(/queries\[0\]: cannot decode/);
   });
 });
 
