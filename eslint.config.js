@@ -5,7 +5,7 @@ import tseslint from "typescript-eslint";
 /** Modules of the pure core may not do I/O or reach outward: dependencies point inward. */
 const pureCore = {
   patterns: [
-    { group: ["node:*", "fs", "path", "os", "http", "worker_threads"], message: "scoring/ and batching/ are pure: no I/O." },
+    { group: ["node:*", "fs", "path", "os", "http", "worker_threads"], message: "scoring/, batching/ and imaging/ are pure: no I/O." },
     { group: ["**/local/**", "**/remote/**", "**/server/**", "**/cli/**", "**/adapters/**"], message: "The core imports nothing outward." },
   ],
 };
@@ -30,7 +30,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["src/scoring/**/*.ts", "src/batching/**/*.ts"],
+    files: ["src/scoring/**/*.ts", "src/batching/**/*.ts", "src/imaging/**/*.ts"],
     rules: { "no-restricted-imports": ["error", pureCore] },
   },
   {

@@ -26,7 +26,7 @@ export default defineConfig({
   // between `rerank-kit` and `rerank-kit/langchain`.
   splitting: true,
   // The frameworks are optional peers: each adapter entry imports only its own.
-  external: ["onnxruntime-node", "@langchain/core", "@ai-sdk/provider", "@llamaindex/core", "@mastra/core"],
+  external: ["onnxruntime-node", "sharp", "@langchain/core", "@ai-sdk/provider", "@llamaindex/core", "@mastra/core"],
   // p-limit is ESM-only; bundling it (a few dozen lines) keeps the CJS build independent of
   // Node's require(esm).
   noExternal: ["p-limit"],

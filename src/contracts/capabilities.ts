@@ -7,6 +7,7 @@
  */
 import type { Classifier } from "./classifier.js";
 import type { Embedder } from "./embedder.js";
+import type { ImageEmbedder } from "./image-embedder.js";
 import type { ModelMetadata } from "./metadata.js";
 import type { Scorer } from "./scorer.js";
 import type { SequenceEmbedder, SequenceTokenEmbedder } from "./sequence-embedder.js";
@@ -19,6 +20,8 @@ export interface CapabilityContracts {
   score: Scorer;
   /** One vector per text: {@link Embedder}. */
   embed: Embedder;
+  /** One vector per image, in the text vectors' space (CLIP, SigLIP): {@link ImageEmbedder}. */
+  imageEmbed: ImageEmbedder;
   /** Per-token vectors of texts (ColBERT): {@link TokenEmbedder}. */
   tokenEmbed: TokenEmbedder;
   /** Vectors of token-id sequences as given: {@link SequenceEmbedder}. */
@@ -87,6 +90,7 @@ export const CAPABILITIES: { readonly [C in Capability]: CapabilitySpec<Capabili
     data: { scoreType: "string", model: "string" },
   },
   embed: { methods: { embed: 1, embedWithUsage: 1 } },
+  imageEmbed: { methods: { embedImages: 1 } },
   tokenEmbed: { methods: { embedTokens: 1 } },
   sequenceEmbed: { methods: { embedSequences: 1 } },
   sequenceTokenEmbed: { methods: { embedTokenSequences: 1 } },

@@ -7,6 +7,7 @@
 export type { ScoreType, ContentPart, MultiModalInput, ScoreInput, Usage, Progress, MaybePromise } from "./vocabulary.js";
 export type { ScoreOptions, RerankOptions, RankedResult, ScoreResponse, RerankResponse, Scorer } from "./scorer.js";
 export type { EmbedKind, EmbedOptions, EmbedResponse, Embedder } from "./embedder.js";
+export type { ImageInput, EmbedImagesOptions, ImageEmbedder } from "./image-embedder.js";
 export type { TokenEmbeddings, TokenEmbedder } from "./token-embedder.js";
 export type { SequenceEmbedder, SequenceTokenEmbedder } from "./sequence-embedder.js";
 export type { ClassifyOptions, Classification, ClassifyResponse, Classifier } from "./classifier.js";

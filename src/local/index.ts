@@ -33,3 +33,8 @@ export type { WorkerScorerOptions, WorkerOption, WorkerPoolShape } from "./worke
 export type { FromPretrained } from "./worker-pool/in-worker.js";
 export { quantizeModel, DEFAULT_PARITY_SAMPLE } from "./quantize/quantize-model.js";
 export type { QuantizeOptions, QuantizeResult, ParityReport, ParitySample } from "./quantize/quantize-model.js";
+export { ImageTextScorer } from "./image-text/image-text-scorer.js";
+export type { ImageTextOptions, ImageTextScoreOptions } from "./image-text/image-text-scorer.js";
+export type { ImageTextInput } from "./image-text/inputs.js";
+export type { ImageTextFamily } from "./image-text/layout.js";
+export type { RawPixels } from "../imaging/pixels.js";

@@ -1,8 +1,12 @@
+import { existsSync } from "node:fs";
 import { InvalidInputError } from "../errors/invalid-input-error.js";
+import { InvalidOptionError } from "../errors/invalid-option-error.js";
 import { BiEncoderScorer } from "./bi-encoder.js";
 import { CrossEncoderScorer } from "./cross-encoder.js";
 import { detectFamily } from "./detect-family.js";
 import { loadModelFiles } from "./files/model-files.js";
+import { ImageTextScorer } from "./image-text/image-text-scorer.js";
+import { imageTextFamilyOf } from "./image-text/layout.js";
 import { validateAnyLoadOptions } from "./option-rules.js";
 import { LateInteractionScorer } from "./late-interaction/late-interaction-scorer.js";
 import { isLlmReranker, LlmRerankerScorer } from "./llm-reranker/llm-reranker.js";
@@ -12,13 +16,15 @@ import { checkWorkerOption, WORKER_OPTION_RULE, workerShape } from "./worker-poo
 import type { AnyWorkerScorer } from "./worker-pool/worker-scorer.js";
 
 /** Any local scorer. */
-export type LocalScorer = CrossEncoderScorer | LlmRerankerScorer | BiEncoderScorer | LateInteractionScorer;
+export type LocalScorer = CrossEncoderScorer | LlmRerankerScorer | BiEncoderScorer | LateInteractionScorer | ImageTextScorer;
 
 /**
  * Loads a local scorer from a Hugging Face model id or a folder, detecting its score type from the
  * model's files (ColBERT metadata -> late interaction; a one-label classifier -> cross-encoder; a
  * causal LM with a token head (LogitScore module, `hfOverrides`, or a known LLM reranker id) ->
- * cross-encoder scored by {@link LlmRerankerScorer}; sentence-transformers pooling -> bi-encoder)
+ * cross-encoder scored by {@link LlmRerankerScorer}; sentence-transformers pooling -> bi-encoder;
+ * a CLIP / SigLIP folder (`model_type` clip / siglip / siglip2 with a `preprocessor_config.json`)
+ * -> {@link ImageTextScorer}, a bi-encoder over texts and images)
  * unless `options.scoreType` says.
  *
  * @param idOrPath a Hub id such as `"Xenova/ms-marco-MiniLM-L-6-v2"` or a folder path
@@ -47,6 +53,13 @@ export async function loadScorer(idOrPath: string, options?: LoadScorerOptions &
 export async function loadScorer(idOrPath: string, opts: LoadScorerOptions & WorkerLoadOption = {}): Promise<LocalScorer | AnyWorkerScorer> {
   validateAnyLoadOptions(opts, "loadScorer", { worker: WORKER_OPTION_RULE });
   checkWorkerOption(opts.worker, "loadScorer");
+  if (existsSync(idOrPath) && (await imageTextFamilyOf(idOrPath)) !== undefined) {
+    // CLIP / SigLIP folders: config.json model_type and a preprocessor_config.json tell them apart.
+    if (workerShape(opts.worker)) {
+      throw new InvalidOptionError("loadScorer: worker is not supported for image-text (CLIP / SigLIP) models yet", { option: "worker", allowed: "false" });
+    }
+    return ImageTextScorer.fromPretrained(idOrPath, { dtype: opts.dtype, threads: opts.threads, device: opts.device });
+  }
   if (workerShape(opts.worker)) return loadInWorker(idOrPath, opts, undefined);
   const { worker: _worker, ...options } = opts;
   const files = await loadModelFiles(idOrPath, options);

@@ -10,6 +10,7 @@ import { Metrics } from "./runtime/metrics.js";
 import { EmbedBatcher } from "./runtime/embed-batcher.js";
 import { ScoreBatcher } from "./runtime/score-batcher.js";
 import { vllmBiEncoderScorer } from "./runtime/vllm-bi-encoder.js";
+import { has } from "../contracts/capabilities.js";
 import { Slots } from "./runtime/slots.js";
 import { Admission } from "./transport/admission.js";
 
@@ -66,9 +67,10 @@ export function createServer(options: CreateServerOptions): RerankServer {
   const resolved = resolveOptions(options);
   const metrics = new Metrics();
   const slots = new Slots(resolved.concurrency, resolved.maxInFlight);
-  // Bi-encoder scores follow vLLM (the server's own embeddings, no prompts) unless asked otherwise.
+  // Bi-encoder scores follow vLLM (the server's own embeddings, no prompts) unless asked otherwise;
+  // an image-text model scores its own mixed text / image pairs (no prompts either).
   const pairScorer =
-    resolved.scorer.scoreType === "bi-encoder" && resolved.embedder && !resolved.scorePrompts
+    resolved.scorer.scoreType === "bi-encoder" && resolved.embedder && !resolved.scorePrompts && !has(resolved.scorer, "imageEmbed")
       ? vllmBiEncoderScorer(resolved.embedder, resolved.tokenizer)
       : resolved.scorer;
   const batcher = new ScoreBatcher(pairScorer, slots, {

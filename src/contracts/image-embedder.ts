@@ -1,0 +1,28 @@
+/**
+ * The {@link ImageEmbedder} contract: one vector per image, in the same space as the model's text
+ * vectors (CLIP, SigLIP).
+ *
+ * @module
+ */
+import type { RawPixels } from "../imaging/pixels.js";
+
+/**
+ * An image: a file path, a `file:` or `data:` URL (string or `URL`), encoded bytes (PNG, JPEG,
+ * WebP) as a `Buffer` / `Uint8Array`, or decoded pixels `{ data, width, height, channels }`.
+ * Where a plain string means text (`score`, `rerank`), wrap a path or URL as `{ image: ... }`.
+ */
+export type ImageInput = string | URL | Uint8Array | RawPixels | { image: string | URL | Uint8Array };
+
+/** Options for {@link ImageEmbedder.embedImages}. */
+export interface EmbedImagesOptions {
+  /** Cancels the call. */
+  signal?: AbortSignal;
+}
+
+/** Something that turns images into one vector each. */
+export interface ImageEmbedder {
+  /** The model id or folder. */
+  readonly model: string;
+  /** One L2-normalised vector per image, in input order. */
+  embedImages(images: ImageInput[], options?: EmbedImagesOptions): Promise<Float32Array[]>;
+}

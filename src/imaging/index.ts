@@ -1,0 +1,11 @@
+export type { RawPixels, RgbImage } from "./pixels.js";
+export { toRgb } from "./pixels.js";
+export type { ResampleFilter } from "./resample.js";
+export { resizeRgb } from "./resample.js";
+export { centerCrop, shortestEdgeSize } from "./geometry.js";
+export type { PixelScaling } from "./normalize.js";
+export { toChannelFirst } from "./normalize.js";
+export type { ImageProcessorSpec } from "./processor-config.js";
+export { readImageProcessorConfig } from "./processor-config.js";
+export type { PixelBatch } from "./preprocess.js";
+export { pixelValues, resizeAndCrop } from "./preprocess.js";
