@@ -6,6 +6,6 @@
 export { createServer } from "./create-server.js";
 export type { RerankServer, ListenOptions, ServerAddress } from "./create-server.js";
 export type { CreateServerOptions, PoolingTask, SequenceEmbedder, SequenceTokenEmbedder, ServerTokenizer } from "./options.js";
-export type { BatcherOptions } from "./runtime/score-batcher.js";
+export type { BatcherOptions } from "./runtime/coalesce-options.js";
 export type { ErrorEnvelope } from "./http/error-response.js";
 export type { AppEnv } from "./app-env.js";

@@ -1,5 +1,5 @@
 import { isClassifier, type Classifier, type EmbedOptions, type EmbedResponse, type Embedder, type Scorer, type TokenEmbedder, type TokenEmbeddings, type Tokenization } from "../types.js";
-import type { BatcherOptions } from "./runtime/score-batcher.js";
+import type { BatcherOptions } from "./runtime/coalesce-options.js";
 
 /**
  * What `/tokenize` and the length checks need from a model: its limit and a tokenizer. Local
