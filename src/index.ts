@@ -6,6 +6,8 @@
  */
 export * from "./types.js";
 export * from "./errors/index.js";
+export { validateOptions } from "./options/check-options.js";
+export type { OptionRule, OptionSpec, OptionContext } from "./options/check-options.js";
 export { BaseScorer, checkRerankArguments } from "./base-scorer.js";
 export { toPairs, assertTexts, assertScoreInputs } from "./scoring/pairing.js";
 export type { Pairs } from "./scoring/pairing.js";

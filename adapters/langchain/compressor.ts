@@ -1,12 +1,12 @@
 import type { Callbacks } from "@langchain/core/callbacks/manager";
 import { Document, type DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
-import { AbortError, InvalidInputError, isTokenizerAccess, rankScores } from "../../src/index.js";
+import { AbortError, InvalidInputError, isTokenizerAccess, rankScores, validateOptions } from "../../src/index.js";
 import type { ScoreOptions, Scorer } from "../../src/index.js";
 import { countTruncated, scoreWithWindows, type LongDocumentStrategy } from "./long-documents.js";
 import { emitRerankEvent } from "./rerank-event.js";
 import { assertQuery, documentTexts, pageContentText, type DocumentToText, type RerankableDocument } from "./texts.js";
-import { checkCompressorFields } from "./compressor-fields.js";
+import { checkCompressorFields, FROM_MODEL_RULES } from "./compressor-fields.js";
 import { loadLocalScorer, type LocalModelSettings } from "../shared/local-model.js";
 import type { RerankCompressorFields, RerankCallOptions, RerankScore } from "./compressor-fields.js";
 
@@ -92,6 +92,8 @@ export class RerankCompressor extends BaseDocumentCompressor {
     model: string,
     fields: Omit<RerankCompressorFields, "scorer"> & LocalModelSettings = {},
   ): Promise<RerankCompressor> {
+    // Names are checked before the model loads, so a misspelled field costs no load.
+    validateOptions(fields, FROM_MODEL_RULES, { where: "RerankCompressor.fromModel" });
     const { worker, loadOptions, ...rest } = fields;
     const scorer = await loadLocalScorer(model, { ...(worker !== undefined && { worker }), ...(loadOptions && { loadOptions }) });
     try {
