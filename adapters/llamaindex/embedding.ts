@@ -20,7 +20,8 @@ export interface RerankKitEmbeddingOptions extends LocalModelSettings {
   normalize?: boolean;
 }
 
-const EMBEDDING_RULES = {
+/** The rule of every {@link RerankKitEmbeddingOptions} field. @internal */
+export const EMBEDDING_RULES = {
   ...LOCAL_MODEL_RULES,
   embedder: { kind: "any", note: "an Embedder, or a model id or folder" },
   embedBatchSize: { kind: "integer", min: 1 },

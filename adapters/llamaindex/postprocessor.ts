@@ -29,7 +29,8 @@ export interface RerankKitPostprocessorOptions extends LocalModelSettings {
   scoreOptions?: Omit<RerankOptions, "topN" | "scoreThreshold" | "onProgress">;
 }
 
-const POSTPROCESSOR_RULES = {
+/** The rule of every {@link RerankKitPostprocessorOptions} field. @internal */
+export const POSTPROCESSOR_RULES = {
   ...LOCAL_MODEL_RULES,
   scorer: { kind: "any", note: "a Scorer, or a model id or folder" },
   topN: { kind: "integer", min: 0, note: "0 = all" },

@@ -26,7 +26,8 @@ export interface RerankKitRelevanceScorerOptions extends LocalModelSettings {
   scoreOptions?: Omit<ScoreOptions, "onProgress">;
 }
 
-const RELEVANCE_SCORER_RULES = {
+/** The rule of every {@link RerankKitRelevanceScorerOptions} field. @internal */
+export const RELEVANCE_SCORER_RULES = {
   ...LOCAL_MODEL_RULES,
   scorer: { kind: "any", note: "a Scorer, or a model id or folder" },
   maxWaitMs: { kind: "number" },
