@@ -1,9 +1,10 @@
 import { validateOptions, type OptionRule, type OptionSpec } from "../options/check-options.js";
-import type { BiEncoderOptions, CrossEncoderOptions, LateInteractionOptions, LocalModelOptions } from "./options.js";
+import { SCORE_TYPES } from "../types.js";
+import { DTYPES, type BiEncoderOptions, type CrossEncoderOptions, type LateInteractionOptions, type LocalModelOptions } from "./options.js";
 
 /** Rules of the options every local model takes (loading, runtime, micro-batching). */
 export const LOCAL_MODEL_RULES = {
-  dtype: { kind: "enum", values: ["fp32", "fp16", "q8", "int8", "uint8", "q4", "q4f16", "bnb4"] },
+  dtype: { kind: "enum", values: DTYPES },
   device: { kind: "enum", values: ["cpu", "cuda", "dml", "coreml"] },
   threads: { kind: "integer", min: 1 },
   // Its range depends on the model (special tokens, position embeddings): checked at load time.
@@ -43,7 +44,7 @@ export const LATE_INTERACTION_RULES = {
 } as const satisfies Record<Exclude<keyof LateInteractionOptions, keyof LocalModelOptions>, OptionRule>;
 
 /** `loadScorer`'s own option. */
-export const SCORE_TYPE_RULE = { kind: "enum", values: ["cross-encoder", "bi-encoder", "late-interaction"] } as const;
+export const SCORE_TYPE_RULE = { kind: "enum", values: SCORE_TYPES } as const;
 
 /** The pool's options (`loadWorkerScorer`). */
 export const WORKER_RULES = { workers: { kind: "integer", min: 1 }, loader: { kind: "string" } } as const;

@@ -5,10 +5,14 @@ import type { HfOverrides } from "./llm-reranker/hf-overrides.js";
 import type { WorkerOption, WorkerPoolShape } from "./worker-pool/worker-option.js";
 
 /**
- * Which ONNX weights to load. The suffix follows the Hugging Face / transformers.js convention:
+ * The ONNX weight variants a model folder may hold: the one list that validation, the CLI's
+ * choices and the docs read. The suffix follows the Hugging Face / transformers.js convention:
  * `fp32` -> `onnx/model.onnx`, `q8` -> `onnx/model_quantized.onnx`, `fp16` -> `onnx/model_fp16.onnx`, ...
  */
-export type Dtype = "fp32" | "fp16" | "q8" | "int8" | "uint8" | "q4" | "q4f16" | "bnb4";
+export const DTYPES = ["fp32", "fp16", "q8", "int8", "uint8", "q4", "q4f16", "bnb4"] as const;
+
+/** Which ONNX weights to load: one of {@link DTYPES}. */
+export type Dtype = (typeof DTYPES)[number];
 
 /** Options shared by every local model. */
 export interface LocalModelOptions extends MicroBatchLimits {

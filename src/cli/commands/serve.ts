@@ -4,6 +4,7 @@ import { openBindWarning, resolveApiKey } from "../api-key.js";
 import { addModelFlags, loadOptions, type ModelFlags } from "../model-options.js";
 import { CliError } from "../cli-error.js";
 import { integer, port, positiveInteger } from "../parsers.js";
+import { SERVER_DEFAULTS as D } from "../../server/defaults.js";
 
 interface ServeFlags extends ModelFlags {
   host: string;
@@ -84,17 +85,17 @@ export function registerServe(program: Command): void {
       positiveInteger,
     )
     .option("--no-batching", "score each request on its own (no dynamic batching)")
-    .option("--max-batch-pairs <n>", "most pairs in one merged call", positiveInteger)
-    .option("--batch-wait-ms <ms>", "longest wait for companions", integer)
-    .option("--max-documents <n>", "most documents per request", positiveInteger, 1000)
-    .option("--max-in-flight <n>", "requests with a body admitted at once; beyond it an immediate 503", positiveInteger, 256)
+    .option("--max-batch-pairs <n>", `most pairs (or embedding inputs) in one merged call (default: ${D.batching.maxBatchPairs})`, positiveInteger)
+    .option("--batch-wait-ms <ms>", `longest wait for companions (default: ${D.batching.maxWaitMs})`, integer)
+    .option("--max-documents <n>", "most documents per request", positiveInteger, D.maxDocuments)
+    .option("--max-in-flight <n>", "requests with a body admitted at once; beyond it an immediate 503", positiveInteger, D.maxInFlight)
     .option("--max-in-flight-body-bytes <n>", "body bytes of admitted requests; beyond it an immediate 503 (default: 4 x --max-body-bytes)", positiveInteger)
-    .option("--max-body-bytes <n>", "largest request body; beyond it 413", positiveInteger, 10 * 1024 * 1024)
-    .option("--timeout-ms <ms>", "per-request inference time limit; beyond it 504", positiveInteger, 60_000)
-    .option("--header-timeout-ms <ms>", "time to send the request headers", positiveInteger, 10_000)
-    .option("--body-timeout-ms <ms>", "time to send the whole request (headers and body); beyond it 408", positiveInteger, 30_000)
-    .option("--idle-timeout-ms <ms>", "how long an idle keep-alive connection stays open", positiveInteger, 5_000)
-    .option("--shutdown-timeout-ms <ms>", "on SIGTERM/SIGINT, wait this long for in-flight requests, then cut connections", positiveInteger, 30_000)
+    .option("--max-body-bytes <n>", "largest request body; beyond it 413", positiveInteger, D.maxBodyBytes)
+    .option("--timeout-ms <ms>", "per-request inference time limit; beyond it 504", positiveInteger, D.requestTimeoutMs)
+    .option("--header-timeout-ms <ms>", "time to send the request headers", positiveInteger, D.headerTimeoutMs)
+    .option("--body-timeout-ms <ms>", "time to send the whole request (headers and body); beyond it 408", positiveInteger, D.bodyTimeoutMs)
+    .option("--idle-timeout-ms <ms>", "how long an idle keep-alive connection stays open", positiveInteger, D.idleTimeoutMs)
+    .option("--shutdown-timeout-ms <ms>", "on SIGTERM/SIGINT, wait this long for in-flight requests, then cut connections", positiveInteger, D.shutdownTimeoutMs)
     .option("--cors <origins...>", "allow these CORS origins (* = any); off by default")
     .option("--score-prompts", "bi-encoder /score and /rerank prepend the model's query/document prompts (default: texts as given, as vLLM)")
     .addOption(
