@@ -1,6 +1,6 @@
 import { validateOptions, type OptionRule, type OptionSpec } from "../options/check-options.js";
 import { SCORE_TYPES } from "../types.js";
-import { DTYPES, type BiEncoderOptions, type CrossEncoderOptions, type LateInteractionOptions, type LocalModelOptions } from "./options.js";
+import { COLBERT_CONVENTIONS, DTYPES, type BiEncoderOptions, type CrossEncoderOptions, type LateInteractionOptions, type LocalModelOptions } from "./options.js";
 
 /** Rules of the options every local model takes (loading, runtime, micro-batching). */
 export const LOCAL_MODEL_RULES = {
@@ -37,7 +37,7 @@ export const BI_ENCODER_RULES = {
 
 /** Rules of the late-interaction (ColBERT) scorer's own options. */
 export const LATE_INTERACTION_RULES = {
-  convention: { kind: "enum", values: ["colbert", "vllm"] },
+  convention: { kind: "enum", values: COLBERT_CONVENTIONS },
   queryLength: { kind: "integer", min: 1 },
   documentLength: { kind: "integer", min: 1 },
   documentCacheSize: { kind: "integer", min: 0, note: "0 = no cache" },

@@ -14,6 +14,24 @@ export const DTYPES = ["fp32", "fp16", "q8", "int8", "uint8", "q4", "q4f16", "bn
 /** Which ONNX weights to load: one of {@link DTYPES}. */
 export type Dtype = (typeof DTYPES)[number];
 
+/**
+ * How a ColBERT model encodes text: `colbert` follows colbert-ai / PyLate (markers, [MASK] query
+ * expansion, punctuation skiplist); `vllm` reproduces vLLM's serving path (plain `[CLS] text [SEP]`).
+ */
+export const COLBERT_CONVENTIONS = ["colbert", "vllm"] as const;
+
+/** One of {@link COLBERT_CONVENTIONS}. */
+export type ColbertConvention = (typeof COLBERT_CONVENTIONS)[number];
+
+/**
+ * The one place where the two defaults of the ColBERT convention are decided, on purpose
+ * different: the library scores as the model's authors do (`colbert`, what sentence-transformers
+ * and PyLate compute), while `rerank-kit serve` answers as vLLM does (`vllm`), so a client moving
+ * between vLLM and `serve` gets the same scores. `serve --colbert-convention colbert` (or the
+ * deprecated `model`) gives the library's.
+ */
+export const COLBERT_CONVENTION_DEFAULTS = { library: "colbert", serve: "vllm" } as const satisfies Record<string, ColbertConvention>;
+
 /** Options shared by every local model. */
 export interface LocalModelOptions extends MicroBatchLimits {
   /** Which weights file to load. @default "fp32" */
@@ -87,9 +105,10 @@ export interface LateInteractionOptions extends LocalModelOptions {
   /**
    * `colbert` follows colbert-ai / PyLate (markers, [MASK] query expansion, punctuation skiplist);
    * `vllm` reproduces vLLM's serving path (plain `[CLS] text [SEP]`, none of those).
+   * `rerank-kit serve` defaults to `vllm` instead (see {@link COLBERT_CONVENTION_DEFAULTS}).
    * @default "colbert"
    */
-  convention?: "colbert" | "vllm";
+  convention?: ColbertConvention;
   /** Query length after [MASK] expansion. @default the model's metadata, else 32 */
   queryLength?: number;
   /** Longest document in tokens. @default the model's metadata, else 180 */

@@ -110,7 +110,7 @@ function variants(option: Option, index: number): string[][] {
   return [[flag, SHAPED[flag] ?? String(1000 + index)]];
 }
 
-function commands(): Command[] {
+function commands(): readonly Command[] {
   const program = new Command();
   for (const register of [registerServe, registerRerank, registerEmbed, registerConvert, registerQuantize]) register(program);
   return program.commands;

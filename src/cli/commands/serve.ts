@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { Option, type Command } from "commander";
 import { openBindWarning, resolveApiKey } from "../api-key.js";
+import { COLBERT_CONVENTION_DEFAULTS, COLBERT_CONVENTIONS, type ColbertConvention } from "../../local/options.js";
 import { addModelFlags, loadOptions, type ModelFlags } from "../model-options.js";
 import { CliError } from "../cli-error.js";
 import { integer, port, positiveInteger } from "../parsers.js";
@@ -28,7 +29,8 @@ interface ServeFlags extends ModelFlags {
   shutdownTimeoutMs: number;
   cors?: string[];
   scorePrompts?: boolean;
-  colbertConvention: "model" | "vllm";
+  /** `model` is the 0.x name of `colbert`. */
+  colbertConvention: ColbertConvention | "model";
   enableTokenizerInfoEndpoint?: boolean;
   poolerConfig?: string;
   "poolerConfig.task"?: PoolingTask;
@@ -99,9 +101,12 @@ export function registerServe(program: Command): void {
     .option("--cors <origins...>", "allow these CORS origins (* = any); off by default")
     .option("--score-prompts", "bi-encoder /score and /rerank prepend the model's query/document prompts (default: texts as given, as vLLM)")
     .addOption(
-      new Option("--colbert-convention <convention>", "ColBERT encoding: vllm (plain tokens, as vLLM) or model (markers, [MASK] expansion, skiplist)")
-        .choices(["vllm", "model"])
-        .default("vllm"),
+      new Option(
+        "--colbert-convention <convention>",
+        "ColBERT encoding: vllm (plain tokens, as vLLM) or colbert (markers, [MASK] expansion, skiplist: the library's default; `model` is its deprecated name)",
+      )
+        .choices([...COLBERT_CONVENTIONS, "model"])
+        .default(COLBERT_CONVENTION_DEFAULTS.serve),
     )
     .option("--enable-tokenizer-info-endpoint", "serve GET /tokenizer_info (as vLLM's flag)")
     .option("--pooler-config <json>", `the task /pooling runs, as vLLM's flag: '{"task": "token_embed"}' (default: the model's first of embed, classify, token_embed)`)
@@ -113,11 +118,12 @@ export function registerServe(program: Command): void {
     // Heavy modules load only when the command runs, so --help and flag errors stay fast.
     const { loadWorkerScorer } = await import("../../local/worker-pool/index.js");
     const { createServer } = await import("../../server/index.js");
-    // vLLM's ColBERT serving path uses no markers or query expansion; "model" keeps the model's own.
+    // vLLM's ColBERT serving path uses no markers or query expansion; "colbert" keeps the model's own.
     const loaded = await loadOptions(flags);
     // `convention` is a ColBERT option; other families refuse it, so it is passed to ColBERT only.
     const family = loaded.scoreType ?? (await detectedFamily(flags.model, loaded));
-    const convention = flags.colbertConvention === "model" || family !== "late-interaction" ? {} : { convention: "vllm" as const };
+    const chosen = flags.colbertConvention === "model" ? "colbert" : flags.colbertConvention;
+    const convention = family === "late-interaction" ? { convention: chosen } : {};
     // Concurrent requests run side by side on single-thread sessions, one per core: on small
     // batches ONNX Runtime's second thread adds little, a second session nearly doubles throughput.
     const workers = flags.workers ?? defaultServeWorkers();
