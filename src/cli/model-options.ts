@@ -51,7 +51,7 @@ export async function readChatTemplate(value: string): Promise<string> {
 export async function loadOptions(flags: ModelFlags): Promise<LoadScorerOptions> {
   const options: LoadScorerOptions = {};
   if (flags.hfOverrides) options.hfOverrides = flags.hfOverrides;
-  if (flags.chatTemplate) options.chatTemplate = await readChatTemplate(flags.chatTemplate);
+  if (flags.chatTemplate) options.scoreTemplate = await readChatTemplate(flags.chatTemplate);
   if (flags.scoreType) options.scoreType = flags.scoreType;
   if (flags.dtype) options.dtype = flags.dtype;
   if (flags.threads) options.threads = flags.threads;

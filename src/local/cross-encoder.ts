@@ -9,7 +9,7 @@ import { assertFamily } from "./assert-family.js";
 import { countLabels } from "./count-labels.js";
 import type { ModelFiles } from "./files/model-files.js";
 import { LocalScorerBase, openLocalParts, type LocalParts } from "./local-scorer-base.js";
-import { validateLoadOptions } from "./option-rules.js";
+import { scoreTemplateOption, validateLoadOptions } from "./option-rules.js";
 import type { CrossEncoderOptions, InProcess, InWorker, WorkerLoadOption } from "./options.js";
 import { fromPretrainedOrWorker } from "./worker-pool/in-worker.js";
 import { WORKER_OPTION_RULE } from "./worker-pool/worker-option.js";
@@ -97,7 +97,7 @@ export class CrossEncoderScorer extends LocalScorerBase implements Classifier {
     assertFamily(files, "cross-encoder", options.scoreType ? `scoreType "${options.scoreType}"` : "CrossEncoderScorer");
     const numLabels = countLabels(files.config);
     const activation = resolveActivation({ config: files.config, stConfig: files.stConfig, numLabels }, options.activation);
-    const template = modelScoreTemplate(files, options.chatTemplate, undefined);
+    const template = modelScoreTemplate(files, scoreTemplateOption(options), undefined);
     return new CrossEncoderScorer(await openLocalParts(files, options, undefined, undefined, { pair: true }), activation, numLabels, template);
   }
 

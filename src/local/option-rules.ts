@@ -1,3 +1,4 @@
+import { InvalidOptionError } from "../errors/invalid-option-error.js";
 import { validateOptions, type OptionRule, type OptionSpec } from "../options/check-options.js";
 import { SCORE_TYPES } from "../types.js";
 import { COLBERT_CONVENTIONS, DTYPES, type BiEncoderOptions, type CrossEncoderOptions, type LateInteractionOptions, type LocalModelOptions } from "./options.js";
@@ -23,7 +24,8 @@ export const LOCAL_MODEL_RULES = {
 export const CROSS_ENCODER_RULES = {
   activation: { kind: "enum", values: ["sigmoid", "identity", "softmax", "tanh"] },
   hfOverrides: { kind: "any", note: "a JSON string or an object" },
-  chatTemplate: { kind: "any", note: "a template, a preset name, or false" },
+  scoreTemplate: { kind: "any", note: "a template, a preset name, or false" },
+  chatTemplate: { kind: "any", note: "a template, a preset name, or false (deprecated name of scoreTemplate)" },
   rewriteHead: { kind: "boolean" },
   reusePrefix: { kind: "boolean" },
 } as const satisfies Record<Exclude<keyof CrossEncoderOptions, keyof LocalModelOptions>, OptionRule>;
@@ -88,4 +90,20 @@ export function validateLoadOptions(options: unknown, family: string, where: str
 export function validateAnyLoadOptions(options: unknown, where: string, extra: OptionSpec = {}): void {
   const all = Object.assign({}, LOCAL_MODEL_RULES, ...Object.values(FAMILY_RULES), { scoreType: SCORE_TYPE_RULE }, extra) as OptionSpec;
   validateOptions(options, all, { where, known: knownLoadOptions() });
+}
+
+/**
+ * The score template a cross-encoder option set names: `scoreTemplate`, or its deprecated name
+ * `chatTemplate`.
+ * @throws {InvalidOptionError} when both are set to different values.
+ */
+export function scoreTemplateOption(options: { scoreTemplate?: string | false | undefined; chatTemplate?: string | false | undefined }): string | false | undefined {
+  const { scoreTemplate, chatTemplate } = options;
+  if (scoreTemplate !== undefined && chatTemplate !== undefined && scoreTemplate !== chatTemplate) {
+    throw new InvalidOptionError("`scoreTemplate` and its deprecated name `chatTemplate` are both set, to different values; keep `scoreTemplate`", {
+      option: "chatTemplate",
+      allowed: "unset when scoreTemplate is set",
+    });
+  }
+  return scoreTemplate ?? chatTemplate;
 }

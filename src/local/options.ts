@@ -61,11 +61,17 @@ export interface CrossEncoderOptions extends LocalModelOptions {
   /** Force an activation instead of the one the model's config declares. */
   activation?: Activation;
   /**
-   * The score template (vLLM `--chat-template`): a preset name (`qwen3-reranker`,
-   * `mxbai-rerank-v2`, `bge-reranker-v2-gemma`, `nemotron-rerank`) or a Jinja source. Without it,
-   * the model folder's score template is used (`chat_template.jinja` or `tokenizer_config.json`),
-   * then, for known LLM rerankers, the preset. `false` uses no template: the texts are scored as
-   * given (the caller formats the prompt, as in vLLM's offline Qwen3 example).
+   * The score template (what vLLM's `--chat-template` sets for a reranker): a preset name
+   * (`qwen3-reranker`, `mxbai-rerank-v2`, `bge-reranker-v2-gemma`, `nemotron-rerank`) or a Jinja
+   * source. Without it, the model folder's score template is used (`chat_template.jinja` or
+   * `tokenizer_config.json`), then, for known LLM rerankers, the preset. `false` uses no template:
+   * the texts are scored as given (the caller formats the prompt, as in vLLM's offline Qwen3 example).
+   */
+  scoreTemplate?: string | false;
+  /**
+   * The 0.x name of {@link CrossEncoderOptions.scoreTemplate} (the same value).
+   * @deprecated Use `scoreTemplate`: `chatTemplate` names a chat template in vLLM's sense (for
+   * `messages`), which is what `createServer({ chatTemplate })` takes.
    */
   chatTemplate?: string | false;
   /**

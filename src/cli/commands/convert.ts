@@ -50,7 +50,7 @@ export function registerConvert(program: Command): void {
         out: flags.out,
         classifierFromTokens: flags.classifierFromTokens,
         method: flags.method,
-        chatTemplate: flags.chatTemplate === undefined ? undefined : await readChatTemplate(flags.chatTemplate),
+        scoreTemplate: flags.chatTemplate === undefined ? undefined : await readChatTemplate(flags.chatTemplate),
         ...(flags.dtype && { dtype: flags.dtype }),
         ...(flags.revision && { revision: flags.revision }),
         ...(flags.cacheDir && { cacheDir: flags.cacheDir }),

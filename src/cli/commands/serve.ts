@@ -137,7 +137,7 @@ export function registerServe(program: Command): void {
       ...(flags.publicDocs && { publicDocs: true }),
       scorePrompts: flags.scorePrompts === true,
       // vLLM's --chat-template also renders chat-form `messages` of embeddings and /tokenize.
-      ...(typeof loaded.chatTemplate === "string" && { chatTemplate: loaded.chatTemplate }),
+      ...(typeof loaded.scoreTemplate === "string" && { chatTemplate: loaded.scoreTemplate }),
       tokenizerInfo: flags.enableTokenizerInfoEndpoint === true,
       ...(poolingTask !== undefined && { poolingTask }),
       ...(flags.servedModelName && { servedModelName: flags.servedModelName }),

@@ -1,3 +1,4 @@
+import { scoreTemplateOption } from "../option-rules.js";
 import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { throwIfAborted } from "../../errors/abort-error.js";
@@ -109,7 +110,7 @@ export class LlmRerankerScorer extends LocalScorerBase {
       rewritten = true;
       return openRewrittenSession(bytes, { ...sessionOptions, externalDataDir: dirname(files.onnxPath), source: files.onnxPath });
     });
-    const template = modelScoreTemplate(files, options.chatTemplate, preset?.template);
+    const template = modelScoreTemplate(files, scoreTemplateOption(options), preset?.template);
     const activation = resolveActivation({ config: files.config, stConfig: files.stConfig, numLabels: 1 }, options.activation);
     return new LlmRerankerScorer({ ...parts, padding: "left" }, head as ScoreHeadSpec, template, activation, rewritten, options.reusePrefix !== false);
   }
