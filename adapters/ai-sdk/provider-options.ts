@@ -5,43 +5,24 @@ import type { EmbedOptions, OptionRule, OptionSpec, RerankOptions } from "../../
 /** The `providerOptions` key rerank-kit reads: `providerOptions: { rerankKit: {...} }`. */
 export const PROVIDER_OPTIONS_KEY = "rerankKit";
 
-/** rerank-kit options a `rerank()` call can pass in `providerOptions.rerankKit`. */
-export interface RerankKitRerankProviderOptions {
-  /** Apply the model's activation (`false`: raw logits). @default the model's own */
-  activation?: boolean;
-  /** Keep at most this many tokens of each document (vLLM `max_tokens_per_doc`). */
-  maxTokensPerDoc?: number;
-  /** Keep at most this many tokens of the query (vLLM `max_tokens_per_query`). */
-  maxTokensPerQuery?: number;
-  /** Truncate each prompt to this many tokens; `-1` = the model's limit (vLLM `truncate_prompt_tokens`). */
-  truncatePromptTokens?: number;
-  /** How an over-long pair is cut. @default "longest_first" */
-  truncationStrategy?: "longest_first" | "only_second";
-  /** Which end `truncatePromptTokens` cuts from. @default "right" */
-  truncationSide?: "left" | "right";
-  /** Instruction for instruction-aware rerankers. */
-  instruction?: string;
-  /** `false`: an over-long input fails with `ContextLengthError` instead of being truncated. @default true */
-  truncate?: boolean;
-  /** Drop documents scoring below this (model-specific: calibrate per model). */
-  scoreThreshold?: number;
+/**
+ * rerank-kit options a `rerank()` call can pass in `providerOptions.rerankKit`: the scorer's own
+ * (documented on `RerankOptions`), plus where object documents keep their text.
+ */
+export interface RerankKitRerankProviderOptions
+  extends Pick<
+    RerankOptions,
+    "activation" | "maxTokensPerDoc" | "maxTokensPerQuery" | "truncatePromptTokens" | "truncationStrategy" | "truncationSide" | "instruction" | "truncate" | "scoreThreshold"
+  > {
   /** For object documents: the field holding the text to rank on. @default the model's `documentField` */
   documentField?: string;
 }
 
-/** rerank-kit options an `embed()` / `embedMany()` call can pass in `providerOptions.rerankKit`. */
-export interface RerankKitEmbedProviderOptions {
-  /** Embed as a query or as a document (selects the model's prompt or prefix). @default the model's `kind` */
-  kind?: "query" | "document";
-  /** `false` embeds the texts exactly as given, without the model's prompt. @default true */
-  prompt?: boolean;
-  /** Matryoshka: keep the first `dimensions` values, then re-normalize. */
-  dimensions?: number;
-  /** Apply the model's normalization. @default true */
-  normalize?: boolean;
-  /** `false`: an over-long text fails with `ContextLengthError` instead of being truncated. @default true */
-  truncate?: boolean;
-}
+/**
+ * rerank-kit options an `embed()` / `embedMany()` call can pass in `providerOptions.rerankKit`:
+ * the embedder's own (documented on `EmbedOptions`; `kind` defaults to the model's `kind`).
+ */
+export type RerankKitEmbedProviderOptions = Pick<EmbedOptions, "kind" | "prompt" | "dimensions" | "normalize" | "truncate">;
 
 /** The rule of every rerank provider option (ranges are the scorer's to check). */
 export const RERANK_PROVIDER_RULES = {
