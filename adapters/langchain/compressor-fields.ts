@@ -69,6 +69,13 @@ export const COMPRESSOR_FIELD_RULES = {
   onError: { kind: "any", note: '"throw" | "keep-order"' },
 } as const satisfies Record<keyof RerankCompressorFields, OptionRule>;
 
+/** The rule of every {@link RerankCallOptions} field. */
+export const RERANK_CALL_RULES = {
+  topN: COMPRESSOR_FIELD_RULES.topN,
+  scoreThreshold: COMPRESSOR_FIELD_RULES.scoreThreshold,
+  signal: COMPRESSOR_FIELD_RULES.signal,
+} as const satisfies Record<keyof RerankCallOptions, OptionRule>;
+
 /** The fields of `RerankCompressor.fromModel`: the compressor's, without `scorer`, plus how to load the model. */
 export const FROM_MODEL_RULES: OptionSpec = (({ scorer: _scorer, ...rest }) => ({ ...rest, ...LOCAL_MODEL_RULES }))(COMPRESSOR_FIELD_RULES);
 

@@ -167,6 +167,10 @@ describe("adapters refuse misspelled options with a near-miss hint", () => {
     expect((error as Error).message).toContain(where);
   });
 
+  it("RerankCompressor.rerank refuses a misspelled call option", async () => {
+    await expect(new RerankCompressor({ scorer }).rerank(["a"], "q", { top_n: 1 } as never)).rejects.toMatchObject({ name: "InvalidOptionError", suggestions: ["topN"] });
+  });
+
   it("RerankCompressor.fromModel refuses a misspelled field before loading anything", async () => {
     await expect(RerankCompressor.fromModel("/nonexistent/model", { top_n: 3 } as never)).rejects.toMatchObject({ name: "InvalidOptionError", option: "top_n" });
   });
