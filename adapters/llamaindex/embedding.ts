@@ -1,6 +1,6 @@
 import { BaseEmbedding } from "@llamaindex/core/embeddings";
 import type { MessageContentDetail } from "@llamaindex/core/llms";
-import { InvalidInputError, isEmbedder, validateOptions } from "../../src/index.js";
+import { has, InvalidInputError, validateOptions } from "../../src/index.js";
 import type { EmbedKind, EmbedOptions, Embedder, OptionRule } from "../../src/index.js";
 import { Lazy, LOCAL_MODEL_RULES, loadLocalEmbedder, type LocalModelSettings } from "../shared/local-model.js";
 import { queryText } from "./query-text.js";
@@ -53,7 +53,7 @@ export class RerankKitEmbedding extends BaseEmbedding {
     super();
     const embedder = options?.embedder;
     if (typeof embedder === "string") this.#embedder = new Lazy<Embedder>(() => loadLocalEmbedder(embedder, options));
-    else if (isEmbedder(embedder)) this.#embedder = new Lazy(embedder);
+    else if (has(embedder, "embed")) this.#embedder = new Lazy(embedder);
     else throw new InvalidInputError("RerankKitEmbedding needs an embedder or a model id / folder", { field: "embedder" });
     validateOptions(options, EMBEDDING_RULES, { where: "RerankKitEmbedding" });
     this.embedBatchSize = options.embedBatchSize ?? 64;

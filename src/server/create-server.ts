@@ -5,7 +5,8 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "./app-env.js";
 import { createApp } from "./create-app.js";
 import type { ServerContext } from "./context.js";
-import { isSequenceEmbedder, resolveOptions, type CreateServerOptions } from "./options.js";
+import { has } from "../contracts/capabilities.js";
+import { resolveOptions, type CreateServerOptions } from "./options.js";
 import { Metrics } from "./runtime/metrics.js";
 import { RequestCoalescer } from "./runtime/coalescer.js";
 import { embedStrategies } from "./runtime/embed-strategy.js";
@@ -78,7 +79,7 @@ export function createServer(options: CreateServerOptions): RerankServer {
     resolved.batching.onBatch?.(pairs, requests);
   });
   const embedder = resolved.embedder;
-  const embed = embedder && embedStrategies(embedder, isSequenceEmbedder(embedder) ? embedder : undefined);
+  const embed = embedder && embedStrategies(embedder, has(embedder, "sequenceEmbed") ? embedder : undefined);
   const ctx: ServerContext = { options: resolved, coalescer, score, embed, slots, metrics, closing: false };
   const app = createApp(ctx);
   const admission = new Admission({

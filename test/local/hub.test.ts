@@ -172,3 +172,36 @@ describe("decoder exports with external data by Hugging Face id (fake Hub on 127
     await scorer.close();
   });
 });
+
+describe("an LLM reranker's chat_template.jinja by Hugging Face id (fake Hub on 127.0.0.1)", () => {
+  // A sentence-transformers LogitScore save keeps its score template only in chat_template.jinja;
+  // a download that skips it would score the raw text (or refuse to load), far from the golden.
+  const LLM_REPO = "test-org/tiny-qwen3-reranker";
+  const cell = join(import.meta.dirname, "..", "golden", "llm-rerankers", "qwen3-logitscore");
+  const cacheDir = mkdtempSync(join(tmpdir(), "rerank-kit-hub-llm-"));
+  let hub: ReturnType<typeof fakeHub>;
+  let hubUrl: string;
+
+  beforeAll(async () => {
+    hub = fakeHub({ [LLM_REPO]: cell });
+    await new Promise<void>((r) => hub.server.listen(0, "127.0.0.1", () => r()));
+    hubUrl = `http://127.0.0.1:${(hub.server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => {
+    hub.server.close();
+    rmSync(cacheDir, { recursive: true, force: true });
+  });
+
+  it("downloads the template with the model and scores like sentence-transformers", async () => {
+    const scorer = await loadScorer(LLM_REPO, { hubUrl, cacheDir });
+    try {
+      expect(hub.fullDownloads).toContain(`${LLM_REPO}/chat_template.jinja`);
+      const st = JSON.parse(readFileSync(join(cell, "golden.json"), "utf8")) as { pairs: [string, string][]; logits: number[] };
+      const n = st.pairs.length - 1; // the last pair is cut differently by sentence-transformers (see the parity test)
+      const z = await scorer.score(st.pairs.slice(0, n).map((p) => p[0]), st.pairs.slice(0, n).map((p) => p[1]), { activation: false });
+      expect(Math.max(...z.map((s, i) => Math.abs(s - (st.logits[i] as number))))).toBeLessThan(1e-4);
+    } finally {
+      await scorer.close();
+    }
+  });
+});

@@ -53,6 +53,8 @@ const OVERRIDES = {
 
 describe.each([
   ["qwen3-causal", OVERRIDES.qwen3, "qwen3-reranker"],
+  // The real Qwen3-Reranker-0.6B tokenizer and configs, dimensions shrunk (scripts/reference/real_files.py).
+  ["qwen3-reranker-real", OVERRIDES.qwen3, "qwen3-reranker"],
   ["qwen2-mxbai", OVERRIDES.mxbai, "mxbai-rerank-v2"],
   ["gemma-bge", OVERRIDES.gemma, "bge-reranker-v2-gemma"],
 ] as const)("%s: causal LM + hf_overrides vs transformers", (cell, overrides, template) => {

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { ModelLoadError } from "../../errors/model-load-error.js";
 import { readJson, type ModelFiles } from "../files/model-files.js";
+import { modelMaxLength } from "../family/limits.js";
 import { stLayoutOf } from "../files/st-layout.js";
 import { assertLateInteractionModules, classifyModule } from "../st-module-types.js";
 
@@ -88,4 +89,19 @@ async function readMaskConfig(files: ModelFiles): Promise<{ skiplistWords: strin
 
 function num(v: unknown): number | undefined {
   return typeof v === "number" && Number.isFinite(v) ? v : undefined;
+}
+
+/**
+ * A MultiVectorEncoder save's per-task lengths are tokenizer max lengths of their own and may
+ * exceed the tokenizer's `model_max_length` (6.x rewrites it to PyLate's `max_seq_length`, one
+ * less than the document length), so the scorer's limit is the largest of them.
+ */
+export function nativeMaxLength(files: ModelFiles): number | undefined {
+  if (!isNativeMultiVector(files)) return undefined;
+  const sb = files.sbertConfig ?? {};
+  const expansion = sb["query_expansion"] as Record<string, unknown> | null | undefined;
+  const lengths = [sb["document_length"], sb["query_length"], expansion?.["length"]].filter(
+    (n): n is number => typeof n === "number" && Number.isFinite(n) && n > 0,
+  );
+  return Math.max(modelMaxLength(files), ...lengths);
 }

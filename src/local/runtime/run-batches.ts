@@ -1,5 +1,5 @@
-import { throwIfAborted } from "../../errors/abort-error.js";
 import { planMicroBatches, type MicroBatchLimits } from "../../batching/micro-batches.js";
+import { runBatchLoop, type BatchControl } from "./batch-loop.js";
 import type { FillOptions } from "./graph-inputs.js";
 import type { FloatOutput, OnnxSession } from "./onnx-session.js";
 
@@ -24,7 +24,7 @@ export interface BatchRow {
 }
 
 /** Options for {@link runMicroBatches}. */
-export interface RunOptions extends MicroBatchLimits {
+export interface RunOptions extends MicroBatchLimits, BatchControl {
   /** The weights' dtype (`fp32`, `q8`, ...): picks the default micro-batch budget. @default "fp32" */
   dtype?: string | undefined;
   /** Output to read, e.g. `logits` or `last_hidden_state`. */
@@ -52,16 +52,12 @@ export interface RunOptions extends MicroBatchLimits {
    * the graph has a key/value cache, padding is `left` and there are two sequences or more.
    */
   reusePrefix?: boolean | { minTokens?: number } | undefined;
-  signal?: AbortSignal | undefined;
-  /** Called after each batch with the number of sequences done so far. */
-  onProgress?: ((done: number, total: number) => void) | undefined;
 }
 
 /**
  * Runs sequences through the session in length-sorted micro-batches (right padding unless
- * `padding: "left"`) and returns
- * one extracted value per sequence, in input order. Checks the abort signal between batches and
- * yields to the event loop there, since each `run()` blocks it.
+ * `padding: "left"`) and returns one extracted value per sequence, in input order. Abort,
+ * progress and yielding between batches are {@link runBatchLoop}'s.
  */
 export async function runMicroBatches<T>(
   session: OnnxSession,
@@ -84,9 +80,7 @@ export async function runMicroBatches<T>(
   const left = options.padding === "left";
   const prefix = options.prefix && options.prefix.length > 0 ? await session.prefixCache(options.prefix) : undefined;
   if (prefix && !left) throw new Error("runMicroBatches: a shared prefix needs padding: \"left\"");
-  let done = 0;
-  for (const batch of batches) {
-    throwIfAborted(options.signal);
+  await runBatchLoop(batches, sequences.length, options, async (batch) => {
     const seq = Math.max(...batch.map((i) => (sequences[i] as EncodedSequence).ids.length));
     const n = batch.length;
     const ids = new Int64Matrix(n * seq, options.padId);
@@ -110,11 +104,7 @@ export async function runMicroBatches<T>(
     batch.forEach((itemIndex, row) => {
       results[itemIndex] = extract({ output, row, seq, mask: mask.data }, itemIndex);
     });
-    done += n;
-    options.onProgress?.(done, sequences.length);
-    await new Promise<void>((r) => setImmediate(r));
-  }
-  throwIfAborted(options.signal);
+  });
   return results;
 }
 

@@ -2,6 +2,9 @@ import { Tokenizer } from "@huggingface/tokenizers";
 import { ModelLoadError } from "../../errors/model-load-error.js";
 import type { Json } from "../files/model-files.js";
 import { applyTemplate, countSpecials, readTemplate, type SpecialTokenTemplate } from "./post-processor.js";
+import { patchTokenizersForRustParity } from "./rust-parity.js";
+
+patchTokenizersForRustParity();
 
 /**
  * A model's tokenizer, used without its own special-token handling: rerank-kit encodes raw text,

@@ -1,5 +1,5 @@
 import type { EmbedOptions, Embedder } from "../../types.js";
-import type { SequenceEmbedder } from "../options.js";
+import type { SequenceEmbedder } from "../../contracts/sequence-embedder.js";
 import type { CoalesceStrategy } from "./coalescer.js";
 
 /** Embedding options that decide whether two requests may share a call. */

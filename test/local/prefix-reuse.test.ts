@@ -1,0 +1,55 @@
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { loadScorer } from "../../src/index.js";
+import type { LlmRerankerScorer } from "../../src/local/llm-reranker/llm-reranker.js";
+
+// The README promises that prefix reuse (1:N) scores within 1e-4 of the full pass. The golden
+// cases' documents share no leading words, so the prefix there is the template and the query.
+// Here documents share leading tokens unevenly: the first and last share many, a middle one
+// fewer, and one is shorter than the others' common part. A prefix taken from the wrong rows,
+// or cut at the wrong length, scores the middle ones against a cache they do not continue.
+const CELL = "test/golden/llm-rerankers/qwen3-causal";
+const OVERRIDES = '{"architectures": ["Qwen3ForSequenceClassification"], "classifier_from_token": ["no", "yes"], "is_original_qwen3_reranker": true}';
+const TOL = 1e-4;
+const QUERY = "What is the capital of France?";
+const DOCUMENTS = [
+  "Paris is the capital and most populous city of France, on the Seine.",
+  "Paris is the capital of Texas in some stories.",
+  "Paris is",
+  "Paris is the capital and most populous city of France, with museums.",
+  "Paris is the capital and most populous city of France.",
+  "Lyon is a city in France.",
+  "Paris is the capital and most populous city of France, on the Seine, in the north.",
+];
+
+describe("LLM reranker prefix reuse with unevenly shared document prefixes", () => {
+  let reused: LlmRerankerScorer;
+  let full: LlmRerankerScorer;
+  beforeAll(async () => {
+    const options = { hfOverrides: OVERRIDES, chatTemplate: "qwen3-reranker" } as const;
+    reused = (await loadScorer(CELL, options)) as LlmRerankerScorer;
+    full = (await loadScorer(CELL, { ...options, reusePrefix: false })) as LlmRerankerScorer;
+  });
+  afterAll(async () => {
+    await reused?.close();
+    await full?.close();
+  });
+
+  it.each([
+    ["all seven (shared part: template + query)", DOCUMENTS],
+    ["all but Lyon (shared part reaches into the documents)", DOCUMENTS.filter((d) => !d.startsWith("Lyon"))],
+    ["the long ones only (shared part ends inside a clause)", DOCUMENTS.filter((d) => d.length > 40 && d.startsWith("Paris is the capital and"))],
+  ])("%s: every document scores as in its own full pass", async (_label, documents) => {
+    const session = (reused as unknown as { session: { prefixCache: (ids: number[]) => Promise<unknown> } }).session;
+    const spy = vi.spyOn(session, "prefixCache");
+    const withReuse = await reused.score(QUERY, documents, { activation: false });
+    expect(spy).toHaveBeenCalledTimes(1);
+    spy.mockRestore();
+    const alone: number[] = [];
+    for (const d of documents) alone.push((await full.score(QUERY, d, { activation: false }))[0] as number);
+    const errors = withReuse.map((s, i) => Math.abs(s - (alone[i] as number)));
+    expect(Math.max(...errors)).toBeLessThanOrEqual(TOL);
+    // The documents score apart, so a document scored against another's prefix shows.
+    expect(Math.max(...alone) - Math.min(...alone)).toBeGreaterThan(100 * TOL);
+  });
+});
