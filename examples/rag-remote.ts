@@ -45,7 +45,8 @@ const { url } = await server.listen({ host: "127.0.0.1", port: 0 });
 console.log(`scoring server listening on ${url}`);
 
 // --- your app: only these lines change when you move from local to remote models ---
-const embeddings = new RerankKitEmbeddings({ embedder: new RemoteEmbedder({ baseURL: `${url}/v1` }) });
+// queryPrefix: the server embeds text as given, so the query prompt is the client's (none for this model).
+const embeddings = new RerankKitEmbeddings({ embedder: new RemoteEmbedder({ baseURL: `${url}/v1`, queryPrefix: "" }) });
 const compressor = new RerankCompressor({ scorer: new RemoteScorer({ baseURL: url }), topN: 2 });
 
 const store = await MemoryVectorStore.fromTexts(corpus, corpus.map((_, i) => ({ source: `doc-${i}` })), embeddings);

@@ -44,7 +44,9 @@ async function main(): Promise<void> {
   for (const r of results) console.log(`  #${r.index}  ${r.score.toFixed(4)}  ${String(r.document)}`);
 
   const embedURL = process.env.VLLM_EMBED_URL ?? baseURL;
-  const embedder = new RemoteEmbedder({ baseURL: embedURL, ...(apiKey ? { apiKey } : {}) });
+  // /v1/embeddings has no query field: the model's query prompt goes in queryPrefix ("query: " for E5).
+  const queryPrefix = process.env.VLLM_QUERY_PREFIX ?? "";
+  const embedder = new RemoteEmbedder({ baseURL: embedURL, queryPrefix, ...(apiKey ? { apiKey } : {}) });
   const embedModel = (await embedder.listModels())[0]?.id;
   try {
     const [vector] = await embedder.withOptions({ ...(embedModel ? { model: embedModel } : {}) }).embed([query], { kind: "query" });

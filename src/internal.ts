@@ -6,3 +6,5 @@
  * @module
  */
 export { rankScores } from "./scoring/ranking.js";
+export { validateOptions } from "./options/check-options.js";
+export type { OptionRule, OptionSpec, OptionContext } from "./options/check-options.js";

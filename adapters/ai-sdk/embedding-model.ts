@@ -2,9 +2,10 @@ import type { EmbeddingModelV3, EmbeddingModelV3CallOptions, EmbeddingModelV3Res
 import { has, InvalidInputError, throwIfAborted } from "../../src/index.js";
 import { RemoteEmbedder } from "../../src/remote/index.js";
 import type { Embedder } from "../../src/index.js";
+import { validateOptions, type OptionRule } from "../../src/internal.js";
 import { Lazy } from "../shared/local-model.js";
 import { embedCall, type EmbedOutcome } from "./embed-call.js";
-import type { RerankKitEmbedProviderOptions } from "./provider-options.js";
+import { EMBED_PROVIDER_RULES, type RerankKitEmbedProviderOptions } from "./provider-options.js";
 
 /** Settings of {@link RerankKitEmbeddingModel}. None is written back. */
 export interface RerankKitEmbeddingModelSettings {
@@ -28,6 +29,14 @@ export interface RerankKitEmbeddingModelSettings {
   embedOptions?: RerankKitEmbedProviderOptions;
 }
 
+const EMBEDDING_SETTINGS_RULES = {
+  embedder: { kind: "any", note: "an Embedder or a function loading one" },
+  modelId: { kind: "string" },
+  provider: { kind: "string" },
+  remote: { kind: "boolean" },
+  embedOptions: { kind: "object" },
+} as const satisfies Record<keyof RerankKitEmbeddingModelSettings, OptionRule>;
+
 /** The parts both specification versions share. @internal */
 export class EmbeddingCore {
   readonly provider: string;
@@ -41,6 +50,8 @@ export class EmbeddingCore {
     if (!has(embedder, "embed") && typeof embedder !== "function") {
       throw new InvalidInputError(`${kind} needs an embedder (a bi-encoder scorer or a RemoteEmbedder)`, { field: "embedder" });
     }
+    validateOptions(settings, EMBEDDING_SETTINGS_RULES, { where: kind });
+    validateOptions(settings.embedOptions, EMBED_PROVIDER_RULES, { where: `${kind} embedOptions` });
     const modelId = settings.modelId ?? (has(embedder, "embed") ? embedder.model : undefined);
     if (typeof modelId !== "string") throw new InvalidInputError(`${kind} needs a modelId when given a loader`, { field: "modelId" });
     this.modelId = modelId;

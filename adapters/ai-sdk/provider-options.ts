@@ -1,70 +1,52 @@
 import type { JSONObject, SharedV3ProviderOptions, SharedV3Warning } from "@ai-sdk/provider";
 import { InvalidInputError } from "../../src/index.js";
+import { validateOptions, type OptionRule, type OptionSpec } from "../../src/internal.js";
 import type { EmbedOptions, RerankOptions } from "../../src/index.js";
 
 /** The `providerOptions` key rerank-kit reads: `providerOptions: { rerankKit: {...} }`. */
 export const PROVIDER_OPTIONS_KEY = "rerankKit";
 
-/** rerank-kit options a `rerank()` call can pass in `providerOptions.rerankKit`. */
-export interface RerankKitRerankProviderOptions {
-  /** Apply the model's activation (`false`: raw logits). @default the model's own */
-  activation?: boolean;
-  /** Keep at most this many tokens of each document (vLLM `max_tokens_per_doc`). */
-  maxTokensPerDoc?: number;
-  /** Keep at most this many tokens of the query (vLLM `max_tokens_per_query`). */
-  maxTokensPerQuery?: number;
-  /** Truncate each prompt to this many tokens; `-1` = the model's limit (vLLM `truncate_prompt_tokens`). */
-  truncatePromptTokens?: number;
-  /** How an over-long pair is cut. @default "longest_first" */
-  truncationStrategy?: "longest_first" | "only_second";
-  /** Which end `truncatePromptTokens` cuts from. @default "right" */
-  truncationSide?: "left" | "right";
-  /** Instruction for instruction-aware rerankers. */
-  instruction?: string;
-  /** `false`: an over-long input fails with `ContextLengthError` instead of being truncated. @default true */
-  truncate?: boolean;
-  /** Drop documents scoring below this (model-specific: calibrate per model). */
-  scoreThreshold?: number;
+/**
+ * rerank-kit options a `rerank()` call can pass in `providerOptions.rerankKit`: the scorer's own
+ * (documented on `RerankOptions`), plus where object documents keep their text.
+ */
+export interface RerankKitRerankProviderOptions
+  extends Pick<
+    RerankOptions,
+    "activation" | "maxTokensPerDoc" | "maxTokensPerQuery" | "truncatePromptTokens" | "truncationStrategy" | "truncationSide" | "instruction" | "truncate" | "scoreThreshold"
+  > {
   /** For object documents: the field holding the text to rank on. @default the model's `documentField` */
   documentField?: string;
 }
 
-/** rerank-kit options an `embed()` / `embedMany()` call can pass in `providerOptions.rerankKit`. */
-export interface RerankKitEmbedProviderOptions {
-  /** Embed as a query or as a document (selects the model's prompt or prefix). @default the model's `kind` */
-  kind?: "query" | "document";
-  /** `false` embeds the texts exactly as given, without the model's prompt. @default true */
-  prompt?: boolean;
-  /** Matryoshka: keep the first `dimensions` values, then re-normalize. */
-  dimensions?: number;
-  /** Apply the model's normalization. @default true */
-  normalize?: boolean;
-  /** `false`: an over-long text fails with `ContextLengthError` instead of being truncated. @default true */
-  truncate?: boolean;
-}
+/**
+ * rerank-kit options an `embed()` / `embedMany()` call can pass in `providerOptions.rerankKit`:
+ * the embedder's own (documented on `EmbedOptions`; `kind` defaults to the model's `kind`).
+ */
+export type RerankKitEmbedProviderOptions = Pick<EmbedOptions, "kind" | "prompt" | "dimensions" | "normalize" | "truncate">;
 
-type Kind = "boolean" | "integer" | "number" | "string" | readonly string[];
+/** The rule of every rerank provider option (ranges are the scorer's to check). */
+export const RERANK_PROVIDER_RULES = {
+  activation: { kind: "boolean" },
+  maxTokensPerDoc: { kind: "integer" },
+  maxTokensPerQuery: { kind: "integer" },
+  truncatePromptTokens: { kind: "integer" },
+  truncationStrategy: { kind: "enum", values: ["longest_first", "only_second"] },
+  truncationSide: { kind: "enum", values: ["left", "right"] },
+  instruction: { kind: "string" },
+  truncate: { kind: "boolean" },
+  scoreThreshold: { kind: "number" },
+  documentField: { kind: "string" },
+} as const satisfies Record<keyof RerankKitRerankProviderOptions, OptionRule>;
 
-const RERANK_FIELDS: Record<keyof RerankKitRerankProviderOptions, Kind> = {
-  activation: "boolean",
-  maxTokensPerDoc: "integer",
-  maxTokensPerQuery: "integer",
-  truncatePromptTokens: "integer",
-  truncationStrategy: ["longest_first", "only_second"],
-  truncationSide: ["left", "right"],
-  instruction: "string",
-  truncate: "boolean",
-  scoreThreshold: "number",
-  documentField: "string",
-};
-
-const EMBED_FIELDS: Record<keyof RerankKitEmbedProviderOptions, Kind> = {
-  kind: ["query", "document"],
-  prompt: "boolean",
-  dimensions: "integer",
-  normalize: "boolean",
-  truncate: "boolean",
-};
+/** The rule of every embed provider option. */
+export const EMBED_PROVIDER_RULES = {
+  kind: { kind: "enum", values: ["query", "document"] },
+  prompt: { kind: "boolean" },
+  dimensions: { kind: "integer" },
+  normalize: { kind: "boolean" },
+  truncate: { kind: "boolean" },
+} as const satisfies Record<keyof RerankKitEmbedProviderOptions, OptionRule>;
 
 /**
  * Reads and checks `providerOptions.rerankKit`. Unknown keys become `unsupported` warnings (as
@@ -74,7 +56,7 @@ const EMBED_FIELDS: Record<keyof RerankKitEmbedProviderOptions, Kind> = {
  */
 function read<T extends object>(
   providerOptions: SharedV3ProviderOptions | undefined,
-  fields: Record<string, Kind>,
+  fields: OptionSpec,
   warnings: SharedV3Warning[],
 ): T {
   const raw = providerOptions?.[PROVIDER_OPTIONS_KEY] as JSONObject | undefined;
@@ -84,27 +66,22 @@ function read<T extends object>(
   }
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw)) {
-    const kind = fields[key];
+    const rule = fields[key];
     const field = `providerOptions.${PROVIDER_OPTIONS_KEY}.${key}`;
-    if (kind === undefined) {
+    if (rule === undefined) {
       warnings.push({ type: "unsupported", feature: field, details: `rerank-kit does not know ${key}; it was ignored` });
       continue;
     }
     if (value === undefined || value === null) continue;
-    if (!matches(value, kind)) {
-      const expected = Array.isArray(kind) ? kind.map((k) => JSON.stringify(k)).join(" | ") : kind;
-      throw new InvalidInputError(`${field} must be ${expected}, got ${JSON.stringify(value)}`, { field });
+    try {
+      validateOptions({ [field]: value }, { [field]: rule }, { where: "rerank-kit" });
+    } catch (error) {
+      // The AI SDK's callers catch the input error of a call; the message names the full path.
+      throw new InvalidInputError((error as Error).message, { field, cause: error });
     }
     out[key] = value;
   }
   return out as T;
-}
-
-function matches(value: unknown, kind: Kind): boolean {
-  if (Array.isArray(kind)) return kind.includes(value as string);
-  if (kind === "integer") return Number.isInteger(value);
-  if (kind === "number") return typeof value === "number" && !Number.isNaN(value);
-  return typeof value === kind;
 }
 
 /** The rerank options of one call: `providerOptions.rerankKit` over the model's defaults. */
@@ -113,7 +90,7 @@ export function rerankCallOptions(
   defaults: RerankKitRerankProviderOptions,
   warnings: SharedV3Warning[],
 ): { options: RerankOptions; documentField: string | undefined } {
-  const { documentField, ...options } = { ...defaults, ...read<RerankKitRerankProviderOptions>(providerOptions, RERANK_FIELDS, warnings) };
+  const { documentField, ...options } = { ...defaults, ...read<RerankKitRerankProviderOptions>(providerOptions, RERANK_PROVIDER_RULES, warnings) };
   return { options, documentField };
 }
 
@@ -123,5 +100,5 @@ export function embedCallOptions(
   defaults: RerankKitEmbedProviderOptions,
   warnings: SharedV3Warning[],
 ): EmbedOptions {
-  return { ...defaults, ...read<RerankKitEmbedProviderOptions>(providerOptions, EMBED_FIELDS, warnings) };
+  return { ...defaults, ...read<RerankKitEmbedProviderOptions>(providerOptions, EMBED_PROVIDER_RULES, warnings) };
 }

@@ -1,6 +1,7 @@
 import type { Embedder, Scorer } from "../../src/index.js";
 import { RemoteEmbedder, RemoteScorer, type RemoteEmbedderOptions, type RemoteScorerOptions } from "../../src/remote/index.js";
-import { loadLocalEmbedder, loadLocalScorer, type LocalModelSettings } from "../shared/local-model.js";
+import { validateOptions, type OptionRule } from "../../src/internal.js";
+import { LOCAL_MODEL_RULES, loadLocalEmbedder, loadLocalScorer, type LocalModelSettings } from "../shared/local-model.js";
 import { RerankKitEmbeddingModel, type RerankKitEmbeddingModelSettings } from "./embedding-model.js";
 import { RerankKitRerankingModel, type RerankKitRerankingModelSettings } from "./reranking-model.js";
 
@@ -21,6 +22,15 @@ export interface RerankKitProviderSettings extends LocalModelSettings {
   /** Further `RemoteEmbedder` options (`dialect`, `queryPrefix`, `maxTextsPerRequest`, ...). @default {} */
   remoteEmbedder?: Omit<RemoteEmbedderOptions, "baseURL" | "model" | "apiKey" | "headers">;
 }
+
+const PROVIDER_SETTINGS_RULES = {
+  ...LOCAL_MODEL_RULES,
+  baseURL: { kind: "any", note: "an http(s) URL or a list of them" },
+  apiKey: { kind: "string" },
+  headers: { kind: "object" },
+  remoteScorer: { kind: "object" },
+  remoteEmbedder: { kind: "object" },
+} as const satisfies Record<keyof RerankKitProviderSettings, OptionRule>;
 
 /** Per-model settings of {@link RerankKitProvider.rerankingModel}. */
 export type RerankingModelOptions = Omit<RerankKitRerankingModelSettings, "scorer" | "modelId" | "provider">;
@@ -46,7 +56,9 @@ export interface RerankKitProvider<R = RerankKitRerankingModel, E = RerankKitEmb
  * `RerankingModelV3` / `EmbeddingModelV3`, which ai 6 and ai 7 both take; for the V4 forms,
  * use `createRerankKit` from `rerank-kit/ai-sdk/v4`.
  *
- * A bad `baseURL` rejects the first call of a model with an `InvalidInputError`.
+ * A misspelled setting (`baseUrl`) throws an `InvalidOptionError` here, so a model id meant for
+ * a server is never loaded locally; a bad `baseURL` rejects the first call of a model with an
+ * `InvalidInputError`.
  * @example
  * ```ts
  * import { rerank, embedMany } from "ai";
@@ -69,12 +81,14 @@ export function createRerankKit(settings: RerankKitProviderSettings = {}): Reran
 /**
  * The provider of either specification version: one model loaded (or client created) per id,
  * closed by the provider, never by the models it hands out. @internal
+ * @throws {InvalidOptionError} for a misspelled or mistyped setting.
  */
 export function buildProvider<R, E>(
   settings: RerankKitProviderSettings,
   newReranking: (settings: RerankKitRerankingModelSettings) => R,
   newEmbedding: (settings: RerankKitEmbeddingModelSettings) => E,
 ): RerankKitProvider<R, E> {
+  validateOptions(settings, PROVIDER_SETTINGS_RULES, { where: "createRerankKit" });
   const scorers = new Map<string, Promise<Scorer>>();
   const embedders = new Map<string, Promise<Embedder>>();
   const connection = defined({ apiKey: settings.apiKey, headers: settings.headers });

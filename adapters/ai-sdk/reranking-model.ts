@@ -3,9 +3,10 @@ import type { RerankingModelV3, RerankingModelV3CallOptions } from "@ai-sdk/prov
 /** The result of a V3 `doRerank`. */
 type RerankingModelV3Result = Awaited<ReturnType<RerankingModelV3["doRerank"]>>;
 import { InvalidInputError, throwIfAborted } from "../../src/index.js";
+import { validateOptions, type OptionRule } from "../../src/internal.js";
 import type { Scorer } from "../../src/index.js";
 import { Lazy } from "../shared/local-model.js";
-import type { RerankKitRerankProviderOptions } from "./provider-options.js";
+import { RERANK_PROVIDER_RULES, type RerankKitRerankProviderOptions } from "./provider-options.js";
 import { rerankCall, type RerankOutcome } from "./rerank-call.js";
 
 /** Settings of {@link RerankKitRerankingModel}. None is written back. */
@@ -22,6 +23,15 @@ export interface RerankKitRerankingModelSettings {
   scoreOptions?: Omit<RerankKitRerankProviderOptions, "documentField">;
 }
 
+const RERANKING_SETTINGS_RULES = {
+  scorer: { kind: "any", note: "a Scorer or a function loading one" },
+  modelId: { kind: "string" },
+  provider: { kind: "string" },
+  documentField: { kind: "string" },
+  scoreOptions: { kind: "object" },
+} as const satisfies Record<keyof RerankKitRerankingModelSettings, OptionRule>;
+const { documentField: _documentField, ...SCORE_DEFAULT_RULES } = RERANK_PROVIDER_RULES;
+
 /** The parts both specification versions share. @internal */
 export class RerankingCore {
   readonly provider: string;
@@ -35,6 +45,8 @@ export class RerankingCore {
     if (!isScorer && typeof scorer !== "function") {
       throw new InvalidInputError(`${kind} needs a scorer (loadWorkerScorer(), loadScorer() or a RemoteScorer)`, { field: "scorer" });
     }
+    validateOptions(settings, RERANKING_SETTINGS_RULES, { where: kind });
+    validateOptions(settings.scoreOptions, SCORE_DEFAULT_RULES, { where: `${kind} scoreOptions` });
     const modelId = settings.modelId ?? (isScorer ? (scorer as Scorer).model : undefined);
     if (typeof modelId !== "string") throw new InvalidInputError(`${kind} needs a modelId when given a loader`, { field: "modelId" });
     this.modelId = modelId;

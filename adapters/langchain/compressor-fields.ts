@@ -1,5 +1,7 @@
 import { InvalidInputError } from "../../src/index.js";
+import { validateOptions, type OptionRule, type OptionSpec } from "../../src/internal.js";
 import type { ScoreOptions, Scorer } from "../../src/index.js";
+import { LOCAL_MODEL_RULES } from "../shared/local-model.js";
 import type { LongDocumentStrategy } from "./long-documents.js";
 import type { DocumentToText } from "./texts.js";
 
@@ -53,34 +55,44 @@ export interface RerankScore {
   relevanceScore: number;
 }
 
-/** @throws {InvalidInputError} naming the first bad field. */
+/** The rule of every {@link RerankCompressorFields} field. */
+export const COMPRESSOR_FIELD_RULES = {
+  scorer: { kind: "any", note: "a Scorer" },
+  topN: { kind: "integer", min: 0, note: "0 = all" },
+  scoreThreshold: { kind: "number" },
+  metadataKey: { kind: "string" },
+  longDocuments: { kind: "enum", values: ["truncate", "chunk-max"] },
+  overlapTokens: { kind: "integer", min: 0 },
+  maxChunksPerDoc: { kind: "integer", min: 1 },
+  scoreOptions: { kind: "object" },
+  signal: { kind: "signal" },
+  documentToText: { kind: "function" },
+  onError: { kind: "any", note: '"throw" | "keep-order"' },
+} as const satisfies Record<keyof RerankCompressorFields, OptionRule>;
+
+/** The rule of every {@link RerankCallOptions} field. */
+export const RERANK_CALL_RULES = {
+  topN: COMPRESSOR_FIELD_RULES.topN,
+  scoreThreshold: COMPRESSOR_FIELD_RULES.scoreThreshold,
+  signal: COMPRESSOR_FIELD_RULES.signal,
+} as const satisfies Record<keyof RerankCallOptions, OptionRule>;
+
+/** The fields of `RerankCompressor.fromModel`: the compressor's, without `scorer`, plus how to load the model. */
+export const FROM_MODEL_RULES: OptionSpec = (({ scorer: _scorer, ...rest }) => ({ ...rest, ...LOCAL_MODEL_RULES }))(COMPRESSOR_FIELD_RULES);
+
+/**
+ * Checks the compressor's fields: every name known (`top_n` gets "did you mean `topN`"), every
+ * value in range.
+ * @throws {InvalidInputError} naming the first bad field ({@link InvalidOptionError} for a misspelled one).
+ */
 export function checkCompressorFields(fields: RerankCompressorFields): void {
   const scorer = fields?.scorer as Partial<Scorer> | undefined;
   if (typeof scorer?.rerank !== "function" || typeof scorer.score !== "function") {
     throw new InvalidInputError("RerankCompressor needs a scorer (loadScorer() or a RemoteScorer)", { field: "scorer" });
   }
-  const { topN, overlapTokens, maxChunksPerDoc, metadataKey, longDocuments, scoreThreshold } = fields;
-  nonNegativeInteger("topN", topN, 0);
-  nonNegativeInteger("overlapTokens", overlapTokens, 0);
-  nonNegativeInteger("maxChunksPerDoc", maxChunksPerDoc, 1);
-  if (metadataKey !== undefined && (typeof metadataKey !== "string" || metadataKey === "")) {
-    throw new InvalidInputError("metadataKey must be a non-empty string", { field: "metadataKey" });
-  }
+  validateOptions(fields, COMPRESSOR_FIELD_RULES, { where: "RerankCompressor" });
+  if (fields.metadataKey === "") throw new InvalidInputError("metadataKey must be a non-empty string", { field: "metadataKey" });
   if (fields.onError !== undefined && fields.onError !== "throw" && fields.onError !== "keep-order") {
     throw new InvalidInputError(`onError must be "throw" or "keep-order", got ${JSON.stringify(fields.onError)}`, { field: "onError" });
-  }
-  if (longDocuments !== undefined && longDocuments !== "truncate" && longDocuments !== "chunk-max") {
-    throw new InvalidInputError(`longDocuments must be "truncate" or "chunk-max", got ${String(longDocuments)}`, {
-      field: "longDocuments",
-    });
-  }
-  if (scoreThreshold !== undefined && (typeof scoreThreshold !== "number" || Number.isNaN(scoreThreshold))) {
-    throw new InvalidInputError(`scoreThreshold must be a number, got ${String(scoreThreshold)}`, { field: "scoreThreshold" });
-  }
-}
-
-function nonNegativeInteger(field: string, value: number | undefined, min: number): void {
-  if (value !== undefined && (!Number.isInteger(value) || value < min)) {
-    throw new InvalidInputError(`${field} must be an integer >= ${min}, got ${String(value)}`, { field });
   }
 }

@@ -2,12 +2,12 @@ import type { Callbacks } from "@langchain/core/callbacks/manager";
 import { Document, type DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
 import { AbortError, has, InvalidInputError } from "../../src/index.js";
-import { rankScores } from "../../src/internal.js";
+import { rankScores, validateOptions } from "../../src/internal.js";
 import type { ScoreOptions, Scorer } from "../../src/index.js";
 import { countTruncated, scoreWithWindows, type LongDocumentStrategy } from "./long-documents.js";
 import { emitRerankEvent } from "./rerank-event.js";
 import { assertQuery, documentTexts, pageContentText, type DocumentToText, type RerankableDocument } from "./texts.js";
-import { checkCompressorFields } from "./compressor-fields.js";
+import { checkCompressorFields, FROM_MODEL_RULES, RERANK_CALL_RULES } from "./compressor-fields.js";
 import { loadLocalScorer, type LocalModelSettings } from "../shared/local-model.js";
 import type { RerankCompressorFields, RerankCallOptions, RerankScore } from "./compressor-fields.js";
 
@@ -93,6 +93,8 @@ export class RerankCompressor extends BaseDocumentCompressor {
     model: string,
     fields: Omit<RerankCompressorFields, "scorer"> & LocalModelSettings = {},
   ): Promise<RerankCompressor> {
+    // Names are checked before the model loads, so a misspelled field costs no load.
+    validateOptions(fields, FROM_MODEL_RULES, { where: "RerankCompressor.fromModel" });
     const { worker, loadOptions, ...rest } = fields;
     const scorer = await loadLocalScorer(model, { ...(worker !== undefined && { worker }), ...(loadOptions && { loadOptions }) });
     try {
@@ -163,10 +165,12 @@ export class RerankCompressor extends BaseDocumentCompressor {
   /**
    * Scores `documents` against `query` and returns `{ index, relevanceScore }` pairs, best first,
    * `index` pointing into `documents` (the shape of LangChain's Cohere integration).
-   * @throws {InvalidInputError} on a non-string query or document, or a bad `topN`.
+   * @throws {InvalidInputError} on a non-string query or document, or a bad `topN` (an
+   *   `InvalidOptionError` for a misspelled option, e.g. `top_n`).
    * @throws {AbortError} when `options.signal` (or the constructor's) fires.
    */
   async rerank(documents: RerankableDocument[], query: string, options: RerankCallOptions = {}): Promise<RerankScore[]> {
+    validateOptions(options, RERANK_CALL_RULES, { where: "RerankCompressor.rerank" });
     return (await this.#rank(documents, query, options)).ranked;
   }
 

@@ -1,8 +1,9 @@
 import { BaseEmbedding } from "@llamaindex/core/embeddings";
 import type { MessageContentDetail } from "@llamaindex/core/llms";
 import { has, InvalidInputError } from "../../src/index.js";
+import { validateOptions, type OptionRule } from "../../src/internal.js";
 import type { EmbedKind, EmbedOptions, Embedder } from "../../src/index.js";
-import { Lazy, loadLocalEmbedder, type LocalModelSettings } from "../shared/local-model.js";
+import { Lazy, LOCAL_MODEL_RULES, loadLocalEmbedder, type LocalModelSettings } from "../shared/local-model.js";
 import { queryText } from "./query-text.js";
 
 /** Options of {@link RerankKitEmbedding}. None is written back. */
@@ -19,6 +20,15 @@ export interface RerankKitEmbeddingOptions extends LocalModelSettings {
   /** Apply the model's normalization. @default true */
   normalize?: boolean;
 }
+
+/** The rule of every {@link RerankKitEmbeddingOptions} field. @internal */
+export const EMBEDDING_RULES = {
+  ...LOCAL_MODEL_RULES,
+  embedder: { kind: "any", note: "an Embedder, or a model id or folder" },
+  embedBatchSize: { kind: "integer", min: 1 },
+  dimensions: { kind: "integer", min: 1 },
+  normalize: { kind: "boolean" },
+} as const satisfies Record<keyof RerankKitEmbeddingOptions, OptionRule>;
 
 /**
  * A LlamaIndex.TS `BaseEmbedding` over any rerank-kit {@link Embedder}. Nodes are embedded in
@@ -46,11 +56,8 @@ export class RerankKitEmbedding extends BaseEmbedding {
     if (typeof embedder === "string") this.#embedder = new Lazy<Embedder>(() => loadLocalEmbedder(embedder, options));
     else if (has(embedder, "embed")) this.#embedder = new Lazy(embedder);
     else throw new InvalidInputError("RerankKitEmbedding needs an embedder or a model id / folder", { field: "embedder" });
-    const batch = options.embedBatchSize ?? 64;
-    if (!Number.isInteger(batch) || batch < 1) {
-      throw new InvalidInputError(`embedBatchSize must be a positive integer, got ${String(batch)}`, { field: "embedBatchSize" });
-    }
-    this.embedBatchSize = batch;
+    validateOptions(options, EMBEDDING_RULES, { where: "RerankKitEmbedding" });
+    this.embedBatchSize = options.embedBatchSize ?? 64;
     this.#options = {};
     if (options.dimensions !== undefined) this.#options.dimensions = options.dimensions;
     if (options.normalize !== undefined) this.#options.normalize = options.normalize;

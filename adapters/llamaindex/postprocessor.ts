@@ -2,8 +2,9 @@ import type { MessageContent } from "@llamaindex/core/llms";
 import type { BaseNodePostprocessor } from "@llamaindex/core/postprocessor";
 import { MetadataMode, type NodeWithScore } from "@llamaindex/core/schema";
 import { InvalidInputError } from "../../src/index.js";
+import { validateOptions, type OptionRule } from "../../src/internal.js";
 import type { RerankOptions, Scorer } from "../../src/index.js";
-import { Lazy, loadLocalScorer, type LocalModelSettings } from "../shared/local-model.js";
+import { Lazy, LOCAL_MODEL_RULES, loadLocalScorer, type LocalModelSettings } from "../shared/local-model.js";
 import { queryText } from "./query-text.js";
 
 /** Options of {@link RerankKitPostprocessor}. None is written back. */
@@ -28,6 +29,17 @@ export interface RerankKitPostprocessorOptions extends LocalModelSettings {
   /** Passed to every scorer call (`activation`, `maxTokensPerDoc`, `instruction`, ...). @default {} */
   scoreOptions?: Omit<RerankOptions, "topN" | "scoreThreshold" | "onProgress">;
 }
+
+/** The rule of every {@link RerankKitPostprocessorOptions} field. @internal */
+export const POSTPROCESSOR_RULES = {
+  ...LOCAL_MODEL_RULES,
+  scorer: { kind: "any", note: "a Scorer, or a model id or folder" },
+  topN: { kind: "integer", min: 0, note: "0 = all" },
+  scoreThreshold: { kind: "number" },
+  metadataMode: { kind: "any", note: "a MetadataMode" },
+  nodesWithoutText: { kind: "enum", values: ["last", "drop"] },
+  scoreOptions: { kind: "object" },
+} as const satisfies Record<keyof RerankKitPostprocessorOptions, OptionRule>;
 
 /**
  * A LlamaIndex.TS node postprocessor that reranks retrieved nodes with any rerank-kit
@@ -61,16 +73,11 @@ export class RerankKitPostprocessor implements BaseNodePostprocessor {
     if (typeof scorer === "string") this.#scorer = new Lazy(() => loadLocalScorer(scorer, options));
     else if (typeof scorer?.rerank === "function") this.#scorer = new Lazy(scorer);
     else throw new InvalidInputError("RerankKitPostprocessor needs a scorer or a model id / folder", { field: "scorer" });
+    validateOptions(options, POSTPROCESSOR_RULES, { where: "RerankKitPostprocessor" });
     this.topN = options.topN ?? 3;
-    if (!Number.isInteger(this.topN) || this.topN < 0) {
-      throw new InvalidInputError(`topN must be a non-negative integer, got ${String(options.topN)}`, { field: "topN" });
-    }
     this.scoreThreshold = options.scoreThreshold;
     this.metadataMode = options.metadataMode ?? MetadataMode.NONE;
     this.nodesWithoutText = options.nodesWithoutText ?? "last";
-    if (this.nodesWithoutText !== "last" && this.nodesWithoutText !== "drop") {
-      throw new InvalidInputError(`nodesWithoutText must be "last" or "drop", got ${String(options.nodesWithoutText)}`, { field: "nodesWithoutText" });
-    }
     this.#scoreOptions = { ...options.scoreOptions };
   }
 

@@ -1,7 +1,8 @@
 import type { RelevanceScoreProvider } from "@mastra/core/relevance";
 import { ContextLengthError, InvalidInputError } from "../../src/index.js";
+import { validateOptions, type OptionRule } from "../../src/internal.js";
 import type { ScoreOptions, Scorer } from "../../src/index.js";
-import { Lazy, loadLocalScorer, type LocalModelSettings } from "../shared/local-model.js";
+import { Lazy, LOCAL_MODEL_RULES, loadLocalScorer, type LocalModelSettings } from "../shared/local-model.js";
 
 /** Options of {@link RerankKitRelevanceScorer}. None is written back. */
 export interface RerankKitRelevanceScorerOptions extends LocalModelSettings {
@@ -25,6 +26,15 @@ export interface RerankKitRelevanceScorerOptions extends LocalModelSettings {
    */
   scoreOptions?: Omit<ScoreOptions, "onProgress">;
 }
+
+/** The rule of every {@link RerankKitRelevanceScorerOptions} field. @internal */
+export const RELEVANCE_SCORER_RULES = {
+  ...LOCAL_MODEL_RULES,
+  scorer: { kind: "any", note: "a Scorer, or a model id or folder" },
+  maxWaitMs: { kind: "number" },
+  maxBatchSize: { kind: "integer", min: 1 },
+  scoreOptions: { kind: "object" },
+} as const satisfies Record<keyof RerankKitRelevanceScorerOptions, OptionRule>;
 
 interface Pending {
   readonly query: string;
@@ -67,13 +77,11 @@ export class RerankKitRelevanceScorer implements RelevanceScoreProvider {
     if (typeof scorer === "string") this.#scorer = new Lazy(() => loadLocalScorer(scorer, options));
     else if (typeof scorer?.score === "function") this.#scorer = new Lazy(scorer);
     else throw new InvalidInputError("RerankKitRelevanceScorer needs a scorer or a model id / folder", { field: "scorer" });
+    validateOptions(options, RELEVANCE_SCORER_RULES, { where: "RerankKitRelevanceScorer" });
     this.maxWaitMs = options.maxWaitMs ?? 2;
     this.maxBatchSize = options.maxBatchSize ?? 256;
     if (typeof this.maxWaitMs !== "number" || !(this.maxWaitMs >= 0 && this.maxWaitMs <= 1000)) {
       throw new InvalidInputError(`maxWaitMs must be between 0 and 1000, got ${String(options.maxWaitMs)}`, { field: "maxWaitMs" });
-    }
-    if (!Number.isInteger(this.maxBatchSize) || this.maxBatchSize < 1) {
-      throw new InvalidInputError(`maxBatchSize must be a positive integer, got ${String(options.maxBatchSize)}`, { field: "maxBatchSize" });
     }
     this.#scoreOptions = { ...options.scoreOptions };
   }

@@ -1,4 +1,5 @@
 import { has, InvalidInputError, loadScorer, loadWorkerScorer } from "../../src/index.js";
+import { type OptionRule } from "../../src/internal.js";
 import type { Embedder, Scorer, WorkerScorerOptions } from "../../src/index.js";
 
 /** How an adapter loads a model it is given by Hub id or folder. */
@@ -12,6 +13,12 @@ export interface LocalModelSettings {
   /** Options of `loadWorkerScorer` / `loadScorer` (`dtype`, `threads`, `workers`, `maxLength`, ...). @default {} */
   loadOptions?: WorkerScorerOptions;
 }
+
+/** The rules of {@link LocalModelSettings}, spread into each adapter's own option table. */
+export const LOCAL_MODEL_RULES = {
+  worker: { kind: "boolean" },
+  loadOptions: { kind: "object" },
+} as const satisfies Record<keyof LocalModelSettings, OptionRule>;
 
 /**
  * Loads a local scorer from a Hub id or folder: in a worker thread unless `settings.worker` is

@@ -3,15 +3,15 @@ import { readFile } from "node:fs/promises";
 import { Option, type Command } from "commander";
 import { isScoreTemplatePreset } from "../templates/presets.js";
 import { CliError } from "./cli-error.js";
-import type { LoadScorerOptions } from "../local/options.js";
-import type { ScoreType } from "../types.js";
+import { DTYPES, type Dtype, type LoadScorerOptions } from "../local/options.js";
+import { SCORE_TYPES, type ScoreType } from "../types.js";
 import { positiveInteger } from "./parsers.js";
 
 /** Flags every command shares to load a model. */
 export interface ModelFlags {
   model: string;
   scoreType?: ScoreType;
-  dtype?: LoadScorerOptions["dtype"];
+  dtype?: Dtype;
   threads?: number;
   maxLength?: number;
   revision?: string;
@@ -25,16 +25,8 @@ export interface ModelFlags {
 export function addModelFlags(command: Command): Command {
   return command
     .requiredOption("-m, --model <id|folder>", "Hugging Face model id or local folder")
-    .addOption(
-      new Option("--score-type <type>", "override the detected score type").choices([
-        "cross-encoder",
-        "bi-encoder",
-        "late-interaction",
-      ]),
-    )
-    .addOption(
-      new Option("--dtype <dtype>", "weights to load").choices(["fp32", "fp16", "q8", "int8", "uint8", "q4", "q4f16", "bnb4"]),
-    )
+    .addOption(new Option("--score-type <type>", "override the detected score type").choices(SCORE_TYPES))
+    .addOption(new Option("--dtype <dtype>", "weights to load").choices(DTYPES))
     .option("--threads <n>", "ONNX Runtime intra-op threads (default: all cores)", positiveInteger)
     .option("--max-length <n>", "longest sequence fed to the model", positiveInteger)
     .option("--revision <rev>", "Hub revision")
@@ -59,7 +51,7 @@ export async function readChatTemplate(value: string): Promise<string> {
 export async function loadOptions(flags: ModelFlags): Promise<LoadScorerOptions> {
   const options: LoadScorerOptions = {};
   if (flags.hfOverrides) options.hfOverrides = flags.hfOverrides;
-  if (flags.chatTemplate) options.chatTemplate = await readChatTemplate(flags.chatTemplate);
+  if (flags.chatTemplate) options.scoreTemplate = await readChatTemplate(flags.chatTemplate);
   if (flags.scoreType) options.scoreType = flags.scoreType;
   if (flags.dtype) options.dtype = flags.dtype;
   if (flags.threads) options.threads = flags.threads;

@@ -5,13 +5,17 @@
  */
 
 /**
- * The three score types of vLLM's score API.
+ * The three score types of vLLM's score API: the one list that validation, the CLI's choices and
+ * the docs read.
  *
  * - `cross-encoder`: the pair goes through one model, which outputs a logit (then an activation).
  * - `bi-encoder`: query and document are embedded separately; the score is their cosine.
  * - `late-interaction`: per-token embeddings (ColBERT); the score is MaxSim.
  */
-export type ScoreType = "cross-encoder" | "bi-encoder" | "late-interaction";
+export const SCORE_TYPES = ["cross-encoder", "bi-encoder", "late-interaction"] as const;
+
+/** One of {@link SCORE_TYPES}: what a scorer computes. */
+export type ScoreType = (typeof SCORE_TYPES)[number];
 
 /** One part of a multimodal input, as in OpenAI chat content parts. Only remote servers accept these. */
 export type ContentPart =

@@ -11,7 +11,7 @@ import { countLabels } from "./count-labels.js";
 import type { ModelFiles } from "./files/model-files.js";
 import { COMMON_CALL_OPTIONS, LocalScorerBase } from "./local-scorer-base.js";
 import { openLocalParts, type LocalParts } from "./family/open-parts.js";
-import { validateLoadOptions } from "./option-rules.js";
+import { scoreTemplateOption, validateLoadOptions } from "./option-rules.js";
 import type { CrossEncoderOptions } from "./options.js";
 import { pretrainedLoader, type FromPretrained } from "./worker-pool/in-worker.js";
 import type { Capability } from "../contracts/capabilities.js";
@@ -98,7 +98,7 @@ export class CrossEncoderScorer extends LocalScorerBase implements Classifier {
     assertFamily(files, "cross-encoder", options.scoreType ? `scoreType "${options.scoreType}"` : "CrossEncoderScorer");
     const numLabels = countLabels(files.config);
     const activation = resolveActivation({ config: files.config, stConfig: files.stConfig, numLabels }, options.activation);
-    const template = modelScoreTemplate(files, options.chatTemplate, undefined);
+    const template = modelScoreTemplate(files, scoreTemplateOption(options), undefined);
     return new CrossEncoderScorer(await openLocalParts(files, options, { pair: true }), { activation, numLabels, template });
   }
 

@@ -27,6 +27,7 @@ export type {
   InWorker,
   InProcess,
 } from "./options.js";
+export { DTYPES, COLBERT_CONVENTIONS, COLBERT_CONVENTION_DEFAULTS, type ColbertConvention } from "./options.js";
 export type { ModelFiles, StModule, Json } from "./files/model-files.js";
 export { loadWorkerScorer, WorkerScorer, WorkerBiEncoder, WorkerLateInteraction, WorkerClassifier, type EmbedTokenSequences, type WorkerOf, type AnyWorkerScorer } from "./worker-pool/index.js";
 export type { WorkerScorerOptions, WorkerOption, WorkerPoolShape } from "./worker-pool/index.js";

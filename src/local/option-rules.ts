@@ -1,9 +1,11 @@
+import { InvalidOptionError } from "../errors/invalid-option-error.js";
 import { validateOptions, type OptionRule, type OptionSpec } from "../options/check-options.js";
-import type { BiEncoderOptions, CrossEncoderOptions, LateInteractionOptions, LocalModelOptions } from "./options.js";
+import { SCORE_TYPES } from "../types.js";
+import { COLBERT_CONVENTIONS, DTYPES, type BiEncoderOptions, type CrossEncoderOptions, type LateInteractionOptions, type LocalModelOptions } from "./options.js";
 
 /** Rules of the options every local model takes (loading, runtime, micro-batching). */
 export const LOCAL_MODEL_RULES = {
-  dtype: { kind: "enum", values: ["fp32", "fp16", "q8", "int8", "uint8", "q4", "q4f16", "bnb4"] },
+  dtype: { kind: "enum", values: DTYPES },
   device: { kind: "enum", values: ["cpu", "cuda", "dml", "coreml"] },
   threads: { kind: "integer", min: 1 },
   // Its range depends on the model (special tokens, position embeddings): checked at load time.
@@ -22,7 +24,8 @@ export const LOCAL_MODEL_RULES = {
 export const CROSS_ENCODER_RULES = {
   activation: { kind: "enum", values: ["sigmoid", "identity", "softmax", "tanh"] },
   hfOverrides: { kind: "any", note: "a JSON string or an object" },
-  chatTemplate: { kind: "any", note: "a template, a preset name, or false" },
+  scoreTemplate: { kind: "any", note: "a template, a preset name, or false" },
+  chatTemplate: { kind: "any", note: "a template, a preset name, or false (deprecated name of scoreTemplate)" },
   rewriteHead: { kind: "boolean" },
   reusePrefix: { kind: "boolean" },
 } as const satisfies Record<Exclude<keyof CrossEncoderOptions, keyof LocalModelOptions>, OptionRule>;
@@ -36,14 +39,14 @@ export const BI_ENCODER_RULES = {
 
 /** Rules of the late-interaction (ColBERT) scorer's own options. */
 export const LATE_INTERACTION_RULES = {
-  convention: { kind: "enum", values: ["colbert", "vllm"] },
+  convention: { kind: "enum", values: COLBERT_CONVENTIONS },
   queryLength: { kind: "integer", min: 1 },
   documentLength: { kind: "integer", min: 1 },
   documentCacheSize: { kind: "integer", min: 0, note: "0 = no cache" },
 } as const satisfies Record<Exclude<keyof LateInteractionOptions, keyof LocalModelOptions>, OptionRule>;
 
 /** `loadScorer`'s own option. */
-export const SCORE_TYPE_RULE = { kind: "enum", values: ["cross-encoder", "bi-encoder", "late-interaction"] } as const;
+export const SCORE_TYPE_RULE = { kind: "enum", values: SCORE_TYPES } as const;
 
 /** The pool's options (`loadWorkerScorer`). */
 export const WORKER_RULES = { workers: { kind: "integer", min: 1 }, loader: { kind: "string" } } as const;
@@ -87,4 +90,20 @@ export function validateLoadOptions(options: unknown, family: string, where: str
 export function validateAnyLoadOptions(options: unknown, where: string, extra: OptionSpec = {}): void {
   const all = Object.assign({}, LOCAL_MODEL_RULES, ...Object.values(FAMILY_RULES), { scoreType: SCORE_TYPE_RULE }, extra) as OptionSpec;
   validateOptions(options, all, { where, known: knownLoadOptions() });
+}
+
+/**
+ * The score template a cross-encoder option set names: `scoreTemplate`, or its deprecated name
+ * `chatTemplate`.
+ * @throws {InvalidOptionError} when both are set to different values.
+ */
+export function scoreTemplateOption(options: { scoreTemplate?: string | false | undefined; chatTemplate?: string | false | undefined }): string | false | undefined {
+  const { scoreTemplate, chatTemplate } = options;
+  if (scoreTemplate !== undefined && chatTemplate !== undefined && scoreTemplate !== chatTemplate) {
+    throw new InvalidOptionError("`scoreTemplate` and its deprecated name `chatTemplate` are both set, to different values; keep `scoreTemplate`", {
+      option: "chatTemplate",
+      allowed: "unset when scoreTemplate is set",
+    });
+  }
+  return scoreTemplate ?? chatTemplate;
 }

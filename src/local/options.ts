@@ -5,10 +5,32 @@ import type { HfOverrides } from "./llm-reranker/hf-overrides.js";
 import type { WorkerOption, WorkerPoolShape } from "./worker-pool/worker-option.js";
 
 /**
- * Which ONNX weights to load. The suffix follows the Hugging Face / transformers.js convention:
+ * The ONNX weight variants a model folder may hold: the one list that validation, the CLI's
+ * choices and the docs read. The suffix follows the Hugging Face / transformers.js convention:
  * `fp32` -> `onnx/model.onnx`, `q8` -> `onnx/model_quantized.onnx`, `fp16` -> `onnx/model_fp16.onnx`, ...
  */
-export type Dtype = "fp32" | "fp16" | "q8" | "int8" | "uint8" | "q4" | "q4f16" | "bnb4";
+export const DTYPES = ["fp32", "fp16", "q8", "int8", "uint8", "q4", "q4f16", "bnb4"] as const;
+
+/** Which ONNX weights to load: one of {@link DTYPES}. */
+export type Dtype = (typeof DTYPES)[number];
+
+/**
+ * How a ColBERT model encodes text: `colbert` follows colbert-ai / PyLate (markers, [MASK] query
+ * expansion, punctuation skiplist); `vllm` reproduces vLLM's serving path (plain `[CLS] text [SEP]`).
+ */
+export const COLBERT_CONVENTIONS = ["colbert", "vllm"] as const;
+
+/** One of {@link COLBERT_CONVENTIONS}. */
+export type ColbertConvention = (typeof COLBERT_CONVENTIONS)[number];
+
+/**
+ * The one place where the two defaults of the ColBERT convention are decided, on purpose
+ * different: the library scores as the model's authors do (`colbert`, what sentence-transformers
+ * and PyLate compute), while `rerank-kit serve` answers as vLLM does (`vllm`), so a client moving
+ * between vLLM and `serve` gets the same scores. `serve --colbert-convention colbert` (or the
+ * deprecated `model`) gives the library's.
+ */
+export const COLBERT_CONVENTION_DEFAULTS = { library: "colbert", serve: "vllm" } as const satisfies Record<string, ColbertConvention>;
 
 /** Options shared by every local model. */
 export interface LocalModelOptions extends MicroBatchLimits {
@@ -39,11 +61,17 @@ export interface CrossEncoderOptions extends LocalModelOptions {
   /** Force an activation instead of the one the model's config declares. */
   activation?: Activation;
   /**
-   * The score template (vLLM `--chat-template`): a preset name (`qwen3-reranker`,
-   * `mxbai-rerank-v2`, `bge-reranker-v2-gemma`, `nemotron-rerank`) or a Jinja source. Without it,
-   * the model folder's score template is used (`chat_template.jinja` or `tokenizer_config.json`),
-   * then, for known LLM rerankers, the preset. `false` uses no template: the texts are scored as
-   * given (the caller formats the prompt, as in vLLM's offline Qwen3 example).
+   * The score template (what vLLM's `--chat-template` sets for a reranker): a preset name
+   * (`qwen3-reranker`, `mxbai-rerank-v2`, `bge-reranker-v2-gemma`, `nemotron-rerank`) or a Jinja
+   * source. Without it, the model folder's score template is used (`chat_template.jinja` or
+   * `tokenizer_config.json`), then, for known LLM rerankers, the preset. `false` uses no template:
+   * the texts are scored as given (the caller formats the prompt, as in vLLM's offline Qwen3 example).
+   */
+  scoreTemplate?: string | false;
+  /**
+   * The 0.x name of {@link CrossEncoderOptions.scoreTemplate} (the same value).
+   * @deprecated Use `scoreTemplate`: `chatTemplate` names a chat template in vLLM's sense (for
+   * `messages`), which is what `createServer({ chatTemplate })` takes.
    */
   chatTemplate?: string | false;
   /**
@@ -83,9 +111,10 @@ export interface LateInteractionOptions extends LocalModelOptions {
   /**
    * `colbert` follows colbert-ai / PyLate (markers, [MASK] query expansion, punctuation skiplist);
    * `vllm` reproduces vLLM's serving path (plain `[CLS] text [SEP]`, none of those).
+   * `rerank-kit serve` defaults to `vllm` instead (see {@link COLBERT_CONVENTION_DEFAULTS}).
    * @default "colbert"
    */
-  convention?: "colbert" | "vllm";
+  convention?: ColbertConvention;
   /** Query length after [MASK] expansion. @default the model's metadata, else 32 */
   queryLength?: number;
   /** Longest document in tokens. @default the model's metadata, else 180 */

@@ -1,4 +1,4 @@
-import { SCORE_OPTION_RULES } from "../options/call-options.js";
+import { EMBED_OPTION_RULES, SCORE_OPTION_RULES } from "../options/call-options.js";
 import { validateOptions, type OptionRule } from "../options/check-options.js";
 import type { RemoteCallOptions } from "./options.js";
 
@@ -24,4 +24,13 @@ const { topN: _topN, scoreThreshold: _threshold, ...SCORE_ONLY } = SCORE_OPTION_
 export function validateRemoteOptions(options: unknown, rerank: boolean, where: string): void {
   const spec = rerank ? { ...SCORE_OPTION_RULES, ...REMOTE_CALL_RULES } : { ...SCORE_ONLY, ...REMOTE_CALL_RULES };
   validateOptions(options, spec, { where, known: ["topN", "scoreThreshold"], unsupportedReason: "Use rerank() for topN and scoreThreshold." });
+}
+
+/**
+ * Validates a remote embed call's options through the same path: the `EmbedOptions` rules
+ * plus the remote extras. Whether the dialect can honour a known option is its own check.
+ * @throws {InvalidOptionError}
+ */
+export function validateRemoteEmbedOptions(options: unknown, where: string): void {
+  validateOptions(options, { ...EMBED_OPTION_RULES, ...REMOTE_CALL_RULES }, { where });
 }

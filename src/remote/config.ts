@@ -1,4 +1,6 @@
 import { InvalidInputError } from "../errors/invalid-input-error.js";
+import type { OptionSpec } from "../options/check-options.js";
+import { CLIENT_OPTION_RULES, validateClientOptions } from "./option-rules.js";
 import type { RemoteClientOptions } from "./options.js";
 import type { TransportConfig } from "./transport.js";
 import { normalizeBaseURL } from "./url.js";
@@ -19,36 +21,31 @@ export interface ClientConfig extends TransportConfig {
 }
 
 /**
- * Validates the connection options shared by the scorer and the embedder and fills in defaults.
- * The caller's object and its `headers` are copied, never modified.
+ * Validates a remote client's options against `spec` (every name known, every value in its rule;
+ * `spec` defaults to the connection options alone) and fills in the connection defaults. The
+ * caller's object and its `headers` are copied, never modified.
  *
- * @throws {InvalidInputError} naming the bad option.
+ * @param where - The client, for messages (`RemoteScorer`).
+ * @throws {InvalidInputError} naming the bad option ({@link InvalidOptionError} for a misspelled or
+ *   unknown name, or a value outside its rule).
  */
-export function resolveClientConfig(options: RemoteClientOptions): ClientConfig {
+export function resolveClientConfig(options: RemoteClientOptions, spec: OptionSpec = CLIENT_OPTION_RULES, where = "VllmClient"): ClientConfig {
   if (typeof options !== "object" || options === null) {
     throw new InvalidInputError("options must be an object with a `baseURL`", { field: "options" });
   }
+  validateClientOptions(options, spec, where);
   const raw = options.baseURL;
   const list = Array.isArray(raw) ? raw : [raw];
   if (list.length === 0) throw new InvalidInputError("`baseURL` must name at least one server", { field: "baseURL" });
   const baseURLs = list.map((u, i) => normalizeBaseURL(u, Array.isArray(raw) ? `baseURL[${i}]` : "baseURL"));
-  if (options.model !== undefined && typeof options.model !== "string") {
-    throw new InvalidInputError("`model` must be a string", { field: "model" });
-  }
-  if (options.fetch !== undefined && typeof options.fetch !== "function") {
-    throw new InvalidInputError("`fetch` must be a function", { field: "fetch" });
-  }
-  if (options.headers !== undefined && (typeof options.headers !== "object" || options.headers === null)) {
-    throw new InvalidInputError("`headers` must be an object of strings", { field: "headers" });
-  }
   return {
     baseURLs,
     apiKey: options.apiKey,
     headers: options.headers ? { ...options.headers } : undefined,
     timeoutMs: positiveNumber(options.timeoutMs, "timeoutMs", DEFAULT_TIMEOUT_MS),
-    maxRetries: nonNegativeInt(options.maxRetries, "maxRetries", DEFAULT_MAX_RETRIES),
-    maxConcurrency: positiveInt(options.maxConcurrency, "maxConcurrency", DEFAULT_MAX_CONCURRENCY),
-    replicaCooldownMs: nonNegativeInt(options.replicaCooldownMs, "replicaCooldownMs", DEFAULT_REPLICA_COOLDOWN_MS),
+    maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
+    maxConcurrency: options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
+    replicaCooldownMs: options.replicaCooldownMs ?? DEFAULT_REPLICA_COOLDOWN_MS,
     fetch: options.fetch,
     sleep: options.sleep,
   };

@@ -26,6 +26,11 @@ export interface EmbedDialectSpec {
   readonly fromRoot: boolean;
   /** Default `maxTextsPerRequest`. */
   readonly defaultMaxTexts: number;
+  /**
+   * True when the wire format says whether a text is a query (Cohere's `input_type`), so the
+   * server applies the model's query prompt; otherwise only `queryPrefix` can.
+   */
+  readonly queryInputType?: boolean;
   /** Throws for options this server cannot honour. */
   checkOptions(options: RemoteEmbedOptions): void;
   /** The request body. */
@@ -117,6 +122,7 @@ export const embedDialects: Readonly<Record<EmbedDialect, EmbedDialectSpec>> = {
     path: "/v2/embed",
     fromRoot: true,
     defaultMaxTexts: 96,
+    queryInputType: true,
     checkOptions: (o) => {
       reject("cohere", ["priority"])(o);
       rejectNormalize("cohere", o);

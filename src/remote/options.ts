@@ -105,7 +105,14 @@ export interface RemoteEmbedderOptions extends RemoteClientOptions {
    * rerank-kit; `kind` becomes `input_type` search_query / search_document). @default "vllm"
    */
   dialect?: EmbedDialect;
-  /** Prepended to texts embedded with `kind: "query"` (e.g. `"query: "` for E5). @default "" */
+  /**
+   * Prepended to texts embedded with `kind: "query"`: `"query: "` for E5,
+   * `"Instruct: <task>\nQuery:"` for Qwen3-Embedding. vLLM's and OpenAI's `/v1/embeddings`, TEI
+   * `/embed` and Infinity have no field that marks a text as a query, so on those dialects
+   * `kind: "query"` throws an `InvalidOptionError` until this is set (`""` for a model whose
+   * queries need no prompt); the cohere dialect sends `input_type: "search_query"` instead.
+   * @default undefined
+   */
   queryPrefix?: string;
   /** Prepended to texts embedded with `kind: "document"` (e.g. `"passage: "` for E5). @default "" */
   documentPrefix?: string;

@@ -4,9 +4,12 @@ import { InvalidInputError } from "../errors/invalid-input-error.js";
 import { RerankKitError } from "../errors/rerank-kit-error.js";
 import { assertTexts } from "../scoring/pairing.js";
 import type { EmbedResponse, Embedder } from "../types.js";
-import { checkCallOverrides, positiveInt, resolveClientConfig } from "./config.js";
+import { InvalidOptionError } from "../errors/invalid-option-error.js";
+import { validateRemoteEmbedOptions } from "./call-option-rules.js";
+import { checkCallOverrides, resolveClientConfig } from "./config.js";
 import { checkHealth, fetchModels, modelsRoute, type HealthStatus, type ModelInfo } from "./discovery.js";
 import { embedDialects, type EmbedDialectSpec } from "./embed-dialects.js";
+import { REMOTE_EMBEDDER_RULES } from "./option-rules.js";
 import type { EmbedDialect, RemoteEmbedderOptions, RemoteEmbedOptions } from "./options.js";
 import { runChunks } from "./run-chunks.js";
 import { Transport } from "./transport.js";
@@ -44,27 +47,16 @@ export class RemoteEmbedder implements Embedder {
    * @throws {InvalidInputError} for an invalid `baseURL`, unknown dialect or invalid option.
    */
   constructor(options: RemoteEmbedderOptions) {
-    const config = resolveClientConfig(options);
+    const config = resolveClientConfig(options, REMOTE_EMBEDDER_RULES, "RemoteEmbedder");
     const dialect = options.dialect ?? "vllm";
     if (!Object.hasOwn(embedDialects, dialect)) {
       throw new InvalidInputError(`Unknown embeddings dialect "${String(dialect)}"`, { field: "dialect" });
-    }
-    const format = options.encodingFormat ?? "base64";
-    if (format !== "float" && format !== "base64") {
-      throw new InvalidInputError(`\`encodingFormat\` must be "float" or "base64", got ${String(format)}`, {
-        field: "encodingFormat",
-      });
-    }
-    for (const key of ["queryPrefix", "documentPrefix"] as const) {
-      if (options[key] !== undefined && typeof options[key] !== "string") {
-        throw new InvalidInputError(`\`${key}\` must be a string`, { field: key });
-      }
     }
     this.#options = { ...options };
     this.dialect = dialect;
     this.model = options.model ?? "";
     this.#spec = embedDialects[dialect];
-    this.#maxTexts = positiveInt(options.maxTextsPerRequest, "maxTextsPerRequest", this.#spec.defaultMaxTexts);
+    this.#maxTexts = options.maxTextsPerRequest ?? this.#spec.defaultMaxTexts;
     this.#transport = new Transport(config);
     this.#limit = pLimit(config.maxConcurrency);
     // Every request in flight listens on the close signal; they remove their listeners when done.
@@ -91,12 +83,17 @@ export class RemoteEmbedder implements Embedder {
     if (this.#closed.signal.aborted) throw new RerankKitError("RemoteEmbedder is closed");
     if (!Array.isArray(texts)) throw new InvalidInputError("embed takes an array of texts", { field: "texts" });
     assertTexts(texts, "texts");
+    validateRemoteEmbedOptions(options, "RemoteEmbedder.embed");
     checkCallOverrides(options);
     const kind = options.kind ?? "document";
-    if (kind !== "query" && kind !== "document") {
-      throw new InvalidInputError(`\`kind\` must be "query" or "document", got ${String(kind)}`, { field: "kind" });
+    if (kind === "query" && this.#options.queryPrefix === undefined && !this.#spec.queryInputType) {
+      throw new InvalidOptionError(
+        `RemoteEmbedder: \`kind: "query"\` needs a query prompt, and the ${this.dialect} dialect has no field for one: ` +
+          'set `queryPrefix` (e.g. "query: " for E5, "Instruct: <task>\\nQuery:" for Qwen3-Embedding), ' +
+          'or `queryPrefix: ""` for a model whose queries need no prompt.',
+        { option: "kind", allowed: '"document", or "query" with `queryPrefix` set' },
+      );
     }
-    if (options.dimensions !== undefined) positiveInt(options.dimensions, "dimensions", 1);
     this.#spec.checkOptions(options);
     if (texts.length === 0) return { embeddings: [], usage: { promptTokens: 0, totalTokens: 0 } };
     const prefix = (kind === "query" ? this.#options.queryPrefix : this.#options.documentPrefix) ?? "";

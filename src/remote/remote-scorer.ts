@@ -7,7 +7,8 @@ import { InvalidInputError } from "../errors/invalid-input-error.js";
 import { assertScoreInputs, assertTexts, toPairs } from "../scoring/pairing.js";
 import { cutResults, validateRankOptions } from "../scoring/ranking.js";
 import type { RankedResult, RerankResponse, ScoreInput, ScoreResponse, ScoreType, Usage } from "../types.js";
-import { checkCallOverrides, positiveInt, resolveClientConfig } from "./config.js";
+import { checkCallOverrides, resolveClientConfig } from "./config.js";
+import { REMOTE_SCORER_RULES } from "./option-rules.js";
 import { checkHealth, fetchModels, modelsRoute, type HealthStatus, type ModelInfo } from "./discovery.js";
 import { rerankDialects } from "./dialects/registry.js";
 import type { RerankDialect } from "./dialects/types.js";
@@ -19,8 +20,6 @@ import { runChunks } from "./run-chunks.js";
 import { planScoreJobs, type ScoreJob } from "./score-plan.js";
 import { Transport } from "./transport.js";
 import { addUsage, type IndexedScore } from "./validate.js";
-
-const SCORE_TYPES: readonly ScoreType[] = ["cross-encoder", "bi-encoder", "late-interaction"];
 
 /**
  * A `Scorer` (the contract of `rerank-kit`) backed by a scoring server: vLLM (`/score`, `/rerank`), Cohere v1/v2, Jina,
@@ -34,9 +33,11 @@ const SCORE_TYPES: readonly ScoreType[] = ["cross-encoder", "bi-encoder", "late-
  * Per-call options map to server fields (vLLM: `use_activation`, `max_tokens_per_doc`,
  * `max_tokens_per_query`, `truncate_prompt_tokens`, `truncation_side`, `instruction`, `priority`,
  * `cache_salt`, `chat_template_kwargs`, `X-Request-Id`); an option the dialect cannot honour
- * throws `InvalidInputError` instead of being dropped. `truncate` reaches TEI only: a vLLM server
- * truncates only when `truncatePromptTokens` or `maxTokensPerDoc` is set, and otherwise answers an
- * over-long pair with a `BadRequestError` ("Please reduce the length of the input prompt").
+ * throws `InvalidInputError` instead of being dropped. `truncate: true` reaches TEI as `truncate`
+ * and vLLM as `truncate_prompt_tokens: -1` (cut to the model's limit; `truncatePromptTokens` wins
+ * when set). Unlike the local scorers, a vLLM server truncates only when asked: without
+ * `truncate`, `truncatePromptTokens` or `maxTokensPerDoc` it answers an over-long pair with a
+ * `BadRequestError` ("Please reduce the length of the input prompt").
  * Scores from different servers or models are not comparable.
  *
  * @example
@@ -69,7 +70,7 @@ export class RemoteScorer extends BaseScorer {
    */
   constructor(options: RemoteScorerOptions) {
     super();
-    const config = resolveClientConfig(options);
+    const config = resolveClientConfig(options, REMOTE_SCORER_RULES, "RemoteScorer");
     const dialect = options.dialect ?? "vllm";
     const rerank = rerankDialects[dialect];
     if (!Object.hasOwn(rerankDialects, dialect) || !rerank) {
@@ -82,9 +83,6 @@ export class RemoteScorer extends BaseScorer {
       });
     }
     const scoreType = options.scoreType ?? "cross-encoder";
-    if (!SCORE_TYPES.includes(scoreType)) {
-      throw new InvalidInputError(`Unknown scoreType "${String(scoreType)}"`, { field: "scoreType" });
-    }
     const fields = options.scoreFieldNames ?? (["text_1", "text_2"] as const);
     if (!Array.isArray(fields) || fields.length !== 2 || fields.some((f) => typeof f !== "string" || f === "")) {
       throw new InvalidInputError("`scoreFieldNames` must be two non-empty strings", { field: "scoreFieldNames" });
@@ -97,7 +95,7 @@ export class RemoteScorer extends BaseScorer {
     this.model = options.model ?? "";
     this.#rerank = rerank;
     this.#fields = [fields[0], fields[1]];
-    this.#maxDocs = positiveInt(options.maxDocumentsPerRequest, "maxDocumentsPerRequest", rerank.defaultMaxDocuments);
+    this.#maxDocs = options.maxDocumentsPerRequest ?? rerank.defaultMaxDocuments;
     this.#transport = new Transport(config);
     this.#limit = pLimit(config.maxConcurrency);
     // Every request in flight listens on the close signal; they remove their listeners when done.

@@ -5,16 +5,20 @@ import { TimeoutError } from "../errors/timeout-error.js";
 import { HttpError } from "./http/http-error.js";
 import type { ResolvedOptions } from "./options.js";
 import type { Metrics } from "./runtime/metrics.js";
-import type { EmbedBatcher } from "./runtime/embed-batcher.js";
-import type { ScoreBatcher } from "./runtime/score-batcher.js";
+import type { RequestCoalescer } from "./runtime/coalescer.js";
+import type { EmbedStrategies } from "./runtime/embed-strategy.js";
+import type { ScoreStrategy } from "./runtime/score-strategy.js";
 import type { Slots } from "./runtime/slots.js";
 
 /** Everything a route handler needs, built once per server. @internal */
 export interface ServerContext {
   options: ResolvedOptions;
-  batcher: ScoreBatcher;
-  /** Coalesces `/v1/embeddings`, `/pooling` embed and `/v2/embed` work; set when there is an embedder. */
-  embedBatcher: EmbedBatcher | undefined;
+  /** The one request batch every score and embedding request goes through. */
+  coalescer: RequestCoalescer;
+  /** How score requests share a call. */
+  score: ScoreStrategy;
+  /** How `/v1/embeddings`, `/pooling` embed and `/v2/embed` requests share a call; set when there is an embedder. */
+  embed: EmbedStrategies | undefined;
   slots: Slots;
   metrics: Metrics;
   /** True once `close()` started: no new work is admitted. */

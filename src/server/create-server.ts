@@ -5,12 +5,13 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "./app-env.js";
 import { createApp } from "./create-app.js";
 import type { ServerContext } from "./context.js";
+import { has } from "../contracts/capabilities.js";
 import { resolveOptions, type CreateServerOptions } from "./options.js";
 import { Metrics } from "./runtime/metrics.js";
-import { EmbedBatcher } from "./runtime/embed-batcher.js";
-import { ScoreBatcher } from "./runtime/score-batcher.js";
+import { RequestCoalescer } from "./runtime/coalescer.js";
+import { embedStrategies } from "./runtime/embed-strategy.js";
+import { scoreStrategy } from "./runtime/score-strategy.js";
 import { vllmBiEncoderScorer } from "./runtime/vllm-bi-encoder.js";
-import { has } from "../contracts/capabilities.js";
 import { Slots } from "./runtime/slots.js";
 import { Admission } from "./transport/admission.js";
 
@@ -73,15 +74,14 @@ export function createServer(options: CreateServerOptions): RerankServer {
     resolved.scorer.scoreType === "bi-encoder" && resolved.embedder && !resolved.scorePrompts && !has(resolved.scorer, "imageEmbed")
       ? vllmBiEncoderScorer(resolved.embedder, resolved.tokenizer)
       : resolved.scorer;
-  const batcher = new ScoreBatcher(pairScorer, slots, {
-    ...resolved.batching,
-    onBatch: (pairs, requests) => {
-      metrics.observeBatch(pairs, requests);
-      resolved.batching.onBatch?.(pairs, requests);
-    },
+  const coalescer = new RequestCoalescer(slots, resolved.batching);
+  const score = scoreStrategy(pairScorer, (pairs, requests) => {
+    metrics.observeBatch(pairs, requests);
+    resolved.batching.onBatch?.(pairs, requests);
   });
-  const embedBatcher = resolved.embedder ? new EmbedBatcher(resolved.embedder, slots, resolved.batching) : undefined;
-  const ctx: ServerContext = { options: resolved, batcher, embedBatcher, slots, metrics, closing: false };
+  const embedder = resolved.embedder;
+  const embed = embedder && embedStrategies(embedder, has(embedder, "sequenceEmbed") ? embedder : undefined);
+  const ctx: ServerContext = { options: resolved, coalescer, score, embed, slots, metrics, closing: false };
   const app = createApp(ctx);
   const admission = new Admission({
     maxInFlight: resolved.maxInFlight,
@@ -153,8 +153,7 @@ export function createServer(options: CreateServerOptions): RerankServer {
     clearTimeout(timer);
     server?.closeAllConnections();
     for (const socket of sockets) socket.destroy();
-    batcher.dispose();
-    embedBatcher?.dispose();
+    coalescer.dispose();
     if (resolved.closeScorer) await closeAll(resolved);
   };
 

@@ -11,6 +11,6 @@ import type { Tokenizer } from "../contracts/index.js";
 
 /** What `/tokenize` and the length checks need. @deprecated Use {@link Tokenizer}, the one tokenizer contract. */
 export type ServerTokenizer = Tokenizer;
-export type { BatcherOptions } from "./runtime/score-batcher.js";
+export type { BatcherOptions } from "./runtime/coalesce-options.js";
 export type { ErrorEnvelope } from "./http/error-response.js";
 export type { AppEnv } from "./app-env.js";

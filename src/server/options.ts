@@ -7,7 +7,7 @@ import type { Tokenizer } from "../contracts/tokenizer.js";
 import { InvalidOptionError } from "../errors/invalid-option-error.js";
 import { validateOptions, type OptionRule } from "../options/check-options.js";
 import { architectureOf, resolveMatryoshka, wireModel, type ModelWiring, type PoolingTask } from "./model-wiring.js";
-import type { BatcherOptions } from "./runtime/score-batcher.js";
+import type { BatcherOptions } from "./runtime/coalesce-options.js";
 
 export type { PoolingTask } from "./model-wiring.js";
 

@@ -15,7 +15,7 @@ class CountingBiEncoder extends FakeBiEncoder {
   }
 }
 
-describe("embedding micro-batches", () => {
+describe("embedding request batches", () => {
   it("merges concurrent /v1/embeddings requests into fewer embedder calls, answers split back in order", async () => {
     const embedder = new CountingBiEncoder();
     const { url } = await start({ scorer: embedder, batching: { maxWaitMs: 5 } });

@@ -79,8 +79,8 @@ describe("worker-thread scorer", () => {
     }
   });
 
-  it("lets the server's batcher score micro-batches on two workers at once", async () => {
-    // One pair per micro-batch, two inference slots over two workers: both requests return only
+  it("lets the server's coalescer score request batches on two workers at once", async () => {
+    // One pair per request batch, two inference slots over two workers: both requests return only
     // if their calls met in the rendezvous, i.e. ran at the same time on two threads.
     const rendezvous = new SharedArrayBuffer(4);
     const scorer = await loadWorkerScorer("fake", fake({ workers: 2, rendezvous }));

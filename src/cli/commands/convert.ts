@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from "commander";
+import { DTYPES, type Dtype } from "../../local/options.js";
 import { readChatTemplate } from "../model-options.js";
 
 interface ConvertFlags {
@@ -7,7 +8,7 @@ interface ConvertFlags {
   classifierFromTokens?: string[];
   method?: "from_2_way_softmax" | "no_post_processing";
   chatTemplate?: string;
-  dtype?: "fp32" | "fp16" | "q8" | "int8" | "uint8" | "q4" | "q4f16" | "bnb4";
+  dtype?: Dtype;
   revision?: string;
   cacheDir?: string;
   localFilesOnly?: boolean;
@@ -39,7 +40,7 @@ export function registerConvert(program: Command): void {
     .option("--classifier-from-tokens <json>", 'tokens as in vLLM, e.g. \'["no","yes"]\' (false token first); default: the model\'s preset', tokenList)
     .addOption(new Option("--method <method>", "how the token rows combine").choices(["from_2_way_softmax", "no_post_processing"]))
     .option("--chat-template <file|preset>", "score template to write as chat_template.jinja (file, Jinja text or preset name)")
-    .addOption(new Option("--dtype <dtype>", "weights to convert").choices(["fp32", "fp16", "q8", "int8", "uint8", "q4", "q4f16", "bnb4"]))
+    .addOption(new Option("--dtype <dtype>", "weights to convert").choices(DTYPES))
     .option("--revision <rev>", "Hub revision")
     .option("--cache-dir <dir>", "Hub download cache")
     .option("--local-files-only", "never download; use the cache or folder only")
@@ -49,7 +50,7 @@ export function registerConvert(program: Command): void {
         out: flags.out,
         classifierFromTokens: flags.classifierFromTokens,
         method: flags.method,
-        chatTemplate: flags.chatTemplate === undefined ? undefined : await readChatTemplate(flags.chatTemplate),
+        scoreTemplate: flags.chatTemplate === undefined ? undefined : await readChatTemplate(flags.chatTemplate),
         ...(flags.dtype && { dtype: flags.dtype }),
         ...(flags.revision && { revision: flags.revision }),
         ...(flags.cacheDir && { cacheDir: flags.cacheDir }),

@@ -1,9 +1,11 @@
 import { availableParallelism } from "node:os";
 import { Option, type Command } from "commander";
 import { openBindWarning, resolveApiKey } from "../api-key.js";
+import { COLBERT_CONVENTION_DEFAULTS, COLBERT_CONVENTIONS, type ColbertConvention } from "../../local/options.js";
 import { addModelFlags, loadOptions, type ModelFlags } from "../model-options.js";
 import { CliError } from "../cli-error.js";
 import { integer, port, positiveInteger } from "../parsers.js";
+import { SERVER_DEFAULTS as D } from "../../server/defaults.js";
 
 interface ServeFlags extends ModelFlags {
   host: string;
@@ -27,7 +29,8 @@ interface ServeFlags extends ModelFlags {
   shutdownTimeoutMs: number;
   cors?: string[];
   scorePrompts?: boolean;
-  colbertConvention: "model" | "vllm";
+  /** `model` is the 0.x name of `colbert`. */
+  colbertConvention: ColbertConvention | "model";
   enableTokenizerInfoEndpoint?: boolean;
   poolerConfig?: string;
   "poolerConfig.task"?: PoolingTask;
@@ -84,23 +87,26 @@ export function registerServe(program: Command): void {
       positiveInteger,
     )
     .option("--no-batching", "score each request on its own (no dynamic batching)")
-    .option("--max-batch-pairs <n>", "most pairs in one merged call", positiveInteger)
-    .option("--batch-wait-ms <ms>", "longest wait for companions", integer)
-    .option("--max-documents <n>", "most documents per request", positiveInteger, 1000)
-    .option("--max-in-flight <n>", "requests with a body admitted at once; beyond it an immediate 503", positiveInteger, 256)
+    .option("--max-batch-pairs <n>", `most pairs (or embedding inputs) in one merged call (default: ${D.batching.maxBatchPairs})`, positiveInteger)
+    .option("--batch-wait-ms <ms>", `longest wait for companions (default: ${D.batching.maxWaitMs})`, integer)
+    .option("--max-documents <n>", "most documents per request", positiveInteger, D.maxDocuments)
+    .option("--max-in-flight <n>", "requests with a body admitted at once; beyond it an immediate 503", positiveInteger, D.maxInFlight)
     .option("--max-in-flight-body-bytes <n>", "body bytes of admitted requests; beyond it an immediate 503 (default: 4 x --max-body-bytes)", positiveInteger)
-    .option("--max-body-bytes <n>", "largest request body; beyond it 413", positiveInteger, 10 * 1024 * 1024)
-    .option("--timeout-ms <ms>", "per-request inference time limit; beyond it 504", positiveInteger, 60_000)
-    .option("--header-timeout-ms <ms>", "time to send the request headers", positiveInteger, 10_000)
-    .option("--body-timeout-ms <ms>", "time to send the whole request (headers and body); beyond it 408", positiveInteger, 30_000)
-    .option("--idle-timeout-ms <ms>", "how long an idle keep-alive connection stays open", positiveInteger, 5_000)
-    .option("--shutdown-timeout-ms <ms>", "on SIGTERM/SIGINT, wait this long for in-flight requests, then cut connections", positiveInteger, 30_000)
+    .option("--max-body-bytes <n>", "largest request body; beyond it 413", positiveInteger, D.maxBodyBytes)
+    .option("--timeout-ms <ms>", "per-request inference time limit; beyond it 504", positiveInteger, D.requestTimeoutMs)
+    .option("--header-timeout-ms <ms>", "time to send the request headers", positiveInteger, D.headerTimeoutMs)
+    .option("--body-timeout-ms <ms>", "time to send the whole request (headers and body); beyond it 408", positiveInteger, D.bodyTimeoutMs)
+    .option("--idle-timeout-ms <ms>", "how long an idle keep-alive connection stays open", positiveInteger, D.idleTimeoutMs)
+    .option("--shutdown-timeout-ms <ms>", "on SIGTERM/SIGINT, wait this long for in-flight requests, then cut connections", positiveInteger, D.shutdownTimeoutMs)
     .option("--cors <origins...>", "allow these CORS origins (* = any); off by default")
     .option("--score-prompts", "bi-encoder /score and /rerank prepend the model's query/document prompts (default: texts as given, as vLLM)")
     .addOption(
-      new Option("--colbert-convention <convention>", "ColBERT encoding: vllm (plain tokens, as vLLM) or model (markers, [MASK] expansion, skiplist)")
-        .choices(["vllm", "model"])
-        .default("vllm"),
+      new Option(
+        "--colbert-convention <convention>",
+        "ColBERT encoding: vllm (plain tokens, as vLLM) or colbert (markers, [MASK] expansion, skiplist: the library's default; `model` is its deprecated name)",
+      )
+        .choices([...COLBERT_CONVENTIONS, "model"])
+        .default(COLBERT_CONVENTION_DEFAULTS.serve),
     )
     .option("--enable-tokenizer-info-endpoint", "serve GET /tokenizer_info (as vLLM's flag)")
     .option("--pooler-config <json>", `the task /pooling runs, as vLLM's flag: '{"task": "token_embed"}' (default: the model's first of embed, classify, token_embed)`)
@@ -112,11 +118,12 @@ export function registerServe(program: Command): void {
     // Heavy modules load only when the command runs, so --help and flag errors stay fast.
     const { loadWorkerScorer } = await import("../../local/worker-pool/index.js");
     const { createServer } = await import("../../server/index.js");
-    // vLLM's ColBERT serving path uses no markers or query expansion; "model" keeps the model's own.
+    // vLLM's ColBERT serving path uses no markers or query expansion; "colbert" keeps the model's own.
     const loaded = await loadOptions(flags);
     // `convention` is a ColBERT option; other families refuse it, so it is passed to ColBERT only.
     const family = loaded.scoreType ?? (await detectedFamily(flags.model, loaded));
-    const convention = flags.colbertConvention === "model" || family !== "late-interaction" ? {} : { convention: "vllm" as const };
+    const chosen = flags.colbertConvention === "model" ? "colbert" : flags.colbertConvention;
+    const convention = family === "late-interaction" ? { convention: chosen } : {};
     // Concurrent requests run side by side on single-thread sessions, one per core: on small
     // batches ONNX Runtime's second thread adds little, a second session nearly doubles throughput.
     const workers = flags.workers ?? defaultServeWorkers();
@@ -130,7 +137,7 @@ export function registerServe(program: Command): void {
       ...(flags.publicDocs && { publicDocs: true }),
       scorePrompts: flags.scorePrompts === true,
       // vLLM's --chat-template also renders chat-form `messages` of embeddings and /tokenize.
-      ...(typeof loaded.chatTemplate === "string" && { chatTemplate: loaded.chatTemplate }),
+      ...(typeof loaded.scoreTemplate === "string" && { chatTemplate: loaded.scoreTemplate }),
       tokenizerInfo: flags.enableTokenizerInfoEndpoint === true,
       ...(poolingTask !== undefined && { poolingTask }),
       ...(flags.servedModelName && { servedModelName: flags.servedModelName }),

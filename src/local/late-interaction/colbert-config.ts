@@ -4,7 +4,7 @@ import { ModelLoadError } from "../../errors/model-load-error.js";
 import type { ModelFiles } from "../files/model-files.js";
 import { COLBERT_LINEAR_FILE } from "../files/hub.js";
 import { readSafetensor } from "../files/safetensors.js";
-import type { LateInteractionOptions } from "../options.js";
+import { COLBERT_CONVENTION_DEFAULTS, type LateInteractionOptions } from "../options.js";
 import type { TextTokenizer } from "../tokenization/text-tokenizer.js";
 import { isNativeMultiVector, readNativeColbertConfig } from "./mve-config.js";
 
@@ -44,7 +44,7 @@ export async function readColbertSettings(
 ): Promise<ColbertSettings> {
   const st = files.stConfig ?? {};
   const meta = files.colbertMetadata ?? {};
-  const convention = options.convention ?? "colbert";
+  const convention = options.convention ?? COLBERT_CONVENTION_DEFAULTS.library;
   const markerId = (name: unknown, fallback: string): number | undefined => {
     const token = typeof name === "string" ? name.trim() : fallback;
     const id = tokenizer.tokenToId(token);
@@ -85,7 +85,7 @@ export async function readColbertSettings(
 /** Settings of a sentence-transformers 6 MultiVectorEncoder save (see {@link readNativeColbertConfig}). */
 async function nativeSettings(files: ModelFiles, tokenizer: TextTokenizer, options: LateInteractionOptions): Promise<ColbertSettings> {
   const cfg = await readNativeColbertConfig(files);
-  const colbert = (options.convention ?? "colbert") === "colbert";
+  const colbert = (options.convention ?? COLBERT_CONVENTION_DEFAULTS.library) === "colbert";
   const idOf = (token: string | undefined, what: string): number | undefined => {
     if (token === undefined) return undefined;
     const id = tokenizer.tokenToId(token);

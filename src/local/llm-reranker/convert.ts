@@ -1,3 +1,4 @@
+import { scoreTemplateOption } from "../option-rules.js";
 import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
@@ -21,6 +22,8 @@ export interface ConvertOptions extends Pick<CrossEncoderOptions, "dtype" | "onn
   /** How the rows combine. @default from the token count (2 -> from_2_way_softmax) */
   method?: ScoreMethod | undefined;
   /** Score template written as `chat_template.jinja`: preset name or Jinja source. @default the folder's, then the preset */
+  scoreTemplate?: string | undefined;
+  /** @deprecated The 0.x name of `scoreTemplate` (the same value). */
   chatTemplate?: string | undefined;
 }
 
@@ -72,7 +75,7 @@ export async function convertLlmReranker(model: string, options: ConvertOptions)
   }
   const tokenizer = new TextTokenizer(files.tokenizerJson, files.tokenizerConfig, join(files.dir, "tokenizer.json"));
   const head = headFromTokens(choice, (t) => tokenizer.tokenToId(t), files.dir);
-  const template = modelScoreTemplate(files, options.chatTemplate, preset?.template);
+  const template = modelScoreTemplate(files, scoreTemplateOption(options), preset?.template);
 
   const onnxFile = onnxFileFor(options.dtype, options.onnxFile);
   const sourceDir = dirname(files.onnxPath);

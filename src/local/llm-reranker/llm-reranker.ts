@@ -1,3 +1,4 @@
+import { scoreTemplateOption } from "../option-rules.js";
 import type { Pairs } from "../../scoring/pairing.js";
 import type { ScoreOptionName } from "../../options/call-options.js";
 import { applyActivation, resolveActivation, type ResolvedActivation } from "../../scoring/activation.js";
@@ -102,7 +103,7 @@ export class LlmRerankerScorer extends LocalScorerBase {
       return opened.session;
     };
     const parts = await openLocalParts(files, options, { openSession });
-    const template = modelScoreTemplate(files, options.chatTemplate, preset?.template);
+    const template = modelScoreTemplate(files, scoreTemplateOption(options), preset?.template);
     const activation = resolveActivation({ config: files.config, stConfig: files.stConfig, numLabels: 1 }, options.activation);
     return new LlmRerankerScorer(parts, { head: head as ScoreHeadSpec, template, activation, headRewritten: rewritten, reusePrefix: options.reusePrefix !== false });
   }

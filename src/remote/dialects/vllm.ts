@@ -13,6 +13,8 @@ export function vllmExtras(options: RemoteScoreOptions): Record<string, unknown>
   if (options.maxTokensPerDoc) out.max_tokens_per_doc = options.maxTokensPerDoc;
   if (options.maxTokensPerQuery) out.max_tokens_per_query = options.maxTokensPerQuery;
   if (options.truncatePromptTokens !== undefined) out.truncate_prompt_tokens = options.truncatePromptTokens;
+  // vLLM truncates only when asked: `truncate: true` asks for the model's limit (-1).
+  else if (options.truncate === true) out.truncate_prompt_tokens = -1;
   if (options.truncationSide !== undefined) out.truncation_side = options.truncationSide;
   if (options.instruction !== undefined) out.instruction = options.instruction;
   if (options.priority !== undefined) out.priority = options.priority;

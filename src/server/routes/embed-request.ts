@@ -21,15 +21,15 @@ export interface EmbedOutcome {
 
 /**
  * Embeds the prompts of a `/v1/embeddings` or `/pooling` (task embed) request through the shared
- * embedding batcher. With a sequence embedder, prompts are rendered to token ids here (token-id
+ * request coalescer. With a sequence embedder, prompts are rendered to token ids here (token-id
  * input, any `truncate_prompt_tokens`, exact usage); otherwise text goes to the embedder as
  * given and only `truncate_prompt_tokens` -1 (or max_model_len) is possible.
  * @throws {HttpError} 400 for vLLM's input errors.
  */
 export async function embedRequest(ctx: ServerContext, c: Context, body: EmbedFields & Record<string, unknown>): Promise<EmbedOutcome> {
   rejectRemovedParameters(body);
-  const batcher = ctx.embedBatcher;
-  if (!batcher) throw badRequest("This model has no embedder.");
+  const embed = ctx.embed;
+  if (!embed) throw badRequest("This model has no embedder.");
   const chat = body.messages !== undefined;
   const prompts = chat ? { texts: [renderChat(ctx, body, false)] } : splitInput(body.input as CompletionInput);
   // Chat prompts already carry the template's special tokens (vLLM's chat default).
@@ -42,9 +42,10 @@ export async function embedRequest(ctx: ServerContext, c: Context, body: EmbedFi
   };
   const tokenizer = ctx.options.tokenizer;
   let result;
-  if (tokenizer && batcher.acceptsSequences) {
+  const tokens = embed.tokens;
+  if (tokenizer && tokens) {
     const sequences = await renderSequences(tokenizer, prompts, renderBody);
-    result = await withAdmission(ctx, c, (signal) => batcher.embedSequences(sequences, options, signal));
+    result = await withAdmission(ctx, c, (signal) => ctx.coalescer.submit(tokens, sequences, options, signal));
   } else {
     if (chat) throw badRequest("Chat-style `messages` input needs an embedder that takes token ids (a local bi-encoder).", "messages");
     if (!("texts" in prompts)) {
@@ -57,7 +58,7 @@ export async function embedRequest(ctx: ServerContext, c: Context, body: EmbedFi
       throw badRequest("truncate_prompt_tokens other than -1 (max_model_len) needs an embedder that takes token ids.", "truncate_prompt_tokens");
     }
     const truncate = tpt !== null && tpt !== undefined;
-    result = await withAdmission(ctx, c, (signal) => batcher.embedTexts(prompts.texts, { ...options, truncate }, signal));
+    result = await withAdmission(ctx, c, (signal) => ctx.coalescer.submit(embed.texts, prompts.texts, { ...options, truncate }, signal));
   }
   return {
     outputs: result.embeddings.map((data) => ({ data, shape: [data.length] })),

@@ -41,12 +41,7 @@ export function registerRerank(app: OpenAPIHono<AppEnv>, ctx: ServerContext): vo
       checkCount(ctx, documents.length, "documents");
       const options = toScoreOptions(body, ctx.options.tokenizer?.maxLength);
       const result = await withAdmission(ctx, c, (signal) =>
-        ctx.batcher.score(
-          documents.map(() => query),
-          documents,
-          options,
-          signal,
-        ),
+        ctx.coalescer.submit(ctx.score, { queries: documents.map(() => query), documents }, options, signal),
       );
       const ranked = rankScores(result.scores, documents, { topN: body.top_n });
       const tokens = result.usage.promptTokens;

@@ -31,7 +31,7 @@ export function registerScore(app: OpenAPIHono<AppEnv>, ctx: ServerContext): voi
       checkCount(ctx, pairs.documents.length, "documents");
       const options = toScoreOptions(body, ctx.options.tokenizer?.maxLength);
       const result = await withAdmission(ctx, c, (signal) =>
-        ctx.batcher.score(pairs.queries, pairs.documents, options, signal),
+        ctx.coalescer.submit(ctx.score, pairs, options, signal),
       );
       const tokens = result.usage.promptTokens;
       return c.json(

@@ -1,5 +1,5 @@
 import { badRequest } from "../http/http-error.js";
-import type { BatchableOptions } from "../runtime/score-batcher.js";
+import type { BatchableOptions } from "../runtime/score-strategy.js";
 
 /** The vLLM scoring fields that become {@link ScoreOptions}. */
 export interface ScoringFields {

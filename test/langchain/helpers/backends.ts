@@ -33,7 +33,8 @@ export const backends: Record<string, () => Promise<Backend>> = {
     const { url } = await server.listen({ host: "127.0.0.1", port: 0 });
     return {
       scorer: new RemoteScorer({ baseURL: url, maxRetries: 0 }),
-      embedder: new RemoteEmbedder({ baseURL: `${url}/v1`, maxRetries: 0 }),
+      // The served models have no query prompt: say so, as a RemoteEmbedder cannot know it.
+      embedder: new RemoteEmbedder({ baseURL: `${url}/v1`, maxRetries: 0, queryPrefix: "" }),
       close: async () => {
         await server.close();
         await inner.close();
@@ -45,7 +46,7 @@ export const backends: Record<string, () => Promise<Backend>> = {
     const server = await startStandInServer(new FakeScorer(), new FakeEmbedder());
     return {
       scorer: new RemoteScorer({ baseURL: server.baseURL, endpoint: "rerank", maxRetries: 0 }),
-      embedder: new RemoteEmbedder({ baseURL: `${server.baseURL}/v1`, dialect: "openai", encodingFormat: "float", maxRetries: 0 }),
+      embedder: new RemoteEmbedder({ baseURL: `${server.baseURL}/v1`, dialect: "openai", encodingFormat: "float", maxRetries: 0, queryPrefix: "" }),
       close: () => server.close(),
     };
   },
