@@ -1,5 +1,4 @@
 import { throwIfAborted } from "../errors/abort-error.js";
-import { ContextLengthError } from "../errors/context-length-error.js";
 import { InvalidInputError } from "../errors/invalid-input-error.js";
 import { excludePromptFromMask, poolRowModes } from "../scoring/pooling.js";
 import { cosine, l2Normalize, l2NormalizeRows } from "../scoring/similarity.js";
@@ -7,7 +6,7 @@ import { validateEmbedOptions, type ScoreOptionName } from "../options/call-opti
 import { assertFamily } from "./assert-family.js";
 import { validateLoadOptions } from "./option-rules.js";
 import type { EmbedKind, EmbedOptions, EmbedResponse, Embedder, ScoreInput, ScoreOptions, ScoreResponse, TokenEmbeddings } from "../types.js";
-import { asGivenSequences } from "./check-sequences.js";
+import { asGivenSequences, maxTokenId } from "./check-sequences.js";
 import type { ModelFiles } from "./files/model-files.js";
 import { LocalScorerBase, openLocalParts, type LocalParts } from "./local-scorer-base.js";
 import type { BiEncoderOptions, InProcess, InWorker, WorkerLoadOption } from "./options.js";
@@ -157,13 +156,7 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
    */
   async embedSequences(sequences: number[][], options: EmbedOptions = {}): Promise<EmbedResponse> {
     this.assertOpen();
-    sequences.forEach((ids, i) => {
-      if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => Number.isInteger(id) && id >= 0)) {
-        throw new InvalidInputError(`sequences[${i}] must be a non-empty list of token ids`, { field: `sequences[${i}]` });
-      }
-      if (ids.length > this.maxLength) throw new ContextLengthError(this.maxLength, ids.length);
-    });
-    const encoded = sequences.map((ids) => ({ ids: [...ids], typeIds: ids.map(() => 0) }));
+    const encoded = asGivenSequences(sequences, this.maxLength, maxTokenId(this.files));
     const vectors = await this.runEncoded(encoded, options, {});
     const total = sequences.reduce((n, s) => n + s.length, 0);
     return { embeddings: vectors, usage: { promptTokens: total, totalTokens: total } };
@@ -182,7 +175,7 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
   async embedTokenSequences(sequences: number[][], options: Pick<EmbedOptions, "signal" | "onProgress" | "normalize"> = {}): Promise<TokenEmbeddings[]> {
     this.assertOpen();
     validateEmbedOptions(options, ["signal", "onProgress", "normalize"], "bi-encoder: embedTokenSequences");
-    const encoded = asGivenSequences(sequences, this.maxLength);
+    const encoded = asGivenSequences(sequences, this.maxLength, maxTokenId(this.files));
     throwIfAborted(options.signal);
     const normalize = options.normalize !== false;
     const onProgress = options.onProgress;

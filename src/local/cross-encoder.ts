@@ -15,7 +15,7 @@ import { fromPretrainedOrWorker } from "./worker-pool/in-worker.js";
 import { WORKER_OPTION_RULE } from "./worker-pool/worker-option.js";
 import type { WorkerScorer } from "./worker-pool/worker-scorer.js";
 import { runMicroBatches } from "./runtime/run-batches.js";
-import { asGivenSequences } from "./check-sequences.js";
+import { asGivenSequences, maxTokenId } from "./check-sequences.js";
 import { encodePair, encodeSingle } from "./tokenization/pair-encoder.js";
 import type { EncodedSequence } from "./runtime/run-batches.js";
 import { TemplateEncoder } from "./tokenization/template-encoder.js";
@@ -182,7 +182,7 @@ export class CrossEncoderScorer extends LocalScorerBase implements Classifier {
   async classifySequences(sequences: number[][], options: ClassifyOptions = {}): Promise<ClassifyResponse> {
     this.assertOpen();
     validateScoreOptions(options, CLASSIFY_SEQUENCE_OPTIONS, "cross-encoder: classifySequences");
-    return this.runClassify(asGivenSequences(sequences, this.maxLength), options);
+    return this.runClassify(asGivenSequences(sequences, this.maxLength, maxTokenId(this.files)), options);
   }
 
   private async runClassify(sequences: EncodedSequence[], options: ClassifyOptions): Promise<ClassifyResponse> {
