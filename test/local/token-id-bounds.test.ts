@@ -16,9 +16,10 @@ const loaded: LocalScorer[] = [];
 let bi: LocalScorer, cross: LocalScorer, colbert: LocalScorer;
 
 beforeAll(async () => {
-  [bi, cross, colbert] = await Promise.all(
+  const all = await Promise.all(
     ["bi-encoder-mean", "cross-encoder", "colbert-pylate"].map(async (name) => loadScorer(await modelDir(name), { threads: 1 })),
   );
+  [bi, cross, colbert] = all as [LocalScorer, LocalScorer, LocalScorer];
   loaded.push(bi, cross, colbert);
 });
 afterAll(async () => {
