@@ -1,7 +1,7 @@
-import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { throwIfAborted } from "../../errors/abort-error.js";
 import { ModelLoadError } from "../../errors/model-load-error.js";
+import { MAX_ONNX_BYTES, readRegularFile } from "../files/bounded-read.js";
 import type { ScoreOptionName } from "../../options/call-options.js";
 import { applyActivation, resolveActivation, type ResolvedActivation } from "../../scoring/activation.js";
 import type { ScoreTemplate } from "../../templates/score-template.js";
@@ -100,7 +100,7 @@ export class LlmRerankerScorer extends LocalScorerBase {
       if (options.rewriteHead === false) return OnnxSession.create(files.onnxPath, sessionOptions);
       let bytes: Uint8Array;
       try {
-        bytes = rewriteLmHeadToScore(await readFile(files.onnxPath), head, { externalDataDir: dirname(files.onnxPath), source: files.onnxPath });
+        bytes = rewriteLmHeadToScore(await readRegularFile(files.onnxPath, "the ONNX graph", MAX_ONNX_BYTES), head, { externalDataDir: dirname(files.onnxPath), source: files.onnxPath });
       } catch (cause) {
         // A head the rewrite does not recognize still scores exactly, only slower (full logits).
         if (!(cause instanceof ModelLoadError) || !/cannot rewrite the LM head/.test(cause.message)) throw cause;
