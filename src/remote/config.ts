@@ -1,6 +1,7 @@
 import { InvalidInputError } from "../errors/invalid-input-error.js";
 import type { RemoteClientOptions } from "./options.js";
 import type { TransportConfig } from "./transport.js";
+import { DEFAULT_MAX_RESPONSE_BYTES } from "./read-body.js";
 import { normalizeBaseURL } from "./url.js";
 
 /** Default per-attempt timeout. */
@@ -49,6 +50,7 @@ export function resolveClientConfig(options: RemoteClientOptions): ClientConfig 
     maxRetries: nonNegativeInt(options.maxRetries, "maxRetries", DEFAULT_MAX_RETRIES),
     maxConcurrency: positiveInt(options.maxConcurrency, "maxConcurrency", DEFAULT_MAX_CONCURRENCY),
     replicaCooldownMs: nonNegativeInt(options.replicaCooldownMs, "replicaCooldownMs", DEFAULT_REPLICA_COOLDOWN_MS),
+    maxResponseBytes: positiveInt(options.maxResponseBytes, "maxResponseBytes", DEFAULT_MAX_RESPONSE_BYTES),
     fetch: options.fetch,
     sleep: options.sleep,
   };
