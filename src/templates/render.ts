@@ -152,9 +152,9 @@ function compile(source: string): Template {
  * `</think>\n\n` renders `</think>\n`), `messages` = `[{role: "query"}, {role: "document"}]`,
  * `add_generation_prompt` false, the tokenizer's special tokens, then the kwargs.
  *
- * Rendering is budgeted as jinja2's sandbox bounds it: `range()` of at most {@link MAX_RANGE}
- * items, at most {@link MAX_RENDER_STEPS} evaluated nodes, no string or list longer than
- * {@link MAX_RENDER_SIZE}; applied on every render (at load and per request).
+ * Rendering is budgeted as jinja2's sandbox bounds it: `range()` of at most 100,000 items
+ * (`MAX_RANGE`), at most 100,000 evaluated nodes, no string or list longer than 32 Mi characters
+ * or items; applied on every render (at load and per request).
  * @param name the template's name, for errors (`chat_template.jinja`, a preset name).
  * @throws {InvalidInputError} when the template does not parse, raises (`raise_exception`), or
  *   exceeds its render budget (the message names the template and the limit).
