@@ -94,3 +94,17 @@ describe("broken folders are ModelLoadErrors", () => {
     expect(String(error.cause ?? "")).not.toContain("root");
   });
 });
+
+describe("model ids in the caller's words", () => {
+  it("a pasted Hub page URL names the id to pass instead of becoming a folder path", async () => {
+    const error = await loadError("https://huggingface.co/Xenova/ms-marco-MiniLM-L-6-v2/tree/main");
+    expect(error).toBeInstanceOf(ModelLoadError);
+    expect(error.message).toBe('https://huggingface.co/Xenova/ms-marco-MiniLM-L-6-v2/tree/main is the model\'s Hugging Face page; pass its id "Xenova/ms-marco-MiniLM-L-6-v2"');
+  });
+
+  it("a mistyped folder without ./ that the Hub cannot answer says it was taken for a Hub id", async () => {
+    const error = (await loadScorer("modelz/my-reranker", { hubUrl: "http://127.0.0.1:9" }).catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(ModelLoadError);
+    expect(error.message).toContain(`(no folder ${join(process.cwd(), "modelz", "my-reranker")} exists, so "modelz/my-reranker" was taken for a Hub id)`);
+  });
+});

@@ -78,12 +78,30 @@ export async function loadModelFiles(idOrPath: string, options: LocalModelOption
     if (!statSync(dir).isDirectory()) {
       throw new ModelLoadError(`${dir} is a file; expected a model folder`, { path: dir });
     }
+  } else if (hubPageId(idOrPath)) {
+    const id = hubPageId(idOrPath) as string;
+    throw new ModelLoadError(`${idOrPath} is the model's Hugging Face page; pass its id "${id}"`, { path: idOrPath });
   } else if (isAbsolute(idOrPath) || idOrPath.startsWith(".") || !looksLikeRepoId(idOrPath)) {
     throw new ModelLoadError(`Model folder not found: ${resolve(idOrPath)}`, { path: resolve(idOrPath) });
   } else {
-    dir = await downloadModel(idOrPath, onnxFile, options);
+    try {
+      dir = await downloadModel(idOrPath, onnxFile, options);
+    } catch (error) {
+      // A mistyped folder (no "./") looks like a Hub id: say both, not only "fetch failed".
+      if (!(error instanceof ModelLoadError)) throw error;
+      throw new ModelLoadError(`${error.message} (no folder ${resolve(idOrPath)} exists, so "${idOrPath}" was taken for a Hub id)`, {
+        path: error.path,
+        cause: error,
+      });
+    }
   }
   return readModelFolder(idOrPath, dir, onnxFile);
+}
+
+/** The model id of a pasted Hub page URL (`https://huggingface.co/owner/name/...`), if it is one. */
+function hubPageId(value: string): string | undefined {
+  const m = /^https?:\/\/(?:www\.)?(?:huggingface\.co|hf\.co)\/([\w.-]+\/[\w.-]+)(?:[/?#].*)?$/.exec(value);
+  return m?.[1];
 }
 
 async function readModelFolder(id: string, dir: string, onnxFile: string): Promise<ModelFiles> {
