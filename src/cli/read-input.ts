@@ -1,6 +1,5 @@
 import { createReadStream } from "node:fs";
-import { open } from "node:fs/promises";
-import { createInterface } from "node:readline";
+import { open, stat } from "node:fs/promises";
 import { CliError } from "./cli-error.js";
 
 /**
@@ -52,20 +51,73 @@ export function parseLine(line: string, index: number): InputRecord {
 }
 
 /**
- * Reads input line by line (never the whole file): JSONL objects with a string `text` field, or
- * plain lines. A UTF-8 byte order mark before the first line is dropped. Memory stays bounded
- * by one line, whatever the file size.
- * @throws {CliError} (exit 1) when the file cannot be opened.
+ * The default of `--max-line-bytes`: 16 MiB. No model reads more than a few hundred KB of one
+ * text (32k tokens at most), so a longer line is a wrong file (a binary, a whole corpus on one
+ * line), and stopping there keeps the process far from the heap limit.
  */
-export async function* readRecords(path: string, stdin: NodeJS.ReadableStream): AsyncGenerator<InputRecord> {
+export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The largest `--max-line-bytes` accepted: 256 MiB. A line is decoded to one string, and V8's
+ * strings end at 2^29 - 24 UTF-16 units (a longer line was an uncaught RangeError).
+ */
+export const MAX_LINE_BYTES_LIMIT = 256 * 1024 * 1024;
+
+/**
+ * Reads input line by line (never the whole file) and opens it once, so a pipe, a FIFO,
+ * `/dev/stdin` or `<(...)` are read as they come: JSONL objects with a string `text` field, or
+ * plain lines. Lines end at `\n` (a `\r` before it is dropped), as `wc -l` and awk count them; a
+ * lone `\r` is part of the text. A UTF-8 byte order mark before the first line is dropped.
+ * Memory stays bounded by one line of at most `maxLineBytes` bytes, whatever the file size.
+ * @throws {CliError} (exit 1) when the file cannot be opened, or a line is longer than `maxLineBytes`.
+ */
+export async function* readRecords(
+  path: string,
+  stdin: NodeJS.ReadableStream,
+  maxLineBytes = DEFAULT_MAX_LINE_BYTES,
+): AsyncGenerator<InputRecord> {
   const input = await openInput(path, stdin);
-  const lines = createInterface({ input, crlfDelay: Infinity });
   let index = 0;
-  for await (const raw of lines) {
+  for await (const raw of splitLines(input, maxLineBytes, path)) {
     const line = index === 0 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
     yield parseLine(line, index);
     index++;
   }
+}
+
+/** Splits a byte stream at `\n` (dropping a `\r` before it), decoding each line as UTF-8. */
+async function* splitLines(input: NodeJS.ReadableStream, maxLineBytes: number, path: string): AsyncGenerator<string> {
+  let parts: Buffer[] = [];
+  let pending = 0;
+  let index = 0;
+  const line = (tail: Buffer): string => {
+    let bytes = parts.length === 0 ? tail : Buffer.concat([...parts, tail]);
+    if (bytes.length > 0 && bytes[bytes.length - 1] === 13) bytes = bytes.subarray(0, bytes.length - 1);
+    parts = [];
+    pending = 0;
+    index++;
+    return bytes.toString("utf8");
+  };
+  const tooLong = (): CliError =>
+    new CliError(
+      `--input ${inputName(path)}: line ${index + 1} is longer than ${maxLineBytes} bytes (--max-line-bytes); ` +
+        `is it a text file with one text per line?`,
+    );
+  // The limit counts a line's bytes before its `\n` (a `\r` of `\r\n` included).
+  for await (const chunk of input) {
+    let buf = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
+    for (let nl = buf.indexOf(10); nl !== -1; nl = buf.indexOf(10)) {
+      if (pending + nl > maxLineBytes) throw tooLong();
+      yield line(buf.subarray(0, nl));
+      buf = buf.subarray(nl + 1);
+    }
+    if (buf.length > 0) {
+      pending += buf.length;
+      if (pending > maxLineBytes) throw tooLong();
+      parts.push(buf);
+    }
+  }
+  if (pending > 0) yield line(Buffer.alloc(0));
 }
 
 /** Groups records into arrays of at most `size`, as they are read. */
@@ -81,11 +133,16 @@ export async function* inBatches<T>(records: AsyncIterable<T>, size: number): As
   if (batch.length > 0) yield batch;
 }
 
-/** Counts the lines of a file in one streaming pass (for the progress bar's total). */
-export async function countLines(path: string): Promise<number> {
+/**
+ * Counts the lines of a regular file in one streaming pass (for the progress bar's total), as
+ * {@link readRecords} splits them. Anything else (a pipe, a FIFO, `/dev/stdin`, `<(...)`) can be
+ * read only once, so it is not counted: `undefined`, and the bar shows no total.
+ */
+export async function countLines(path: string): Promise<number | undefined> {
   let lines = 0;
   let last = 10;
   try {
+    if (!(await stat(path)).isFile()) return undefined;
     for await (const chunk of createReadStream(path)) {
       const buf = chunk as Buffer;
       for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) lines++;

@@ -1,7 +1,9 @@
+import { InvalidArgumentError, Option } from "commander";
 import type { Progress } from "../types.js";
 import { CliError } from "./cli-error.js";
+import { positiveInteger } from "./parsers.js";
 import { progressBar } from "./progress.js";
-import { countLines, inBatches, readRecords, type InputRecord } from "./read-input.js";
+import { DEFAULT_MAX_LINE_BYTES, MAX_LINE_BYTES_LIMIT, countLines, inBatches, readRecords, type InputRecord } from "./read-input.js";
 
 /** How {@link streamTexts} reads and reports. */
 export interface StreamOptions {
@@ -13,6 +15,22 @@ export interface StreamOptions {
   label: string;
   /** Standard input (injected for tests). */
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  /** `--max-line-bytes`: a longer line ends the run with a {@link CliError}. @default 16 MiB */
+  maxLineBytes?: number | undefined;
+}
+
+/**
+ * The `--max-line-bytes <n>` flag of the commands that read `--input`: at most
+ * {@link MAX_LINE_BYTES_LIMIT}, default {@link DEFAULT_MAX_LINE_BYTES}.
+ */
+export function maxLineBytesOption(): Option {
+  return new Option("--max-line-bytes <n>", "longest input line in bytes; a longer one is an error (bounds memory)")
+    .argParser((value: string) => {
+      const n = positiveInteger(value);
+      if (n > MAX_LINE_BYTES_LIMIT) throw new InvalidArgumentError(`At most ${MAX_LINE_BYTES_LIMIT} (256 MiB).`);
+      return n;
+    })
+    .default(DEFAULT_MAX_LINE_BYTES, "16777216 (16 MiB)");
 }
 
 /** One batch handed to the caller: its records, and the texts of those that have one. */
@@ -41,7 +59,7 @@ export async function streamTexts(
   let lines = 0;
   const errors: string[] = [];
   try {
-    for await (const records of inBatches(readRecords(options.input, options.stdin), options.batchSize)) {
+    for await (const records of inBatches(readRecords(options.input, options.stdin, options.maxLineBytes), options.batchSize)) {
       const base = lines;
       lines += records.length;
       const texts: string[] = [];

@@ -7,7 +7,7 @@ import { validateEmbedOptions, type ScoreOptionName } from "../options/call-opti
 import { assertFamily } from "./assert-family.js";
 import { validateLoadOptions } from "./option-rules.js";
 import type { EmbedKind, EmbedOptions, EmbedResponse, Embedder, ScoreOptions, ScoreResponse, TokenEmbeddings } from "../types.js";
-import { asGivenSequences } from "./check-sequences.js";
+import { asGivenSequences, maxTokenId } from "./check-sequences.js";
 import type { ModelFiles } from "./files/model-files.js";
 import { COMMON_CALL_OPTIONS, LocalScorerBase } from "./local-scorer-base.js";
 import { maxSeqLength } from "./family/limits.js";
@@ -142,7 +142,7 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
    */
   async embedSequences(sequences: number[][], options: EmbedOptions = {}): Promise<EmbedResponse> {
     this.assertOpen();
-    const encoded = asGivenSequences(sequences, this.maxLength);
+    const encoded = asGivenSequences(sequences, this.maxLength, maxTokenId(this.files));
     const vectors = await this.runEncoded(encoded, options, {});
     return { embeddings: vectors, usage: usageOf(encoded.map((s) => s.ids.length)) };
   }
@@ -160,7 +160,7 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
   async embedTokenSequences(sequences: number[][], options: Pick<EmbedOptions, "signal" | "onProgress" | "normalize"> = {}): Promise<TokenEmbeddings[]> {
     this.assertOpen();
     validateEmbedOptions(options, ["signal", "onProgress", "normalize"], "bi-encoder: embedTokenSequences");
-    const encoded = asGivenSequences(sequences, this.maxLength);
+    const encoded = asGivenSequences(sequences, this.maxLength, maxTokenId(this.files));
     throwIfAborted(options.signal);
     const normalize = options.normalize !== false;
     return this.runBatches(encoded, options, ({ output, row, seq, mask }, j) => {

@@ -16,7 +16,7 @@ import type { CrossEncoderOptions } from "./options.js";
 import { pretrainedLoader, type FromPretrained } from "./worker-pool/in-worker.js";
 import type { Capability } from "../contracts/capabilities.js";
 import { WORKER_OPTION_RULE } from "./worker-pool/worker-option.js";
-import { asGivenSequences } from "./check-sequences.js";
+import { asGivenSequences, maxTokenId } from "./check-sequences.js";
 import { encodePair, encodeSingle } from "./tokenization/pair-encoder.js";
 import type { EncodedSequence } from "./runtime/run-batches.js";
 import { memoize, pairUsage, usageOf } from "../scoring/pair-usage.js";
@@ -158,7 +158,7 @@ export class CrossEncoderScorer extends LocalScorerBase implements Classifier {
   async classifySequences(sequences: number[][], options: ClassifyOptions = {}): Promise<ClassifyResponse> {
     this.assertOpen();
     validateScoreOptions(options, CLASSIFY_SEQUENCE_OPTIONS, "cross-encoder: classifySequences");
-    return this.runClassify(asGivenSequences(sequences, this.maxLength), options);
+    return this.runClassify(asGivenSequences(sequences, this.maxLength, maxTokenId(this.files)), options);
   }
 
   private async runClassify(sequences: EncodedSequence[], options: ClassifyOptions): Promise<ClassifyResponse> {

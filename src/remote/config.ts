@@ -3,6 +3,7 @@ import type { OptionSpec } from "../options/check-options.js";
 import { CLIENT_OPTION_RULES, validateClientOptions } from "./option-rules.js";
 import type { RemoteClientOptions } from "./options.js";
 import type { TransportConfig } from "./transport.js";
+import { DEFAULT_MAX_RESPONSE_BYTES } from "./read-body.js";
 import { normalizeBaseURL } from "./url.js";
 
 /** Default per-attempt timeout. */
@@ -46,6 +47,7 @@ export function resolveClientConfig(options: RemoteClientOptions, spec: OptionSp
     maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
     maxConcurrency: options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
     replicaCooldownMs: options.replicaCooldownMs ?? DEFAULT_REPLICA_COOLDOWN_MS,
+    maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
     fetch: options.fetch,
     sleep: options.sleep,
   };

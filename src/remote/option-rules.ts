@@ -14,6 +14,7 @@ export const CLIENT_OPTION_RULES = {
   headers: { kind: "object" },
   timeoutMs: { kind: "number" },
   maxRetries: { kind: "integer", min: 0 },
+  maxResponseBytes: { kind: "integer", min: 1 },
   maxConcurrency: { kind: "integer", min: 1 },
   replicaCooldownMs: { kind: "integer", min: 0 },
   fetch: { kind: "function" },

@@ -34,6 +34,11 @@ export interface RemoteClientOptions {
   maxConcurrency?: number;
   /** How long a replica that failed is skipped, in ms. @default 10000 */
   replicaCooldownMs?: number;
+  /**
+   * Largest response body read, in bytes, counted after decompression: a larger 2xx body is a
+   * `MalformedResponseError`, a larger error body is cut. @default 67108864 (64 MiB)
+   */
+  maxResponseBytes?: number;
   /** A `fetch` implementation (tests, proxies, undici agents). @default globalThis.fetch */
   fetch?: typeof globalThis.fetch;
   /** The abortable wait used between retries; tests inject a fast one. */

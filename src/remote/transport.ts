@@ -6,6 +6,7 @@ import { apiErrorFromResponse } from "./errors/create-api-error.js";
 import { MalformedResponseError } from "./errors/malformed-response-error.js";
 import { ReplicaPool } from "./replica-pool.js";
 import { retryDelayMs, shouldRetry } from "./retry.js";
+import { DEFAULT_MAX_RESPONSE_BYTES, MAX_ERROR_BODY_BYTES, readBodyText } from "./read-body.js";
 import { joinURL } from "./url.js";
 
 /** Settings of one {@link Transport}, already validated and defaulted. */
@@ -22,6 +23,8 @@ export interface TransportConfig {
   maxRetries: number;
   /** How long a failed replica is skipped. */
   replicaCooldownMs: number;
+  /** Largest response body read, in bytes (see read-body.ts). @default 64 MiB */
+  maxResponseBytes?: number | undefined;
   /** The `fetch` to use. */
   fetch?: typeof globalThis.fetch | undefined;
   /** The backoff wait (tests inject a fast one). */
@@ -102,7 +105,7 @@ export class Transport {
    * @throws {APIError} (a status subclass) for a non-2xx answer that is not retried or ran out of retries.
    * @throws {ConnectionError} when no answer arrived (after retries).
    * @throws {TimeoutError} when every attempt timed out.
-   * @throws {MalformedResponseError} when a 2xx body is not JSON.
+   * @throws {MalformedResponseError} when a 2xx body is not JSON, or larger than `maxResponseBytes`.
    * @throws {AbortError} when the caller's signal fired (also during backoff).
    */
   async request(spec: RequestSpec, replica?: string): Promise<TransportResponse> {
@@ -150,11 +153,17 @@ export class Transport {
     signal?.addEventListener("abort", onAbort, { once: true });
     let response: Response;
     let text: string;
+    const maxBytes = this.#config.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     try {
       response = await this.#fetch(url, { ...init, signal: controller.signal });
       // The body is read inside the same timeout and abort scope: a server can stall mid-body.
-      text = await response.text();
+      // Bounded: response.text() read any size (> 2 GiB aborted the process); an error body is
+      // cut rather than refused, since its status already says what happened.
+      ({ text } = response.ok
+        ? await readBodyText(response, maxBytes, url)
+        : await readBodyText(response, Math.min(maxBytes, MAX_ERROR_BODY_BYTES), url, true));
     } catch (cause) {
+      if (cause instanceof MalformedResponseError) throw cause;
       if (signal?.aborted) throw new AbortError("The operation was aborted.", { cause: signal.reason });
       if (timedOut) {
         throw new TimeoutError(`${init.method} ${url} timed out after ${timeoutMs} ms`, { timeoutMs, cause });

@@ -2,6 +2,91 @@ import { Environment, Interpreter, Template } from "@huggingface/jinja";
 import { InvalidInputError } from "../errors/invalid-input-error.js";
 
 patchEmptyFirst();
+patchBudget();
+
+/**
+ * jinja2's sandbox bound on `range()` (`MAX_RANGE`): a longer range is refused before it is built
+ * (`range(1000000000)` made V8 abort the process with "invalid size").
+ */
+export const MAX_RANGE = 100_000;
+
+/**
+ * The most template nodes one render evaluates: 100,000. Real score templates take about 20 (the
+ * presets) to about 100 (Qwen3's chat template on a query and a document), so this is a thousand
+ * times that; @huggingface/jinja evaluates roughly 30,000-100,000 nodes a second inside loops, so
+ * a template with nested loops stops within a few seconds instead of never.
+ */
+export const MAX_RENDER_STEPS = 100_000;
+
+/**
+ * The longest string or list a render may build: 32 Mi characters or items. A rendered prompt is
+ * the query and document plus the template's text; longer values come from a template that
+ * multiplies or doubles strings, and V8 fails at 512 Mi characters (first using gigabytes).
+ */
+export const MAX_RENDER_SIZE = 32 * 1024 * 1024;
+
+/** The budget of the render in progress (renders are synchronous, so one at a time per thread). */
+let budget: { steps: number; name: string; exceeded?: string } | undefined;
+
+function overBudget(what: string): InvalidInputError {
+  // Once exceeded, every later step fails too, even if the interpreter catches the first error.
+  if (budget) budget.exceeded ??= what;
+  return new InvalidInputError(`The score template ${budget?.name ?? "custom"} exceeded its render budget: ${budget?.exceeded ?? what}`, {
+    field: "chatTemplate",
+  });
+}
+
+/**
+ * Counts every node the interpreter evaluates and checks the size of what it built, while a
+ * budget is set: @huggingface/jinja has no sandbox of its own.
+ */
+function patchBudget(): void {
+  type Evaluate = (this: unknown, ...args: unknown[]) => { type?: string; value?: unknown };
+  const proto = Interpreter.prototype as unknown as { evaluate: Evaluate & { rerankKitBudget?: true } };
+  if (proto.evaluate.rerankKitBudget) return;
+  const original = proto.evaluate;
+  // A for loop costs a step per item before its body runs (the interpreter prepares a scope for
+  // every item first), so the items of each loop's iterable are charged when it is evaluated.
+  const loopIterables = new WeakSet<object>();
+  const patched: Evaluate & { rerankKitBudget?: true } = function (this: unknown, ...args: unknown[]) {
+    if (budget?.exceeded !== undefined) throw overBudget(budget.exceeded);
+    if (budget && ++budget.steps > MAX_RENDER_STEPS) throw overBudget(`more than ${MAX_RENDER_STEPS} steps`);
+    const node = args[0] as { type?: string; iterable?: { type?: string; lhs?: object } } | undefined;
+    if (budget && node?.type === "For" && node.iterable) {
+      loopIterables.add(node.iterable.type === "SelectExpression" && node.iterable.lhs ? node.iterable.lhs : node.iterable);
+    }
+    const result = original.apply(this, args);
+    const value = result?.value;
+    if (budget && (typeof value === "string" || Array.isArray(value)) && value.length > MAX_RENDER_SIZE) {
+      throw overBudget(`a value of more than ${MAX_RENDER_SIZE} ${typeof value === "string" ? "characters" : "items"}`);
+    }
+    if (budget && node && loopIterables.has(node) && (Array.isArray(value) || value instanceof Map)) {
+      budget.steps += Array.isArray(value) ? value.length : value.size;
+      if (budget.steps > MAX_RENDER_STEPS) throw overBudget(`more than ${MAX_RENDER_STEPS} steps`);
+    }
+    return result;
+  };
+  patched.rerankKitBudget = true;
+  proto.evaluate = patched;
+  // The global `range` is set by Template.render on a fresh Environment: swap in the bounded one
+  // while a budget is active (the context cannot redeclare a global).
+  type SetVariable = (this: unknown, name: string, value: unknown) => unknown;
+  const env = Environment.prototype as unknown as { set: SetVariable };
+  const set = env.set;
+  env.set = function (this: unknown, name: string, value: unknown) {
+    return set.call(this, name, budget && name === "range" && typeof value === "function" ? safeRange : value);
+  };
+}
+
+/** `range()` as jinja2's sandbox has it: at most {@link MAX_RANGE} items. */
+function safeRange(start: number, stop?: number, step = 1): number[] {
+  if (stop === undefined) [start, stop] = [0, start];
+  if (![start, stop, step].every((n) => Number.isInteger(n))) throw new Error("range() takes integers");
+  if (step === 0) throw new Error("range() step must not be zero");
+  const length = Math.max(0, Math.ceil((stop - start) / step));
+  if (length > MAX_RANGE) throw overBudget(`range() of ${length} items; the sandbox allows at most ${MAX_RANGE}`);
+  return Array.from({ length }, (_, i) => start + i * step);
+}
 
 /**
  * In jinja2, `[] | first` is Undefined, so vLLM's qwen3_reranker.jinja can chain
@@ -67,14 +152,19 @@ function compile(source: string): Template {
  * `</think>\n\n` renders `</think>\n`), `messages` = `[{role: "query"}, {role: "document"}]`,
  * `add_generation_prompt` false, the tokenizer's special tokens, then the kwargs.
  *
- * @throws {InvalidInputError} when the template does not parse or raises (`raise_exception`).
+ * Rendering is budgeted as jinja2's sandbox bounds it: `range()` of at most 100,000 items
+ * (`MAX_RANGE`), at most 100,000 evaluated nodes, no string or list longer than 32 Mi characters
+ * or items; applied on every render (at load and per request).
+ * @param name the template's name, for errors (`chat_template.jinja`, a preset name).
+ * @throws {InvalidInputError} when the template does not parse, raises (`raise_exception`), or
+ *   exceeds its render budget (the message names the template and the limit).
  * @example
  * ```ts
  * renderScoreTemplate("Q: {{ messages[0].content }} D: {{ messages[1].content }}", { query: "q", document: "d" });
  * // "Q: q D: d"
  * ```
  */
-export function renderScoreTemplate(source: string, input: ScoreTemplateInput): string {
+export function renderScoreTemplate(source: string, input: ScoreTemplateInput, name = "custom"): string {
   const template = compile(source);
   const context: Record<string, unknown> = {
     messages: [
@@ -88,13 +178,22 @@ export function renderScoreTemplate(source: string, input: ScoreTemplateInput): 
     ...input.kwargs,
   };
   if (input.instruction !== undefined) context["instruction"] = input.instruction;
+  budget = { steps: 0, name };
   try {
     return template.render(context);
   } catch (cause) {
+    if (cause instanceof RangeError) throw overBudget(`${cause.message}`);
     if (cause instanceof InvalidInputError) throw cause;
     throw new InvalidInputError(`The score template failed to render: ${(cause as Error).message}`, {
       field: "chatTemplate",
       cause,
     });
+  } finally {
+    budget = undefined;
   }
+}
+
+/** True for the error {@link renderScoreTemplate} throws when a render exceeds its budget. */
+export function isRenderBudgetError(error: unknown): boolean {
+  return error instanceof InvalidInputError && /exceeded its render budget/.test(error.message);
 }

@@ -26,11 +26,11 @@ export function resolveScoreTemplate(sources: TemplateSources): ScoreTemplate | 
   const { option, specialTokens } = sources;
   if (option instanceof ScoreTemplate) return option;
   if (typeof option === "string") return ScoreTemplate.from(option, specialTokens);
-  if (sources.folderFile && isScoreTemplateSource(sources.folderFile)) {
+  if (sources.folderFile && isScoreTemplateSource(sources.folderFile, "chat_template.jinja")) {
     return new ScoreTemplate(sources.folderFile, { name: "chat_template.jinja", origin: "chat_template.jinja", specialTokens });
   }
   for (const source of tokenizerConfigTemplates(sources.tokenizerConfig)) {
-    if (isScoreTemplateSource(source)) {
+    if (isScoreTemplateSource(source, "tokenizer_config.json")) {
       return new ScoreTemplate(source, { name: "tokenizer_config.json", origin: "tokenizer_config.json", specialTokens });
     }
   }

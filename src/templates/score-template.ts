@@ -1,6 +1,6 @@
 import { InvalidInputError } from "../errors/invalid-input-error.js";
 import { isScoreTemplatePreset, scoreTemplatePresets, type ScoreTemplatePresetName } from "./presets.js";
-import { renderScoreTemplate, type ScoreTemplateInput } from "./render.js";
+import { isRenderBudgetError, renderScoreTemplate, type ScoreTemplateInput } from "./render.js";
 
 /** Where a template came from, for messages and `/v1/models`-style introspection. */
 export type ScoreTemplateOrigin = "option" | "chat_template.jinja" | "tokenizer_config.json" | "preset";
@@ -49,13 +49,12 @@ export class ScoreTemplate {
     this.name = options.name ?? "custom";
     this.origin = options.origin ?? "option";
     this.specialTokens = options.specialTokens;
-    const plain = renderScoreTemplate(source, { query: Q_SENTINEL, document: D_SENTINEL, specialTokens: this.specialTokens });
-    const instructed = renderScoreTemplate(source, {
-      query: Q_SENTINEL,
-      document: D_SENTINEL,
-      instruction: I_SENTINEL,
-      specialTokens: this.specialTokens,
-    });
+    const plain = renderScoreTemplate(source, { query: Q_SENTINEL, document: D_SENTINEL, specialTokens: this.specialTokens }, this.name);
+    const instructed = renderScoreTemplate(
+      source,
+      { query: Q_SENTINEL, document: D_SENTINEL, instruction: I_SENTINEL, specialTokens: this.specialTokens },
+      this.name,
+    );
     this.usesInstruction = plain !== instructed;
   }
 
@@ -80,7 +79,7 @@ export class ScoreTemplate {
    */
   render(input: Omit<ScoreTemplateInput, "specialTokens">): string {
     this.checkInstruction(input.instruction);
-    return renderScoreTemplate(this.source, { ...input, specialTokens: this.specialTokens });
+    return renderScoreTemplate(this.source, { ...input, specialTokens: this.specialTokens }, this.name);
   }
 
   /** @throws {InvalidInputError} when `instruction` is set and this template ignores it. */
@@ -95,12 +94,7 @@ export class ScoreTemplate {
    * does not appear exactly once, query first (then the render cannot be split into halves).
    */
   layout(vars: Pick<ScoreTemplateInput, "instruction" | "kwargs"> = {}): TemplateLayout | undefined {
-    const text = renderScoreTemplate(this.source, {
-      ...vars,
-      query: Q_SENTINEL,
-      document: D_SENTINEL,
-      specialTokens: this.specialTokens,
-    });
+    const text = renderScoreTemplate(this.source, { ...vars, query: Q_SENTINEL, document: D_SENTINEL, specialTokens: this.specialTokens }, this.name);
     const q = text.indexOf(Q_SENTINEL);
     const d = text.indexOf(D_SENTINEL);
     if (q < 0 || d < q + Q_SENTINEL.length) return undefined;
@@ -117,13 +111,18 @@ export class ScoreTemplate {
  * True when a template is written for scoring (it reads the `query` / `document` roles). A model
  * folder's generic chat template (user / assistant turns, inherited from the base LLM) is not one,
  * and is skipped, as vLLM skips it.
+ * @param name the template's name for errors (`chat_template.jinja`).
+ * @throws {InvalidInputError} when rendering it exceeds the render budget: such a template is
+ *   refused, not skipped.
  */
-export function isScoreTemplateSource(source: string): boolean {
+export function isScoreTemplateSource(source: string, name?: string): boolean {
   if (!/["']query["']/.test(source) || !/["']document["']/.test(source)) return false;
   try {
-    const text = renderScoreTemplate(source, { query: Q_SENTINEL, document: D_SENTINEL });
+    const text = renderScoreTemplate(source, { query: Q_SENTINEL, document: D_SENTINEL }, name);
     return text.includes(Q_SENTINEL) && text.includes(D_SENTINEL);
-  } catch {
+  } catch (error) {
+    // A template that exhausts its budget is hostile, not merely another kind of template.
+    if (isRenderBudgetError(error)) throw error;
     return false;
   }
 }

@@ -4,7 +4,7 @@ import type { EmbedKind } from "../../contracts/embedder.js";
 import { CliError } from "../cli-error.js";
 import { addModelFlags, loadOptions, type ModelFlags } from "../model-options.js";
 import { positiveInteger } from "../parsers.js";
-import { streamTexts } from "../stream-texts.js";
+import { maxLineBytesOption, streamTexts } from "../stream-texts.js";
 import { writeLines } from "../write-lines.js";
 
 interface EmbedFlags extends ModelFlags {
@@ -12,6 +12,7 @@ interface EmbedFlags extends ModelFlags {
   kind: EmbedKind;
   dimensions?: number;
   batchSize: number;
+  maxLineBytes: number;
 }
 
 /**
@@ -26,7 +27,8 @@ export function registerEmbed(program: Command): void {
     .option("-i, --input <file|->", "texts: JSONL with a \"text\" field, or plain lines; - = stdin", "-")
     .addOption(new Option("--kind <kind>", "embed as queries or documents").choices(["query", "document"]).default("document"))
     .option("--dimensions <n>", "Matryoshka: keep the first N dimensions", positiveInteger)
-    .option("--batch-size <n>", "texts per model call (bounds memory)", positiveInteger, 2048);
+    .option("--batch-size <n>", "texts per model call (bounds memory)", positiveInteger, 2048)
+    .addOption(maxLineBytesOption());
   addModelFlags(command).action(async (flags: EmbedFlags) => {
     // Heavy modules load only when the command runs, so --help and flag errors stay fast.
     const { loadScorer } = await import("../../local/load-scorer.js");
@@ -35,7 +37,7 @@ export function registerEmbed(program: Command): void {
       if (!has(scorer, "embed")) {
         throw new CliError(`${flags.model} is a ${scorer.scoreType} model; embed needs a bi-encoder`);
       }
-      await streamTexts({ input: flags.input, batchSize: flags.batchSize, label: "embed", stdin: process.stdin }, async (batch) => {
+      await streamTexts({ input: flags.input, batchSize: flags.batchSize, maxLineBytes: flags.maxLineBytes, label: "embed", stdin: process.stdin }, async (batch) => {
         const vectors =
           batch.texts.length === 0
             ? []

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type Command } from "commander";
 import { addModelFlags, loadOptions, type ModelFlags } from "../model-options.js";
 import { integer, positiveInteger } from "../parsers.js";
-import { streamTexts } from "../stream-texts.js";
+import { maxLineBytesOption, streamTexts } from "../stream-texts.js";
 import { TopN, type Scored } from "../top-n.js";
 import { writeLines } from "../write-lines.js";
 
@@ -10,6 +10,7 @@ interface RerankFlags extends ModelFlags {
   topN?: number;
   input: string;
   batchSize: number;
+  maxLineBytes: number;
   instruction?: string;
   chatTemplateKwargs?: Record<string, unknown>;
 }
@@ -38,6 +39,7 @@ export function registerRerank(program: Command): void {
     .option("-n, --top-n <n>", "print only the best N, best first (0 = all, in input order)", integer)
     .option("-i, --input <file|->", "documents: JSONL with a \"text\" field, or plain lines; - = stdin", "-")
     .option("--batch-size <n>", "documents per model call (bounds memory)", positiveInteger, 2048)
+    .addOption(maxLineBytesOption())
     .option("--instruction <text>", "instruction for instruction-aware rerankers (Qwen3-Reranker, mxbai-rerank-v2)")
     .option("--chat-template-kwargs <json>", "more score-template variables, as vLLM's chat_template_kwargs", jsonObject);
   addModelFlags(command).action(async (flags: RerankFlags) => {
@@ -46,7 +48,7 @@ export function registerRerank(program: Command): void {
     const scorer = await loadScorer(flags.model, await loadOptions(flags));
     const best = flags.topN ? new TopN(flags.topN) : undefined;
     try {
-      await streamTexts({ input: flags.input, batchSize: flags.batchSize, label: "rerank", stdin: process.stdin }, async (batch) => {
+      await streamTexts({ input: flags.input, batchSize: flags.batchSize, maxLineBytes: flags.maxLineBytes, label: "rerank", stdin: process.stdin }, async (batch) => {
         const scores =
           batch.texts.length === 0
             ? []

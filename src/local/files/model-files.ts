@@ -1,7 +1,7 @@
 import { existsSync, statSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
 import { ModelLoadError } from "../../errors/model-load-error.js";
+import { MAX_JSON_BYTES, readRegularFile } from "./bounded-read.js";
 import type { Dtype, LocalModelOptions } from "../options.js";
 import { downloadModel, looksLikeRepoId } from "./hub.js";
 
@@ -78,12 +78,30 @@ export async function loadModelFiles(idOrPath: string, options: LocalModelOption
     if (!statSync(dir).isDirectory()) {
       throw new ModelLoadError(`${dir} is a file; expected a model folder`, { path: dir });
     }
+  } else if (hubPageId(idOrPath)) {
+    const id = hubPageId(idOrPath) as string;
+    throw new ModelLoadError(`${idOrPath} is the model's Hugging Face page; pass its id "${id}"`, { path: idOrPath });
   } else if (isAbsolute(idOrPath) || idOrPath.startsWith(".") || !looksLikeRepoId(idOrPath)) {
     throw new ModelLoadError(`Model folder not found: ${resolve(idOrPath)}`, { path: resolve(idOrPath) });
   } else {
-    dir = await downloadModel(idOrPath, onnxFile, options);
+    try {
+      dir = await downloadModel(idOrPath, onnxFile, options);
+    } catch (error) {
+      // A mistyped folder (no "./") looks like a Hub id: say both, not only "fetch failed".
+      if (!(error instanceof ModelLoadError)) throw error;
+      throw new ModelLoadError(`${error.message} (no folder ${resolve(idOrPath)} exists, so "${idOrPath}" was taken for a Hub id)`, {
+        path: error.path,
+        cause: error,
+      });
+    }
   }
   return readModelFolder(idOrPath, dir, onnxFile);
+}
+
+/** The model id of a pasted Hub page URL (`https://huggingface.co/owner/name/...`), if it is one. */
+function hubPageId(value: string): string | undefined {
+  const m = /^https?:\/\/(?:www\.)?(?:huggingface\.co|hf\.co)\/([\w.-]+\/[\w.-]+)(?:[/?#].*)?$/.exec(value);
+  return m?.[1];
 }
 
 async function readModelFolder(id: string, dir: string, onnxFile: string): Promise<ModelFiles> {
@@ -100,13 +118,16 @@ async function readModelFolder(id: string, dir: string, onnxFile: string): Promi
       { path: onnxPath },
     );
   }
+  // ONNX Runtime would read a link to /dev/zero until memory runs out.
+  const onnxStat = statSync(onnxPath);
+  if (!onnxStat.isFile()) throw new ModelLoadError(`Cannot read the ONNX graph: ${onnxPath} is not a regular file`, { path: onnxPath });
   const [config, tokenizerJson, tokenizerConfig] = await Promise.all([
     readJson(dir, "config.json", true),
     readJson(dir, "tokenizer.json", true),
     readJson(dir, "tokenizer_config.json", true),
   ]);
   const [modules, stConfig, sbertConfig, colbertMetadata] = await Promise.all([
-    readJson(dir, "modules.json", false) as Promise<StModule[] | undefined>,
+    readModules(dir),
     readJson(dir, "config_sentence_transformers.json", false),
     readJson(dir, "sentence_bert_config.json", false),
     readJson(dir, "artifact.metadata", false),
@@ -126,26 +147,64 @@ async function readModelFolder(id: string, dir: string, onnxFile: string): Promi
 }
 
 /**
- * Reads and parses a JSON file of the model folder.
- * @throws {ModelLoadError} when a required file is missing, or any file is not valid JSON.
+ * Reads and parses a JSON file of the model folder, bounded: a regular file (symlinks resolved,
+ * never a device or a FIFO) of at most {@link MAX_JSON_BYTES}, whose top level is a JSON object.
+ * A parse error states the position only: the file may be a link to anything (`/etc/passwd`),
+ * and its bytes do not belong in an error message.
+ * @throws {ModelLoadError} when a required file is missing, or any file is unreadable, too large,
+ *   not valid JSON or not an object.
  */
 export async function readJson(dir: string, name: string, required: true): Promise<Json>;
 export async function readJson(dir: string, name: string, required: boolean): Promise<Json | undefined>;
 export async function readJson(dir: string, name: string, required: boolean): Promise<Json | undefined> {
+  const value = await readJsonValue(dir, name, required);
+  if (value === undefined) return undefined;
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new ModelLoadError(`Unreadable ${name}: ${join(dir, name)} holds ${describeJson(value)}, not a JSON object`, { path: join(dir, name) });
+  }
+  return value as Json;
+}
+
+async function readJsonValue(dir: string, name: string, required: boolean): Promise<unknown> {
   const path = join(dir, name);
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, "utf8");
-  } catch (cause) {
-    if (!required && (cause as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new ModelLoadError(`Missing ${name}: cannot read ${path}`, { path, cause });
+    bytes = await readRegularFile(path, name, MAX_JSON_BYTES);
+  } catch (error) {
+    const code = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+    if (!required && code === "ENOENT") return undefined;
+    if (code === "ENOENT") throw new ModelLoadError(`Missing ${name}: cannot read ${path}`, { path, cause: error });
+    throw error;
   }
   try {
-    return JSON.parse(text) as Json;
+    return JSON.parse(bytes.toString("utf8")) as unknown;
   } catch (cause) {
-    throw new ModelLoadError(`Unreadable ${name}: ${path} is not valid JSON (${(cause as Error).message})`, {
-      path,
-      cause,
-    });
+    // V8's message quotes the text it failed on: keep only where.
+    const at = /position (\d+)/.exec((cause as Error).message)?.[1];
+    throw new ModelLoadError(`Unreadable ${name}: ${path} is not valid JSON${at === undefined ? "" : ` (error at byte ${at})`}`, { path });
   }
+}
+
+/**
+ * Reads sentence-transformers' `modules.json`: a list of objects with a string `type` and `path`.
+ * @throws {ModelLoadError} naming the entry that is not.
+ */
+async function readModules(dir: string): Promise<StModule[] | undefined> {
+  const path = join(dir, "modules.json");
+  const value = await readJsonValue(dir, "modules.json", false);
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value)) throw new ModelLoadError(`Unreadable modules.json: ${path} holds ${describeJson(value)}, not a list of modules`, { path });
+  value.forEach((m: unknown, i) => {
+    const entry = m as Partial<StModule> | null;
+    if (entry === null || typeof entry !== "object" || Array.isArray(entry) || typeof entry.type !== "string" || typeof entry.path !== "string") {
+      throw new ModelLoadError(`Unreadable modules.json: ${path} entry ${i} is ${describeJson(m)}, not an object with a string "type" and "path"`, { path });
+    }
+  });
+  return value as StModule[];
+}
+
+function describeJson(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }

@@ -15,7 +15,7 @@ import { pretrainedLoader, type FromPretrained } from "../worker-pool/in-worker.
 import type { Capability } from "../../contracts/capabilities.js";
 import { WORKER_OPTION_RULE } from "../worker-pool/worker-option.js";
 import type { EncodedSequence } from "../runtime/run-batches.js";
-import { asGivenSequences } from "../check-sequences.js";
+import { asGivenSequences, maxTokenId } from "../check-sequences.js";
 import { readColbertSettings, type ColbertSettings } from "./colbert-config.js";
 import { DocumentCache, type CacheStats } from "./document-cache.js";
 import { encodeColbert, type ColbertKind, type ColbertSequence, type ColbertTruncation } from "./colbert-encoding.js";
@@ -161,7 +161,7 @@ export class LateInteractionScorer extends LocalScorerBase implements TokenEmbed
   async embedTokenSequences(sequences: number[][], options: Pick<EmbedOptions, "signal" | "onProgress" | "normalize"> = {}): Promise<TokenEmbeddings[]> {
     this.assertOpen();
     validateEmbedOptions(options, ["signal", "onProgress", "normalize"], "late-interaction: embedTokenSequences");
-    const encoded = asGivenSequences(sequences, this.maxLength).map((e) => ({ ...e, keep: e.ids.map(() => true) }));
+    const encoded = asGivenSequences(sequences, this.maxLength, maxTokenId(this.files)).map((e) => ({ ...e, keep: e.ids.map(() => true) }));
     throwIfAborted(options.signal);
     const normalize = options.normalize !== false;
     return this.runBatches(encoded, options, ({ output, row, seq }, j) => this.tokenMatrix(output.data, output.dims, row, seq, encoded[j] as ColbertSequence, normalize));

@@ -1,12 +1,15 @@
 import { scoreTemplateOption } from "../option-rules.js";
-import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
 import { InvalidInputError } from "../../errors/invalid-input-error.js";
 import { ModelLoadError } from "../../errors/model-load-error.js";
+import { MAX_JSON_BYTES, MAX_ONNX_BYTES, readRegularFile } from "../files/bounded-read.js";
+import { checkExternalData } from "../files/external-data.js";
 import { loadModelFiles, onnxFileFor } from "../files/model-files.js";
 import type { CrossEncoderOptions } from "../options.js";
 import { rewriteLmHeadToScore } from "../runtime/lm-head-rewrite.js";
+import { parseModel } from "../runtime/onnx-proto.js";
 import { TextTokenizer } from "../tokenization/text-tokenizer.js";
 import { tokenChoice, type ScoreMethod } from "./hf-overrides.js";
 import { llmRerankerPreset } from "./presets.js";
@@ -79,15 +82,20 @@ export async function convertLlmReranker(model: string, options: ConvertOptions)
 
   const onnxFile = onnxFileFor(options.dtype, options.onnxFile);
   const sourceDir = dirname(files.onnxPath);
-  const rewritten = rewriteLmHeadToScore(await readFile(files.onnxPath), head, { externalDataDir: sourceDir, source: files.onnxPath });
+  const rewritten = rewriteLmHeadToScore(await readRegularFile(files.onnxPath, "the ONNX graph", MAX_ONNX_BYTES), head, { externalDataDir: sourceDir, source: files.onnxPath });
+  // Checked before anything is written: inside the model folder, regular files, ranges in bounds.
+  const external = checkExternalData(parseModel(rewritten, files.onnxPath).initializers, sourceDir, files.onnxPath);
   await mkdir(join(options.out, dirname(onnxFile)), { recursive: true });
   await writeFile(join(options.out, onnxFile), rewritten);
-  // External weights stay where the graph points: beside it, under their own names.
-  for (const data of [`${basename(files.onnxPath)}_data`, `${basename(files.onnxPath)}.data`]) {
-    if (existsSync(join(sourceDir, data))) await copyFile(join(sourceDir, data), join(options.out, dirname(onnxFile), data));
+  // External weights stay where the graph points: beside it, under the locations it names.
+  for (const data of external) {
+    const to = join(options.out, dirname(onnxFile), data.location);
+    await mkdir(dirname(to), { recursive: true });
+    await copyFile(data.path, to);
   }
   for (const name of COPIED) {
-    if (existsSync(join(files.dir, name))) await copyFile(join(files.dir, name), join(options.out, name));
+    const from = join(files.dir, name);
+    if (existsSync(from)) await writeFile(join(options.out, name), await readRegularFile(from, name, MAX_JSON_BYTES));
   }
   const config = {
     ...files.config,

@@ -4,7 +4,7 @@
  * compute that head's score only when the rewrite recognizes the head.
  * @module
  */
-import { readFile } from "node:fs/promises";
+import { MAX_ONNX_BYTES, readRegularFile } from "../files/bounded-read.js";
 import { dirname, join } from "node:path";
 import { ModelLoadError } from "../../errors/model-load-error.js";
 import { readJson, type ModelFiles } from "../files/model-files.js";
@@ -33,7 +33,7 @@ export async function openScoreSession(files: ModelFiles, options: CrossEncoderO
   if (options.rewriteHead === false) return { session: await OnnxSession.create(files.onnxPath, session), rewritten: false };
   let bytes: Uint8Array;
   try {
-    bytes = rewriteLmHeadToScore(await readFile(files.onnxPath), head, { externalDataDir: dirname(files.onnxPath), source: files.onnxPath });
+    bytes = rewriteLmHeadToScore(await readRegularFile(files.onnxPath, "the ONNX graph", MAX_ONNX_BYTES), head, { externalDataDir: dirname(files.onnxPath), source: files.onnxPath });
   } catch (cause) {
     // A head the rewrite does not recognize still scores exactly, only slower (full logits).
     if (!(cause instanceof ModelLoadError) || !/cannot rewrite the LM head/.test(cause.message)) throw cause;

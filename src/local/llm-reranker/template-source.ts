@@ -1,9 +1,27 @@
-import { existsSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { resolveScoreTemplate } from "../../templates/resolve.js";
 import type { ScoreTemplate } from "../../templates/score-template.js";
 import type { ScoreTemplatePresetName } from "../../templates/presets.js";
+import { ModelLoadError } from "../../errors/model-load-error.js";
+import { openRegularFile } from "../files/bounded-read.js";
 import type { ModelFiles } from "../files/model-files.js";
+
+/** The largest chat_template.jinja read: 1 MiB (real chat templates are a few KB, tool-calling ones about 10 KB). */
+const MAX_TEMPLATE_BYTES = 1024 * 1024;
+
+/** Reads a folder's template file bounded: a regular file (never a FIFO or a device) of at most 1 MiB. */
+function readTemplateFile(file: string): string {
+  const { fd, size } = openRegularFile(file, "chat_template.jinja");
+  try {
+    if (size > MAX_TEMPLATE_BYTES) {
+      throw new ModelLoadError(`Cannot read chat_template.jinja: ${file} is ${size} bytes, more than the ${MAX_TEMPLATE_BYTES} bytes a template can hold`, { path: file });
+    }
+    return readFileSync(fd, "utf8");
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** The tokenizer's special tokens, as transformers passes them to chat templates. */
 export function specialTokens(tokenizerConfig: Record<string, unknown>): Record<string, string> {
@@ -30,7 +48,7 @@ export function modelScoreTemplate(
   const file = join(files.dir, "chat_template.jinja");
   return resolveScoreTemplate({
     option,
-    folderFile: existsSync(file) ? readFileSync(file, "utf8") : undefined,
+    folderFile: existsSync(file) ? readTemplateFile(file) : undefined,
     tokenizerConfig: files.tokenizerConfig["chat_template"],
     preset,
     specialTokens: specialTokens(files.tokenizerConfig),

@@ -1,11 +1,13 @@
-import { cp, mkdir, readFile, writeFile } from "node:fs/promises";
-import { existsSync } from "node:fs";
+import { cp, mkdir, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { InvalidInputError } from "../../errors/invalid-input-error.js";
 import { detectFamily } from "../detect-family.js";
+import { MAX_ONNX_BYTES, readRegularFile } from "../files/bounded-read.js";
+import { checkExternalData } from "../files/external-data.js";
 import { loadModelFiles, onnxFileFor } from "../files/model-files.js";
 import { loadScorer } from "../load-scorer.js";
 import type { LocalModelOptions } from "../options.js";
+import { parseModel } from "../runtime/onnx-proto.js";
 import { quantizeGraph } from "./quantize-graph.js";
 
 /** Options of {@link quantizeModel}. */
@@ -106,7 +108,8 @@ export async function quantizeModel(model: string, options: QuantizeOptions): Pr
     throw new InvalidInputError(`the output folder ${out} is the model folder or inside it; choose another folder`, { field: "out" });
   }
   const sourceDir = dirname(files.onnxPath);
-  const fp32Bytes = await readFile(files.onnxPath);
+  const fp32Bytes = await readRegularFile(files.onnxPath, "the ONNX graph", MAX_ONNX_BYTES);
+  const externalFiles = checkExternalData(parseModel(fp32Bytes, files.onnxPath).initializers, sourceDir, files.onnxPath);
   const q = quantizeGraph(fp32Bytes, { externalDataDir: sourceDir, source: files.onnxPath, granularity });
 
   // A copy of the folder without any ONNX graph, then the int8 graph where dtype q8 looks.
@@ -123,8 +126,7 @@ export async function quantizeModel(model: string, options: QuantizeOptions): Pr
   const onnxFile = onnxFileFor("q8");
   await mkdir(join(out, "onnx"), { recursive: true });
   await writeFile(join(out, onnxFile), q.model);
-  let external = 0;
-  for (const data of [`${files.onnxPath}_data`, `${files.onnxPath}.data`]) if (existsSync(data)) external += (await readFile(data)).length;
+  const external = externalFiles.reduce((n, f) => n + f.size, 0);
 
   const result: QuantizeResult = {
     out,

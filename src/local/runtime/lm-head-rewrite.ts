@@ -1,7 +1,5 @@
-import { randomUUID } from "node:crypto";
-import { rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { ModelLoadError } from "../../errors/model-load-error.js";
+import { checkExternalData } from "../files/external-data.js";
 import { OnnxSession, type SessionOptions } from "./onnx-session.js";
 import { elementCount, parseModel, readElements, serializeModel, type NodeInfo, type ParsedModel, type TensorInfo } from "./onnx-proto.js";
 import { ElemType, encodeNode, encodeTensor, encodeValueInfo, type NodeSpec } from "./onnx-writer.js";
@@ -290,38 +288,24 @@ function integerHead(g: GraphIndex, node: NodeInfo, fail: (why: string) => Model
 
 /**
  * Opens a session on rewritten bytes. When the graph still references external data files
- * (`model.onnx_data` next to the original model), ONNX Runtime resolves them only relative to a
- * model file, and refuses links that lead outside its folder. So the bytes are written as a
- * hidden temporary file into `externalDataDir` itself (the Hugging Face cache is writable) and
- * removed as soon as the session is open; ONNX Runtime has read the weights by then.
- * @throws {ModelLoadError} as {@link OnnxSession.create}, or when `externalDataDir` is missing or
- *   not writable.
+ * (`model.onnx_data` next to the original model), every reference is checked first (inside the
+ * model folder, a regular file, its range within the file) and ONNX Runtime reads them from
+ * `externalDataDir` while the graph stays in memory: nothing is written, so a read-only model
+ * folder (a shared cache, a container image) loads.
+ * @throws {ModelLoadError} as {@link OnnxSession.create}, when `externalDataDir` is missing, or
+ *   as {@link checkExternalData} for a reference it refuses.
  */
 export async function openRewrittenSession(
   model: Uint8Array,
   options: SessionOptions & { externalDataDir?: string | undefined; source?: string | undefined } = {},
 ): Promise<OnnxSession> {
   const source = options.source ?? "rewritten model";
-  const external = parseModel(model, source).initializers.some((t) => t.external);
-  if (!external) return OnnxSession.fromBytes(model, source, options);
-  if (!options.externalDataDir) {
+  const { externalDataDir, source: _source, ...sessionOptions } = options;
+  const initializers = parseModel(model, source).initializers;
+  if (!initializers.some((t) => t.external)) return OnnxSession.fromBytes(model, source, sessionOptions);
+  if (!externalDataDir) {
     throw new ModelLoadError(`${source} references external data; pass externalDataDir`, { path: source });
   }
-  const file = join(options.externalDataDir, `.rerank-kit-${process.pid}-${randomUUID()}.onnx`);
-  try {
-    await writeFile(file, model);
-  } catch (cause) {
-    throw new ModelLoadError(
-      `Cannot write the rewritten graph of ${source} next to its external data in ${options.externalDataDir}: ${(cause as Error).message}`,
-      { path: options.externalDataDir, cause },
-    );
-  }
-  try {
-    return await OnnxSession.create(file, options).catch((e: unknown) => {
-      if (e instanceof ModelLoadError) throw new ModelLoadError(e.message.replaceAll(file, source), { path: source, cause: e });
-      throw e;
-    });
-  } finally {
-    await rm(file, { force: true });
-  }
+  checkExternalData(initializers, externalDataDir, source);
+  return OnnxSession.fromBytes(model, source, { ...sessionOptions, externalDataDir });
 }

@@ -68,21 +68,25 @@ export class OnnxSession {
   }
 
   /**
-   * Opens a model held in memory (e.g. a rewritten graph) that keeps all its weights inline.
+   * Opens a model held in memory (e.g. a rewritten graph). Weights it keeps in external data
+   * files are read from `externalDataDir` (ONNX Runtime's
+   * `session.model_external_initializers_file_folder_path`), so nothing is written to disk and a
+   * read-only model folder works; check the references first (see files/external-data.ts).
    * @param source named in errors
    * @throws {ModelLoadError} as {@link OnnxSession.create}.
    */
-  static async fromBytes(model: Uint8Array, source: string, options: SessionOptions = {}): Promise<OnnxSession> {
-    return OnnxSession.open(model, source, options);
+  static async fromBytes(model: Uint8Array, source: string, options: SessionOptions & { externalDataDir?: string | undefined } = {}): Promise<OnnxSession> {
+    return OnnxSession.open(model, source, options, options.externalDataDir);
   }
 
-  private static async open(model: string | Uint8Array, source: string, options: SessionOptions): Promise<OnnxSession> {
+  private static async open(model: string | Uint8Array, source: string, options: SessionOptions, externalDataDir?: string): Promise<OnnxSession> {
     const ort = await loadOnnxRuntime();
     let session: Ort.InferenceSession;
     const sessionOptions: Ort.InferenceSession.SessionOptions = {
       intraOpNumThreads: options.threads ?? availableParallelism(),
       graphOptimizationLevel: "all",
       executionProviders: [options.device ?? "cpu"],
+      ...(externalDataDir !== undefined && { extra: { session: { model_external_initializers_file_folder_path: externalDataDir } } }),
     };
     try {
       session =

@@ -3,9 +3,9 @@
  * the model's external data file, without loading the whole tensor.
  * @module
  */
-import { closeSync, openSync, readSync } from "node:fs";
-import { join } from "node:path";
+import { closeSync, readSync } from "node:fs";
 import { ModelLoadError } from "../../errors/model-load-error.js";
+import { openExternalData } from "../files/external-data.js";
 import { halfToFloat } from "../files/safetensors.js";
 import type { TensorInfo } from "./onnx-model-parse.js";
 import { readPackedVarints } from "./proto-fields.js";
@@ -33,12 +33,8 @@ export function readElements(t: TensorInfo, indices: readonly number[], external
     if (!externalDataDir) {
       throw new ModelLoadError(`${source}: tensor ${t.name} is in external data (${t.external.location}); pass externalDataDir`, { path: source });
     }
-    const file = join(externalDataDir, t.external.location);
-    try {
-      fd = openSync(file, "r");
-    } catch (cause) {
-      throw new ModelLoadError(`${source}: cannot open external data ${file}: ${(cause as Error).message}`, { path: file, cause });
-    }
+    // Contained in the folder, a regular file, its declared range within the file.
+    fd = openExternalData(externalDataDir, t.external, t.name, source).fd;
   }
   try {
     for (let i = 0; i < indices.length; ) {
@@ -49,6 +45,10 @@ export function readElements(t: TensorInfo, indices: readonly number[], external
       let raw: Uint8Array;
       if (fd !== undefined && t.external) {
         raw = new Uint8Array(count * size);
+        const end = (first + count) * size;
+        if (t.external.length !== -1 && end > t.external.length) {
+          throw new ModelLoadError(`${source}: external data of ${t.name} is shorter than its shape`, { path: source });
+        }
         const got = readSync(fd, raw, 0, raw.length, t.external.offset + first * size);
         if (got < raw.length) throw new ModelLoadError(`${source}: external data of ${t.name} is shorter than its shape`, { path: source });
       } else {

@@ -56,7 +56,9 @@ export class APIError extends RerankKitError {
   constructor(init: APIErrorInit, options?: ErrorOptions) {
     const type = init.type ? ` ${init.type}` : "";
     const param = init.param ? ` (param: ${init.param})` : "";
-    super(`${init.method} ${init.url} failed with ${init.status}${type}: ${init.message}${param}`, options);
+    // A server's message is quoted up to 2000 characters: a 50 MB error body made a 50M-character message.
+    const message = init.message.length > 2000 ? `${init.message.slice(0, 2000)}… (${init.message.length - 2000} more characters)` : init.message;
+    super(`${init.method} ${init.url} failed with ${init.status}${type}: ${message}${param}`, options);
     this.status = init.status;
     this.headers = init.headers;
     this.body = init.body;
