@@ -1,5 +1,5 @@
 import type { EmbeddingModelV3, EmbeddingModelV3CallOptions, EmbeddingModelV3Result } from "@ai-sdk/provider";
-import { InvalidInputError, isEmbedder, RemoteEmbedder, throwIfAborted } from "../../src/index.js";
+import { has, InvalidInputError, RemoteEmbedder, throwIfAborted } from "../../src/index.js";
 import type { Embedder } from "../../src/index.js";
 import { Lazy } from "../shared/local-model.js";
 import { embedCall, type EmbedOutcome } from "./embed-call.js";
@@ -37,10 +37,10 @@ export class EmbeddingCore {
 
   constructor(settings: RerankKitEmbeddingModelSettings, kind: string) {
     const embedder = settings?.embedder as unknown;
-    if (!isEmbedder(embedder) && typeof embedder !== "function") {
+    if (!has(embedder, "embed") && typeof embedder !== "function") {
       throw new InvalidInputError(`${kind} needs an embedder (a bi-encoder scorer or a RemoteEmbedder)`, { field: "embedder" });
     }
-    const modelId = settings.modelId ?? (isEmbedder(embedder) ? embedder.model : undefined);
+    const modelId = settings.modelId ?? (has(embedder, "embed") ? embedder.model : undefined);
     if (typeof modelId !== "string") throw new InvalidInputError(`${kind} needs a modelId when given a loader`, { field: "modelId" });
     this.modelId = modelId;
     this.provider = settings.provider ?? "rerank-kit";

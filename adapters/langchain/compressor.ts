@@ -1,7 +1,7 @@
 import type { Callbacks } from "@langchain/core/callbacks/manager";
 import { Document, type DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
-import { AbortError, InvalidInputError, isTokenizerAccess, rankScores } from "../../src/index.js";
+import { AbortError, has, InvalidInputError, rankScores } from "../../src/index.js";
 import type { ScoreOptions, Scorer } from "../../src/index.js";
 import { countTruncated, scoreWithWindows, type LongDocumentStrategy } from "./long-documents.js";
 import { emitRerankEvent } from "./rerank-event.js";
@@ -65,7 +65,7 @@ export class RerankCompressor extends BaseDocumentCompressor {
     this.metadataKey = fields.metadataKey ?? "relevanceScore";
     this.longDocuments = fields.longDocuments ?? "truncate";
     this.onError = fields.onError ?? "throw";
-    if (this.longDocuments === "chunk-max" && !isTokenizerAccess(this.scorer)) {
+    if (this.longDocuments === "chunk-max" && !has(this.scorer, "windows")) {
       throw new InvalidInputError('longDocuments "chunk-max" needs a scorer with tokenizer access (a local scorer)', {
         field: "longDocuments",
       });
@@ -179,12 +179,12 @@ export class RerankCompressor extends BaseDocumentCompressor {
     if (signals.length > 0) scoreOptions.signal = signals.length === 1 ? signals[0] : AbortSignal.any(signals);
     const base = { topN, scoreThreshold, scoredTexts: texts.length, truncated: 0 as number | null };
     if (texts.length === 0) return { ...base, ranked: [] as RerankScore[] };
-    if (this.longDocuments === "chunk-max" && isTokenizerAccess(this.scorer)) {
+    if (this.longDocuments === "chunk-max" && has(this.scorer, "windows")) {
       const windowed = await scoreWithWindows(this.scorer, query, texts, this.#fields, scoreOptions);
       const ranked = rankScores(windowed.scores, texts, { topN, scoreThreshold });
       return { ...base, scoredTexts: windowed.windows, truncated: windowed.truncated, ranked: toScores(ranked) };
     }
-    const truncated = countTruncated(this.scorer, query, texts, scoreOptions);
+    const truncated = await countTruncated(this.scorer, query, texts, scoreOptions);
     const ranked = await this.scorer.rerank(query, texts, { ...scoreOptions, topN, scoreThreshold });
     return { ...base, truncated, ranked: toScores(ranked) };
   }

@@ -1,6 +1,6 @@
 import { Embeddings, type EmbeddingsParams } from "@langchain/core/embeddings";
 import { chunkArray } from "@langchain/core/utils/chunk_array";
-import { InvalidInputError, isEmbedder } from "../../src/index.js";
+import { has, InvalidInputError } from "../../src/index.js";
 import type { EmbedKind, EmbedOptions, Embedder } from "../../src/index.js";
 
 /** Options of {@link RerankKitEmbeddings}, plus LangChain's `maxConcurrency` / `maxRetries` / `onFailedAttempt`. */
@@ -53,7 +53,7 @@ export class RerankKitEmbeddings extends Embeddings {
       maxConcurrency: params?.maxConcurrency ?? 2,
       maxRetries: params?.maxRetries ?? 0,
     });
-    if (!isEmbedder(params?.embedder)) {
+    if (!has(params?.embedder, "embed")) {
       throw new InvalidInputError("RerankKitEmbeddings needs an embedder (a bi-encoder scorer or a RemoteEmbedder)", {
         field: "embedder",
       });

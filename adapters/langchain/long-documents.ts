@@ -1,6 +1,5 @@
-import { isTokenizerAccess } from "../../src/index.js";
-import type { ScoreOptions, Scorer, TokenizerAccess } from "../../src/index.js";
-import { InvalidInputError } from "../../src/index.js";
+import { has, InvalidInputError } from "../../src/index.js";
+import type { DocumentWindows, ScoreOptions, Scorer } from "../../src/index.js";
 
 /**
  * What to do with a document longer than the model accepts next to the query.
@@ -33,8 +32,8 @@ export interface WindowedScores {
  * How many document tokens fit beside `query`, lowered to `maxTokensPerDoc` when that is set.
  * @throws {InvalidInputError} when the query leaves no room for a document.
  */
-function documentBudget(scorer: TokenizerAccess, query: string, maxTokensPerDoc: number | undefined): number {
-  const budget = scorer.documentTokenBudget(query);
+async function documentBudget(scorer: DocumentWindows, query: string, maxTokensPerDoc: number | undefined): Promise<number> {
+  const budget = await scorer.documentTokenBudget(query);
   if (budget < 1) {
     throw new InvalidInputError(`The query leaves no room for document tokens (model limit ${scorer.maxLength})`, {
       field: "query",
@@ -46,36 +45,36 @@ function documentBudget(scorer: TokenizerAccess, query: string, maxTokensPerDoc:
 /**
  * Counts documents longer than the scorer's document budget for `query`, i.e. the ones it will
  * truncate. `null` when the scorer exposes no tokenizer (remote scorers): the count is unknown.
+ * The tokenizer may answer asynchronously (a worker-thread scorer): all texts are asked at once.
  */
-export function countTruncated(scorer: Scorer, query: string, texts: readonly string[], options: ScoreOptions): number | null {
-  if (!isTokenizerAccess(scorer)) return null;
-  const budget = documentBudget(scorer, query, options.maxTokensPerDoc);
-  let count = 0;
-  for (const text of texts) {
-    if (scorer.tokenize(text, { addSpecialTokens: false }).ids.length > budget) count++;
-  }
-  return count;
+export async function countTruncated(scorer: Scorer, query: string, texts: readonly string[], options: ScoreOptions): Promise<number | null> {
+  if (!has(scorer, "windows")) return null;
+  const budget = await documentBudget(scorer, query, options.maxTokensPerDoc);
+  const lengths = await Promise.all(texts.map(async (text) => (await scorer.tokenize(text, { addSpecialTokens: false })).ids.length));
+  return lengths.filter((n) => n > budget).length;
 }
 
 /**
  * Scores each document as the maximum over its overlapping windows (MaxP), in one scorer call,
- * so the late-interaction cache and the scorer's batching see every window.
+ * so the late-interaction cache and the scorer's batching see every window. The windows may come
+ * asynchronously (a worker-thread scorer cuts them in its worker).
  */
 export async function scoreWithWindows(
-  scorer: Scorer & TokenizerAccess,
+  scorer: Scorer & DocumentWindows,
   query: string,
   texts: readonly string[],
   windowOptions: WindowOptions,
   scoreOptions: ScoreOptions,
 ): Promise<WindowedScores> {
-  const budget = documentBudget(scorer, query, scoreOptions.maxTokensPerDoc);
+  const budget = await documentBudget(scorer, query, scoreOptions.maxTokensPerDoc);
   const overlap = Math.min(windowOptions.overlapTokens, Math.floor(budget / 2));
   const flat: string[] = [];
   const owner: number[] = [];
   let chunked = 0;
   let truncated = 0;
-  texts.forEach((text, i) => {
-    let windows = scorer.splitIntoWindows(text, budget, overlap);
+  const split = await Promise.all(texts.map((text) => scorer.splitIntoWindows(text, budget, overlap)));
+  split.forEach((all, i) => {
+    let windows = all;
     if (windows.length > 1) chunked++;
     if (windows.length > windowOptions.maxChunksPerDoc) {
       truncated++;

@@ -1,6 +1,6 @@
 import { BaseEmbedding } from "@llamaindex/core/embeddings";
 import type { MessageContentDetail } from "@llamaindex/core/llms";
-import { InvalidInputError, isEmbedder } from "../../src/index.js";
+import { has, InvalidInputError } from "../../src/index.js";
 import type { EmbedKind, EmbedOptions, Embedder } from "../../src/index.js";
 import { Lazy, loadLocalEmbedder, type LocalModelSettings } from "../shared/local-model.js";
 import { queryText } from "./query-text.js";
@@ -44,7 +44,7 @@ export class RerankKitEmbedding extends BaseEmbedding {
     super();
     const embedder = options?.embedder;
     if (typeof embedder === "string") this.#embedder = new Lazy<Embedder>(() => loadLocalEmbedder(embedder, options));
-    else if (isEmbedder(embedder)) this.#embedder = new Lazy(embedder);
+    else if (has(embedder, "embed")) this.#embedder = new Lazy(embedder);
     else throw new InvalidInputError("RerankKitEmbedding needs an embedder or a model id / folder", { field: "embedder" });
     const batch = options.embedBatchSize ?? 64;
     if (!Number.isInteger(batch) || batch < 1) {

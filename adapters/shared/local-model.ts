@@ -1,4 +1,4 @@
-import { InvalidInputError, isEmbedder, loadScorer, loadWorkerScorer } from "../../src/index.js";
+import { has, InvalidInputError, loadScorer, loadWorkerScorer } from "../../src/index.js";
 import type { Embedder, Scorer, WorkerScorerOptions } from "../../src/index.js";
 
 /** How an adapter loads a model it is given by Hub id or folder. */
@@ -34,7 +34,7 @@ export async function loadLocalScorer(idOrFolder: string, settings: LocalModelSe
  */
 export async function loadLocalEmbedder(idOrFolder: string, settings: LocalModelSettings = {}): Promise<Scorer & Embedder> {
   const scorer = await loadLocalScorer(idOrFolder, settings);
-  if (!isEmbedder(scorer)) {
+  if (!has(scorer, "embed")) {
     await scorer.close();
     throw new InvalidInputError(`${idOrFolder} is a ${scorer.scoreType} model, not a bi-encoder: it cannot embed`, {
       field: "model",

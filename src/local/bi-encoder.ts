@@ -10,10 +10,10 @@ import type { EmbedKind, EmbedOptions, EmbedResponse, Embedder, ScoreInput, Scor
 import { asGivenSequences } from "./check-sequences.js";
 import type { ModelFiles } from "./files/model-files.js";
 import { LocalScorerBase, openLocalParts, type LocalParts } from "./local-scorer-base.js";
-import type { BiEncoderOptions, InProcess, InWorker, WorkerLoadOption } from "./options.js";
-import { fromPretrainedOrWorker } from "./worker-pool/in-worker.js";
+import type { BiEncoderOptions } from "./options.js";
+import { pretrainedLoader, type FromPretrained } from "./worker-pool/in-worker.js";
+import type { Capability } from "../contracts/capabilities.js";
 import { WORKER_OPTION_RULE } from "./worker-pool/worker-option.js";
-import type { WorkerBiEncoder } from "./worker-pool/worker-scorer.js";
 import { runMicroBatches, type EncodedSequence } from "./runtime/run-batches.js";
 import { applyDense, readStPipeline, type StPipeline } from "./st-modules.js";
 import { encodeSingle } from "./tokenization/pair-encoder.js";
@@ -55,24 +55,24 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
     return ["signal", "onProgress", "activation", "truncate", "truncatePromptTokens", "truncationSide"];
   }
 
+  /** What this family can do: the worker proxy of `fromPretrained({ worker: true })` has exactly these. */
+  static readonly capabilities = ["score", "embed", "sequenceEmbed", "sequenceTokenEmbed", "tokenize", "detokenize", "windows", "metadata"] as const satisfies readonly Capability[];
+
   /**
    * Loads a bi-encoder from a Hugging Face model id or a local folder.
    * @throws {ModelLoadError} naming the path and what is missing, or the family the files
    *   describe when it is not a bi-encoder.
    * @throws {InvalidOptionError} for an unknown option, another family's option or a bad value.
    * With `worker: true` (or `{ workers, threads }`) the model loads in worker threads and the
-   * result is a {@link WorkerBiEncoder} (also an `Embedder`) with the same scoring interface, whose inference never
+   * result is a worker proxy that also embeds (a `WorkerScorer` typed with {@link BiEncoderScorer.capabilities}) with the same scoring interface, whose inference never
    * blocks this thread: the choice for servers, chains and long-lived processes.
    */
-  static async fromPretrained(idOrPath: string, options: InWorker<BiEncoderOptions>): Promise<WorkerBiEncoder>;
-  /** In process (no `worker` option): the scorer itself. */
-  static async fromPretrained(idOrPath: string, options?: InProcess<BiEncoderOptions>): Promise<BiEncoderScorer>;
-  /** Either, as `worker` decides at run time. */
-  static async fromPretrained(idOrPath: string, options?: BiEncoderOptions & WorkerLoadOption): Promise<BiEncoderScorer | WorkerBiEncoder>;
-  static async fromPretrained(idOrPath: string, options: BiEncoderOptions & WorkerLoadOption = {}): Promise<BiEncoderScorer | WorkerBiEncoder> {
-    validateLoadOptions(options, "bi-encoder", "BiEncoderScorer.fromPretrained", { worker: WORKER_OPTION_RULE });
-    return fromPretrainedOrWorker<typeof options, BiEncoderScorer, WorkerBiEncoder>(idOrPath, options, "BiEncoderScorer", (files, inProcess) => BiEncoderScorer.fromFiles(files, inProcess));
-  }
+  static readonly fromPretrained: FromPretrained<BiEncoderScorer, BiEncoderOptions, (typeof BiEncoderScorer.capabilities)[number]> = pretrainedLoader({
+    entry: "BiEncoderScorer",
+    capabilities: BiEncoderScorer.capabilities,
+    check: (options) => validateLoadOptions(options, "bi-encoder", "BiEncoderScorer.fromPretrained", { worker: WORKER_OPTION_RULE }),
+    fromFiles: (files, options) => BiEncoderScorer.fromFiles(files, options),
+  });
 
   /** Builds a bi-encoder from files already read. @internal */
   static async fromFiles(files: ModelFiles, options: BiEncoderOptions & { scoreType?: string } = {}): Promise<BiEncoderScorer> {

@@ -10,10 +10,10 @@ import { countLabels } from "./count-labels.js";
 import type { ModelFiles } from "./files/model-files.js";
 import { LocalScorerBase, openLocalParts, type LocalParts } from "./local-scorer-base.js";
 import { validateLoadOptions } from "./option-rules.js";
-import type { CrossEncoderOptions, InProcess, InWorker, WorkerLoadOption } from "./options.js";
-import { fromPretrainedOrWorker } from "./worker-pool/in-worker.js";
+import type { CrossEncoderOptions } from "./options.js";
+import { pretrainedLoader, type FromPretrained } from "./worker-pool/in-worker.js";
+import type { Capability } from "../contracts/capabilities.js";
 import { WORKER_OPTION_RULE } from "./worker-pool/worker-option.js";
-import type { WorkerScorer } from "./worker-pool/worker-scorer.js";
 import { runMicroBatches } from "./runtime/run-batches.js";
 import { asGivenSequences } from "./check-sequences.js";
 import { encodePair, encodeSingle } from "./tokenization/pair-encoder.js";
@@ -72,24 +72,24 @@ export class CrossEncoderScorer extends LocalScorerBase implements Classifier {
     return this.template ? [...CROSS_ENCODER_CALL_OPTIONS, "instruction", "chatTemplateKwargs"] : CROSS_ENCODER_CALL_OPTIONS;
   }
 
+  /** What this family can do: the worker proxy of `fromPretrained({ worker: true })` has exactly these. */
+  static readonly capabilities = ["score", "classify", "tokenize", "detokenize", "windows", "metadata"] as const satisfies readonly Capability[];
+
   /**
    * Loads a cross-encoder from a Hugging Face model id or a local folder.
    * @throws {ModelLoadError} naming the path and what is missing, or the family the files
    *   describe when it is not a cross-encoder.
    * @throws {InvalidOptionError} for an unknown option, another family's option or a bad value.
    * With `worker: true` (or `{ workers, threads }`) the model loads in worker threads and the
-   * result is a {@link WorkerScorer} with the same scoring interface, whose inference never
+   * result is a worker proxy that also classifies (a `WorkerScorer` typed with {@link CrossEncoderScorer.capabilities}) with the same scoring interface, whose inference never
    * blocks this thread: the choice for servers, chains and long-lived processes.
    */
-  static async fromPretrained(idOrPath: string, options: InWorker<CrossEncoderOptions>): Promise<WorkerScorer>;
-  /** In process (no `worker` option): the scorer itself. */
-  static async fromPretrained(idOrPath: string, options?: InProcess<CrossEncoderOptions>): Promise<CrossEncoderScorer>;
-  /** Either, as `worker` decides at run time. */
-  static async fromPretrained(idOrPath: string, options?: CrossEncoderOptions & WorkerLoadOption): Promise<CrossEncoderScorer | WorkerScorer>;
-  static async fromPretrained(idOrPath: string, options: CrossEncoderOptions & WorkerLoadOption = {}): Promise<CrossEncoderScorer | WorkerScorer> {
-    validateLoadOptions(options, "cross-encoder", "CrossEncoderScorer.fromPretrained", { worker: WORKER_OPTION_RULE });
-    return fromPretrainedOrWorker<typeof options, CrossEncoderScorer, WorkerScorer>(idOrPath, options, "CrossEncoderScorer", (files, inProcess) => CrossEncoderScorer.fromFiles(files, inProcess));
-  }
+  static readonly fromPretrained: FromPretrained<CrossEncoderScorer, CrossEncoderOptions, (typeof CrossEncoderScorer.capabilities)[number]> = pretrainedLoader({
+    entry: "CrossEncoderScorer",
+    capabilities: CrossEncoderScorer.capabilities,
+    check: (options) => validateLoadOptions(options, "cross-encoder", "CrossEncoderScorer.fromPretrained", { worker: WORKER_OPTION_RULE }),
+    fromFiles: (files, options) => CrossEncoderScorer.fromFiles(files, options),
+  });
 
   /** Builds a cross-encoder from files already read. @internal */
   static async fromFiles(files: ModelFiles, options: CrossEncoderOptions & { scoreType?: string } = {}): Promise<CrossEncoderScorer> {

@@ -28,7 +28,7 @@ export type {
   InProcess,
 } from "./options.js";
 export type { ModelFiles, StModule, Json } from "./files/model-files.js";
-export { loadWorkerScorer, WorkerScorer, WorkerBiEncoder, WorkerLateInteraction, WorkerClassifier, type EmbedTokenSequences } from "./worker-pool/index.js";
+export { loadWorkerScorer, WorkerScorer, WorkerBiEncoder, WorkerLateInteraction, WorkerClassifier, type EmbedTokenSequences, type WorkerOf, type AnyWorkerScorer } from "./worker-pool/index.js";
 export type { WorkerScorerOptions, WorkerOption, WorkerPoolShape } from "./worker-pool/index.js";
 export { quantizeModel, DEFAULT_PARITY_SAMPLE } from "./quantize/quantize-model.js";
 export type { QuantizeOptions, QuantizeResult, ParityReport, ParitySample } from "./quantize/quantize-model.js";

@@ -9,7 +9,7 @@ import { isLlmReranker, LlmRerankerScorer } from "./llm-reranker/llm-reranker.js
 import type { InProcess, InWorker, LoadScorerOptions, WorkerLoadOption } from "./options.js";
 import { loadInWorker } from "./worker-pool/in-worker.js";
 import { checkWorkerOption, WORKER_OPTION_RULE, workerShape } from "./worker-pool/worker-option.js";
-import type { WorkerScorer } from "./worker-pool/worker-scorer.js";
+import type { AnyWorkerScorer } from "./worker-pool/worker-scorer.js";
 
 /** Any local scorer. */
 export type LocalScorer = CrossEncoderScorer | LlmRerankerScorer | BiEncoderScorer | LateInteractionScorer;
@@ -28,8 +28,8 @@ export type LocalScorer = CrossEncoderScorer | LlmRerankerScorer | BiEncoderScor
  *   family cannot honour, or a value out of range
  *
  * With `worker: true` (or `{ workers, threads }`) the model loads in worker threads instead and
- * the result is a {@link WorkerScorer} (a `WorkerBiEncoder` / `WorkerLateInteraction` for those
- * families) with the same scoring interface, whose inference never blocks this thread: the choice
+ * the result is a {@link WorkerScorer} with the model's capabilities (`embed` for a bi-encoder,
+ * `embedTokens` for ColBERT; test with `has`) and the same scoring interface, whose inference never blocks this thread: the choice
  * for servers, LangChain chains, agents and any long-lived process. In process (the default) is
  * simpler and right for scripts and one-shot jobs.
  * @example
@@ -39,12 +39,12 @@ export type LocalScorer = CrossEncoderScorer | LlmRerankerScorer | BiEncoderScor
  * const pooled = await loadScorer("Xenova/ms-marco-MiniLM-L-6-v2", { worker: true }); // off the event loop
  * ```
  */
-export async function loadScorer(idOrPath: string, options: InWorker<LoadScorerOptions>): Promise<WorkerScorer>;
+export async function loadScorer(idOrPath: string, options: InWorker<LoadScorerOptions>): Promise<AnyWorkerScorer>;
 /** In process (no `worker` option): the family's scorer itself. */
 export async function loadScorer(idOrPath: string, options?: InProcess<LoadScorerOptions>): Promise<LocalScorer>;
 /** Either, as `worker` decides at run time. */
-export async function loadScorer(idOrPath: string, options?: LoadScorerOptions & WorkerLoadOption): Promise<LocalScorer | WorkerScorer>;
-export async function loadScorer(idOrPath: string, opts: LoadScorerOptions & WorkerLoadOption = {}): Promise<LocalScorer | WorkerScorer> {
+export async function loadScorer(idOrPath: string, options?: LoadScorerOptions & WorkerLoadOption): Promise<LocalScorer | AnyWorkerScorer>;
+export async function loadScorer(idOrPath: string, opts: LoadScorerOptions & WorkerLoadOption = {}): Promise<LocalScorer | AnyWorkerScorer> {
   validateAnyLoadOptions(opts, "loadScorer", { worker: WORKER_OPTION_RULE });
   checkWorkerOption(opts.worker, "loadScorer");
   if (workerShape(opts.worker)) return loadInWorker(idOrPath, opts, undefined);

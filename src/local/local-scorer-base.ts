@@ -3,7 +3,9 @@ import { InvalidInputError } from "../errors/invalid-input-error.js";
 import { RerankKitError } from "../errors/rerank-kit-error.js";
 import type { MicroBatchLimits } from "../batching/micro-batches.js";
 import { assertTexts, toPairs, type Pairs } from "../scoring/pairing.js";
-import type { ScoreInput, ScoreType, Tokenization, TokenizerAccess } from "../types.js";
+import type { ScoreInput, ScoreType, Tokenization } from "../types.js";
+import type { DocumentWindows } from "../contracts/tokenizer.js";
+import type { ModelMetadata } from "../contracts/metadata.js";
 import { InvalidOptionError } from "../errors/invalid-option-error.js";
 import { validateScoreOptions, type ScoreOptionName } from "../options/call-options.js";
 import type { ModelFiles } from "./files/model-files.js";
@@ -113,7 +115,7 @@ export function modelMaxLength(files: ModelFiles): number {
 }
 
 /** Tokenizer access and resource handling shared by the local scorers. */
-export abstract class LocalScorerBase extends BaseScorer implements TokenizerAccess {
+export abstract class LocalScorerBase extends BaseScorer implements DocumentWindows, ModelMetadata {
   abstract override readonly scoreType: ScoreType;
   /** The model id or folder this scorer was loaded from. */
   readonly model: string;

@@ -5,7 +5,12 @@
  */
 export { createServer } from "./create-server.js";
 export type { RerankServer, ListenOptions, ServerAddress } from "./create-server.js";
-export type { CreateServerOptions, PoolingTask, SequenceEmbedder, SequenceTokenEmbedder, ServerTokenizer } from "./options.js";
+export type { CreateServerOptions, PoolingTask } from "./options.js";
+export type { SequenceEmbedder, SequenceTokenEmbedder, Tokenizer } from "../contracts/index.js";
+import type { Tokenizer } from "../contracts/index.js";
+
+/** What `/tokenize` and the length checks need. @deprecated Use {@link Tokenizer}, the one tokenizer contract. */
+export type ServerTokenizer = Tokenizer;
 export type { BatcherOptions } from "./runtime/score-batcher.js";
 export type { ErrorEnvelope } from "./http/error-response.js";
 export type { AppEnv } from "./app-env.js";

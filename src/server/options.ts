@@ -1,41 +1,15 @@
-import { isClassifier, type Classifier, type EmbedOptions, type EmbedResponse, type Embedder, type Scorer, type TokenEmbedder, type TokenEmbeddings, type Tokenization } from "../types.js";
+import { has } from "../contracts/capabilities.js";
+import type { Classifier } from "../contracts/classifier.js";
+import type { Embedder } from "../contracts/embedder.js";
+import type { Scorer } from "../contracts/scorer.js";
+import type { TokenEmbedder } from "../contracts/token-embedder.js";
+import type { Tokenizer } from "../contracts/tokenizer.js";
+import { InvalidOptionError } from "../errors/invalid-option-error.js";
+import { validateOptions, type OptionRule } from "../options/check-options.js";
+import { architectureOf, resolveMatryoshka, wireModel, type ModelWiring, type PoolingTask } from "./model-wiring.js";
 import type { BatcherOptions } from "./runtime/score-batcher.js";
 
-/**
- * What `/tokenize` and the length checks need from a model: its limit and a tokenizer. Local
- * scorers satisfy it synchronously; the worker-thread scorer asynchronously.
- */
-export interface ServerTokenizer {
-  /** The longest sequence the model accepts (vLLM `max_model_len`). */
-  readonly maxLength: number;
-  /** Tokenizes one text. */
-  tokenize(text: string, options?: { addSpecialTokens?: boolean }): Tokenization | Promise<Tokenization>;
-  /** Decodes token ids (serves `/detokenize`, token-id inputs of ColBERT models). */
-  detokenize?(ids: number[], options?: { skipSpecialTokens?: boolean }): string | Promise<string>;
-}
-
-/**
- * An embedder that also embeds token-id sequences exactly as given (special tokens included).
- * With one, the server renders, truncates and counts tokens itself, as vLLM does, and accepts
- * token-id inputs and any `truncate_prompt_tokens`. Local bi-encoders are one.
- */
-export interface SequenceEmbedder {
-  /** One vector per sequence; usage counts the sequences' tokens. */
-  embedSequences(sequences: number[][], options?: EmbedOptions): Promise<EmbedResponse>;
-}
-
-/**
- * A model that gives per-token vectors of token-id sequences exactly as given. With one, `/pooling`
- * `token_embed` takes token ids, any `truncate_prompt_tokens`, and counts usage as vLLM does.
- * Local bi-encoders and ColBERT models are one.
- */
-export interface SequenceTokenEmbedder {
-  /** One `[tokens, dim]` matrix per sequence, one row per token; rows L2-normalized unless `normalize` is false. */
-  embedTokenSequences(sequences: number[][], options?: Pick<EmbedOptions, "signal" | "normalize">): Promise<TokenEmbeddings[]>;
-}
-
-/** The `/pooling` tasks a server can run (vLLM's pooling tasks this server knows). */
-export type PoolingTask = "embed" | "token_embed" | "classify" | "token_classify";
+export type { PoolingTask } from "./model-wiring.js";
 
 /** Options of {@link createServer}. Only `scorer` is required. */
 export interface CreateServerOptions {
@@ -58,7 +32,7 @@ export interface CreateServerOptions {
    */
   poolingTask?: PoolingTask;
   /** Serves `/tokenize` and the `max_model_len` checks. @default the scorer, if it has `maxLength` and `tokenize` */
-  tokenizer?: ServerTokenizer;
+  tokenizer?: Tokenizer;
   /** Names the `model` field may carry; the first is echoed in responses. @default scorer.model */
   servedModelName?: string | string[];
   /**
@@ -130,16 +104,8 @@ export interface CreateServerOptions {
 }
 
 /** {@link CreateServerOptions} with defaults applied. @internal */
-export interface ResolvedOptions {
+export interface ResolvedOptions extends ModelWiring {
   scorer: Scorer;
-  embedder: Embedder | undefined;
-  tokenEmbedder: TokenEmbedder | undefined;
-  /** Per-token vectors of token ids (token_embed with token-id input, any truncation). */
-  tokenSequenceEmbedder: SequenceTokenEmbedder | undefined;
-  classifier: Classifier | undefined;
-  /** The tasks the model supports, in vLLM's order, and the one `/pooling` runs. */
-  poolingTasks: { supported: PoolingTask[]; task: PoolingTask | undefined };
-  tokenizer: ServerTokenizer | undefined;
   modelNames: string[];
   apiKey: string | undefined;
   publicDocs: boolean;
@@ -170,34 +136,62 @@ export interface ResolvedOptions {
   tokenizerConfig: Readonly<Record<string, unknown>>;
 }
 
+const positiveNumber = { kind: "any", note: "a positive number" } as const;
+
+/**
+ * What each `createServer` option accepts, so a misspelled option is refused with a near miss
+ * (`maxBodySize` -> `maxBodyBytes`) instead of being ignored. Values the kinds cannot describe
+ * (parts, positive numbers) are checked where they are read, with their own messages.
+ */
+const SERVER_OPTION_RULES = {
+  scorer: { kind: "any", note: "a Scorer" },
+  embedder: { kind: "object" },
+  tokenEmbedder: { kind: "object" },
+  classifier: { kind: "object" },
+  poolingTask: { kind: "enum", values: ["embed", "token_embed", "classify", "token_classify"] },
+  tokenizer: { kind: "object" },
+  servedModelName: { kind: "any", note: "a name or a list of names" },
+  apiKey: { kind: "any", note: "a non-empty string" },
+  publicDocs: { kind: "boolean" },
+  cors: { kind: "any", note: "true, false, an origin or a list of origins" },
+  batching: { kind: "any", note: "true, false or { maxWaitMs, maxBatchPairs }" },
+  concurrency: positiveNumber,
+  maxInFlight: positiveNumber,
+  maxInFlightBodyBytes: positiveNumber,
+  maxBodyBytes: positiveNumber,
+  headerTimeoutMs: positiveNumber,
+  bodyTimeoutMs: positiveNumber,
+  idleTimeoutMs: positiveNumber,
+  maxDocuments: positiveNumber,
+  requestTimeoutMs: positiveNumber,
+  shutdownTimeoutMs: positiveNumber,
+  closeScorer: { kind: "boolean" },
+  scorePrompts: { kind: "boolean" },
+  matryoshka: { kind: "any", note: "true, false or a list of sizes" },
+  tokenizerInfo: { kind: "boolean" },
+  chatTemplate: { kind: "string" },
+  trustRequestChatTemplate: { kind: "boolean" },
+} as const satisfies Record<keyof CreateServerOptions, OptionRule>;
+
 /** Applies defaults without touching the caller's object. @internal */
 export function resolveOptions(options: CreateServerOptions): ResolvedOptions {
+  validateOptions(options, SERVER_OPTION_RULES, { where: "createServer" });
   const { scorer } = options;
-  if (!scorer || typeof scorer.scoreWithUsage !== "function") {
-    throw new TypeError("createServer: `scorer` must be a Scorer");
-  }
+  if (!has(scorer, "score")) fail("scorer", "a Scorer", "createServer: `scorer` must be a Scorer");
   const names = options.servedModelName ?? scorer.model;
   const modelNames = Array.isArray(names) ? [...names] : [names];
-  if (modelNames.length === 0) throw new TypeError("createServer: `servedModelName` must not be empty");
+  if (modelNames.length === 0) fail("servedModelName", "a name or a non-empty list", "createServer: `servedModelName` must not be empty");
   if (options.apiKey !== undefined && (typeof options.apiKey !== "string" || options.apiKey.trim() === "")) {
-    throw new TypeError("createServer: `apiKey` is empty; an empty key would leave the server open. Omit it to serve without a key.");
+    fail("apiKey", "a non-empty string", "createServer: `apiKey` is empty; an empty key would leave the server open. Omit it to serve without a key.");
   }
   const maxBodyBytes = positive(options.maxBodyBytes, 10 * 1024 * 1024, "maxBodyBytes");
-  const modelConfig = (scorer as { modelConfig?: Readonly<Record<string, unknown>> }).modelConfig ?? {};
+  const model = wireModel(options);
+  const modelConfig = model.metadata.modelConfig;
   const batching =
     options.batching === false ? { enabled: false } : options.batching === true || !options.batching ? {} : { ...options.batching };
-  const embedder = options.embedder ?? (isEmbedderLike(scorer) ? scorer : undefined);
-  const tokenEmbedder = options.tokenEmbedder ?? (isTokenEmbedderLike(scorer) ? scorer : undefined);
-  const tokenSequenceEmbedder = ([tokenEmbedder, embedder, scorer] as unknown[]).find(isSequenceTokenEmbedder);
-  const classifier = options.classifier ?? (isClassifier(scorer) ? scorer : undefined);
   return {
+    ...model,
     scorer,
-    embedder,
-    tokenEmbedder,
-    tokenSequenceEmbedder,
-    classifier,
-    poolingTasks: resolvePoolingTasks({ embedder, tokenEmbedder, tokenSequenceEmbedder, classifier }, options.poolingTask),
-    tokenizer: options.tokenizer ?? (isServerTokenizer(scorer) ? scorer : undefined),
     modelNames,
     apiKey: options.apiKey,
     publicDocs: options.publicDocs ?? false,
@@ -221,80 +215,17 @@ export function resolveOptions(options: CreateServerOptions): ResolvedOptions {
     tokenizerInfo: options.tokenizerInfo ?? false,
     chatTemplate: options.chatTemplate,
     trustRequestChatTemplate: options.trustRequestChatTemplate ?? false,
-    tokenizerConfig: (scorer as { tokenizerConfig?: Readonly<Record<string, unknown>> }).tokenizerConfig ?? {},
+    tokenizerConfig: model.metadata.tokenizerConfig,
   };
 }
 
-/**
- * The model's pooling tasks as vLLM lists them, and the one `/pooling` runs (vLLM's
- * `get_pooling_task` priority: embed, classify, token_embed). A classifier also lists
- * `token_classify`, as vLLM does for sequence-classification models, though a pooled ONNX head
- * cannot give per-token logits: vLLM then answers "Try switching the model's pooling_task".
- * An embedding model that can give per-token vectors lists `token_embed`; choosing it makes
- * `token_embed` the only task listed, as vLLM's `--pooler-config` does.
- * @throws {TypeError} when `choice` is not a task of this model.
- */
-function resolvePoolingTasks(
-  parts: { embedder: unknown; tokenEmbedder: unknown; tokenSequenceEmbedder: unknown; classifier: unknown },
-  choice: PoolingTask | undefined,
-): ResolvedOptions["poolingTasks"] {
-  const supported: PoolingTask[] = [];
-  if (parts.embedder) supported.push("embed");
-  if (parts.classifier) supported.push("classify", "token_classify");
-  if (parts.tokenEmbedder || (parts.embedder && parts.tokenSequenceEmbedder)) supported.push("token_embed");
-  if (choice === undefined) return { supported, task: (["embed", "classify", "token_embed"] as PoolingTask[]).find((t) => supported.includes(t)) };
-  const servable: PoolingTask[] = supported.filter((t) => t !== "token_classify");
-  if (!servable.includes(choice)) {
-    throw new TypeError(`createServer: \`poolingTask\` "${String(choice)}" is not a task of this model (it has: ${servable.join(", ") || "none"})`);
-  }
-  // As vLLM with --pooler-config task=token_embed: the embedding task is no longer offered.
-  return { supported: choice === "token_embed" ? ["token_embed"] : supported, task: choice };
-}
-
-/** True when `x` gives per-token vectors of token-id sequences. */
-export function isSequenceTokenEmbedder(x: unknown): x is SequenceTokenEmbedder {
-  return typeof (x as Partial<SequenceTokenEmbedder> | undefined)?.embedTokenSequences === "function";
-}
-
-/** vLLM's `is_matryoshka` / `matryoshka_dimensions`, unless the caller decided. */
-function resolveMatryoshka(
-  option: boolean | number[] | undefined,
-  config: Readonly<Record<string, unknown>>,
-): ResolvedOptions["matryoshka"] {
-  if (Array.isArray(option)) return { dimensions: [...option] };
-  if (option !== undefined) return option ? { dimensions: undefined } : false;
-  const dims = config["matryoshka_dimensions"];
-  if (Array.isArray(dims)) return { dimensions: dims.filter((d): d is number => typeof d === "number") };
-  return config["is_matryoshka"] === true ? { dimensions: undefined } : false;
-}
-
-function architectureOf(config: Readonly<Record<string, unknown>>, scorer: Scorer): string {
-  const archs = config["architectures"];
-  if (Array.isArray(archs) && typeof archs[0] === "string") return archs[0];
-  return scorer.constructor.name;
-}
-
-/** True when `x` embeds token-id sequences as given. */
-export function isSequenceEmbedder(x: unknown): x is SequenceEmbedder {
-  return typeof (x as Partial<SequenceEmbedder> | undefined)?.embedSequences === "function";
+/** @throws {InvalidOptionError} naming `option` and what it accepts. */
+function fail(option: string, allowed: string, message: string): never {
+  throw new InvalidOptionError(message, { option, allowed });
 }
 
 function positive(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value <= 0) throw new TypeError(`createServer: \`${name}\` must be a positive number`);
+  if (!Number.isFinite(value) || value <= 0) fail(name, "a positive number", `createServer: \`${name}\` must be a positive number`);
   return value;
-}
-
-function isEmbedderLike(x: object): x is Embedder {
-  return typeof (x as Partial<Embedder>).embedWithUsage === "function";
-}
-
-function isTokenEmbedderLike(x: object): x is TokenEmbedder {
-  return typeof (x as Partial<TokenEmbedder>).embedTokens === "function";
-}
-
-/** True when `x` can serve `/tokenize`: a numeric `maxLength` and a `tokenize` method. */
-export function isServerTokenizer(x: unknown): x is ServerTokenizer {
-  const t = x as Partial<ServerTokenizer> | undefined;
-  return typeof t?.tokenize === "function" && typeof t.maxLength === "number";
 }

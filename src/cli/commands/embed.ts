@@ -1,5 +1,6 @@
 import { Option, type Command } from "commander";
-import { isEmbedder, type EmbedKind } from "../../types.js";
+import { has } from "../../contracts/capabilities.js";
+import type { EmbedKind } from "../../contracts/embedder.js";
 import { CliError } from "../cli-error.js";
 import { addModelFlags, loadOptions, type ModelFlags } from "../model-options.js";
 import { positiveInteger } from "../parsers.js";
@@ -31,7 +32,7 @@ export function registerEmbed(program: Command): void {
     const { loadScorer } = await import("../../local/load-scorer.js");
     const scorer = await loadScorer(flags.model, await loadOptions(flags));
     try {
-      if (!isEmbedder(scorer)) {
+      if (!has(scorer, "embed")) {
         throw new CliError(`${flags.model} is a ${scorer.scoreType} model; embed needs a bi-encoder`);
       }
       await streamTexts({ input: flags.input, batchSize: flags.batchSize, label: "embed", stdin: process.stdin }, async (batch) => {

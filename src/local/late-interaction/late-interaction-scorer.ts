@@ -7,10 +7,10 @@ import { assertFamily } from "../assert-family.js";
 import type { ModelFiles } from "../files/model-files.js";
 import { validateLoadOptions } from "../option-rules.js";
 import { LocalScorerBase, modelMaxLength, openLocalParts, type LocalParts } from "../local-scorer-base.js";
-import type { InProcess, InWorker, LateInteractionOptions, WorkerLoadOption } from "../options.js";
-import { fromPretrainedOrWorker } from "../worker-pool/in-worker.js";
+import type { LateInteractionOptions } from "../options.js";
+import { pretrainedLoader, type FromPretrained } from "../worker-pool/in-worker.js";
+import type { Capability } from "../../contracts/capabilities.js";
 import { WORKER_OPTION_RULE } from "../worker-pool/worker-option.js";
-import type { WorkerLateInteraction } from "../worker-pool/worker-scorer.js";
 import { runMicroBatches, type EncodedSequence } from "../runtime/run-batches.js";
 import { asGivenSequences } from "../check-sequences.js";
 import { readColbertSettings, type ColbertSettings } from "./colbert-config.js";
@@ -58,23 +58,23 @@ export class LateInteractionScorer extends LocalScorerBase implements TokenEmbed
     return ["signal", "onProgress", "activation", "truncate", "maxTokensPerDoc", "maxTokensPerQuery", "truncatePromptTokens"];
   }
 
+  /** What this family can do: the worker proxy of `fromPretrained({ worker: true })` has exactly these. */
+  static readonly capabilities = ["score", "tokenEmbed", "sequenceTokenEmbed", "tokenize", "detokenize", "windows", "metadata"] as const satisfies readonly Capability[];
+
   /**
    * Loads a ColBERT model from a Hugging Face model id or a local folder.
    * @throws {ModelLoadError} naming the path and what is missing.
    * @throws {InvalidOptionError} for an unknown option, another family's option or a bad value.
    * With `worker: true` (or `{ workers, threads }`) the model loads in worker threads and the
-   * result is a {@link WorkerLateInteraction} (also a `TokenEmbedder`) with the same scoring interface, whose inference never
+   * result is a worker proxy that also gives per-token vectors (a `WorkerScorer` typed with {@link LateInteractionScorer.capabilities}) with the same scoring interface, whose inference never
    * blocks this thread: the choice for servers, chains and long-lived processes.
    */
-  static async fromPretrained(idOrPath: string, options: InWorker<LateInteractionOptions>): Promise<WorkerLateInteraction>;
-  /** In process (no `worker` option): the scorer itself. */
-  static async fromPretrained(idOrPath: string, options?: InProcess<LateInteractionOptions>): Promise<LateInteractionScorer>;
-  /** Either, as `worker` decides at run time. */
-  static async fromPretrained(idOrPath: string, options?: LateInteractionOptions & WorkerLoadOption): Promise<LateInteractionScorer | WorkerLateInteraction>;
-  static async fromPretrained(idOrPath: string, options: LateInteractionOptions & WorkerLoadOption = {}): Promise<LateInteractionScorer | WorkerLateInteraction> {
-    validateLoadOptions(options, "late-interaction", "LateInteractionScorer.fromPretrained", { worker: WORKER_OPTION_RULE });
-    return fromPretrainedOrWorker<typeof options, LateInteractionScorer, WorkerLateInteraction>(idOrPath, options, "LateInteractionScorer", (files, inProcess) => LateInteractionScorer.fromFiles(files, inProcess));
-  }
+  static readonly fromPretrained: FromPretrained<LateInteractionScorer, LateInteractionOptions, (typeof LateInteractionScorer.capabilities)[number]> = pretrainedLoader({
+    entry: "LateInteractionScorer",
+    capabilities: LateInteractionScorer.capabilities,
+    check: (options) => validateLoadOptions(options, "late-interaction", "LateInteractionScorer.fromPretrained", { worker: WORKER_OPTION_RULE }),
+    fromFiles: (files, options) => LateInteractionScorer.fromFiles(files, options),
+  });
 
   /** Builds a ColBERT scorer from files already read. @internal */
   static async fromFiles(files: ModelFiles, options: LateInteractionOptions & { scoreType?: string } = {}): Promise<LateInteractionScorer> {

@@ -8,9 +8,9 @@ import type { ScoreTemplate } from "../../templates/score-template.js";
 import type { ScoreInput, ScoreOptions, ScoreResponse } from "../../types.js";
 import { readJson, type ModelFiles } from "../files/model-files.js";
 import { LocalScorerBase, openLocalParts, type LocalParts } from "../local-scorer-base.js";
-import type { CrossEncoderOptions, InProcess, InWorker, WorkerLoadOption } from "../options.js";
-import { fromPretrainedOrWorker } from "../worker-pool/in-worker.js";
-import type { WorkerScorer } from "../worker-pool/worker-scorer.js";
+import type { CrossEncoderOptions } from "../options.js";
+import { pretrainedLoader, type FromPretrained } from "../worker-pool/in-worker.js";
+import type { Capability } from "../../contracts/capabilities.js";
 import { openRewrittenSession, rewriteLmHeadToScore } from "../runtime/lm-head-rewrite.js";
 import { OnnxSession } from "../runtime/onnx-session.js";
 import { runMicroBatches } from "../runtime/run-batches.js";
@@ -72,22 +72,23 @@ export class LlmRerankerScorer extends LocalScorerBase {
     this.reusePrefix = reusePrefix;
   }
 
+  /** What this family can do: the worker proxy of `fromPretrained({ worker: true })` has exactly these. */
+  static readonly capabilities = ["score", "tokenize", "detokenize", "windows", "metadata"] as const satisfies readonly Capability[];
+
   /**
    * Loads an LLM reranker from a Hub id or a folder.
    * @throws {ModelLoadError} when no token head can be found, or a token is not in the vocabulary.
    * With `worker: true` (or `{ workers, threads }`) the model loads in worker threads and the
-   * result is a {@link WorkerScorer} with the same scoring interface, whose inference never
+   * result is a worker proxy (a `WorkerScorer` typed with {@link LlmRerankerScorer.capabilities}) with the same scoring interface, whose inference never
    * blocks this thread: the choice for servers, chains and long-lived processes.
    */
-  static async fromPretrained(idOrPath: string, options: InWorker<LlmRerankerOptions>): Promise<WorkerScorer>;
-  /** In process (no `worker` option): the scorer itself. */
-  static async fromPretrained(idOrPath: string, options?: InProcess<LlmRerankerOptions>): Promise<LlmRerankerScorer>;
-  /** Either, as `worker` decides at run time. */
-  static async fromPretrained(idOrPath: string, options?: LlmRerankerOptions & WorkerLoadOption): Promise<LlmRerankerScorer | WorkerScorer>;
-  static async fromPretrained(idOrPath: string, options: LlmRerankerOptions & WorkerLoadOption = {}): Promise<LlmRerankerScorer | WorkerScorer> {
-    // Its other options are checked where they are read (fromFiles); the pool's is checked here.
-    return fromPretrainedOrWorker<typeof options, LlmRerankerScorer, WorkerScorer>(idOrPath, options, "LlmRerankerScorer", (files, inProcess) => LlmRerankerScorer.fromFiles(files, inProcess));
-  }
+  static readonly fromPretrained: FromPretrained<LlmRerankerScorer, LlmRerankerOptions, (typeof LlmRerankerScorer.capabilities)[number]> = pretrainedLoader({
+    entry: "LlmRerankerScorer",
+    capabilities: LlmRerankerScorer.capabilities,
+    // Its other options are checked where they are read (fromFiles); the pool's is checked by the loader.
+    check: () => undefined,
+    fromFiles: (files, options) => LlmRerankerScorer.fromFiles(files, options),
+  });
 
   /** Builds the scorer from files already read. @internal */
   static async fromFiles(files: ModelFiles, options: LlmRerankerOptions = {}): Promise<LlmRerankerScorer> {

@@ -1,8 +1,10 @@
+import type { Capability } from "../../contracts/capabilities.js";
 import { loadModelFiles, type ModelFiles } from "../files/model-files.js";
-import type { LocalModelOptions } from "../options.js";
+import type { InProcess, InWorker, LocalModelOptions, WorkerLoadOption } from "../options.js";
 import type { WorkerOption } from "./worker-option.js";
 import { checkWorkerOption, workerShape } from "./worker-option.js";
-import { startWorkerScorer, type WorkerEntry, type WorkerScorer } from "./worker-scorer.js";
+import { startWorkerScorer, type WorkerEntry } from "./start-pool.js";
+import type { AnyWorkerScorer, WorkerOf } from "./worker-scorer.js";
 
 /**
  * Loads `idOrPath` in a worker pool for the `worker` option of `loadScorer` and the scorer
@@ -13,7 +15,7 @@ export function loadInWorker(
   idOrPath: string,
   options: { worker?: WorkerOption; threads?: number },
   entry: WorkerEntry | undefined,
-): Promise<WorkerScorer> {
+): Promise<AnyWorkerScorer> {
   const { worker, ...loadOptions } = options;
   const shape = workerShape(worker) ?? {};
   const threads = shape.threads ?? loadOptions.threads;
@@ -25,18 +27,42 @@ export function loadInWorker(
 }
 
 /**
- * The shared body of the scorer classes' `fromPretrained` (their own option checks done): checks
- * `worker`, then loads in a worker pool whose workers run `entry`'s `fromPretrained`, or reads the
- * files and builds the scorer in process with `build`. @internal
+ * A family's `fromPretrained`: in worker threads (`worker: true` or a pool shape) it resolves to a
+ * worker proxy typed with the family's capabilities `C`; in process, to the family's class `S`.
  */
-export async function fromPretrainedOrWorker<O extends LocalModelOptions & { worker?: WorkerOption; threads?: number }, S, W extends WorkerScorer>(
-  idOrPath: string,
-  options: O,
-  entry: WorkerEntry,
-  build: (files: ModelFiles, options: Omit<O, "worker">) => Promise<S>,
-): Promise<S | W> {
-  checkWorkerOption(options.worker, `${entry}.fromPretrained`);
-  if (workerShape(options.worker)) return (await loadInWorker(idOrPath, options, entry)) as W;
-  const { worker: _worker, ...inProcess } = options;
-  return build(await loadModelFiles(idOrPath, inProcess), inProcess);
+export interface FromPretrained<S, O, C extends Capability> {
+  /** In worker threads: a {@link WorkerOf} proxy with the family's capabilities. */
+  (idOrPath: string, options: InWorker<O>): Promise<WorkerOf<C>>;
+  /** In process (no `worker` option): the scorer itself. */
+  (idOrPath: string, options?: InProcess<O>): Promise<S>;
+  /** Either, as `worker` decides at run time. */
+  (idOrPath: string, options?: O & WorkerLoadOption): Promise<S | WorkerOf<C>>;
+}
+
+/** What a family tells {@link pretrainedLoader}. @internal */
+export interface PretrainedFamily<S, O, C extends Capability> {
+  /** The class name the worker loads with (its `fromPretrained` runs there, in process). */
+  entry: WorkerEntry;
+  /** The family's capabilities: the worker proxy's type. */
+  capabilities: readonly C[];
+  /** Checks the load options (`worker` included), naming `fromPretrained` in messages. */
+  check(options: O & WorkerLoadOption): void;
+  /** Builds the scorer from files already read. */
+  fromFiles(files: ModelFiles, options: O): Promise<S>;
+}
+
+/**
+ * The one definition of the families' `fromPretrained`: checks the options, then loads in a
+ * worker pool whose workers run the same class's `fromPretrained` in process, or reads the files
+ * and builds the scorer here. @internal
+ */
+export function pretrainedLoader<S, O extends LocalModelOptions, C extends Capability>(family: PretrainedFamily<S, O, C>): FromPretrained<S, O, C> {
+  const load = async (idOrPath: string, options: O & WorkerLoadOption = {} as O): Promise<S | WorkerOf<C>> => {
+    family.check(options);
+    checkWorkerOption(options.worker, `${family.entry}.fromPretrained`);
+    if (workerShape(options.worker)) return (await loadInWorker(idOrPath, options, family.entry)) as unknown as WorkerOf<C>;
+    const { worker: _worker, ...inProcess } = options;
+    return family.fromFiles(await loadModelFiles(idOrPath, inProcess), inProcess as O);
+  };
+  return load as FromPretrained<S, O, C>;
 }

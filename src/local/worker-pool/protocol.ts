@@ -5,42 +5,20 @@ import { InvalidScoreError } from "../../errors/invalid-score-error.js";
 import { ModelLoadError } from "../../errors/model-load-error.js";
 import { RerankKitError } from "../../errors/rerank-kit-error.js";
 import { TimeoutError } from "../../errors/timeout-error.js";
-import type { ScoreType } from "../../types.js";
+import type { Capability } from "../../contracts/capabilities.js";
 
-/** What the worker reports once its model is loaded. @internal */
+/**
+ * What the worker reports once its model is loaded: the model's capabilities (rows of the
+ * capability table) and the data members those rows list (`scoreType`, `labels`, `maxLength`,
+ * the metadata), read once. @internal
+ */
 export interface WorkerModelInfo {
-  scoreType: ScoreType;
-  model: string;
-  maxLength: number | undefined;
-  embedder: boolean;
-  tokenEmbedder: boolean;
-  tokenizer: boolean;
-  /** The model's `config.json`, when the scorer exposes it (`modelConfig`). */
-  config?: Record<string, unknown> | undefined;
-  /** The model's sentence-transformers prompts, when the scorer exposes them. */
-  prompts?: Record<string, string> | undefined;
-  /** The model's `tokenizer_config.json`, when the scorer exposes it. */
-  tokenizerConfig?: Record<string, unknown> | undefined;
-  /** The scorer embeds token-id sequences as given (`embedSequences`). */
-  sequenceEmbedder?: boolean;
-  /** The scorer gives per-token vectors of token-id sequences (`embedTokenSequences`). */
-  tokenSequenceEmbedder?: boolean;
-  /** The classifier's label names (`labels`), when the scorer is a classifier. */
-  labels?: (string | undefined)[] | undefined;
+  capabilities: Capability[];
+  data: Record<string, unknown>;
 }
 
-/** Methods the worker proxies. @internal */
-export type WorkerMethod =
-  | "scoreWithUsage"
-  | "embedWithUsage"
-  | "embedSequences"
-  | "embedTokens"
-  | "embedTokenSequences"
-  | "classify"
-  | "classifySequences"
-  | "tokenize"
-  | "detokenize"
-  | "close";
+/** A method of the capability table the worker runs, or `close`. @internal */
+export type WorkerMethod = string;
 
 /** Main thread -> worker. @internal */
 export type ToWorker =

@@ -1,9 +1,10 @@
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { AbortError } from "../../errors/abort-error.js";
 import { RerankKitError } from "../../errors/rerank-kit-error.js";
 import type { Progress } from "../../types.js";
+import { startWorker } from "./exec-argv.js";
 import { deserializeError, type FromWorker, type ToWorker, type WorkerMethod, type WorkerModelInfo } from "./protocol.js";
 
 interface Pending {
@@ -21,18 +22,19 @@ function selfUrl(): string {
  * Starts the worker entry next to this module: the built `worker.js` / `worker.cjs` in dist/, or,
  * when running from TypeScript sources (vitest, tsx), `worker.ts` behind tsx's loader. Node 20
  * loads a worker's `.ts` entry before `--import tsx` hooks are ready, so the loader is registered
- * by a small eval'd bootstrap that then imports the entry.
+ * by a small eval'd bootstrap that then imports the entry. The worker gets the parent's flags
+ * minus those a worker rejects (see {@link startWorker}).
  */
 function spawnWorker(): Worker {
   const here = selfUrl();
   if (!/\.[cm]?ts$/.test(here)) {
-    return new Worker(new URL(here.endsWith(".cjs") ? "./worker.cjs" : "./worker.js", here));
+    return startWorker(new URL(here.endsWith(".cjs") ? "./worker.cjs" : "./worker.js", here));
   }
   // tsx's ESM register API (the require condition resolves to its .cjs twin).
   const api = pathToFileURL(createRequire(here).resolve("tsx/esm/api").replace(/\.cjs$/, ".mjs")).href;
   const entry = new URL("./worker.ts", here).href;
   const bootstrap = `import(${JSON.stringify(api)}).then((m) => m.register()).then(() => import(${JSON.stringify(entry)}));`;
-  return new Worker(bootstrap, { eval: true });
+  return startWorker(bootstrap, { eval: true });
 }
 
 /** One worker thread holding one model, with a table of calls in flight. @internal */

@@ -5,10 +5,11 @@
  * @module
  */
 import { parentPort } from "node:worker_threads";
-import { isClassifier } from "../../types.js";
-import { serializeError, transferables, type FromWorker, type ToWorker, type WorkerModelInfo } from "./protocol.js";
+import { has } from "../../contracts/capabilities.js";
+import { callShapeOf, reportCapabilities } from "./capability-proxy.js";
+import { serializeError, transferables, type FromWorker, type ToWorker } from "./protocol.js";
 
-type Target = Record<string, (...args: unknown[]) => unknown> & { scoreType: WorkerModelInfo["scoreType"]; model: string; maxLength?: number };
+type Target = Record<string, (...args: unknown[]) => unknown>;
 
 const port = parentPort;
 if (!port) throw new Error("worker.ts must run in a worker thread");
@@ -25,21 +26,10 @@ port.on("message", (message: ToWorker) => {
 
 async function load(message: Extract<ToWorker, { type: "load" }>): Promise<void> {
   try {
-    target = (await loadTarget(message)) as Target;
-    const info: WorkerModelInfo = {
-      scoreType: target.scoreType,
-      model: target.model,
-      maxLength: typeof target.maxLength === "number" ? target.maxLength : undefined,
-      embedder: typeof target.embedWithUsage === "function",
-      tokenEmbedder: typeof target.embedTokens === "function",
-      tokenizer: typeof target.tokenize === "function",
-      config: (target as { modelConfig?: Record<string, unknown> }).modelConfig,
-      tokenizerConfig: (target as { tokenizerConfig?: Record<string, unknown> }).tokenizerConfig,
-      prompts: (target as { sentenceTransformersPrompts?: Record<string, string> }).sentenceTransformersPrompts,
-      sequenceEmbedder: typeof target.embedSequences === "function",
-      tokenSequenceEmbedder: typeof target.embedTokenSequences === "function",
-      ...(isClassifier(target) && { labels: [...target.labels] }),
-    };
+    const loaded = await loadTarget(message);
+    if (!has(loaded, "score")) throw new TypeError("The loader did not return a Scorer");
+    target = loaded as unknown as Target;
+    const info = reportCapabilities(loaded);
     send({ type: "loaded", info });
   } catch (error) {
     send({ type: "load-failed", error: serializeError(error) });
@@ -68,13 +58,17 @@ async function call(message: Extract<ToWorker, { type: "call" }>): Promise<void>
   running.set(id, controller);
   try {
     const fn = target?.[method];
-    if (!target || typeof fn !== "function") throw new TypeError(`The loaded model has no ${method}()`);
-    // The last argument is the options object; give it this side's signal and progress callback.
-    const options = { ...((args.at(-1) as object | undefined) ?? {}), signal: controller.signal };
-    if (message.progress) {
-      Object.assign(options, { onProgress: (p: { done: number; total: number }) => send({ type: "progress", id, ...p }) });
+    const shape = method === "close" ? "plain" : callShapeOf(method);
+    if (!target || typeof fn !== "function" || shape === undefined) throw new TypeError(`The loaded model has no ${method}()`);
+    // The call options sit at a place the capability table names; give them this side's signal
+    // and progress callback, keeping every other option the caller set.
+    const sent = [...args];
+    if (shape !== "plain") {
+      const options: Record<string, unknown> = { ...((args[shape] as object | undefined) ?? {}), signal: controller.signal };
+      if (message.progress) options["onProgress"] = (p: { done: number; total: number }) => send({ type: "progress", id, ...p });
+      sent[shape] = options;
     }
-    const value = await fn.apply(target, method === "tokenize" || method === "detokenize" || method === "close" ? args : [...args.slice(0, -1), options]);
+    const value = await fn.apply(target, sent);
     send({ type: "result", id, value }, transferables(value));
   } catch (error) {
     send({ type: "error", id, error: serializeError(error) });

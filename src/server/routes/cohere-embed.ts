@@ -96,7 +96,7 @@ function promptsOf(ctx: ServerContext): Record<string, string> | undefined {
   if (ti && typeof ti === "object" && Object.keys(ti).length > 0) {
     return Object.fromEntries(Object.entries(ti).filter((e): e is [string, string] => typeof e[1] === "string"));
   }
-  const st = (ctx.options.scorer as { sentenceTransformersPrompts?: Readonly<Record<string, string>> }).sentenceTransformersPrompts;
+  const st = ctx.options.metadata.sentenceTransformersPrompts;
   return st && Object.keys(st).length > 0 ? { ...st } : undefined;
 }
 

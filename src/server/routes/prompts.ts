@@ -1,7 +1,7 @@
 import { ContextLengthError } from "../../errors/context-length-error.js";
 import type { ServerContext } from "../context.js";
 import { badRequest } from "../http/http-error.js";
-import type { ServerTokenizer } from "../options.js";
+import type { Tokenizer } from "../../contracts/tokenizer.js";
 import { TRUNCATION_TOO_LARGE } from "./scoring-options.js";
 
 /** The completion-form input of `/v1/embeddings` and `/pooling`. */
@@ -37,7 +37,7 @@ export function splitInput(input: CompletionInput): { texts: string[] } | { ids:
  * @throws {ContextLengthError} for a prompt over the limit without truncation.
  */
 export async function renderSequences(
-  tokenizer: ServerTokenizer,
+  tokenizer: Tokenizer,
   prompts: { texts: string[] } | { ids: number[][] },
   body: RenderFields,
 ): Promise<number[][]> {

@@ -1,13 +1,14 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.js";
 import { checkModel, type ServerContext } from "../context.js";
-import type { ServerTokenizer } from "../options.js";
+import { has } from "../../contracts/capabilities.js";
+import type { Tokenizer } from "../../contracts/tokenizer.js";
 import { errorResponses, jsonBody } from "../schemas/common.js";
 import { renderChat, type ChatFields } from "./chat.js";
 import { DetokenizeRequestSchema, DetokenizeResponseSchema, TokenizeRequestSchema, TokenizeResponseSchema } from "../schemas/info.js";
 
 /** Registers `POST /tokenize`, `POST /detokenize` and (if enabled) `GET /tokenizer_info`. */
-export function registerTokenize(app: OpenAPIHono<AppEnv>, ctx: ServerContext, tokenizer: ServerTokenizer): void {
+export function registerTokenize(app: OpenAPIHono<AppEnv>, ctx: ServerContext, tokenizer: Tokenizer): void {
   const route = createRoute({
     method: "post",
     path: "/tokenize",
@@ -39,8 +40,8 @@ export function registerTokenize(app: OpenAPIHono<AppEnv>, ctx: ServerContext, t
     );
   });
 
-  const detokenize = tokenizer.detokenize?.bind(tokenizer);
-  if (detokenize) {
+  if (has(tokenizer, "detokenize")) {
+    const detokenize = tokenizer.detokenize.bind(tokenizer);
     const detokenizeRoute = createRoute({
       method: "post",
       path: "/detokenize",
@@ -60,7 +61,7 @@ export function registerTokenize(app: OpenAPIHono<AppEnv>, ctx: ServerContext, t
   }
 
   if (ctx.options.tokenizerInfo) {
-    const config = (tokenizer as { tokenizerConfig?: Readonly<Record<string, unknown>> }).tokenizerConfig ?? {};
+    const config = has(tokenizer, "metadata") ? tokenizer.tokenizerConfig : {};
     app.openapi(
       createRoute({
         method: "get",

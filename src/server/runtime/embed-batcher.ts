@@ -1,6 +1,7 @@
 import { abortReason, settle } from "./batch-member.js";
 import type { EmbedOptions, Embedder } from "../../types.js";
-import { isSequenceEmbedder, type SequenceEmbedder } from "../options.js";
+import { has } from "../../contracts/capabilities.js";
+import type { SequenceEmbedder } from "../../contracts/sequence-embedder.js";
 import type { BatcherOptions } from "./score-batcher.js";
 import type { Slots } from "./slots.js";
 
@@ -61,7 +62,7 @@ export class EmbedBatcher {
 
   /** True when the embedder takes token-id sequences (vLLM rendering on the server). */
   get acceptsSequences(): boolean {
-    return isSequenceEmbedder(this.embedder);
+    return has(this.embedder, "sequenceEmbed");
   }
 
   /** Requests waiting for a slot. */

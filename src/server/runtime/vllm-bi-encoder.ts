@@ -1,7 +1,8 @@
 import { ContextLengthError } from "../../errors/context-length-error.js";
 import { cosine } from "../../scoring/similarity.js";
 import type { Embedder, ScoreOptions, ScoreResponse, Scorer } from "../../types.js";
-import { isSequenceEmbedder, type ServerTokenizer } from "../options.js";
+import { has } from "../../contracts/capabilities.js";
+import type { Tokenizer } from "../../contracts/tokenizer.js";
 
 /** The one method the score batcher calls. */
 export type PairScorer = Pick<Scorer, "scoreWithUsage">;
@@ -13,7 +14,7 @@ export type PairScorer = Pick<Scorer, "scoreWithUsage">;
  * sequence embedder the server renders the token ids itself, so `max_tokens_per_query`,
  * `max_tokens_per_doc` and `truncate_prompt_tokens` apply as on vLLM.
  */
-export function vllmBiEncoderScorer(embedder: Embedder, tokenizer: ServerTokenizer | undefined): PairScorer {
+export function vllmBiEncoderScorer(embedder: Embedder, tokenizer: Tokenizer | undefined): PairScorer {
   return {
     async scoreWithUsage(queries, documents, options: ScoreOptions = {}): Promise<ScoreResponse> {
       const qs = (Array.isArray(queries) ? queries : [queries]) as string[];
@@ -25,7 +26,7 @@ export function vllmBiEncoderScorer(embedder: Embedder, tokenizer: ServerTokeniz
       const normalize = options.activation !== false;
       let vectors: Float32Array[];
       let tokens: number[];
-      if (tokenizer && isSequenceEmbedder(embedder)) {
+      if (tokenizer && has(embedder, "sequenceEmbed")) {
         const sequences = await Promise.all(texts.map((t, i) => render(tokenizer, t, kinds[i] as "query" | "document", options)));
         vectors = (await embedder.embedSequences(sequences, { normalize, signal: options.signal })).embeddings;
         tokens = sequences.map((s) => s.length);
@@ -51,7 +52,7 @@ export function vllmBiEncoderScorer(embedder: Embedder, tokenizer: ServerTokeniz
 }
 
 /** One text's token ids with vLLM's per-side limits and prompt truncation. */
-async function render(tokenizer: ServerTokenizer, text: string, kind: "query" | "document", options: ScoreOptions): Promise<number[]> {
+async function render(tokenizer: Tokenizer, text: string, kind: "query" | "document", options: ScoreOptions): Promise<number[]> {
   const full = (await tokenizer.tokenize(text)).ids;
   const perSide = kind === "query" ? options.maxTokensPerQuery : options.maxTokensPerDoc;
   let ids = full;
