@@ -5,13 +5,14 @@
  */
 
 /**
- * The three score types of vLLM's score API.
+ * The score types: the three of vLLM's score API, and sparse.
  *
  * - `cross-encoder`: the pair goes through one model, which outputs a logit (then an activation).
  * - `bi-encoder`: query and document are embedded separately; the score is their cosine.
  * - `late-interaction`: per-token embeddings (ColBERT); the score is MaxSim.
+ * - `sparse`: sparse lexical vectors (SPLADE); the score is their dot product.
  */
-export type ScoreType = "cross-encoder" | "bi-encoder" | "late-interaction";
+export type ScoreType = "cross-encoder" | "bi-encoder" | "late-interaction" | "sparse";
 
 /** One part of a multimodal input, as in OpenAI chat content parts. Only remote servers accept these. */
 export type ContentPart =

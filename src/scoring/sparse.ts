@@ -3,18 +3,10 @@
  * (inference-free SPLADE's query side), bge-m3's per-token lexical weights, pruning and the sparse
  * dot product. Pure functions over typed arrays; the vocabulary index is the dimension.
  */
+import type { SparseVector } from "../contracts/sparse-embedder.js";
 import { InvalidOptionError } from "../errors/invalid-option-error.js";
 
-/**
- * A sparse vector over a vocabulary: `indices` strictly increasing, `values` non-zero, both the
- * same length. The shape Qdrant, Milvus, Pinecone and OpenSearch take for sparse vectors.
- */
-export interface SparseVector {
-  /** Vocabulary ids (dimensions), strictly increasing. */
-  indices: Uint32Array;
-  /** The weight of each id in `indices`; never 0. */
-  values: Float32Array;
-}
+export type { SparseVector };
 
 /**
  * `SpladePooling.activation_function` of sentence-transformers: `relu` gives log1p(relu(x)) (every
