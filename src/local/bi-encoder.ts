@@ -1,23 +1,32 @@
 import { throwIfAborted } from "../errors/abort-error.js";
-import { ContextLengthError } from "../errors/context-length-error.js";
+import type { Pairs } from "../scoring/pairing.js";
 import { InvalidInputError } from "../errors/invalid-input-error.js";
 import { excludePromptFromMask, poolRowModes } from "../scoring/pooling.js";
 import { cosine, l2Normalize, l2NormalizeRows } from "../scoring/similarity.js";
 import { validateEmbedOptions, type ScoreOptionName } from "../options/call-options.js";
 import { assertFamily } from "./assert-family.js";
 import { validateLoadOptions } from "./option-rules.js";
-import type { EmbedKind, EmbedOptions, EmbedResponse, Embedder, ScoreInput, ScoreOptions, ScoreResponse, TokenEmbeddings } from "../types.js";
+import type { EmbedKind, EmbedOptions, EmbedResponse, Embedder, ScoreOptions, ScoreResponse, TokenEmbeddings } from "../types.js";
 import { asGivenSequences } from "./check-sequences.js";
 import type { ModelFiles } from "./files/model-files.js";
-import { LocalScorerBase, openLocalParts, type LocalParts } from "./local-scorer-base.js";
+import { COMMON_CALL_OPTIONS, LocalScorerBase } from "./local-scorer-base.js";
+import { openLocalParts, type LocalParts } from "./family/open-parts.js";
+import { scoreSeparately, usageOf, type Encoded } from "../scoring/pair-usage.js";
 import type { BiEncoderOptions } from "./options.js";
 import { pretrainedLoader, type FromPretrained } from "./worker-pool/in-worker.js";
 import type { Capability } from "../contracts/capabilities.js";
 import { WORKER_OPTION_RULE } from "./worker-pool/worker-option.js";
-import { runMicroBatches, type EncodedSequence } from "./runtime/run-batches.js";
+import type { EncodedSequence } from "./runtime/run-batches.js";
 import { applyDense, readStPipeline, type StPipeline } from "./st-modules.js";
 import { encodeSingle } from "./tokenization/pair-encoder.js";
 import { specialTokenIds } from "./tokenization/special-ids.js";
+
+/** A bi-encoder's own settings, read from its files and options at load. */
+interface BiEncoderSettings {
+  pipeline: StPipeline;
+  prefixes: Record<EmbedKind, string>;
+  dimensions: number | undefined;
+}
 
 /**
  * A bi-encoder (sentence-transformers layout) run in process: texts are embedded separately with
@@ -38,21 +47,18 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
   /** Prefixes prepended to queries and documents (from options or the model's prompts). */
   readonly prefixes: Readonly<Record<EmbedKind, string>>;
   private readonly dimensions: number | undefined;
-  private readonly outputName: string;
   private readonly lowercase: boolean;
 
-  private constructor(parts: LocalParts, pipeline: StPipeline, prefixes: Record<EmbedKind, string>, options: BiEncoderOptions) {
-    super(parts);
-    this.pipeline = pipeline;
-    this.prefixes = prefixes;
-    this.dimensions = options.dimensions;
-    const names = parts.session.outputNames;
-    this.outputName = ["token_embeddings", "last_hidden_state"].find((n) => names.includes(n)) ?? (names[0] as string);
+  private constructor(parts: LocalParts, own: BiEncoderSettings) {
+    super(parts, { outputs: ["token_embeddings", "last_hidden_state"] });
+    this.pipeline = own.pipeline;
+    this.prefixes = own.prefixes;
+    this.dimensions = own.dimensions;
     this.lowercase = parts.files.sbertConfig?.["do_lower_case"] === true;
   }
 
   protected override get scoreOptionNames(): readonly ScoreOptionName[] {
-    return ["signal", "onProgress", "activation", "truncate", "truncatePromptTokens", "truncationSide"];
+    return [...COMMON_CALL_OPTIONS, "truncatePromptTokens", "truncationSide"];
   }
 
   /** What this family can do: the worker proxy of `fromPretrained({ worker: true })` has exactly these. */
@@ -80,7 +86,7 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
     assertFamily(files, "bi-encoder", options.scoreType ? `scoreType "${options.scoreType}"` : "BiEncoderScorer");
     const pipeline = await readStPipeline(files);
     const seqLen = Number(files.sbertConfig?.["max_seq_length"]);
-    const parts = await openLocalParts(files, options, Number.isFinite(seqLen) && seqLen > 0 ? seqLen : undefined);
+    const parts = await openLocalParts(files, options, { familyMaxLength: Number.isFinite(seqLen) && seqLen > 0 ? seqLen : undefined });
     const prompts = (files.stConfig?.["prompts"] ?? {}) as Record<string, string>;
     // encode_query / encode_document fall back to default_prompt_name when the model has no such prompt.
     const fallback = prompts[String(files.stConfig?.["default_prompt_name"] ?? "")];
@@ -88,22 +94,11 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
       query: options.queryPrefix ?? prompts["query"] ?? fallback ?? "",
       document: options.documentPrefix ?? prompts["document"] ?? prompts["passage"] ?? prompts["corpus"] ?? fallback ?? "",
     };
-    return new BiEncoderScorer(parts, pipeline, prefixes, options);
+    return new BiEncoderScorer(parts, { pipeline, prefixes, dimensions: options.dimensions });
   }
 
-  /**
-   * Cosine similarity per pair (1:1, 1:N or N:N zipped). Queries get the query prompt, documents
-   * the document prompt.
-   * @throws {InvalidInputError} for bad shapes or non-string texts, naming the index.
-   */
-  async scoreWithUsage(
-    queries: ScoreInput | ScoreInput[],
-    documents: ScoreInput | ScoreInput[],
-    options: ScoreOptions = {},
-  ): Promise<ScoreResponse> {
-    const pairs = this.textPairs(queries, documents, options);
-    const uniqueQ = [...new Set(pairs.queries)];
-    const uniqueD = [...new Set(pairs.documents as string[])];
+  /** Cosine similarity per pair. Queries get the query prompt, documents the document prompt. */
+  protected scorePairs(pairs: Pairs<string>, options: ScoreOptions): Promise<ScoreResponse> {
     const base = {
       signal: options.signal,
       truncate: options.truncate,
@@ -111,20 +106,10 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
       truncatePromptTokens: options.truncatePromptTokens,
       truncationSide: options.truncationSide,
     };
-    const q = await this.embedDetailed(uniqueQ, { ...base, kind: "query" }, options);
-    const d = await this.embedDetailed(uniqueD, { ...base, kind: "document" }, options);
-    const qv = new Map(uniqueQ.map((t, i) => [t, i]));
-    const dv = new Map(uniqueD.map((t, i) => [t, i]));
-    const pairTokens: number[] = [];
-    const scores = (pairs.queries).map((qt, i) => {
-      const qi = qv.get(qt) as number;
-      const di = dv.get(pairs.documents[i] as string) as number;
-      // vLLM counts query + one pad + document tokens for every pair.
-      pairTokens.push((q.tokens[qi] as number) + 1 + (d.tokens[di] as number));
-      return cosine(q.vectors[qi] as Float32Array, d.vectors[di] as Float32Array);
+    return scoreSeparately(pairs, {
+      encode: (texts, kind) => this.embedDetailed(texts, { ...base, kind }, options),
+      compare: (query, docs) => docs.map((d) => cosine(query, d)),
     });
-    const tokens = pairTokens.reduce((n, t) => n + t, 0);
-    return { scores, usage: { promptTokens: tokens, totalTokens: tokens }, pairTokens };
   }
 
   /** Document tokens embedded before truncation: documents are encoded alone, so the query does not count. */
@@ -145,9 +130,8 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
   async embedWithUsage(texts: string[], options: EmbedOptions = {}): Promise<EmbedResponse> {
     this.checkTexts(texts);
     validateEmbedOptions(options, ["signal", "onProgress", "kind", "prompt", "dimensions", "normalize", "truncate"], "bi-encoder: embed");
-    const { vectors, tokens } = await this.embedDetailed(texts, options, {});
-    const total = tokens.reduce((a, b) => a + b, 0);
-    return { embeddings: vectors, usage: { promptTokens: total, totalTokens: total } };
+    const { values, tokens } = await this.embedDetailed(texts, options, {});
+    return { embeddings: values, usage: usageOf(tokens) };
   }
 
   /**
@@ -157,16 +141,9 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
    */
   async embedSequences(sequences: number[][], options: EmbedOptions = {}): Promise<EmbedResponse> {
     this.assertOpen();
-    sequences.forEach((ids, i) => {
-      if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => Number.isInteger(id) && id >= 0)) {
-        throw new InvalidInputError(`sequences[${i}] must be a non-empty list of token ids`, { field: `sequences[${i}]` });
-      }
-      if (ids.length > this.maxLength) throw new ContextLengthError(this.maxLength, ids.length);
-    });
-    const encoded = sequences.map((ids) => ({ ids: [...ids], typeIds: ids.map(() => 0) }));
+    const encoded = asGivenSequences(sequences, this.maxLength);
     const vectors = await this.runEncoded(encoded, options, {});
-    const total = sequences.reduce((n, s) => n + s.length, 0);
-    return { embeddings: vectors, usage: { promptTokens: total, totalTokens: total } };
+    return { embeddings: vectors, usage: usageOf(encoded.map((s) => s.ids.length)) };
   }
 
   /**
@@ -185,39 +162,33 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
     const encoded = asGivenSequences(sequences, this.maxLength);
     throwIfAborted(options.signal);
     const normalize = options.normalize !== false;
-    const onProgress = options.onProgress;
-    return runMicroBatches(
-      this.session,
-      encoded,
-      { ...this.limits, output: this.outputName, padId: this.tokenizer.padId, padding: this.padding, signal: options.signal, onProgress: onProgress && ((done, total) => onProgress({ done, total })) },
-      ({ output, row, seq, mask }, j) => {
-        if (output.dims.length !== 3) {
-          throw new InvalidInputError(`${this.model}: the ONNX graph outputs pooled vectors only, so it has no per-token embeddings`, { field: "task" });
-        }
-        const hidden = output.dims[2] as number;
-        const n = (encoded[j] as EncodedSequence).ids.length;
-        // With left padding a row's tokens end at seq - 1; find where they start from the mask.
-        let start = 0;
-        while (start < seq && mask[row * seq + start] === 0n) start++;
-        const rows: Float32Array[] = [];
-        for (let t = start; t < start + n; t++) {
-          let v: Float32Array = output.data.slice((row * seq + t) * hidden, (row * seq + t + 1) * hidden);
-          for (const layer of this.pipeline.dense) v = applyDense(layer, v);
-          rows.push(v);
-        }
-        const dim = rows[0]?.length ?? hidden;
-        const data = new Float32Array(n * dim);
-        rows.forEach((v, r) => data.set(v, r * dim));
-        return { data: normalize ? l2NormalizeRows(data, dim) : data, tokens: n, dim };
-      },
-    );
+    return this.runBatches(encoded, options, ({ output, row, seq, mask }, j) => {
+      if (output.dims.length !== 3) {
+        throw new InvalidInputError(`${this.model}: the ONNX graph outputs pooled vectors only, so it has no per-token embeddings`, { field: "task" });
+      }
+      const hidden = output.dims[2] as number;
+      const n = (encoded[j] as EncodedSequence).ids.length;
+      // With left padding a row's tokens end at seq - 1; find where they start from the mask.
+      let start = 0;
+      while (start < seq && mask[row * seq + start] === 0n) start++;
+      const rows: Float32Array[] = [];
+      for (let t = start; t < start + n; t++) {
+        let v: Float32Array = output.data.slice((row * seq + t) * hidden, (row * seq + t + 1) * hidden);
+        for (const layer of this.pipeline.dense) v = applyDense(layer, v);
+        rows.push(v);
+      }
+      const dim = rows[0]?.length ?? hidden;
+      const data = new Float32Array(n * dim);
+      rows.forEach((v, r) => data.set(v, r * dim));
+      return { data: normalize ? l2NormalizeRows(data, dim) : data, tokens: n, dim };
+    });
   }
 
   private async embedDetailed(
     texts: string[],
     options: EmbedOptions & Pick<ScoreOptions, "truncatePromptTokens" | "truncationSide">,
     progress: Pick<ScoreOptions, "onProgress">,
-  ): Promise<{ vectors: Float32Array[]; tokens: number[] }> {
+  ): Promise<Encoded<Float32Array>> {
     throwIfAborted(options.signal);
     const prefix = options.prompt === false ? "" : this.prefixes[options.kind ?? "document"];
     const sequences = texts.map((t) => {
@@ -230,7 +201,7 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
     });
     const promptLength = this.pipeline.includePrompt || prefix === "" ? 0 : this.promptLength(prefix);
     const vectors = await this.runEncoded(sequences, options, progress, promptLength);
-    return { vectors, tokens: sequences.map((s) => s.ids.length) };
+    return { values: vectors, tokens: sequences.map((s) => s.ids.length) };
   }
 
   /** Runs encoded sequences; `promptLength` leading tokens are left out of pooling (`include_prompt: false`). */
@@ -250,21 +221,16 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
     const onProgress = options.onProgress ?? progress.onProgress;
     const dims = this.resolveDimensions(options.dimensions);
     const normalize = options.normalize ?? this.pipeline.normalize;
-    return runMicroBatches(
-      this.session,
-      sequences,
-      { ...this.limits, output: this.outputName, padId: this.tokenizer.padId, padding: this.padding, signal: options.signal, onProgress: onProgress && ((done, total) => onProgress({ done, total })) },
-      ({ output, row, seq, mask }) => {
-        const hidden = output.dims[output.dims.length - 1] as number;
-        let v = output.dims.length === 2 ? output.data.slice(row * hidden, (row + 1) * hidden) : poolRowModes(output.data, poolingMask(mask, seq), row, seq, hidden, this.pipeline.poolingModes);
-        for (const layer of this.pipeline.dense) v = applyDense(layer, v);
-        if (dims !== undefined && dims > v.length) {
-          throw new InvalidInputError(`dimensions must be at most ${v.length} for this model, got ${dims}`, { field: "dimensions" });
-        }
-        if (dims !== undefined) v = v.slice(0, dims);
-        return normalize ? l2Normalize(v) : v;
-      },
-    );
+    return this.runBatches(sequences, { signal: options.signal, onProgress }, ({ output, row, seq, mask }) => {
+      const hidden = output.dims[output.dims.length - 1] as number;
+      let v = output.dims.length === 2 ? output.data.slice(row * hidden, (row + 1) * hidden) : poolRowModes(output.data, poolingMask(mask, seq), row, seq, hidden, this.pipeline.poolingModes);
+      for (const layer of this.pipeline.dense) v = applyDense(layer, v);
+      if (dims !== undefined && dims > v.length) {
+        throw new InvalidInputError(`dimensions must be at most ${v.length} for this model, got ${dims}`, { field: "dimensions" });
+      }
+      if (dims !== undefined) v = v.slice(0, dims);
+      return normalize ? l2Normalize(v) : v;
+    });
   }
 
   /**

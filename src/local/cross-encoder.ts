@@ -1,23 +1,25 @@
 import { throwIfAborted } from "../errors/abort-error.js";
+import type { Pairs } from "../scoring/pairing.js";
 import { InvalidInputError } from "../errors/invalid-input-error.js";
 import { validateScoreOptions } from "../options/call-options.js";
 import { argmax, classActivation, classProbabilities, labelNames, type ClassActivation } from "../scoring/classification.js";
 import { applyActivation, resolveActivation, type ResolvedActivation } from "../scoring/activation.js";
 import type { ScoreOptionName } from "../options/call-options.js";
-import type { Classifier, ClassifyOptions, ClassifyResponse, ScoreInput, ScoreOptions, ScoreResponse } from "../types.js";
+import type { Classifier, ClassifyOptions, ClassifyResponse, ScoreOptions, ScoreResponse } from "../types.js";
 import { assertFamily } from "./assert-family.js";
 import { countLabels } from "./count-labels.js";
 import type { ModelFiles } from "./files/model-files.js";
-import { LocalScorerBase, openLocalParts, type LocalParts } from "./local-scorer-base.js";
+import { COMMON_CALL_OPTIONS, LocalScorerBase } from "./local-scorer-base.js";
+import { openLocalParts, type LocalParts } from "./family/open-parts.js";
 import { validateLoadOptions } from "./option-rules.js";
 import type { CrossEncoderOptions } from "./options.js";
 import { pretrainedLoader, type FromPretrained } from "./worker-pool/in-worker.js";
 import type { Capability } from "../contracts/capabilities.js";
 import { WORKER_OPTION_RULE } from "./worker-pool/worker-option.js";
-import { runMicroBatches } from "./runtime/run-batches.js";
 import { asGivenSequences } from "./check-sequences.js";
 import { encodePair, encodeSingle } from "./tokenization/pair-encoder.js";
 import type { EncodedSequence } from "./runtime/run-batches.js";
+import { memoize, pairUsage, usageOf } from "../scoring/pair-usage.js";
 import { TemplateEncoder } from "./tokenization/template-encoder.js";
 import { modelScoreTemplate } from "./llm-reranker/template-source.js";
 import type { ScoreTemplate } from "../templates/score-template.js";
@@ -45,7 +47,6 @@ export class CrossEncoderScorer extends LocalScorerBase implements Classifier {
   /** The activation applied to logits, and where it was read from. */
   readonly activation: ResolvedActivation;
   private readonly numLabels: number;
-  private readonly outputName: string;
   /** How `classify` turns logits into probabilities (from `problem_type` and the label count, not `activation_fn`). */
   readonly classActivation: ClassActivation;
   /** Label names by class index (`config.json` `id2label`). */
@@ -57,12 +58,12 @@ export class CrossEncoderScorer extends LocalScorerBase implements Classifier {
    */
   readonly template: ScoreTemplate | undefined;
 
-  private constructor(parts: LocalParts, activation: ResolvedActivation, numLabels: number, template: ScoreTemplate | undefined) {
-    super(parts);
-    this.activation = activation;
+  private constructor(parts: LocalParts, own: CrossEncoderSettings) {
+    super(parts, { outputs: ["logits"] });
+    const numLabels = own.numLabels;
+    this.activation = own.activation;
     this.numLabels = numLabels;
-    this.template = template;
-    this.outputName = parts.session.outputNames.includes("logits") ? "logits" : (parts.session.outputNames[0] as string);
+    this.template = own.template;
     this.classActivation = classActivation(parts.files.config, numLabels);
     this.labels = labelNames(parts.files.config, numLabels);
   }
@@ -98,7 +99,7 @@ export class CrossEncoderScorer extends LocalScorerBase implements Classifier {
     const numLabels = countLabels(files.config);
     const activation = resolveActivation({ config: files.config, stConfig: files.stConfig, numLabels }, options.activation);
     const template = modelScoreTemplate(files, options.chatTemplate, undefined);
-    return new CrossEncoderScorer(await openLocalParts(files, options, undefined, undefined, { pair: true }), activation, numLabels, template);
+    return new CrossEncoderScorer(await openLocalParts(files, options, { pair: true }), { activation, numLabels, template });
   }
 
   /** Document tokens that fit in one prompt with `query`, the score template's own tokens counted. */
@@ -107,19 +108,8 @@ export class CrossEncoderScorer extends LocalScorerBase implements Classifier {
     return new TemplateEncoder(this.tokenizer, this.template, {}).documentBudget(query, this.maxLength);
   }
 
-  /**
-   * Scores pairs in pair order (1:1, 1:N or N:N zipped).
-   * @throws {InvalidInputError} for bad shapes or non-string texts, naming the index.
-   * @throws {ContextLengthError} when a pair is too long and `truncate` is false.
-   * @throws {AbortError} when `signal` fires.
-   */
-  async scoreWithUsage(
-    queries: ScoreInput | ScoreInput[],
-    documents: ScoreInput | ScoreInput[],
-    options: ScoreOptions = {},
-  ): Promise<ScoreResponse> {
-    const pairs = this.textPairs(queries, documents, options);
-    throwIfAborted(options.signal);
+  /** Each pair encoded as one sequence (or rendered through the score template), one logit row read. */
+  protected async scorePairs(pairs: Pairs<string>, options: ScoreOptions): Promise<ScoreResponse> {
     const encode = memoize((text: string) => this.tokenizer.encode(text));
     // A score template makes the pair one text (vLLM renders it, then tokenizes it as a single prompt).
     const templated = this.template && new TemplateEncoder(this.tokenizer, this.template, {
@@ -132,24 +122,10 @@ export class CrossEncoderScorer extends LocalScorerBase implements Classifier {
         : encodePair(this.tokenizer, encode(q), encode(pairs.documents[i] as string), this.maxLength, options),
     );
     const labels = this.numLabels;
-    const logits = await runMicroBatches(
-      this.session,
-      sequences,
-      {
-        ...this.limits,
-        output: this.outputName,
-        padId: this.tokenizer.padId,
-        padding: this.padding,
-        signal: options.signal,
-        onProgress: options.onProgress && ((done, total) => options.onProgress?.({ done, total })),
-      },
-      ({ output, row }) => output.data.slice(row * labels, (row + 1) * labels),
-    );
+    const logits = await this.runBatches(sequences, options, ({ output, row }) => output.data.slice(row * labels, (row + 1) * labels));
     const activation = options.activation === false ? "identity" : this.activation.activation;
     const scores = logits.map((l) => applyActivation(l, activation));
-    const pairTokens = sequences.map((s) => s.ids.length);
-    const tokens = pairTokens.reduce((n, t) => n + t, 0);
-    return { scores, usage: { promptTokens: tokens, totalTokens: tokens }, pairTokens };
+    return { scores, ...pairUsage(sequences.map((s) => s.ids.length)) };
   }
 
   /**
@@ -188,40 +164,31 @@ export class CrossEncoderScorer extends LocalScorerBase implements Classifier {
   private async runClassify(sequences: EncodedSequence[], options: ClassifyOptions): Promise<ClassifyResponse> {
     throwIfAborted(options.signal);
     const labels = this.numLabels;
-    const logits = await runMicroBatches(
-      this.session,
-      sequences,
-      {
-        ...this.limits,
-        output: this.outputName,
-        padId: this.tokenizer.padId,
-        padding: this.padding,
-        signal: options.signal,
-        onProgress: options.onProgress && ((done, total) => options.onProgress?.({ done, total })),
-      },
-      ({ output, row }) => Array.from(output.data.subarray(row * labels, (row + 1) * labels)),
-    );
+    const logits = await this.runBatches(sequences, options, ({ output, row }) => Array.from(output.data.subarray(row * labels, (row + 1) * labels)));
     const activation = options.activation === false ? "identity" : this.classActivation;
     const classifications = logits.map((l, i) => {
       const probs = classProbabilities(l, activation);
       const index = argmax(probs);
       return { logits: l, probs, index, label: this.labels[index], tokens: (sequences[i] as EncodedSequence).ids.length };
     });
-    const tokens = classifications.reduce((n, c) => n + c.tokens, 0);
-    return { classifications, usage: { promptTokens: tokens, totalTokens: tokens } };
+    return { classifications, usage: usageOf(classifications.map((c) => c.tokens)) };
   }
 }
 
+/** A cross-encoder's own settings, read from its files at load. */
+interface CrossEncoderSettings {
+  activation: ResolvedActivation;
+  numLabels: number;
+  template: ScoreTemplate | undefined;
+}
+
 /** The options `classify` honours; `classifySequences` takes token ids as given, so no truncation. */
-const CLASSIFY_OPTIONS = ["signal", "onProgress", "activation", "truncate", "truncatePromptTokens", "truncationSide"] as const;
+const CLASSIFY_OPTIONS = [...COMMON_CALL_OPTIONS, "truncatePromptTokens", "truncationSide"] as const;
 const CLASSIFY_SEQUENCE_OPTIONS = ["signal", "onProgress", "activation"] as const;
 
 /** The per-call options a cross-encoder applies (`instruction` needs an LLM reranker). */
 const CROSS_ENCODER_CALL_OPTIONS: readonly ScoreOptionName[] = [
-  "signal",
-  "onProgress",
-  "activation",
-  "truncate",
+  ...COMMON_CALL_OPTIONS,
   "maxTokensPerDoc",
   "maxTokensPerQuery",
   "truncatePromptTokens",
@@ -229,16 +196,3 @@ const CROSS_ENCODER_CALL_OPTIONS: readonly ScoreOptionName[] = [
   "truncationSide",
 ];
 
-
-/** Caches a pure function of a string for the duration of one call (1:N repeats the query). */
-export function memoize<T>(fn: (text: string) => T): (text: string) => T {
-  const cache = new Map<string, T>();
-  return (text) => {
-    let v = cache.get(text);
-    if (v === undefined) {
-      v = fn(text);
-      cache.set(text, v);
-    }
-    return v;
-  };
-}

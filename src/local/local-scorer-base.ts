@@ -1,120 +1,82 @@
 import { BaseScorer } from "../base-scorer.js";
 import { InvalidInputError } from "../errors/invalid-input-error.js";
 import { RerankKitError } from "../errors/rerank-kit-error.js";
-import type { MicroBatchLimits } from "../batching/micro-batches.js";
 import { assertTexts, toPairs, type Pairs } from "../scoring/pairing.js";
-import type { ScoreInput, ScoreType, Tokenization } from "../types.js";
+import { throwIfAborted } from "../errors/abort-error.js";
+import type { ScoreInput, ScoreOptions, ScoreResponse, ScoreType, Tokenization } from "../types.js";
 import type { DocumentWindows } from "../contracts/tokenizer.js";
 import type { ModelMetadata } from "../contracts/metadata.js";
-import { InvalidOptionError } from "../errors/invalid-option-error.js";
 import { validateScoreOptions, type ScoreOptionName } from "../options/call-options.js";
 import type { ModelFiles } from "./files/model-files.js";
-import type { LocalModelOptions } from "./options.js";
-import { openEncoderSession } from "./runtime/open-encoder-session.js";
-import { OnnxSession } from "./runtime/onnx-session.js";
-import { TextTokenizer } from "./tokenization/text-tokenizer.js";
-
-/** What every local scorer is built from. */
-export interface LocalParts {
-  files: ModelFiles;
-  tokenizer: TextTokenizer;
-  session: OnnxSession;
-  maxLength: number;
-  /** Explicit micro-batch limits, and the dtype that picks the defaults for the rest. */
-  limits: MicroBatchLimits & { dtype?: string | undefined };
-  /** Padding side for batches: `left` for decoders (their last position is read), else `right`. */
-  padding: "left" | "right";
-}
+import type { BatchLimits } from "./family/limits.js";
+import type { LocalParts } from "./family/open-parts.js";
+import type { OnnxSession } from "./runtime/onnx-session.js";
+import { runMicroBatches, type BatchRow, type EncodedSequence, type RunOptions } from "./runtime/run-batches.js";
+import type { TextTokenizer } from "./tokenization/text-tokenizer.js";
 
 /**
- * Decoder families whose plain exports (`input_ids`, `attention_mask` only) give no other sign of
- * being decoders. Graphs exported for generation are recognized from their inputs.
+ * The per-call options every local family honours; a family's `scoreOptionNames` lists these
+ * first, then the truncation and template options it applies.
  */
-const DECODER_MODEL_TYPES = new Set([
-  "qwen2", "qwen3", "qwen2_moe", "qwen3_moe", "llama", "mistral", "gemma", "gemma2", "gemma3", "gemma3_text",
-  "phi", "phi3", "gpt2", "gpt_neox", "olmo", "olmo2", "smollm3", "granite",
-]);
+export const COMMON_CALL_OPTIONS = ["signal", "onProgress", "activation", "truncate"] as const satisfies readonly ScoreOptionName[];
 
-/** True when the model is a decoder: its graph takes positions or a cache, or its config says so. */
-export function isDecoder(files: ModelFiles, session: OnnxSession): boolean {
-  return session.decoder || DECODER_MODEL_TYPES.has(String(files.config["model_type"] ?? "")) || files.config["is_decoder"] === true;
+/** What a family tells the skeleton about its graph and its batches. */
+export interface FamilyShape {
+  /**
+   * The outputs its head can read, in order of preference: the first the graph declares is run,
+   * else the graph's first output. @default the graph's first output
+   */
+  outputs?: readonly string[] | undefined;
+  /**
+   * Padding side of its batches when the family fixes it (a head that reads positions from the
+   * start wants `right`, one that reads the last position `left`). @default by the model: `left`
+   * for decoders, else `right`
+   */
+  padding?: "left" | "right" | undefined;
 }
+
+/** The caller's side of a batch run: only its `signal` and `onProgress` are read. */
+export type BatchCall = Pick<RunOptions, "signal" | "onProgress">;
+
+/** Run settings a family may set for one run (output, padding, a decoder's prefix and logits). */
+export type BatchSettings = Partial<Omit<RunOptions, "signal" | "onProgress">>;
 
 /**
- * Opens the tokenizer and the ONNX session of a model and resolves its length limit. `openSession`
- * replaces the plain session (the LLM reranker opens a rewritten graph; it needs the tokenizer).
- * @param shape `minContentTokens`: the fewest non-special tokens a sequence of this family needs
- *   (2 for a pair: one query and one document token); a `maxLength` leaving fewer is refused.
- * @throws {InvalidOptionError} when `maxLength` leaves too few tokens or exceeds the model's positions.
+ * The skeleton of every local model family. It holds what a loaded model is made of
+ * (`LocalParts`: tokenizer, ONNX session, length and batch limits, padding side), runs
+ * micro-batches with abort and progress, checks the caller's pairs, texts and per-call options,
+ * and gives tokenizer access and `close()`. A family adds only how it encodes its inputs and what
+ * its head reads from the model's output.
+ *
+ * ## How to add a family
+ * One class over this base; SPLADE (a MaskedLM graph whose `logits` row per token becomes
+ * `log1p(relu(x))`, max-pooled over the tokens, scored by a sparse dot product) is one small
+ * file. A family implements:
+ * 1. **`static fromFiles(files, options)`**: reads its own settings from the files, opens the
+ *    parts with `openLocalParts(files, options, { pair, minContentTokens, familyMaxLength,
+ *    openSession })` (`family/open-parts.ts`; limits and session opening live beside it), and
+ *    calls its constructor, which calls `super(parts, { outputs, padding })` (`FamilyShape`:
+ *    which graph output its head reads, and the padding side when the head needs one) and takes
+ *    the family's settings as one object.
+ * 2. **Its encoding**: texts or pairs to `EncodedSequence`s with the helpers of `tokenization/`
+ *    (`encodeSingle`, `encodePair`, `TemplateEncoder`), which apply `maxLength` and the caller's
+ *    truncation options.
+ * 3. **Its head**: `(row: BatchRow, index) => T`, reading one sequence's value (a logit row, a
+ *    pooled vector, token vectors, a sparse vector) from the batch output. `runBatches(sequences,
+ *    options, head)` plans, pads and runs the batches, checks `signal` and awaits `onProgress`.
+ * 4. **`scorePairs(pairs, options)`**: pairs arrive checked (`scoreWithUsage` did it). A family
+ *    that reads a pair jointly encodes each pair, runs it and returns `{ scores,
+ *    ...pairUsage(tokensPerPair) }`; one that encodes the sides apart returns
+ *    `scoreSeparately(pairs, { encode, compare })`, which encodes each distinct text once and
+ *    counts usage as vLLM does (`scoring/pair-usage.ts`). Other capabilities (`embed`,
+ *    `classify`) start with `checkTexts` and count with `usageOf`.
+ * 5. **`scoreOptionNames`**: `COMMON_CALL_OPTIONS` plus the options it applies; override
+ *    `documentTokenBudget` when documents are not encoded in a cross-encoder pair, and `close`
+ *    when it opens more sessions.
+ *
+ * Family detection, `loadScorer`, the `fromPretrained` overloads and the worker proxy register a
+ * family with the rest of the package; they hold no family logic.
  */
-export async function openLocalParts(
-  files: ModelFiles,
-  options: LocalModelOptions,
-  ownMaxLength?: number,
-  openSession?: (tokenizer: TextTokenizer) => Promise<OnnxSession>,
-  shape: { pair?: boolean; minContentTokens?: number } = {},
-): Promise<LocalParts> {
-  const tokenizer = new TextTokenizer(files.tokenizerJson, files.tokenizerConfig, `${files.dir}/tokenizer.json`);
-  if (options.maxLength !== undefined) checkMaxLength(files, tokenizer, options.maxLength, shape);
-  const sessionOptions = { threads: options.threads, device: options.device, config: files.config };
-  const session = openSession
-    ? await openSession(tokenizer)
-    : DECODER_MODEL_TYPES.has(String(files.config["model_type"] ?? ""))
-      ? await OnnxSession.create(files.onnxPath, sessionOptions)
-      : await openEncoderSession(files.onnxPath, sessionOptions);
-  const maxLength = options.maxLength ?? ownMaxLength ?? modelMaxLength(files);
-  const limits: LocalParts["limits"] = { dtype: options.dtype ?? "fp32" };
-  if (options.maxBatchTokens !== undefined) limits.maxBatchTokens = options.maxBatchTokens;
-  if (options.maxBatchSize !== undefined) limits.maxBatchSize = options.maxBatchSize;
-  return { files, tokenizer, session, maxLength, limits, padding: isDecoder(files, session) ? "left" : "right" };
-}
-
-/**
- * Checks a requested `maxLength` against the model at load time: too small leaves no room for text
- * after the special tokens (every document would get the same score); beyond the position
- * embeddings ONNX Runtime fails later with a raw broadcast error.
- * @throws {InvalidOptionError} naming the allowed range.
- */
-function checkMaxLength(
-  files: ModelFiles,
-  tokenizer: TextTokenizer,
-  maxLength: number,
-  shape: { pair?: boolean; minContentTokens?: number },
-): void {
-  const specials = shape.pair ? tokenizer.pairSpecials : tokenizer.singleSpecials;
-  const min = specials + (shape.minContentTokens ?? (shape.pair ? 2 : 1));
-  const max = positionLimit(files);
-  if (Number.isInteger(maxLength) && maxLength >= min && (max === undefined || maxLength <= max)) return;
-  const allowed = `an integer from ${min} to ${max ?? "any"}`;
-  throw new InvalidOptionError(
-    `${files.dir}: option \`maxLength\` must be ${allowed} for this model ` +
-      `(${specials} special tokens per sequence${max === undefined ? "" : `, ${max} position embeddings`}), got ${String(maxLength)}`,
-    { option: "maxLength", allowed },
-  );
-}
-
-/** The most positions the model's position embeddings cover (RoBERTa's offset of 2 removed), if known. */
-export function positionLimit(files: ModelFiles): number | undefined {
-  let positions = Number(files.config["max_position_embeddings"]);
-  const type = String(files.config["model_type"] ?? "");
-  if (["roberta", "xlm-roberta", "camembert"].includes(type) && Number.isFinite(positions)) positions -= 2;
-  return Number.isFinite(positions) && positions > 0 ? positions : undefined;
-}
-
-/**
- * The model's length limit as sentence-transformers resolves it: the tokenizer's
- * `model_max_length`, capped by `max_position_embeddings` (minus RoBERTa's offset of 2).
- */
-export function modelMaxLength(files: ModelFiles): number {
-  const fromTokenizer = Number(files.tokenizerConfig["model_max_length"]);
-  let positions = Number(files.config["max_position_embeddings"]);
-  const type = String(files.config["model_type"] ?? "");
-  if (["roberta", "xlm-roberta", "camembert"].includes(type) && Number.isFinite(positions)) positions -= 2;
-  const candidates = [fromTokenizer, positions].filter((n) => Number.isFinite(n) && n > 0 && n < 1e6);
-  return candidates.length > 0 ? Math.min(...candidates) : 512;
-}
-
-/** Tokenizer access and resource handling shared by the local scorers. */
 export abstract class LocalScorerBase extends BaseScorer implements DocumentWindows, ModelMetadata {
   abstract override readonly scoreType: ScoreType;
   /** The model id or folder this scorer was loaded from. */
@@ -124,9 +86,11 @@ export abstract class LocalScorerBase extends BaseScorer implements DocumentWind
   protected readonly files: ModelFiles;
   protected readonly tokenizer: TextTokenizer;
   protected readonly session: OnnxSession;
-  protected readonly limits: LocalParts["limits"];
+  protected readonly limits: BatchLimits;
   /** Padding side of every batch this scorer runs. */
   protected readonly padding: "left" | "right";
+  /** The output {@link LocalScorerBase.runBatches} reads unless a run names another. */
+  protected readonly outputName: string;
   private closed = false;
 
   /**
@@ -134,10 +98,10 @@ export abstract class LocalScorerBase extends BaseScorer implements DocumentWind
    * override it with what their `scoreWithUsage` really applies.
    */
   protected get scoreOptionNames(): readonly ScoreOptionName[] {
-    return ["signal", "onProgress", "activation", "truncate"];
+    return COMMON_CALL_OPTIONS;
   }
 
-  protected constructor(parts: LocalParts) {
+  protected constructor(parts: LocalParts, shape: FamilyShape = {}) {
     super();
     this.files = parts.files;
     this.model = parts.files.id;
@@ -145,7 +109,35 @@ export abstract class LocalScorerBase extends BaseScorer implements DocumentWind
     this.session = parts.session;
     this.maxLength = parts.maxLength;
     this.limits = parts.limits;
-    this.padding = parts.padding;
+    this.padding = shape.padding ?? parts.padding;
+    const names = parts.session.outputNames;
+    this.outputName = shape.outputs?.find((n) => names.includes(n)) ?? (names[0] as string);
+  }
+
+  /**
+   * Runs encoded sequences through the model in length-sorted micro-batches and returns what
+   * `head` reads for each, in input order. The scorer's limits, padding side and output apply
+   * unless `settings` changes them; the call's `signal` is checked between batches and its
+   * `onProgress` awaited after each (a failing callback fails the call).
+   * @throws {AbortError} when `signal` fires.
+   * @throws {RerankKitError} when the scorer is closed during the run.
+   */
+  protected runBatches<T>(
+    sequences: readonly EncodedSequence[],
+    call: BatchCall,
+    head: (row: BatchRow, index: number) => T,
+    settings: BatchSettings = {},
+  ): Promise<T[]> {
+    const options: RunOptions = {
+      ...this.limits,
+      output: this.outputName,
+      padId: this.tokenizer.padId,
+      padding: this.padding,
+      ...settings,
+      signal: call.signal,
+      onProgress: call.onProgress,
+    };
+    return runMicroBatches(this.session, sequences, options, head);
   }
 
   /** Tokenizes one text, with the model's special tokens unless `addSpecialTokens` is false. */
@@ -205,6 +197,27 @@ export abstract class LocalScorerBase extends BaseScorer implements DocumentWind
     this.closed = true;
     await this.session.release();
   }
+
+  /**
+   * Scores pairs in pair order (1:1, 1:N or N:N zipped, as vLLM), with the tokens each pair took.
+   * @throws {InvalidInputError} for bad shapes or non-string texts, naming the index in the
+   *   caller's list.
+   * @throws {InvalidOptionError} for an option this scorer cannot honour, a misspelt one, or a bad value.
+   * @throws {ContextLengthError} when a text is too long and `truncate` is false.
+   * @throws {AbortError} when `signal` fires.
+   */
+  async scoreWithUsage(
+    queries: ScoreInput | ScoreInput[],
+    documents: ScoreInput | ScoreInput[],
+    options: ScoreOptions = {},
+  ): Promise<ScoreResponse> {
+    const pairs = this.textPairs(queries, documents, options);
+    throwIfAborted(options.signal);
+    return this.scorePairs(pairs, options);
+  }
+
+  /** The family's scoring: explicit text pairs (checked) in, scores and usage in pair order out. */
+  protected abstract scorePairs(pairs: Pairs<string>, options: ScoreOptions): Promise<ScoreResponse>;
 
   /**
    * Expands a call to explicit text pairs with vLLM's rules, after checking the scorer is open and

@@ -1,21 +1,25 @@
 import { throwIfAborted } from "../../errors/abort-error.js";
+import type { Pairs } from "../../scoring/pairing.js";
 import { ModelLoadError } from "../../errors/model-load-error.js";
 import { l2NormalizeRows } from "../../scoring/similarity.js";
-import type { EmbedOptions, ScoreInput, ScoreOptions, ScoreResponse, TokenEmbedder, TokenEmbeddings } from "../../types.js";
+import type { EmbedOptions, ScoreOptions, ScoreResponse, TokenEmbedder, TokenEmbeddings } from "../../types.js";
 import { validateEmbedOptions, type ScoreOptionName } from "../../options/call-options.js";
 import { assertFamily } from "../assert-family.js";
 import type { ModelFiles } from "../files/model-files.js";
 import { validateLoadOptions } from "../option-rules.js";
-import { LocalScorerBase, modelMaxLength, openLocalParts, type LocalParts } from "../local-scorer-base.js";
+import { COMMON_CALL_OPTIONS, LocalScorerBase } from "../local-scorer-base.js";
+import { modelMaxLength } from "../family/limits.js";
+import { openLocalParts, type LocalParts } from "../family/open-parts.js";
+import { scoreSeparately, type Encoded } from "../../scoring/pair-usage.js";
 import type { LateInteractionOptions } from "../options.js";
 import { pretrainedLoader, type FromPretrained } from "../worker-pool/in-worker.js";
 import type { Capability } from "../../contracts/capabilities.js";
 import { WORKER_OPTION_RULE } from "../worker-pool/worker-option.js";
-import { runMicroBatches, type EncodedSequence } from "../runtime/run-batches.js";
+import type { EncodedSequence } from "../runtime/run-batches.js";
 import { asGivenSequences } from "../check-sequences.js";
 import { readColbertSettings, type ColbertSettings } from "./colbert-config.js";
 import { DocumentCache, type CacheStats } from "./document-cache.js";
-import { encodeColbert, type ColbertKind, type ColbertTruncation } from "./colbert-encoding.js";
+import { encodeColbert, type ColbertKind, type ColbertSequence, type ColbertTruncation } from "./colbert-encoding.js";
 import { MaxSimGraph } from "./maxsim-graph.js";
 import { isNativeMultiVector } from "./mve-config.js";
 
@@ -26,7 +30,8 @@ import { isNativeMultiVector } from "./mve-config.js";
  *
  * `convention: "colbert"` (default) matches colbert-ai / PyLate: markers after `[CLS]`, queries
  * padded with `[MASK]` to the query length, punctuation excluded from documents.
- * `convention: "vllm"` matches vLLM's serving path, which does none of these.
+ * `convention: "vllm"` matches vLLM's serving path, which does none of these. A score call's
+ * `activation: false` skips the per-token L2 normalization (vLLM `use_activation`).
  *
  * @example
  * ```ts
@@ -40,22 +45,20 @@ export class LateInteractionScorer extends LocalScorerBase implements TokenEmbed
   /** The resolved ColBERT conventions. */
   readonly settings: ColbertSettings;
   private readonly cache: DocumentCache<{ embedding: TokenEmbeddings; length: number }>;
-  private readonly outputName: string;
   private readonly threads: number | undefined;
   private maxSimGraph: Promise<MaxSimGraph> | undefined;
 
-  private constructor(parts: LocalParts, settings: ColbertSettings, cacheSize: number, threads?: number) {
-    super(parts);
-    this.settings = settings;
-    this.cache = new DocumentCache(cacheSize);
-    this.threads = threads;
-    const names = parts.session.outputNames;
-    this.outputName = ["last_hidden_state", "token_embeddings", "output"].find((n) => names.includes(n)) ?? (names[0] as string);
+  private constructor(parts: LocalParts, own: { settings: ColbertSettings; cacheSize: number; threads: number | undefined }) {
+    // Token rows are read from position 0 of each row, so batches pad on the right.
+    super(parts, { outputs: ["last_hidden_state", "token_embeddings", "output"], padding: "right" });
+    this.settings = own.settings;
+    this.cache = new DocumentCache(own.cacheSize);
+    this.threads = own.threads;
   }
 
   /** The per-call options ColBERT applies (per-text caps and prompt truncation included). */
   protected override get scoreOptionNames(): readonly ScoreOptionName[] {
-    return ["signal", "onProgress", "activation", "truncate", "maxTokensPerDoc", "maxTokensPerQuery", "truncatePromptTokens"];
+    return [...COMMON_CALL_OPTIONS, "maxTokensPerDoc", "maxTokensPerQuery", "truncatePromptTokens"];
   }
 
   /** What this family can do: the worker proxy of `fromPretrained({ worker: true })` has exactly these. */
@@ -80,9 +83,9 @@ export class LateInteractionScorer extends LocalScorerBase implements TokenEmbed
   static async fromFiles(files: ModelFiles, options: LateInteractionOptions & { scoreType?: string } = {}): Promise<LateInteractionScorer> {
     validateLoadOptions(options, "late-interaction", "LateInteractionScorer");
     assertFamily(files, "late-interaction", options.scoreType ? `scoreType "${options.scoreType}"` : "LateInteractionScorer");
-    const parts = await openLocalParts(files, options, nativeMaxLength(files), undefined, { minContentTokens: 2 });
+    const parts = await openLocalParts(files, options, { familyMaxLength: nativeMaxLength(files), minContentTokens: 2 });
     const settings = await readColbertSettings(files, parts.tokenizer, options);
-    return new LateInteractionScorer(parts, settings, options.documentCacheSize ?? 10_000, options.threads);
+    return new LateInteractionScorer(parts, { settings, cacheSize: options.documentCacheSize ?? 10_000, threads: options.threads });
   }
 
   /**
@@ -115,19 +118,11 @@ export class LateInteractionScorer extends LocalScorerBase implements TokenEmbed
   }
 
   /**
-   * MaxSim per pair (1:1, 1:N or N:N zipped). `activation: false` skips the per-token L2
-   * normalization (vLLM `use_activation`), which changes MaxSim.
-   * @throws {InvalidInputError} for bad shapes or non-string texts, naming the index.
+   * MaxSim per pair. `activation: false` skips the per-token L2 normalization (vLLM
+   * `use_activation`), which changes MaxSim.
    */
-  async scoreWithUsage(
-    queries: ScoreInput | ScoreInput[],
-    documents: ScoreInput | ScoreInput[],
-    options: ScoreOptions = {},
-  ): Promise<ScoreResponse> {
-    const pairs = this.textPairs(queries, documents, options);
+  protected scorePairs(pairs: Pairs<string>, options: ScoreOptions): Promise<ScoreResponse> {
     const normalize = options.activation !== false;
-    const uniqueQ = [...new Set(pairs.queries)];
-    const uniqueD = [...new Set(pairs.documents as string[])];
     const base = {
       signal: options.signal,
       truncate: options.truncate,
@@ -136,30 +131,12 @@ export class LateInteractionScorer extends LocalScorerBase implements TokenEmbed
       truncatePromptTokens: options.truncatePromptTokens,
       normalize,
     };
-    const q = await this.encode(uniqueQ, "query", base);
-    const d = await this.encode(uniqueD, "document", { ...base, onProgress: options.onProgress });
-    const qi = new Map(uniqueQ.map((t, i) => [t, i]));
-    const di = new Map(uniqueD.map((t, i) => [t, i]));
-    // One batched MaxSim graph run per distinct query, over all of its documents.
-    const graph = await (this.maxSimGraph ??= MaxSimGraph.create(this.threads));
-    const byQuery = new Map<number, number[]>();
-    (pairs.queries).forEach((text, pair) => {
-      const k = qi.get(text) as number;
-      const list = byQuery.get(k);
-      if (list) list.push(pair);
-      else byQuery.set(k, [pair]);
+    return scoreSeparately(pairs, {
+      // Only the documents report progress: they are the bulk of a call.
+      encode: (texts, kind) => this.encode(texts, kind, kind === "query" ? base : { ...base, onProgress: options.onProgress }),
+      // One batched MaxSim graph run per distinct query, over all of its documents.
+      compare: async (query, docs) => (await (this.maxSimGraph ??= MaxSimGraph.create(this.threads))).scores(query, docs),
     });
-    const scores = new Array<number>(pairs.queries.length);
-    for (const [k, pairIndices] of byQuery) {
-      const docs = pairIndices.map((p) => d.embeddings[di.get(pairs.documents[p] as string) as number] as TokenEmbeddings);
-      const values = await graph.scores(q.embeddings[k] as TokenEmbeddings, docs);
-      pairIndices.forEach((p, j) => (scores[p] = values[j] as number));
-    }
-    const pairTokens = (pairs.queries).map(
-      (text, p) => (q.lengths[qi.get(text) as number] as number) + 1 + (d.lengths[di.get(pairs.documents[p] as string) as number] as number),
-    );
-    const tokens = pairTokens.reduce((n, t) => n + t, 0);
-    return { scores, usage: { promptTokens: tokens, totalTokens: tokens }, pairTokens };
   }
 
   /**
@@ -170,7 +147,7 @@ export class LateInteractionScorer extends LocalScorerBase implements TokenEmbed
     this.checkTexts(texts);
     validateEmbedOptions(options, ["signal", "onProgress", "kind", "normalize", "truncate"], "late-interaction: embedTokens");
     const normalize = options.normalize !== false;
-    const { embeddings } = await this.encode(texts, options.kind ?? "document", { ...options, normalize });
+    const { values: embeddings } = await this.encode(texts, options.kind ?? "document", { ...options, normalize });
     // Copies: the cached matrices must not change if a caller writes into what it gets back.
     return embeddings.map((e) => ({ ...e, data: e.data.slice() }));
   }
@@ -188,20 +165,14 @@ export class LateInteractionScorer extends LocalScorerBase implements TokenEmbed
     const encoded = asGivenSequences(sequences, this.maxLength).map((e) => ({ ...e, keep: e.ids.map(() => true) }));
     throwIfAborted(options.signal);
     const normalize = options.normalize !== false;
-    const onProgress = options.onProgress;
-    return runMicroBatches(
-      this.session,
-      encoded,
-      { ...this.limits, output: this.outputName, padId: this.tokenizer.padId, signal: options.signal, onProgress: onProgress && ((done, total) => onProgress({ done, total })) },
-      ({ output, row, seq }, j) => this.tokenMatrix(output.data, output.dims, row, seq, encoded[j] as EncodedSequence & { keep: boolean[] }, normalize),
-    );
+    return this.runBatches(encoded, options, ({ output, row, seq }, j) => this.tokenMatrix(output.data, output.dims, row, seq, encoded[j] as ColbertSequence, normalize));
   }
 
   private async encode(
     texts: string[],
     kind: ColbertKind,
     options: EmbedOptions & ColbertTruncation & { normalize: boolean },
-  ): Promise<{ embeddings: TokenEmbeddings[]; lengths: number[] }> {
+  ): Promise<Encoded<TokenEmbeddings>> {
     throwIfAborted(options.signal);
     const useCache = kind === "document";
     // With truncate: false a long document must still throw, so the two modes cache apart; the
@@ -222,12 +193,8 @@ export class LateInteractionScorer extends LocalScorerBase implements TokenEmbed
     });
     // Only documents the cache lacks are tokenized and encoded.
     const encoded = todo.map((i) => encodeColbert(this.tokenizer, texts[i] as string, kind, this.settings, this.maxLength, options));
-    const onProgress = options.onProgress;
-    const fresh = await runMicroBatches(
-      this.session,
-      encoded,
-      { ...this.limits, output: this.outputName, padId: this.tokenizer.padId, signal: options.signal, onProgress: onProgress && ((done, total) => onProgress({ done, total })) },
-      ({ output, row, seq }, j) => this.tokenMatrix(output.data, output.dims, row, seq, encoded[j] as EncodedSequence & { keep: boolean[] }, options.normalize),
+    const fresh = await this.runBatches(encoded, options, ({ output, row, seq }, j) =>
+      this.tokenMatrix(output.data, output.dims, row, seq, encoded[j] as ColbertSequence, options.normalize),
     );
     todo.forEach((i, j) => {
       const embedding = fresh[j] as TokenEmbeddings;
@@ -236,7 +203,7 @@ export class LateInteractionScorer extends LocalScorerBase implements TokenEmbed
       lengths[i] = length;
       if (useCache) this.cache.set(keys[i] as string, { embedding, length });
     });
-    return { embeddings, lengths };
+    return { values: embeddings, tokens: lengths };
   }
 
   /** Kept rows of one sequence, projected when the graph outputs hidden states, then normalized. */
@@ -245,7 +212,7 @@ export class LateInteractionScorer extends LocalScorerBase implements TokenEmbed
     dims: readonly number[],
     row: number,
     seq: number,
-    encoded: EncodedSequence & { keep: boolean[] },
+    encoded: ColbertSequence,
     normalize: boolean,
   ): TokenEmbeddings {
     const width = dims[2] as number;

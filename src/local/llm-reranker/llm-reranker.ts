@@ -1,28 +1,34 @@
-import { readFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { throwIfAborted } from "../../errors/abort-error.js";
-import { ModelLoadError } from "../../errors/model-load-error.js";
+import type { Pairs } from "../../scoring/pairing.js";
 import type { ScoreOptionName } from "../../options/call-options.js";
 import { applyActivation, resolveActivation, type ResolvedActivation } from "../../scoring/activation.js";
 import type { ScoreTemplate } from "../../templates/score-template.js";
-import type { ScoreInput, ScoreOptions, ScoreResponse } from "../../types.js";
-import { readJson, type ModelFiles } from "../files/model-files.js";
-import { LocalScorerBase, openLocalParts, type LocalParts } from "../local-scorer-base.js";
+import type { ScoreOptions, ScoreResponse } from "../../types.js";
+import { pairUsage } from "../../scoring/pair-usage.js";
+import type { ModelFiles } from "../files/model-files.js";
+import { openLocalParts, type LocalParts } from "../family/open-parts.js";
+import { COMMON_CALL_OPTIONS, LocalScorerBase } from "../local-scorer-base.js";
 import type { CrossEncoderOptions } from "../options.js";
 import { pretrainedLoader, type FromPretrained } from "../worker-pool/in-worker.js";
 import type { Capability } from "../../contracts/capabilities.js";
-import { openRewrittenSession, rewriteLmHeadToScore } from "../runtime/lm-head-rewrite.js";
-import { OnnxSession } from "../runtime/onnx-session.js";
-import { runMicroBatches } from "../runtime/run-batches.js";
+import type { BatchRow } from "../runtime/run-batches.js";
 import type { TextTokenizer } from "../tokenization/text-tokenizer.js";
 import { TemplateEncoder } from "../tokenization/template-encoder.js";
-import { parseHfOverrides, tokenChoice, type HfOverrides } from "./hf-overrides.js";
 import { llmRerankerPreset } from "./presets.js";
-import { headFromLogitScore, headFromTokens, scoreFromLogits, type ScoreHeadSpec } from "./score-head.js";
+import { scoreFromLogits, type ScoreHeadSpec } from "./score-head.js";
+import { openScoreSession, resolveHead } from "./score-session.js";
 import { modelScoreTemplate } from "./template-source.js";
 
 /** Options for {@link LlmRerankerScorer}. */
 export type LlmRerankerOptions = CrossEncoderOptions;
+
+/** An LLM reranker's own settings, resolved at load. */
+interface LlmRerankerSettings {
+  head: ScoreHeadSpec;
+  template: ScoreTemplate | undefined;
+  activation: ResolvedActivation;
+  headRewritten: boolean;
+  reusePrefix: boolean;
+}
 
 /**
  * A causal LM used as a reranker (Qwen3-Reranker, mxbai-rerank-v2, bge-reranker-v2-gemma): each
@@ -56,20 +62,14 @@ export class LlmRerankerScorer extends LocalScorerBase {
   readonly headRewritten: boolean;
   private readonly reusePrefix: boolean;
 
-  private constructor(
-    parts: LocalParts,
-    head: ScoreHeadSpec,
-    template: ScoreTemplate | undefined,
-    activation: ResolvedActivation,
-    headRewritten: boolean,
-    reusePrefix: boolean,
-  ) {
-    super(parts);
-    this.head = head;
-    this.template = template;
-    this.activation = activation;
-    this.headRewritten = headRewritten;
-    this.reusePrefix = reusePrefix;
+  private constructor(parts: LocalParts, own: LlmRerankerSettings) {
+    // The score is read at the last position, so every row's last token goes there.
+    super(parts, { padding: "left" });
+    this.head = own.head;
+    this.template = own.template;
+    this.activation = own.activation;
+    this.headRewritten = own.headRewritten;
+    this.reusePrefix = own.reusePrefix;
   }
 
   /** What this family can do: the worker proxy of `fromPretrained({ worker: true })` has exactly these. */
@@ -95,24 +95,16 @@ export class LlmRerankerScorer extends LocalScorerBase {
     const preset = llmRerankerPreset(files.id);
     let head: ScoreHeadSpec | undefined;
     let rewritten = false;
-    const parts = await openLocalParts(files, options, undefined, async (tokenizer) => {
+    const openSession = async (tokenizer: TextTokenizer) => {
       head = await resolveHead(files, options, tokenizer, preset?.overrides);
-      const sessionOptions = { threads: options.threads, device: options.device, config: files.config };
-      if (options.rewriteHead === false) return OnnxSession.create(files.onnxPath, sessionOptions);
-      let bytes: Uint8Array;
-      try {
-        bytes = rewriteLmHeadToScore(await readFile(files.onnxPath), head, { externalDataDir: dirname(files.onnxPath), source: files.onnxPath });
-      } catch (cause) {
-        // A head the rewrite does not recognize still scores exactly, only slower (full logits).
-        if (!(cause instanceof ModelLoadError) || !/cannot rewrite the LM head/.test(cause.message)) throw cause;
-        return OnnxSession.create(files.onnxPath, sessionOptions);
-      }
-      rewritten = true;
-      return openRewrittenSession(bytes, { ...sessionOptions, externalDataDir: dirname(files.onnxPath), source: files.onnxPath });
-    });
+      const opened = await openScoreSession(files, options, head);
+      rewritten = opened.rewritten;
+      return opened.session;
+    };
+    const parts = await openLocalParts(files, options, { openSession });
     const template = modelScoreTemplate(files, options.chatTemplate, preset?.template);
     const activation = resolveActivation({ config: files.config, stConfig: files.stConfig, numLabels: 1 }, options.activation);
-    return new LlmRerankerScorer({ ...parts, padding: "left" }, head as ScoreHeadSpec, template, activation, rewritten, options.reusePrefix !== false);
+    return new LlmRerankerScorer(parts, { head: head as ScoreHeadSpec, template, activation, headRewritten: rewritten, reusePrefix: options.reusePrefix !== false });
   }
 
   protected override get scoreOptionNames(): readonly ScoreOptionName[] {
@@ -125,20 +117,10 @@ export class LlmRerankerScorer extends LocalScorerBase {
   }
 
   /**
-   * Scores pairs in pair order (1:1, 1:N or N:N zipped).
-   * @throws {InvalidInputError} for bad shapes, or an instruction the template has no place for.
-   * @throws {ContextLengthError} when a prompt is too long and `truncate` is false.
-   * @throws {InvalidOptionError} for an option the LLM reranker cannot honour (e.g. `truncationStrategy`),
-   *   a misspelt one, or a bad value, as every local scorer does.
-   * @throws {AbortError} when `signal` fires.
+   * Each pair rendered through the score template and scored at its last position.
+   * @throws {InvalidInputError} for an instruction the template has no place for.
    */
-  async scoreWithUsage(
-    queries: ScoreInput | ScoreInput[],
-    documents: ScoreInput | ScoreInput[],
-    options: ScoreOptions = {},
-  ): Promise<ScoreResponse> {
-    const pairs = this.textPairs(queries, documents, options);
-    throwIfAborted(options.signal);
+  protected async scorePairs(pairs: Pairs<string>, options: ScoreOptions): Promise<ScoreResponse> {
     const encoder = new TemplateEncoder(this.tokenizer, this.template, {
       instruction: options.instruction,
       kwargs: options.chatTemplateKwargs,
@@ -146,34 +128,19 @@ export class LlmRerankerScorer extends LocalScorerBase {
     const sequences = pairs.queries.map((q, i) => encoder.encodePair(q, pairs.documents[i] as string, this.maxLength, options));
     const head = this.head;
     const rewritten = this.headRewritten;
-    const logits = await runMicroBatches(
-      this.session,
-      sequences,
-      {
-        ...this.limits,
-        output: "logits",
-        padId: this.tokenizer.padId,
-        padding: "left",
-        logitsToKeep: 1,
-        // The template's system prompt (and, for 1:N, the instruction and query) is the same for
-        // every pair: its key/value cache is computed once, as vLLM's prefix caching does.
-        reusePrefix: this.reusePrefix,
-        signal: options.signal,
-        onProgress: options.onProgress && ((done, total) => options.onProgress?.({ done, total })),
-      },
-      ({ output, row }) => {
-        // The rewritten graph outputs the score itself, [batch, 1].
-        if (rewritten) return output.data[row] as number;
-        // [batch, positions, vocab]: left padding puts every row's last token at the last position.
-        const [, positions, vocab] = output.dims as [number, number, number];
-        return scoreFromLogits(head, output.data, (row * positions + positions - 1) * vocab);
-      },
-    );
+    const read = ({ output, row }: BatchRow): number => {
+      // The rewritten graph outputs the score itself, [batch, 1].
+      if (rewritten) return output.data[row] as number;
+      // [batch, positions, vocab]: left padding puts every row's last token at the last position.
+      const [, positions, vocab] = output.dims as [number, number, number];
+      return scoreFromLogits(head, output.data, (row * positions + positions - 1) * vocab);
+    };
+    // The template's system prompt (and, for 1:N, the instruction and query) is the same for
+    // every pair: its key/value cache is computed once, as vLLM's prefix caching does.
+    const logits = await this.runBatches(sequences, options, read, { output: "logits", logitsToKeep: 1, reusePrefix: this.reusePrefix });
     const activation = options.activation === false ? "identity" : this.activation.activation;
     const scores = logits.map((z) => applyActivation([z], activation));
-    const pairTokens = sequences.map((s) => s.ids.length);
-    const tokens = pairTokens.reduce((n, t) => n + t, 0);
-    return { scores, usage: { promptTokens: tokens, totalTokens: tokens }, pairTokens };
+    return { scores, ...pairUsage(sequences.map((s) => s.ids.length)) };
   }
 }
 
@@ -183,10 +150,7 @@ export class LlmRerankerScorer extends LocalScorerBase {
  * and the template's variables.
  */
 const LLM_RERANKER_CALL_OPTIONS: readonly ScoreOptionName[] = [
-  "signal",
-  "onProgress",
-  "activation",
-  "truncate",
+  ...COMMON_CALL_OPTIONS,
   "maxTokensPerDoc",
   "maxTokensPerQuery",
   "truncatePromptTokens",
@@ -194,37 +158,6 @@ const LLM_RERANKER_CALL_OPTIONS: readonly ScoreOptionName[] = [
   "instruction",
   "chatTemplateKwargs",
 ];
-
-async function resolveHead(
-  files: ModelFiles,
-  options: LlmRerankerOptions,
-  tokenizer: TextTokenizer,
-  presetOverrides: HfOverrides | undefined,
-): Promise<ScoreHeadSpec> {
-  const tokenToId = (t: string) => tokenizer.tokenToId(t);
-  if (options.hfOverrides !== undefined) {
-    const choice = tokenChoice(parseHfOverrides(options.hfOverrides));
-    if (choice) return withSource(headFromTokens(choice, tokenToId, files.dir), "hf_overrides");
-  }
-  const logitScore = files.modules?.find((m) => m.type.endsWith("LogitScore"));
-  if (logitScore) {
-    const dir = join(files.dir, logitScore.path);
-    return headFromLogitScore(await readJson(dir, "config.json", true), join(dir, "config.json"));
-  }
-  const fromConfig = tokenChoice(parseHfOverrides(files.config as Record<string, unknown>));
-  if (fromConfig) return withSource(headFromTokens(fromConfig, tokenToId, files.dir), "config.json");
-  const fromPreset = presetOverrides && tokenChoice(presetOverrides);
-  if (fromPreset) return withSource(headFromTokens(fromPreset, tokenToId, files.dir), `preset for ${files.id}`);
-  throw new ModelLoadError(
-    `${files.dir}: a causal LM needs a token head to rerank. Pass hfOverrides, e.g. ` +
-      `'{"classifier_from_token":["no","yes"],"method":"from_2_way_softmax"}', or save it with a LogitScore module`,
-    { path: files.dir },
-  );
-}
-
-function withSource(head: ScoreHeadSpec, source: string): ScoreHeadSpec {
-  return { ...head, description: `${source}: ${head.description}` };
-}
 
 /** True when the files describe an LLM reranker: a LogitScore module, or a causal LM with a token head. */
 export function isLlmReranker(files: ModelFiles): boolean {

@@ -1,5 +1,6 @@
 import { throwIfAborted } from "../../errors/abort-error.js";
 import { planMicroBatches, type MicroBatchLimits } from "../../batching/micro-batches.js";
+import type { Progress } from "../../types.js";
 import type { FillOptions } from "./graph-inputs.js";
 import type { FloatOutput, OnnxSession } from "./onnx-session.js";
 
@@ -53,8 +54,11 @@ export interface RunOptions extends MicroBatchLimits {
    */
   reusePrefix?: boolean | { minTokens?: number } | undefined;
   signal?: AbortSignal | undefined;
-  /** Called after each batch with the number of sequences done so far. */
-  onProgress?: ((done: number, total: number) => void) | undefined;
+  /**
+   * Called after each batch with the sequences done so far, and awaited: a callback that throws
+   * or returns a promise that rejects fails the run with its error (never an unhandled rejection).
+   */
+  onProgress?: ((progress: Progress) => unknown) | undefined;
 }
 
 /**
@@ -111,7 +115,7 @@ export async function runMicroBatches<T>(
       results[itemIndex] = extract({ output, row, seq, mask: mask.data }, itemIndex);
     });
     done += n;
-    options.onProgress?.(done, sequences.length);
+    await options.onProgress?.({ done, total: sequences.length });
     await new Promise<void>((r) => setImmediate(r));
   }
   throwIfAborted(options.signal);

@@ -1,0 +1,122 @@
+/**
+ * Tensor values read from an ONNX model: a few elements at chosen indices, from inline data or
+ * the model's external data file, without loading the whole tensor.
+ * @module
+ */
+import { closeSync, openSync, readSync } from "node:fs";
+import { join } from "node:path";
+import { ModelLoadError } from "../../errors/model-load-error.js";
+import { halfToFloat } from "../files/safetensors.js";
+import type { TensorInfo } from "./onnx-model-parse.js";
+import { readPackedVarints } from "./proto-fields.js";
+
+/** Bytes per element of the ONNX data types the rewrite reads. */
+const ELEMENT_SIZE: Record<number, number> = { 1: 4, 2: 1, 3: 1, 10: 2, 16: 2, 6: 4, 7: 8 };
+
+/**
+ * Reads the elements at `indices` of a tensor as numbers (float32, float16, bfloat16, int8,
+ * uint8, int32, int64), from inline data or its external data file; consecutive indices are
+ * read in one go, so a row costs one read and a column one read per element.
+ * @throws {ModelLoadError} when the data is external and `externalDataDir` is not given.
+ */
+export function readElements(t: TensorInfo, indices: readonly number[], externalDataDir: string | undefined, source: string): number[] {
+  const size = ELEMENT_SIZE[t.dataType];
+  if (size === undefined) throw new ModelLoadError(`${source}: tensor ${t.name} has unsupported data type ${t.dataType}`, { path: source });
+  if (!t.external && !t.rawData) {
+    if (!t.typedData) throw new ModelLoadError(`${source}: tensor ${t.name} has no data`, { path: source });
+    const all = typedElements(t);
+    return indices.map((i) => all[i] as number);
+  }
+  const out = new Array<number>(indices.length);
+  let fd: number | undefined;
+  if (t.external) {
+    if (!externalDataDir) {
+      throw new ModelLoadError(`${source}: tensor ${t.name} is in external data (${t.external.location}); pass externalDataDir`, { path: source });
+    }
+    const file = join(externalDataDir, t.external.location);
+    try {
+      fd = openSync(file, "r");
+    } catch (cause) {
+      throw new ModelLoadError(`${source}: cannot open external data ${file}: ${(cause as Error).message}`, { path: file, cause });
+    }
+  }
+  try {
+    for (let i = 0; i < indices.length; ) {
+      let j = i + 1;
+      while (j < indices.length && indices[j] === (indices[j - 1] as number) + 1) j++;
+      const first = indices[i] as number;
+      const count = j - i;
+      let raw: Uint8Array;
+      if (fd !== undefined && t.external) {
+        raw = new Uint8Array(count * size);
+        const got = readSync(fd, raw, 0, raw.length, t.external.offset + first * size);
+        if (got < raw.length) throw new ModelLoadError(`${source}: external data of ${t.name} is shorter than its shape`, { path: source });
+      } else {
+        raw = (t.rawData as Uint8Array).subarray(first * size, (first + count) * size);
+        if (raw.length < count * size) throw new ModelLoadError(`${source}: tensor ${t.name} is shorter than its shape`, { path: source });
+      }
+      decodeInto(raw, t.dataType, size, out, i, count);
+      i = j;
+    }
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  return out;
+}
+
+function decodeInto(raw: Uint8Array, dataType: number, size: number, out: number[], at: number, count: number): void {
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const bf = new Float32Array(1);
+  const bfBits = new Uint32Array(bf.buffer);
+  for (let i = 0; i < count; i++) {
+    const o = i * size;
+    let v: number;
+    switch (dataType) {
+      case 1:
+        v = view.getFloat32(o, true);
+        break;
+      case 10:
+        v = halfToFloat(view.getUint16(o, true));
+        break;
+      case 16:
+        bfBits[0] = view.getUint16(o, true) << 16;
+        v = bf[0] as number;
+        break;
+      case 2:
+        v = view.getUint8(o);
+        break;
+      case 3:
+        v = view.getInt8(o);
+        break;
+      case 6:
+        v = view.getInt32(o, true);
+        break;
+      default:
+        v = Number(view.getBigInt64(o, true));
+    }
+    out[at + i] = v;
+  }
+}
+
+/** Elements of a tensor stored in float_data / int32_data / int64_data (small tensors only). */
+function typedElements(t: TensorInfo): number[] {
+  const td = t.typedData;
+  if (!td) return [];
+  const out: number[] = [];
+  for (const f of td.values) {
+    if (td.field === 4) {
+      const d = f.data;
+      const view = new DataView(d.buffer, d.byteOffset, d.byteLength);
+      for (let o = 0; o + 4 <= d.length; o += 4) out.push(view.getFloat32(o, true));
+    } else if (f.wire === 0) out.push(f.value);
+    else out.push(...readPackedVarints(f.data));
+  }
+  // int32_data carries float16 / bfloat16 / int8 / uint8 values as integers.
+  if (td.field === 5 && t.dataType === 10) return out.map((v) => halfToFloat(v));
+  return out;
+}
+
+/** Element count of a shape. */
+export function elementCount(dims: readonly number[]): number {
+  return dims.reduce((a, b) => a * b, 1);
+}
