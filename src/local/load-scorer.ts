@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { InvalidInputError } from "../errors/invalid-input-error.js";
 import { BiEncoderScorer } from "./bi-encoder.js";
 import { CrossEncoderScorer } from "./cross-encoder.js";
@@ -6,20 +8,27 @@ import { loadModelFiles } from "./files/model-files.js";
 import { validateAnyLoadOptions } from "./option-rules.js";
 import { LateInteractionScorer } from "./late-interaction/late-interaction-scorer.js";
 import { isLlmReranker, LlmRerankerScorer } from "./llm-reranker/llm-reranker.js";
+import { readSpladeLayout } from "./sparse/sparse-layout.js";
+import { SpladeScorer } from "./sparse/splade-scorer.js";
+import { isStaticLayout } from "./static/static-layout.js";
+import { StaticEmbedder } from "./static/static-embedder.js";
 import type { InProcess, InWorker, LoadScorerOptions, WorkerLoadOption } from "./options.js";
 import { loadInWorker } from "./worker-pool/in-worker.js";
 import { checkWorkerOption, WORKER_OPTION_RULE, workerShape } from "./worker-pool/worker-option.js";
 import type { AnyWorkerScorer } from "./worker-pool/worker-scorer.js";
 
 /** Any local scorer. */
-export type LocalScorer = CrossEncoderScorer | LlmRerankerScorer | BiEncoderScorer | LateInteractionScorer;
+export type LocalScorer = CrossEncoderScorer | LlmRerankerScorer | BiEncoderScorer | LateInteractionScorer | SpladeScorer | StaticEmbedder;
 
 /**
  * Loads a local scorer from a Hugging Face model id or a folder, detecting its score type from the
  * model's files (ColBERT metadata -> late interaction; a one-label classifier -> cross-encoder; a
  * causal LM with a token head (LogitScore module, `hfOverrides`, or a known LLM reranker id) ->
- * cross-encoder scored by {@link LlmRerankerScorer}; sentence-transformers pooling -> bi-encoder)
- * unless `options.scoreType` says.
+ * cross-encoder scored by {@link LlmRerankerScorer}; sentence-transformers pooling -> bi-encoder;
+ * a SparseEncoder (SPLADE, or inference-free SPLADE with a `Router`) -> sparse, by
+ * {@link SpladeScorer}; a `StaticEmbedding` or model2vec folder -> bi-encoder in pure JavaScript,
+ * by {@link StaticEmbedder}) unless `options.scoreType` says. Sparse and static layouts are
+ * recognized in local folders.
  *
  * @param idOrPath a Hub id such as `"Xenova/ms-marco-MiniLM-L-6-v2"` or a folder path
  * @throws {ModelLoadError} naming the path and what is missing, when the type cannot be told, or
@@ -49,6 +58,10 @@ export async function loadScorer(idOrPath: string, opts: LoadScorerOptions & Wor
   checkWorkerOption(opts.worker, "loadScorer");
   if (workerShape(opts.worker)) return loadInWorker(idOrPath, opts, undefined);
   const { worker: _worker, ...options } = opts;
+  const folder = typeof idOrPath === "string" && existsSync(idOrPath) ? resolve(idOrPath) : undefined;
+  if (folder && isStaticLayout(folder)) return StaticEmbedder.load(folder, idOrPath);
+  const splade = folder ? await readSpladeLayout(folder) : undefined;
+  if (splade) return SpladeScorer.fromFiles({ ...(await loadModelFiles(splade.transformerDir, options)), id: idOrPath }, splade, options);
   const files = await loadModelFiles(idOrPath, options);
   const llm = isLlmReranker(files) || (options.hfOverrides !== undefined && isCausalLm(files));
   const scoreType = options.scoreType ?? (llm ? "cross-encoder" : detectFamily(files).scoreType);

@@ -43,7 +43,7 @@ export const LATE_INTERACTION_RULES = {
 } as const satisfies Record<Exclude<keyof LateInteractionOptions, keyof LocalModelOptions>, OptionRule>;
 
 /** `loadScorer`'s own option. */
-export const SCORE_TYPE_RULE = { kind: "enum", values: ["cross-encoder", "bi-encoder", "late-interaction"] } as const;
+export const SCORE_TYPE_RULE = { kind: "enum", values: ["cross-encoder", "bi-encoder", "late-interaction", "sparse"] } as const;
 
 /** The pool's options (`loadWorkerScorer`). */
 export const WORKER_RULES = { workers: { kind: "integer", min: 1 }, loader: { kind: "string" } } as const;
@@ -56,6 +56,8 @@ export const FAMILY_RULES: Record<string, OptionSpec> = {
   "cross-encoder": CROSS_ENCODER_RULES,
   "bi-encoder": BI_ENCODER_RULES,
   "late-interaction": LATE_INTERACTION_RULES,
+  // SPLADE takes the common local options only (length, dtype, threads, batch limits).
+  sparse: {},
 };
 
 /** Every load option name rerank-kit knows, for "not supported here" and near misses. */

@@ -4,7 +4,7 @@ import { InvalidInputError } from "../../errors/invalid-input-error.js";
 import { throwIfAborted } from "../../errors/abort-error.js";
 import { assertTexts, toPairs } from "../../scoring/pairing.js";
 import { cosine } from "../../scoring/similarity.js";
-import type { EmbedOptions, EmbedResponse, Embedder, ScoreInput, ScoreOptions, ScoreResponse } from "../../types.js";
+import type { EmbedOptions, EmbedResponse, Embedder, ScoreInput, ScoreOptions, ScoreResponse, Tokenization } from "../../types.js";
 import { readStaticSpec, type StaticSpec } from "./static-layout.js";
 
 /**
@@ -18,6 +18,8 @@ export class StaticEmbedder extends BaseScorer implements Embedder {
   readonly model: string;
   /** Width of the vectors. */
   readonly dimensions: number;
+  /** Most tokens pooled per text: 512 for model2vec; sentence-transformers' StaticEmbedding has no limit. */
+  readonly maxLength: number;
   private readonly spec: StaticSpec;
   private readonly tokenizer: Tokenizer;
   private closed = false;
@@ -27,6 +29,7 @@ export class StaticEmbedder extends BaseScorer implements Embedder {
     this.model = model;
     this.spec = spec;
     this.dimensions = spec.table.dim;
+    this.maxLength = spec.maxTokens ?? Number.MAX_SAFE_INTEGER;
     this.tokenizer = new Tokenizer(spec.tokenizerJson, {});
   }
 
@@ -91,6 +94,17 @@ export class StaticEmbedder extends BaseScorer implements Embedder {
     });
     const tokens = pairTokens.reduce((n, t) => n + t, 0);
     return { scores, usage: { promptTokens: tokens, totalTokens: tokens }, pairTokens };
+  }
+
+  /** Tokenizes one text as the model pools it: static models add no special tokens. */
+  tokenize(text: string, _options: { addSpecialTokens?: boolean } = {}): Tokenization {
+    const ids: number[] = this.tokenizer.encode(text, { add_special_tokens: false }).ids;
+    return { ids, tokens: ids.map((id) => this.tokenizer.id_to_token(id) ?? "") };
+  }
+
+  /** Decodes token ids back to text. */
+  detokenize(ids: readonly number[], options: { skipSpecialTokens?: boolean } = {}): string {
+    return this.tokenizer.decode([...ids], { skip_special_tokens: options.skipSpecialTokens ?? true });
   }
 
   /** Nothing native to release; later calls throw. */
