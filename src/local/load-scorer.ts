@@ -10,6 +10,7 @@ import { LateInteractionScorer } from "./late-interaction/late-interaction-score
 import { isLlmReranker, LlmRerankerScorer } from "./llm-reranker/llm-reranker.js";
 import { readSpladeLayout } from "./sparse/sparse-layout.js";
 import { SpladeScorer } from "./sparse/splade-scorer.js";
+import { BgeM3Scorer, isBgeM3Folder } from "./sparse/bge-m3-scorer.js";
 import { isStaticLayout } from "./static/static-layout.js";
 import { StaticEmbedder } from "./static/static-embedder.js";
 import type { InProcess, InWorker, LoadScorerOptions, WorkerLoadOption } from "./options.js";
@@ -18,7 +19,7 @@ import { checkWorkerOption, WORKER_OPTION_RULE, workerShape } from "./worker-poo
 import type { AnyWorkerScorer } from "./worker-pool/worker-scorer.js";
 
 /** Any local scorer. */
-export type LocalScorer = CrossEncoderScorer | LlmRerankerScorer | BiEncoderScorer | LateInteractionScorer | SpladeScorer | StaticEmbedder;
+export type LocalScorer = CrossEncoderScorer | LlmRerankerScorer | BiEncoderScorer | LateInteractionScorer | SpladeScorer | BgeM3Scorer | StaticEmbedder;
 
 /**
  * Loads a local scorer from a Hugging Face model id or a folder, detecting its score type from the
@@ -27,7 +28,8 @@ export type LocalScorer = CrossEncoderScorer | LlmRerankerScorer | BiEncoderScor
  * cross-encoder scored by {@link LlmRerankerScorer}; sentence-transformers pooling -> bi-encoder;
  * a SparseEncoder (SPLADE, or inference-free SPLADE with a `Router`) -> sparse, by
  * {@link SpladeScorer}; a `StaticEmbedding` or model2vec folder -> bi-encoder in pure JavaScript,
- * by {@link StaticEmbedder}) unless `options.scoreType` says. Sparse and static layouts are
+ * by {@link StaticEmbedder}; bge-m3's `sparse_linear.pt` + `colbert_linear.pt` -> bi-encoder with
+ * sparse and ColBERT outputs, by {@link BgeM3Scorer}) unless `options.scoreType` says. Sparse and static layouts are
  * recognized in local folders.
  *
  * @param idOrPath a Hub id such as `"Xenova/ms-marco-MiniLM-L-6-v2"` or a folder path
@@ -63,6 +65,7 @@ export async function loadScorer(idOrPath: string, opts: LoadScorerOptions & Wor
   const splade = folder ? await readSpladeLayout(folder) : undefined;
   if (splade) return SpladeScorer.fromFiles({ ...(await loadModelFiles(splade.transformerDir, options)), id: idOrPath }, splade, options);
   const files = await loadModelFiles(idOrPath, options);
+  if (folder && isBgeM3Folder(folder) && (options.scoreType ?? "bi-encoder") === "bi-encoder") return BgeM3Scorer.fromFiles(files, options);
   const llm = isLlmReranker(files) || (options.hfOverrides !== undefined && isCausalLm(files));
   const scoreType = options.scoreType ?? (llm ? "cross-encoder" : detectFamily(files).scoreType);
   switch (scoreType) {
