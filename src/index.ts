@@ -17,6 +17,8 @@ export type { ScoreTemplateInput, ScoreTemplateOrigin, ScoreTemplatePresetName, 
 export type { Activation, ResolvedActivation } from "./scoring/activation.js";
 export type { ClassActivation } from "./scoring/classification.js";
 export type { PoolingMode } from "./scoring/pooling.js";
+export { sparseDot, pruneSparse } from "./scoring/sparse.js";
+export type { SparsePruning } from "./scoring/sparse.js";
 export { planMicroBatches, BATCH_BUDGETS, defaultBudget, budgetDtype } from "./batching/micro-batches.js";
 export type { MicroBatchLimits, BatchBudget, BudgetDtype } from "./batching/micro-batches.js";
 export {

@@ -81,6 +81,7 @@ export class BgeM3Scorer extends LocalScorerBase implements Embedder, SparseEmbe
 
   /**
    * Builds the scorer from files already read (the XLM-R ONNX graph and the two `.pt` heads).
+   * Use `loadScorer(folder)`, which reads the layout. @internal
    * @throws {ModelLoadError} when a head is missing or does not fit the hidden size.
    */
   static async fromFiles(files: ModelFiles, options: LocalModelOptions & { scoreType?: string } = {}): Promise<BgeM3Scorer> {

@@ -58,6 +58,7 @@ export class SpladeScorer extends LocalScorerBase implements SparseEmbedder {
 
   /**
    * Builds a SPLADE scorer from the transformer's files (the document route's folder for a Router).
+   * Use `loadScorer(folder)`, which reads the layout. @internal
    * @throws {ModelLoadError} when ONNX Runtime cannot open the graph.
    * @throws {InvalidOptionError} for an option the family cannot honour.
    */
