@@ -36,7 +36,13 @@ const typeName = (type: string) => type.slice(type.lastIndexOf(".") + 1);
 export async function readSpladeLayout(dir: string): Promise<SpladeLayout | undefined> {
   const modulesPath = join(dir, "modules.json");
   if (!existsSync(modulesPath)) return undefined;
-  const modules = readJson(modulesPath) as unknown as Module[];
+  let modules: Module[];
+  try {
+    modules = readJson(modulesPath) as unknown as Module[];
+  } catch {
+    // Not readable as JSON: the family loaders name the file when they read it.
+    return undefined;
+  }
   if (!Array.isArray(modules)) return undefined;
   if (modules.length === 1 && typeName(String(modules[0]?.type)) === "Router") return readRouter(dir, join(dir, modules[0]?.path ?? ""));
   if (!modules.some((m) => typeName(m.type) === "SpladePooling")) return undefined;

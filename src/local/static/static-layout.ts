@@ -28,6 +28,16 @@ export interface StaticSpec {
 
 const readJson = (path: string): Json => JSON.parse(readFileSync(path, "utf8")) as Json;
 
+/** A JSON file, or undefined when unreadable: detection leaves naming a bad file to the loader that needs it. */
+function tryJson(path: string): Json | undefined {
+  try {
+    return readJson(path);
+  } catch {
+    // The family loaders (loadModelFiles) report the unreadable file with its path.
+    return undefined;
+  }
+}
+
 /** model2vec's default `max_length` of `StaticModel.encode`. */
 const MODEL2VEC_MAX_TOKENS = 512;
 
@@ -43,12 +53,12 @@ export function isStaticLayout(dir: string): boolean {
 function staticKind(dir: string): { kind: "st"; modules: Array<{ path: string; type: string }> } | { kind: "model2vec" } | undefined {
   const modulesPath = join(dir, "modules.json");
   if (existsSync(modulesPath)) {
-    const modules = readJson(modulesPath) as unknown as Array<{ path: string; type: string }>;
+    const modules = tryJson(modulesPath) as unknown as Array<{ path: string; type: string }> | undefined;
     if (Array.isArray(modules) && String(modules[0]?.type ?? "").endsWith("StaticEmbedding")) return { kind: "st", modules };
   }
   const configPath = join(dir, "config.json");
-  if (existsSync(configPath)) {
-    const config = readJson(configPath);
+  const config = existsSync(configPath) ? tryJson(configPath) : undefined;
+  if (config) {
     const archs = Array.isArray(config["architectures"]) ? (config["architectures"] as unknown[]) : [];
     if (config["model_type"] === "model2vec" || archs.includes("StaticModel")) return { kind: "model2vec" };
   }
