@@ -20,6 +20,14 @@ export { BiEncoderScorer } from "./local/bi-encoder.js";
 export { LateInteractionScorer } from "./local/late-interaction/late-interaction-scorer.js";
 export { LlmRerankerScorer } from "./local/llm-reranker/llm-reranker.js";
 export type { LlmRerankerOptions } from "./local/llm-reranker/llm-reranker.js";
+export { ImageTextScorer } from "./local/image-text/image-text-scorer.js";
+export type { ImageTextOptions, ImageTextScoreOptions } from "./local/image-text/image-text-scorer.js";
+export type { ImageTextInput } from "./local/image-text/inputs.js";
+export { SpladeScorer } from "./local/sparse/splade-scorer.js";
+export { BgeM3Scorer } from "./local/sparse/bge-m3-scorer.js";
+export { StaticEmbedder } from "./local/static/static-embedder.js";
+export { sparseDot, pruneSparse } from "./scoring/sparse.js";
+export type { SparsePruning } from "./scoring/sparse.js";
 export type {
   Dtype,
   LocalModelOptions,

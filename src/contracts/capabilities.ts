@@ -10,6 +10,7 @@ import type { Embedder } from "./embedder.js";
 import type { ImageEmbedder } from "./image-embedder.js";
 import type { ModelMetadata } from "./metadata.js";
 import type { Scorer } from "./scorer.js";
+import type { SparseEmbedder } from "./sparse-embedder.js";
 import type { SequenceEmbedder, SequenceTokenEmbedder } from "./sequence-embedder.js";
 import type { TokenEmbedder } from "./token-embedder.js";
 import type { Detokenizer, DocumentWindows, Tokenizer } from "./tokenizer.js";
@@ -24,6 +25,8 @@ export interface CapabilityContracts {
   imageEmbed: ImageEmbedder;
   /** Per-token vectors of texts (ColBERT): {@link TokenEmbedder}. */
   tokenEmbed: TokenEmbedder;
+  /** One sparse vector over the vocabulary per text (SPLADE, bge-m3): {@link SparseEmbedder}. */
+  sparseEmbed: SparseEmbedder;
   /** Vectors of token-id sequences as given: {@link SequenceEmbedder}. */
   sequenceEmbed: SequenceEmbedder;
   /** Per-token vectors of token-id sequences as given: {@link SequenceTokenEmbedder}. */
@@ -92,6 +95,7 @@ export const CAPABILITIES: { readonly [C in Capability]: CapabilitySpec<Capabili
   embed: { methods: { embed: 1, embedWithUsage: 1 } },
   imageEmbed: { methods: { embedImages: 1 } },
   tokenEmbed: { methods: { embedTokens: 1 } },
+  sparseEmbed: { methods: { embedSparse: 1, embedSparseWithUsage: 1, decode: "plain" }, data: { vocabularySize: "number" } },
   sequenceEmbed: { methods: { embedSequences: 1 } },
   sequenceTokenEmbed: { methods: { embedTokenSequences: 1 } },
   classify: { methods: { classify: 1, classifySequences: 1 }, data: { labels: "array" } },

@@ -5,14 +5,15 @@
  */
 
 /**
- * The three score types of vLLM's score API: the one list that validation, the CLI's choices and
- * the docs read.
+ * The score types: the three of vLLM's score API, and sparse (SPLADE-style dot products of
+ * sparse vectors). The one list that validation, the CLI's choices and the docs read.
  *
  * - `cross-encoder`: the pair goes through one model, which outputs a logit (then an activation).
  * - `bi-encoder`: query and document are embedded separately; the score is their cosine.
  * - `late-interaction`: per-token embeddings (ColBERT); the score is MaxSim.
+ * - `sparse`: sparse lexical vectors (SPLADE); the score is their dot product.
  */
-export const SCORE_TYPES = ["cross-encoder", "bi-encoder", "late-interaction"] as const;
+export const SCORE_TYPES = ["cross-encoder", "bi-encoder", "late-interaction", "sparse"] as const;
 
 /** One of {@link SCORE_TYPES}: what a scorer computes. */
 export type ScoreType = (typeof SCORE_TYPES)[number];

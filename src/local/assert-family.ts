@@ -29,6 +29,11 @@ export function assertFamily(files: ModelFiles, expected: ScoreType, requestedBy
 }
 
 function loaderFor(type: ScoreType): string {
-  const cls = { "cross-encoder": "CrossEncoderScorer", "bi-encoder": "BiEncoderScorer", "late-interaction": "LateInteractionScorer" }[type];
+  const cls = {
+    "cross-encoder": "CrossEncoderScorer",
+    "bi-encoder": "BiEncoderScorer",
+    "late-interaction": "LateInteractionScorer",
+    sparse: "SparseEncoderScorer",
+  }[type];
   return `loadScorer() (or ${cls ?? type}, or scoreType "${type}")`;
 }

@@ -24,7 +24,7 @@ export function detectFamily(files: ModelFiles): DetectedFamily {
   const architectures = (files.config["architectures"] as string[] | undefined) ?? [];
   if (isNativeMultiVector(files)) return { scoreType: "late-interaction", reason: "MultiVectorEncoder save (sentence-transformers 6)" };
   if (layout.modelType === "SparseEncoder") {
-    throw new ModelLoadError(`${files.dir}: sparse encoders (SparseEncoder, SPLADE) are not supported`, {
+    throw new ModelLoadError(`${files.dir}: sparse encoders are supported as an MLM Transformer + SpladePooling (or a Router with SparseStaticEmbedding queries); these modules are not`, {
       path: join(files.dir, "config_sentence_transformers.json"),
     });
   }

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { InvalidInputError } from "../errors/invalid-input-error.js";
 import { InvalidOptionError } from "../errors/invalid-option-error.js";
 import { BiEncoderScorer } from "./bi-encoder.js";
@@ -10,13 +11,18 @@ import { imageTextFamilyOf } from "./image-text/layout.js";
 import { validateAnyLoadOptions } from "./option-rules.js";
 import { LateInteractionScorer } from "./late-interaction/late-interaction-scorer.js";
 import { isLlmReranker, LlmRerankerScorer } from "./llm-reranker/llm-reranker.js";
+import { readSpladeLayout } from "./sparse/sparse-layout.js";
+import { SpladeScorer } from "./sparse/splade-scorer.js";
+import { BgeM3Scorer, isBgeM3Folder } from "./sparse/bge-m3-scorer.js";
+import { isStaticLayout } from "./static/static-layout.js";
+import { StaticEmbedder } from "./static/static-embedder.js";
 import type { InProcess, InWorker, LoadScorerOptions, WorkerLoadOption } from "./options.js";
 import { loadInWorker } from "./worker-pool/in-worker.js";
 import { checkWorkerOption, WORKER_OPTION_RULE, workerShape } from "./worker-pool/worker-option.js";
 import type { AnyWorkerScorer } from "./worker-pool/worker-scorer.js";
 
 /** Any local scorer. */
-export type LocalScorer = CrossEncoderScorer | LlmRerankerScorer | BiEncoderScorer | LateInteractionScorer | ImageTextScorer;
+export type LocalScorer = CrossEncoderScorer | LlmRerankerScorer | BiEncoderScorer | LateInteractionScorer | ImageTextScorer | SpladeScorer | BgeM3Scorer | StaticEmbedder;
 
 /**
  * Loads a local scorer from a Hugging Face model id or a folder, detecting its score type from the
@@ -24,8 +30,12 @@ export type LocalScorer = CrossEncoderScorer | LlmRerankerScorer | BiEncoderScor
  * causal LM with a token head (LogitScore module, `hfOverrides`, or a known LLM reranker id) ->
  * cross-encoder scored by {@link LlmRerankerScorer}; sentence-transformers pooling -> bi-encoder;
  * a CLIP / SigLIP folder (`model_type` clip / siglip / siglip2 with a `preprocessor_config.json`)
- * -> {@link ImageTextScorer}, a bi-encoder over texts and images)
- * unless `options.scoreType` says.
+ * -> {@link ImageTextScorer}, a bi-encoder over texts and images;
+ * a SparseEncoder (SPLADE, or inference-free SPLADE with a `Router`) -> sparse, by
+ * {@link SpladeScorer}; a `StaticEmbedding` or model2vec folder -> bi-encoder in pure JavaScript,
+ * by {@link StaticEmbedder}; bge-m3's `sparse_linear.pt` + `colbert_linear.pt` -> bi-encoder with
+ * sparse and ColBERT outputs, by {@link BgeM3Scorer}) unless `options.scoreType` says. Sparse and static layouts are
+ * recognized in local folders.
  *
  * @param idOrPath a Hub id such as `"Xenova/ms-marco-MiniLM-L-6-v2"` or a folder path
  * @throws {ModelLoadError} naming the path and what is missing, when the type cannot be told, or
@@ -62,7 +72,12 @@ export async function loadScorer(idOrPath: string, opts: LoadScorerOptions & Wor
   }
   if (workerShape(opts.worker)) return loadInWorker(idOrPath, opts, undefined);
   const { worker: _worker, ...options } = opts;
+  const folder = typeof idOrPath === "string" && existsSync(idOrPath) ? resolve(idOrPath) : undefined;
+  if (folder && isStaticLayout(folder)) return StaticEmbedder.load(folder, idOrPath);
+  const splade = folder ? await readSpladeLayout(folder) : undefined;
+  if (splade) return SpladeScorer.fromFiles({ ...(await loadModelFiles(splade.transformerDir, options)), id: idOrPath }, splade, options);
   const files = await loadModelFiles(idOrPath, options);
+  if (folder && isBgeM3Folder(folder) && (options.scoreType ?? "bi-encoder") === "bi-encoder") return BgeM3Scorer.fromFiles(files, options);
   const llm = isLlmReranker(files) || (options.hfOverrides !== undefined && isCausalLm(files));
   const scoreType = options.scoreType ?? (llm ? "cross-encoder" : detectFamily(files).scoreType);
   switch (scoreType) {

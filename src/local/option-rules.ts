@@ -59,6 +59,8 @@ export const FAMILY_RULES: Record<string, OptionSpec> = {
   "cross-encoder": CROSS_ENCODER_RULES,
   "bi-encoder": BI_ENCODER_RULES,
   "late-interaction": LATE_INTERACTION_RULES,
+  // SPLADE takes the common local options only (length, dtype, threads, batch limits).
+  sparse: {},
 };
 
 /** Every load option name rerank-kit knows, for "not supported here" and near misses. */

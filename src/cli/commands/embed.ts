@@ -13,12 +13,15 @@ interface EmbedFlags extends ModelFlags {
   dimensions?: number;
   batchSize: number;
   maxLineBytes: number;
+  sparse?: boolean;
+  topK?: number;
 }
 
 /**
  * Registers `rerank-kit embed`: prints one JSON line `{"index","embedding"}` per input line, in
  * input order, as each batch completes. `index` is the 0-based line number; a blank line gives
  * `"embedding": null`, an unreadable line `"embedding": null` and an `"error"` (exit 1 at the end).
+ * With `--sparse` (SPLADE, inference-free SPLADE, bge-m3) each line is `{"index","indices","values"}`.
  */
 export function registerEmbed(program: Command): void {
   const command = program
@@ -28,12 +31,16 @@ export function registerEmbed(program: Command): void {
     .addOption(new Option("--kind <kind>", "embed as queries or documents").choices(["query", "document"]).default("document"))
     .option("--dimensions <n>", "Matryoshka: keep the first N dimensions", positiveInteger)
     .option("--batch-size <n>", "texts per model call (bounds memory)", positiveInteger, 2048)
-    .addOption(maxLineBytesOption());
+    .addOption(maxLineBytesOption())
+    .option("--sparse", "sparse vectors (SPLADE, bge-m3): {index, indices, values} lines")
+    .option("--top-k <n>", "with --sparse: keep the N heaviest entries", positiveInteger);
   addModelFlags(command).action(async (flags: EmbedFlags) => {
     // Heavy modules load only when the command runs, so --help and flag errors stay fast.
     const { loadScorer } = await import("../../local/load-scorer.js");
     const scorer = await loadScorer(flags.model, await loadOptions(flags));
     try {
+      if (flags.sparse) return await embedSparse(scorer, flags);
+      if (flags.topK !== undefined) throw new CliError("--top-k needs --sparse");
       if (!has(scorer, "embed")) {
         throw new CliError(`${flags.model} is a ${scorer.scoreType} model; embed needs a bi-encoder`);
       }
@@ -56,5 +63,29 @@ export function registerEmbed(program: Command): void {
     } finally {
       await scorer.close();
     }
+  });
+}
+
+/** `embed --sparse`: one `{"index","indices","values"}` line per input line (null for a blank one). */
+async function embedSparse(scorer: unknown, flags: EmbedFlags): Promise<void> {
+  if (!has(scorer, "sparseEmbed")) {
+    throw new CliError(`${flags.model} has no sparse output; embed --sparse needs a SPLADE or bge-m3 model`);
+  }
+  await streamTexts({ input: flags.input, batchSize: flags.batchSize, label: "embed", stdin: process.stdin }, async (batch) => {
+    const vectors =
+      batch.texts.length === 0
+        ? []
+        : await scorer.embedSparse(batch.texts, {
+            kind: flags.kind,
+            ...(flags.topK && { topK: flags.topK }),
+            ...(batch.onProgress && { onProgress: batch.onProgress }),
+          });
+    let next = 0;
+    const lines = batch.records.map((r) => {
+      if (!("text" in r)) return JSON.stringify({ index: r.index, indices: null, values: null, ...("error" in r && { error: r.error }) });
+      const v = vectors[next++];
+      return JSON.stringify({ index: r.index, indices: Array.from(v?.indices ?? []), values: Array.from(v?.values ?? []) });
+    });
+    await writeLines(process.stdout, lines);
   });
 }

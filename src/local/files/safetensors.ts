@@ -9,12 +9,35 @@ export interface Float32Tensor {
   shape: number[];
 }
 
+/** One tensor's raw bytes, as stored (little-endian), with its safetensors dtype. */
+export interface RawTensor {
+  /** The safetensors dtype, e.g. `F32`, `F16`, `BF16`, `I8`. */
+  dtype: string;
+  /** Shape, e.g. `[rows, dim]`. */
+  shape: number[];
+  /** The tensor's bytes in a buffer of their own (offset 0, so any typed-array view is aligned). */
+  bytes: Uint8Array;
+  /** The tensor name that was found. */
+  name: string;
+}
+
 /**
  * Reads one tensor from a safetensors file (8-byte little-endian header length, JSON header,
  * raw little-endian data). F32, F16 and BF16 are converted to float32.
  * @throws {ModelLoadError} naming the file and tensor when either is missing or malformed.
  */
 export async function readSafetensor(path: string, names: string[]): Promise<Float32Tensor> {
+  const raw = await readSafetensorRaw(path, names);
+  return { data: decode(Buffer.from(raw.bytes.buffer, raw.bytes.byteOffset, raw.bytes.byteLength), raw.dtype, raw.shape, `${path}: tensor ${raw.name}`), shape: raw.shape };
+}
+
+/**
+ * Reads the first of `names` present in a safetensors file, straight into one buffer and without
+ * converting it: a static embedding table of 30522 x 768 float32 is 94 MB, and a second copy
+ * would double the peak memory.
+ * @throws {ModelLoadError} naming the file and tensor when either is missing or malformed.
+ */
+export async function readSafetensorRaw(path: string, names: string[]): Promise<RawTensor> {
   // Reads the header and then only the wanted tensor: a stanford checkpoint's model.safetensors
   // holds the whole encoder, of which only `linear.weight` is needed.
   let file: Awaited<ReturnType<typeof open>>;
@@ -43,9 +66,19 @@ export async function readSafetensor(path: string, names: string[]): Promise<Flo
       throw new ModelLoadError(`${path} has none of the tensors ${names.join(", ")} (found: ${found.join(", ")})`, { path });
     }
     const entry = header[name]!;
-    const bytes = Buffer.alloc(entry.data_offsets[1] - entry.data_offsets[0]);
-    await file.read(bytes, 0, bytes.length, 8 + headerLength + entry.data_offsets[0]);
-    return { data: decode(bytes, entry.dtype, entry.shape, `${path}: tensor ${name}`), shape: entry.shape };
+    const [start, end] = entry.data_offsets;
+    if (!(end >= start && 8 + headerLength + end <= size)) {
+      throw new ModelLoadError(`${path}: tensor ${name} lies outside the file`, { path });
+    }
+    const bytes = new Uint8Array(new ArrayBuffer(end - start));
+    let at = 0;
+    // A single read() is capped (2 GiB) and may return short: loop until the tensor is in.
+    while (at < bytes.length) {
+      const { bytesRead } = await file.read(bytes, at, bytes.length - at, 8 + headerLength + start + at);
+      if (bytesRead === 0) throw new ModelLoadError(`${path}: tensor ${name} is truncated`, { path });
+      at += bytesRead;
+    }
+    return { dtype: entry.dtype, shape: entry.shape, bytes, name };
   } finally {
     await file.close();
   }
