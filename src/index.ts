@@ -49,3 +49,8 @@ export { quantizeModel } from "./local/quantize/quantize-model.js";
 export type { QuantizeOptions, QuantizeResult, ParityReport, ParitySample } from "./local/quantize/quantize-model.js";
 export { convertLlmReranker } from "./local/llm-reranker/convert.js";
 export type { ConvertOptions, ConvertResult } from "./local/llm-reranker/convert.js";
+export { DTYPES, COLBERT_CONVENTIONS, COLBERT_CONVENTION_DEFAULTS } from "./local/options.js";
+export type { WorkerOf, AnyWorkerScorer } from "./local/worker-pool/worker-scorer.js";
+export type { FromPretrained } from "./local/worker-pool/in-worker.js";
+export type { RawPixels } from "./imaging/pixels.js";
+export type { ImageTextFamily } from "./local/image-text/layout.js";
