@@ -6,6 +6,7 @@ export const LOCAL_MODEL_RULES = {
   dtype: { kind: "enum", values: ["fp32", "fp16", "q8", "int8", "uint8", "q4", "q4f16", "bnb4"] },
   device: { kind: "enum", values: ["cpu", "cuda", "dml", "coreml"] },
   threads: { kind: "integer", min: 1 },
+  int8Weights: { kind: "enum", values: ["auto", "int8", "uint8"] },
   // Its range depends on the model (special tokens, position embeddings): checked at load time.
   maxLength: { kind: "number" },
   revision: { kind: "string" },
