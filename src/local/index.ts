@@ -8,6 +8,7 @@ export type { ConvertOptions, ConvertResult } from "./llm-reranker/convert.js";
 export { parseHfOverrides } from "./llm-reranker/hf-overrides.js";
 export type { HfOverrides, ScoreMethod } from "./llm-reranker/hf-overrides.js";
 export type { ScoreHeadSpec } from "./llm-reranker/score-head.js";
+export type { Int8Weights } from "./runtime/int8-weights-u8.js";
 export { BiEncoderScorer } from "./bi-encoder.js";
 export { LateInteractionScorer } from "./late-interaction/late-interaction-scorer.js";
 export { SpladeScorer } from "./sparse/splade-scorer.js";

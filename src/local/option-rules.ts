@@ -8,6 +8,7 @@ export const LOCAL_MODEL_RULES = {
   dtype: { kind: "enum", values: DTYPES },
   device: { kind: "enum", values: ["cpu", "cuda", "dml", "coreml"] },
   threads: { kind: "integer", min: 1 },
+  int8Weights: { kind: "enum", values: ["auto", "int8", "uint8"] },
   // Its range depends on the model (special tokens, position embeddings): checked at load time.
   maxLength: { kind: "number" },
   revision: { kind: "string" },

@@ -2,6 +2,7 @@ import type { MicroBatchLimits } from "../batching/micro-batches.js";
 import type { Activation } from "../scoring/activation.js";
 import type { ScoreType } from "../types.js";
 import type { HfOverrides } from "./llm-reranker/hf-overrides.js";
+import type { Int8Weights } from "./runtime/int8-weights-u8.js";
 import type { WorkerOption, WorkerPoolShape } from "./worker-pool/worker-option.js";
 
 /**
@@ -40,6 +41,14 @@ export interface LocalModelOptions extends MicroBatchLimits {
   device?: "cpu" | "cuda" | "dml" | "coreml";
   /** Intra-op threads for ONNX Runtime. @default os.availableParallelism() */
   threads?: number;
+  /**
+   * Which int8 kernel a quantized model's MatMuls run. `auto`: on x86 CPUs without VNNI
+   * (AVX2 only, e.g. AMD Zen 2/3), int8 weights are shifted to uint8 at load (the same math), since
+   * ONNX Runtime's uint8 x int8 kernel there saturates int16 sums and moves logits by tenths; its
+   * uint8 x uint8 kernel does not, and is slower. `int8`: keep the file's kernel (fastest, that
+   * drift on such CPUs). `uint8`: always shift. @default "auto"
+   */
+  int8Weights?: Int8Weights;
   /** Longest sequence in tokens, special tokens included. @default the model's own limit */
   maxLength?: number;
   /** Hub revision (branch, tag or commit) when loading by model id. @default "main" */

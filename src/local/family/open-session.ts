@@ -4,8 +4,8 @@
  * @module
  */
 import type { ModelFiles } from "../files/model-files.js";
-import { OnnxSession, type SessionOptions } from "../runtime/onnx-session.js";
-import { openEncoderSession } from "../runtime/open-encoder-session.js";
+import type { OnnxSession, SessionOptions } from "../runtime/onnx-session.js";
+import { openEncoderSession, openGraphSession } from "../runtime/open-encoder-session.js";
 import type { LocalModelOptions } from "../options.js";
 
 /**
@@ -26,17 +26,18 @@ export function isDecoder(files: ModelFiles, session: OnnxSession): boolean {
   return session.decoder || isDecoderType(files) || files.config["is_decoder"] === true;
 }
 
-/** The ONNX Runtime options of a model loaded with `options` (threads, device, cache sizes). */
-export function sessionOptions(files: ModelFiles, options: Pick<LocalModelOptions, "threads" | "device">): SessionOptions {
-  return { threads: options.threads, device: options.device, config: files.config };
+/** The ONNX Runtime options of a model loaded with `options` (threads, device, int8 kernel, cache sizes). */
+export function sessionOptions(files: ModelFiles, options: Pick<LocalModelOptions, "threads" | "device" | "int8Weights">): SessionOptions {
+  return { threads: options.threads, device: options.device, int8Weights: options.int8Weights, config: files.config };
 }
 
 /**
  * Opens the model's graph: as exported for decoder model types, else through the encoder
- * rewrite (which falls back to the file as is when it finds nothing to fuse).
+ * rewrite (which falls back to the file as is when it finds nothing to fuse); either way with
+ * int8 weights made uint8 where `int8Weights` asks for it.
  * @throws {ModelLoadError} naming the file when ONNX Runtime rejects it.
  */
-export function openModelSession(files: ModelFiles, options: Pick<LocalModelOptions, "threads" | "device">): Promise<OnnxSession> {
+export function openModelSession(files: ModelFiles, options: Pick<LocalModelOptions, "threads" | "device" | "int8Weights">): Promise<OnnxSession> {
   const session = sessionOptions(files, options);
-  return isDecoderType(files) ? OnnxSession.create(files.onnxPath, session) : openEncoderSession(files.onnxPath, session);
+  return isDecoderType(files) ? openGraphSession(files.onnxPath, session) : openEncoderSession(files.onnxPath, session);
 }

@@ -11,7 +11,9 @@ import { readJson, type ModelFiles } from "../files/model-files.js";
 import { sessionOptions } from "../family/open-session.js";
 import type { CrossEncoderOptions } from "../options.js";
 import { openRewrittenSession, rewriteLmHeadToScore } from "../runtime/lm-head-rewrite.js";
-import { OnnxSession } from "../runtime/onnx-session.js";
+import { rewriteInt8WeightsToUint8, wantsUint8Weights } from "../runtime/int8-weights-u8.js";
+import type { OnnxSession } from "../runtime/onnx-session.js";
+import { openGraphSession } from "../runtime/open-encoder-session.js";
 import type { TextTokenizer } from "../tokenization/text-tokenizer.js";
 import { parseHfOverrides, tokenChoice, type HfOverrides } from "./hf-overrides.js";
 import { headFromLogitScore, headFromTokens, type ScoreHeadSpec } from "./score-head.js";
@@ -30,15 +32,16 @@ export interface ScoreSession {
  */
 export async function openScoreSession(files: ModelFiles, options: CrossEncoderOptions, head: ScoreHeadSpec): Promise<ScoreSession> {
   const session = sessionOptions(files, options);
-  if (options.rewriteHead === false) return { session: await OnnxSession.create(files.onnxPath, session), rewritten: false };
+  if (options.rewriteHead === false) return { session: await openGraphSession(files.onnxPath, session), rewritten: false };
   let bytes: Uint8Array;
   try {
     bytes = rewriteLmHeadToScore(await readRegularFile(files.onnxPath, "the ONNX graph", MAX_ONNX_BYTES), head, { externalDataDir: dirname(files.onnxPath), source: files.onnxPath });
   } catch (cause) {
     // A head the rewrite does not recognize still scores exactly, only slower (full logits).
     if (!(cause instanceof ModelLoadError) || !/cannot rewrite the LM head/.test(cause.message)) throw cause;
-    return { session: await OnnxSession.create(files.onnxPath, session), rewritten: false };
+    return { session: await openGraphSession(files.onnxPath, session), rewritten: false };
   }
+  if (wantsUint8Weights(session.int8Weights)) bytes = rewriteInt8WeightsToUint8(bytes, files.onnxPath)?.model ?? bytes;
   const rewritten = await openRewrittenSession(bytes, { ...session, externalDataDir: dirname(files.onnxPath), source: files.onnxPath });
   return { session: rewritten, rewritten: true };
 }

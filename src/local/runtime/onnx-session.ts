@@ -4,6 +4,7 @@ import { ModelLoadError } from "../../errors/model-load-error.js";
 import { halfToFloat } from "../files/safetensors.js";
 import { onnxRuntimeLoadError } from "./onnx-runtime-load-error.js";
 import { fillGraphInputs, planGraphInputs, type CacheConfig, type FillOptions, type GraphInputPlan, type PrefixCache } from "./graph-inputs.js";
+import type { Int8Weights } from "./int8-weights-u8.js";
 import { RunGate } from "./run-gate.js";
 
 type OrtModule = typeof Ort;
@@ -30,6 +31,8 @@ export interface SessionOptions {
    * inputs leave the head count or head size symbolic.
    */
   config?: CacheConfig | undefined;
+  /** Which int8 kernel quantized MatMuls run (see int8-weights-u8.ts). @default "auto" */
+  int8Weights?: Int8Weights | undefined;
 }
 
 /** Integer feeds for one batch: `[batch, seq]` row-major. */
