@@ -4,7 +4,7 @@
  *
  * @module
  */
-export { SCORE_TYPES } from "./vocabulary.js";
+export { SCORE_TYPES, VLLM_SCORE_TYPES } from "./vocabulary.js";
 export type { ScoreType, ContentPart, MultiModalInput, ScoreInput, Usage, Progress, MaybePromise } from "./vocabulary.js";
 export type { ScoreOptions, RerankOptions, RankedResult, ScoreResponse, RerankResponse, Scorer } from "./scorer.js";
 export type { EmbedKind, EmbedOptions, EmbedResponse, Embedder } from "./embedder.js";

@@ -15,6 +15,9 @@
  */
 export const SCORE_TYPES = ["cross-encoder", "bi-encoder", "late-interaction", "sparse"] as const;
 
+/** The three score types of vLLM's score API, the ones a remote scoring server can compute. */
+export const VLLM_SCORE_TYPES = ["cross-encoder", "bi-encoder", "late-interaction"] as const satisfies readonly (typeof SCORE_TYPES)[number][];
+
 /** One of {@link SCORE_TYPES}: what a scorer computes. */
 export type ScoreType = (typeof SCORE_TYPES)[number];
 

@@ -1,4 +1,4 @@
-import { SCORE_TYPES } from "../types.js";
+import { VLLM_SCORE_TYPES } from "../types.js";
 import { validateOptions, type OptionRule, type OptionSpec } from "../options/check-options.js";
 import type { RemoteClientOptions, RemoteEmbedderOptions, RemoteScorerOptions } from "./options.js";
 
@@ -26,7 +26,7 @@ export const REMOTE_SCORER_RULES = {
   ...CLIENT_OPTION_RULES,
   dialect: { kind: "any", note: "a score dialect name" },
   endpoint: { kind: "enum", values: ["score", "rerank"] },
-  scoreType: { kind: "enum", values: SCORE_TYPES },
+  scoreType: { kind: "enum", values: VLLM_SCORE_TYPES },
   maxDocumentsPerRequest: { kind: "integer", min: 1 },
   scoreFieldNames: { kind: "any", note: "two non-empty strings" },
   promptTemplate: { kind: "any", note: "a prompt template or its name" },

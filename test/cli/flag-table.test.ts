@@ -24,6 +24,13 @@ const fakeModel = (model: string, options: unknown) => {
     score: async (q: unknown, docs: string[], o: unknown) => (record("score", q, docs, o), docs.map((d) => d.length)),
     embed: async (texts: string[], o: unknown) => (record("embed", texts, o), texts.map((t) => Float32Array.of(t.length))),
     embedWithUsage: async () => ({ embeddings: [], usage: { promptTokens: 0, totalTokens: 0 } }),
+    // A sparse output too, so that embed --sparse and its --top-k have something to reach.
+    embedSparse: async (texts: string[], o: unknown) => (
+      record("embedSparse", texts, o), texts.map((t) => ({ indices: Uint32Array.of(1), values: Float32Array.of(t.length) }))
+    ),
+    embedSparseWithUsage: async () => ({ vectors: [], usage: { promptTokens: 0, totalTokens: 0 } }),
+    decode: () => [],
+    vocabularySize: 30522,
     close: async () => undefined,
   };
 };
@@ -93,7 +100,13 @@ const SHAPED: Record<string, string> = {
   "--batch-size": "1",
   // Shapes the output (the best N, best first) rather than reaching the model.
   "--top-n": "1",
+  // Bounds how much of the input is read: smaller than the 18-byte third line of inputA, so the
+  // run must stop with an error naming the line (checked below) instead of embedding it.
+  "--max-line-bytes": "11",
 };
+
+/** Flags that only act together with another one: `--top-k` keeps the heaviest sparse entries. */
+const NEEDS: Record<string, string[]> = { "--top-k": ["--sparse"] };
 
 /** The scalar leaves of a JSON value: each must reach the model, however it is re-encoded. */
 function leaves(value: unknown): string[] {
@@ -107,7 +120,9 @@ function variants(option: Option, index: number): string[][] {
   const flag = option.long as string;
   if (option.negate || option.isBoolean()) return [[flag]];
   if (option.argChoices) return option.argChoices.filter((c) => c !== option.defaultValue).map((c) => [flag, c]);
-  return [[flag, SHAPED[flag] ?? String(1000 + index)]];
+  // Flags that qualify another flag run with it.
+  const needs = NEEDS[flag] ?? [];
+  return [[...needs, flag, SHAPED[flag] ?? String(1000 + index)]];
 }
 
 function commands(): readonly Command[] {
@@ -158,7 +173,13 @@ describe("every flag --help lists reaches what it names", () => {
     const after = await observe([command, ...without, ...args]);
     expect(after.code, "the flag parses").not.toBe(2);
     expect(after.seen, `${args.join(" ")} changed nothing the model, server or output saw`).not.toBe(before.seen);
-    const value = args[1];
+    if (option.long === "--max-line-bytes") {
+      // Its effect is an error on the first longer line, with no text of that line embedded.
+      expect(after.code).toBe(1);
+      expect(after.seen).not.toContain("delta epsilon zeta");
+      return;
+    }
+    const value = args.length > 1 ? args[args.length - 1] : undefined;
     const shapedFile = value !== undefined && value.startsWith(dir) && option.long !== "--out" && option.long !== "--cache-dir";
     // A value (not a file to read) must arrive as given (JSON values as parsed).
     if (value !== undefined && !shapedFile) {

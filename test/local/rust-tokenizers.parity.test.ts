@@ -14,7 +14,7 @@
  * - pair segment ids without a template: see {@link hasTemplate}.
  */
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tokenizerConfig, tokenizerJson } from "../fixtures/tokenizer/write-tokenizer.js";
@@ -39,6 +39,8 @@ const golden = JSON.parse(readFileSync(join(REPO, "test/golden/tokenization/gold
 const texts = golden.corpus.map((c) => c.text);
 const sha = (text: string): string => createHash("sha256").update(text, "utf8").digest("hex");
 const readJson = (path: string): Record<string, unknown> => JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+/** model2vec folders ship tokenizer.json without tokenizer_config.json. */
+const optionalJson = (path: string): Record<string, unknown> => (existsSync(path) ? readJson(path) : {});
 
 /**
  * Without a special-token template (post_processor null or ByteLevel: the Qwen, mxbai and GPT-2
@@ -60,7 +62,7 @@ function load(key: string): { tokenizer: TextTokenizer; source: string } {
   }
   const path = join(REPO, key);
   const source = readFileSync(path, "utf8");
-  return { tokenizer: new TextTokenizer(JSON.parse(source) as Record<string, unknown>, readJson(join(dirname(path), "tokenizer_config.json")), path), source };
+  return { tokenizer: new TextTokenizer(JSON.parse(source) as Record<string, unknown>, optionalJson(join(dirname(path), "tokenizer_config.json")), path), source };
 }
 
 /** Every tokenizer.json below test/golden. */

@@ -62,7 +62,7 @@ describe("maxResponseBytes", () => {
   it("defaults to 64 MiB and refuses a bad value", () => {
     expect(DEFAULT_MAX_RESPONSE_BYTES).toBe(64 * MiB);
     expect(resolveClientConfig({ baseURL: url }).maxResponseBytes).toBe(64 * MiB);
-    expect(() => resolveClientConfig({ baseURL: url, maxResponseBytes: 0 })).toThrow("`maxResponseBytes` must be a positive integer, got 0");
+    expect(() => resolveClientConfig({ baseURL: url, maxResponseBytes: 0 })).toThrow(/option `maxResponseBytes` must be an integer >= 1, got 0/);
   });
 
   it.each(["/big", "/chunked"])("refuses a 2xx body over the limit (%s: by content-length, or counted while streaming)", async (path) => {

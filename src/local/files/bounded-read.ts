@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { ModelLoadError } from "../../errors/model-load-error.js";
 
@@ -68,5 +68,38 @@ export async function readRegularFile(path: string, what: string, maxBytes: numb
     return at === out.length ? out : out.subarray(0, at);
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * Reads and parses a JSON file of a model folder synchronously, bounded as
+ * {@link readRegularFile} is (a regular file of at most {@link MAX_JSON_BYTES}); for the layout
+ * probes that run before any asynchronous load. A parse error names the file, never its bytes.
+ * @param what the file's role, named in errors (e.g. `config.json`).
+ * @throws {ModelLoadError} when the file cannot be opened, is not a regular file, is too large or
+ *   is not valid JSON.
+ */
+export function readJsonFileSync(path: string, what: string): unknown {
+  const { fd, size } = openRegularFile(path, what);
+  let text: string;
+  try {
+    if (size > MAX_JSON_BYTES) {
+      throw new ModelLoadError(`Cannot read ${what}: ${path} is ${size} bytes, more than the ${MAX_JSON_BYTES} bytes such a file can hold`, { path });
+    }
+    const out = Buffer.allocUnsafe(size);
+    let at = 0;
+    while (at < size) {
+      const n = readSync(fd, out, at, size - at, at);
+      if (n === 0) break;
+      at += n;
+    }
+    text = out.subarray(0, at).toString("utf8");
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new ModelLoadError(`Unreadable ${what}: ${path} is not valid JSON`, { path });
   }
 }

@@ -1,5 +1,5 @@
 import { closeSync, realpathSync } from "node:fs";
-import { isAbsolute, join, relative } from "node:path";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { ModelLoadError } from "../../errors/model-load-error.js";
 import { openRegularFile } from "./bounded-read.js";
 
@@ -56,7 +56,7 @@ export function openExternalData(dir: string, ref: ExternalDataRef, tensor: stri
   let root: string;
   let real: string;
   try {
-    root = realpathSync(dir);
+    root = realpathSync(cacheRepoRoot(dir) ?? dir);
     real = realpathSync(join(dir, location));
   } catch (cause) {
     throw refuse(`cannot be found (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message})`, cause);
@@ -109,4 +109,17 @@ export function checkExternalData(
     }
   }
   return [...new Map([...byLocation.values()].map((f) => [f.path, f])).values()];
+}
+
+/**
+ * The repository folder of a Hugging Face cache snapshot (`.../models--org--name` for
+ * `.../models--org--name/snapshots/<revision>/...`), or undefined elsewhere. The cache stores
+ * every file once under `blobs/` and links it from each snapshot, so a snapshot's external data
+ * legitimately resolves into its own repository's `blobs/`, never further.
+ */
+function cacheRepoRoot(dir: string): string | undefined {
+  const parts = resolve(dir).split(sep);
+  const snapshots = parts.lastIndexOf("snapshots");
+  if (snapshots < 1 || snapshots + 1 >= parts.length || !(parts[snapshots - 1] ?? "").startsWith("models--")) return undefined;
+  return parts.slice(0, snapshots).join(sep) || sep;
 }

@@ -1,6 +1,7 @@
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
+import { basename, join } from "node:path";
 import { ModelLoadError } from "../../errors/model-load-error.js";
+import { readJsonFileSync } from "../files/bounded-read.js";
 import type { SpladeActivation, SpladePoolingStrategy } from "../../scoring/sparse.js";
 import { readSafetensor } from "../files/safetensors.js";
 
@@ -22,7 +23,7 @@ export interface SpladeLayout {
 }
 
 type Module = { path: string; type: string };
-const readJson = (path: string) => JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+const readJson = (path: string) => readJsonFileSync(path, basename(path)) as Record<string, unknown>;
 const typeName = (type: string) => type.slice(type.lastIndexOf(".") + 1);
 
 /**
@@ -43,7 +44,10 @@ export async function readSpladeLayout(dir: string): Promise<SpladeLayout | unde
     // Not readable as JSON: the family loaders name the file when they read it.
     return undefined;
   }
-  if (!Array.isArray(modules)) return undefined;
+  // A malformed list is not a SparseEncoder layout; the family loaders name what is wrong with it.
+  const wellFormed = (m: unknown): m is Module =>
+    m !== null && typeof m === "object" && typeof (m as Module).type === "string" && typeof (m as Module).path === "string";
+  if (!Array.isArray(modules) || !modules.every(wellFormed)) return undefined;
   if (modules.length === 1 && typeName(String(modules[0]?.type)) === "Router") return readRouter(dir, join(dir, modules[0]?.path ?? ""));
   if (!modules.some((m) => typeName(m.type) === "SpladePooling")) return undefined;
   return { kind: "splade", ...readSpladeChain(dir, modules) };

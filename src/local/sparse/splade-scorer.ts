@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readJsonFileSync } from "../files/bounded-read.js";
 import { join } from "node:path";
 import type { Capability } from "../../contracts/capabilities.js";
 import type { SparseEmbedOptions, SparseEmbedResponse, SparseEmbedder, SparseVector } from "../../contracts/sparse-embedder.js";
@@ -144,7 +144,7 @@ export class SpladeScorer extends LocalScorerBase implements SparseEmbedder {
 /** The query route tokenizer's `model_max_length` (SparseStaticEmbedding's `max_seq_length`). */
 function queryLimit(queryDir: string, fallback: number): number {
   try {
-    const cfg = JSON.parse(readFileSync(join(queryDir, "tokenizer_config.json"), "utf8")) as Record<string, unknown>;
+    const cfg = readJsonFileSync(join(queryDir, "tokenizer_config.json"), "tokenizer_config.json") as Record<string, unknown>;
     const n = Number(cfg["model_max_length"]);
     return Number.isFinite(n) && n > 0 && n < 1e6 ? n : fallback;
   } catch {

@@ -1,6 +1,7 @@
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
+import { basename, join } from "node:path";
 import { ModelLoadError } from "../../errors/model-load-error.js";
+import { readJsonFileSync } from "../files/bounded-read.js";
 import type { Json } from "../files/model-files.js";
 import { readSafetensorRaw } from "../files/safetensors.js";
 import { EmbeddingTable } from "./embedding-table.js";
@@ -26,7 +27,7 @@ export interface StaticSpec {
   maxChars?: number | undefined;
 }
 
-const readJson = (path: string): Json => JSON.parse(readFileSync(path, "utf8")) as Json;
+const readJson = (path: string): Json => readJsonFileSync(path, basename(path)) as Json;
 
 /** A JSON file, or undefined when unreadable: detection leaves naming a bad file to the loader that needs it. */
 function tryJson(path: string): Json | undefined {

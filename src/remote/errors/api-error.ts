@@ -57,7 +57,8 @@ export class APIError extends RerankKitError {
     const type = init.type ? ` ${init.type}` : "";
     const param = init.param ? ` (param: ${init.param})` : "";
     // A server's message is quoted up to 2000 characters: a 50 MB error body made a 50M-character message.
-    const message = init.message.length > 2000 ? `${init.message.slice(0, 2000)}… (${init.message.length - 2000} more characters)` : init.message;
+    const text = String(init.message ?? "");
+    const message = text.length > 2000 ? `${text.slice(0, 2000)}… (${text.length - 2000} more characters)` : text;
     super(`${init.method} ${init.url} failed with ${init.status}${type}: ${message}${param}`, options);
     this.status = init.status;
     this.headers = init.headers;
