@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { SPARSE_OPTION_RULES } from "./splade-scorer.js";
 import { join } from "node:path";
 import type { Capability } from "../../contracts/capabilities.js";
 import type { EmbedOptions, EmbedResponse, Embedder } from "../../contracts/embedder.js";
@@ -29,13 +30,6 @@ interface M3Output {
   colbert: TokenEmbeddings;
 }
 
-const CALL_RULES = {
-  kind: { kind: "enum", values: ["query", "document"] },
-  topK: { kind: "any", note: "an integer >= 1" },
-  threshold: { kind: "any", note: "a number >= 0" },
-  signal: { kind: "signal" },
-  onProgress: { kind: "function" },
-} as const;
 
 /** True when a folder holds bge-m3's extra heads (`sparse_linear.pt` and `colbert_linear.pt`). */
 export function isBgeM3Folder(dir: string): boolean {
@@ -118,7 +112,7 @@ export class BgeM3Scorer extends LocalScorerBase implements Embedder, SparseEmbe
    * @throws {InvalidOptionError} for a `topK` that is not an integer >= 1 or a negative `threshold`.
    */
   async embedSparseWithUsage(texts: string[], options: SparseEmbedOptions = {}): Promise<SparseEmbedResponse> {
-    validateOptions(options, CALL_RULES, { where: "BgeM3Scorer.embedSparse" });
+    validateOptions(options, SPARSE_OPTION_RULES, { where: "BgeM3Scorer.embedSparse" });
     checkPruning(options);
     const { values, tokens } = await this.run(texts, options);
     const vectors = values.map((o) => (options.topK === undefined && options.threshold === undefined ? o.sparse : pruneSparse(o.sparse, options)));

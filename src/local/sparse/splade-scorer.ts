@@ -19,8 +19,8 @@ import type { LocalModelOptions } from "../options.js";
 import { encodeSingle } from "../tokenization/pair-encoder.js";
 import type { SpladeLayout } from "./sparse-layout.js";
 
-/** The per-call options of {@link SpladeScorer.embedSparse}. */
-const SPARSE_OPTION_RULES = {
+/** The per-call options of `embedSparse` (SPLADE and bge-m3 alike). */
+export const SPARSE_OPTION_RULES = {
   kind: { kind: "enum", values: ["query", "document"] },
   topK: { kind: "any", note: "an integer >= 1" },
   threshold: { kind: "any", note: "a number >= 0" },
