@@ -19,7 +19,10 @@ export interface LocalParts {
   maxLength: number;
   /** Explicit micro-batch limits, and the dtype that picks the defaults for the rest. */
   limits: BatchLimits;
-  /** Padding side for batches: `left` for decoders (their last position is read), else `right`. */
+  /**
+   * Padding side for batches: `left` for decoders (their last position is read), else `right`
+   * (also decoders with fused GroupQueryAttention, which reads real tokens from position 0).
+   */
   padding: "left" | "right";
 }
 
@@ -48,5 +51,8 @@ export async function openLocalParts(files: ModelFiles, options: LocalModelOptio
   const tokenizer = new TextTokenizer(files.tokenizerJson, files.tokenizerConfig, `${files.dir}/tokenizer.json`);
   const maxLength = resolveMaxLength(files, tokenizer, options.maxLength, open.familyMaxLength, open);
   const session = open.openSession ? await open.openSession(tokenizer) : await openModelSession(files, options);
-  return { files, tokenizer, session, maxLength, limits: batchLimits(options), padding: isDecoder(files, session) ? "left" : "right" };
+  // Decoders read their last position, so they pad left, except graphs with fused
+  // GroupQueryAttention, which take right padding only (see runtime/fused-attention.ts).
+  const padding = isDecoder(files, session) && session.attention !== "group-query" ? "left" : "right";
+  return { files, tokenizer, session, maxLength, limits: batchLimits(options), padding };
 }

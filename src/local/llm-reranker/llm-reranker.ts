@@ -64,8 +64,9 @@ export class LlmRerankerScorer extends LocalScorerBase {
   private readonly reusePrefix: boolean;
 
   private constructor(parts: LocalParts, own: LlmRerankerSettings) {
-    // The score is read at the last position, so every row's last token goes there.
-    super(parts, { padding: "left" });
+    // The score is read at the last position, so every row's last token goes there, except in
+    // graphs with fused GroupQueryAttention, which need right padding (rows are read at their mask's end).
+    super(parts, { padding: parts.session.attention === "group-query" ? "right" : "left" });
     this.head = own.head;
     this.template = own.template;
     this.activation = own.activation;
@@ -129,16 +130,20 @@ export class LlmRerankerScorer extends LocalScorerBase {
     const sequences = pairs.queries.map((q, i) => encoder.encodePair(q, pairs.documents[i] as string, this.maxLength, options));
     const head = this.head;
     const rewritten = this.headRewritten;
-    const read = ({ output, row }: BatchRow): number => {
+    const left = this.padding === "left";
+    const read = ({ output, row, seq, mask }: BatchRow): number => {
       // The rewritten graph outputs the score itself, [batch, 1].
       if (rewritten) return output.data[row] as number;
-      // [batch, positions, vocab]: left padding puts every row's last token at the last position.
+      // [batch, positions, vocab]: left padding puts every row's last token at the last position;
+      // with right padding (all positions kept) a row ends where its mask does.
       const [, positions, vocab] = output.dims as [number, number, number];
-      return scoreFromLogits(head, output.data, (row * positions + positions - 1) * vocab);
+      let last = positions - 1;
+      if (!left) while (last > 0 && mask[row * seq + last] === 0n) last--;
+      return scoreFromLogits(head, output.data, (row * positions + last) * vocab);
     };
     // The template's system prompt (and, for 1:N, the instruction and query) is the same for
     // every pair: its key/value cache is computed once, as vLLM's prefix caching does.
-    const logits = await this.runBatches(sequences, options, read, { output: "logits", logitsToKeep: 1, reusePrefix: this.reusePrefix });
+    const logits = await this.runBatches(sequences, options, read, { output: "logits", logitsToKeep: left ? 1 : 0, reusePrefix: this.reusePrefix });
     const activation = options.activation === false ? "identity" : this.activation.activation;
     const scores = logits.map((z) => applyActivation([z], activation));
     return { scores, ...pairUsage(sequences.map((s) => s.ids.length)) };

@@ -151,7 +151,7 @@ export interface FillOptions {
  * Builds every feed the plan declares for one batch: token ids, mask and segment ids as given;
  * `position_ids` from the mask as transformers does (cumulative sum minus one, padding set to 1,
  * so left padding starts each row at 0); an empty cache of the graph's dtype and sizes;
- * `num_logits_to_keep` and `use_cache_branch = false`.
+ * `num_logits_to_keep`, and `use_cache_branch` true only when a cached prefix is fed.
  */
 export function fillGraphInputs(
   ort: typeof Ort,
@@ -197,7 +197,8 @@ export function fillGraphInputs(
         break;
       }
       case "use_cache_branch":
-        feeds[input.name] = new ort.Tensor("bool", Uint8Array.of(0), input.rank === 0 ? [] : [1]);
+        // A merged decoder's no-cache branch ignores the past: a cached prefix needs the other one.
+        feeds[input.name] = new ort.Tensor("bool", Uint8Array.of(prefix ? 1 : 0), input.rank === 0 ? [] : [1]);
         break;
     }
   }

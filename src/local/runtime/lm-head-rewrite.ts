@@ -3,6 +3,7 @@ import { checkExternalData } from "../files/external-data.js";
 import { OnnxSession, type SessionOptions } from "./onnx-session.js";
 import { elementCount, parseModel, readElements, serializeModel, type NodeInfo, type ParsedModel, type TensorInfo } from "./onnx-proto.js";
 import { ElemType, encodeNode, encodeTensor, encodeValueInfo, type NodeSpec } from "./onnx-writer.js";
+import { lastAttendedScore } from "./last-attended.js";
 
 /** Which LM-head rows make the score, and with what weight. */
 export interface LmHeadScoreSpec {
@@ -23,6 +24,12 @@ export interface LmHeadRewriteOptions {
   source?: string | undefined;
   /** Name of the logits output to replace. @default "logits" */
   output?: string | undefined;
+  /**
+   * Where each row's score is read: `last` (the last position: left-padded batches) or
+   * `last-attended` (the last position whose attention_mask is 1: either padding side, for
+   * graphs whose batches pad on the right). @default "last"
+   */
+  readAt?: "last" | "last-attended" | undefined;
 }
 
 /** What the rewrite found: the head's input activation and a reader for its weight columns. */
@@ -83,6 +90,11 @@ export function rewriteLmHeadToScore(model: Uint8Array, spec: LmHeadScoreSpec, o
   }
 
   const p = "/rerank_kit/score";
+  const rowInit = encodeTensor(`${p}/row`, [head.k, 1], ElemType.FLOAT, new Uint8Array(Float32Array.from(row).buffer));
+  if (options.readAt === "last-attended") {
+    const added = lastAttendedScore(p, head.hidden, head.hiddenType, `${p}/row`, outputName);
+    return finish(parsed, outputName, added.nodes, [...added.initializers, rowInit]);
+  }
   const newNodes: NodeSpec[] = [
     { op: "Gather", inputs: [head.hidden, `${p}/last_index`], outputs: [`${p}/last_hidden`], attrs: { axis: 1 }, name: `${p}/Gather` },
   ];
@@ -92,11 +104,11 @@ export function rewriteLmHeadToScore(model: Uint8Array, spec: LmHeadScoreSpec, o
     last = `${p}/last_hidden_f32`;
   }
   newNodes.push({ op: "MatMul", inputs: [last, `${p}/row`], outputs: [outputName], name: `${p}/MatMul` });
-  const newInits = [
-    encodeTensor(`${p}/last_index`, [], ElemType.INT64, new Uint8Array(BigInt64Array.of(-1n).buffer)),
-    encodeTensor(`${p}/row`, [head.k, 1], ElemType.FLOAT, new Uint8Array(Float32Array.from(row).buffer)),
-  ];
+  return finish(parsed, outputName, newNodes, [encodeTensor(`${p}/last_index`, [], ElemType.INT64, new Uint8Array(BigInt64Array.of(-1n).buffer)), rowInit]);
+}
 
+/** The graph with the old head's producer replaced by `newNodes` (the output becomes float32 `[batch, 1]`). */
+function finish(parsed: ParsedModel, outputName: string, newNodes: NodeSpec[], newInits: Uint8Array[]): Uint8Array {
   // The old producer of the output goes; everything only it needed goes with it.
   const kept = parsed.nodes.filter((n) => !n.outputs.includes(outputName));
   const live = liveNodes(kept, newNodes, parsed);

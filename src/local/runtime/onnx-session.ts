@@ -3,6 +3,7 @@ import type * as Ort from "onnxruntime-node";
 import { ModelLoadError } from "../../errors/model-load-error.js";
 import { halfToFloat } from "../files/safetensors.js";
 import { onnxRuntimeLoadError } from "./onnx-runtime-load-error.js";
+import { attentionKind, type AttentionKind } from "./fused-attention.js";
 import { fillGraphInputs, planGraphInputs, type CacheConfig, type FillOptions, type GraphInputPlan, type PrefixCache } from "./graph-inputs.js";
 import type { Int8Weights } from "./int8-weights-u8.js";
 import { RunGate } from "./run-gate.js";
@@ -57,6 +58,11 @@ export class OnnxSession {
     readonly outputNames: readonly string[],
     /** How every declared input is filled (decoder positions and empty cache included). */
     readonly inputs: GraphInputPlan,
+    /**
+     * `group-query` when the graph's attention is ONNX Runtime's fused GroupQueryAttention, whose
+     * batches pad on the right and continue a cached prefix one row at a time (see fused-attention.ts).
+     */
+    readonly attention: AttentionKind = "unfused",
   ) {}
 
   /**
@@ -100,13 +106,16 @@ export class OnnxSession {
       throw new ModelLoadError(`ONNX Runtime cannot load ${source}: ${(cause as Error).message}`, { path: source, cause });
     }
     let plan: GraphInputPlan;
+    let attention: AttentionKind = "unfused";
     try {
       plan = planGraphInputs(session.inputMetadata, options.config ?? {}, source);
+      // Only decoders exported for generation take a cache; encoders are never fused this way.
+      if (plan.cacheLayers > 0) attention = await attentionKind(model);
     } catch (error) {
       await session.release();
       throw error;
     }
-    return new OnnxSession(ort, session, session.inputNames, session.outputNames, plan);
+    return new OnnxSession(ort, session, session.inputNames, session.outputNames, plan, attention);
   }
 
   /** True for decoder graphs exported for generation (positions or a key/value cache as inputs). */

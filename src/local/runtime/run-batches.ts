@@ -49,7 +49,8 @@ export interface RunOptions extends MicroBatchLimits, BatchControl {
    * Find the longest token prefix all sequences share (at least `minTokens`, default 16) and
    * compute it once, as `prefix` does. Only for outputs read at the last position (an LLM
    * reranker's score): the extractor then sees each sequence without the prefix. Ignored unless
-   * the graph has a key/value cache, padding is `left` and there are two sequences or more.
+   * the graph has a key/value cache, padding is `left` (or the attention is GroupQueryAttention,
+   * whose prefixed rows run one per batch) and there are two sequences or more.
    */
   reusePrefix?: boolean | { minTokens?: number } | undefined;
 }
@@ -71,6 +72,9 @@ export async function runMicroBatches<T>(
     options = { ...options, prefix: shared, reusePrefix: false };
     sequences = sequences.map((s) => ({ ...s, ids: s.ids.slice(shared.length) }));
   }
+  const fused = session.attention === "group-query";
+  // GroupQueryAttention continues a cached prefix one row at a time (see fused-attention.ts).
+  if (fused && options.prefix && options.prefix.length > 0) options = { ...options, maxBatchSize: 1 };
   const batches = planMicroBatches(
     sequences.map((s) => s.ids.length),
     options,
@@ -79,7 +83,7 @@ export async function runMicroBatches<T>(
   const withTypes = session.hasInput("token_type_ids");
   const left = options.padding === "left";
   const prefix = options.prefix && options.prefix.length > 0 ? await session.prefixCache(options.prefix) : undefined;
-  if (prefix && !left) throw new Error("runMicroBatches: a shared prefix needs padding: \"left\"");
+  if (prefix && !left && !fused) throw new Error("runMicroBatches: a shared prefix needs padding: \"left\"");
   await runBatchLoop(batches, sequences.length, options, async (batch) => {
     const seq = Math.max(...batch.map((i) => (sequences[i] as EncodedSequence).ids.length));
     const n = batch.length;
@@ -111,7 +115,9 @@ export async function runMicroBatches<T>(
 /** The longest common token prefix worth caching, or undefined. */
 function sharedPrefix(session: OnnxSession, sequences: readonly EncodedSequence[], options: RunOptions): number[] | undefined {
   const want = options.reusePrefix;
-  if (!want || options.prefix || options.padding !== "left" || sequences.length < 2 || session.inputs.cacheLayers === 0) return undefined;
+  // Rows of a fused-attention graph's prefixed runs are alone in their batch, so any padding side works.
+  const sided = options.padding === "left" || session.attention === "group-query";
+  if (!want || options.prefix || !sided || sequences.length < 2 || session.inputs.cacheLayers === 0) return undefined;
   const minTokens = typeof want === "object" && want.minTokens !== undefined ? want.minTokens : 16;
   const first = (sequences[0] as EncodedSequence).ids;
   // Every sequence keeps at least its last token: the position the score is read at.
