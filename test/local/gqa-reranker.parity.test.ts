@@ -6,11 +6,13 @@
  * unfused weights (test/golden/gqa/gqa-reranker, from scripts/reference/gqa_decoders.py). Scores
  * come from mixed-length batches, with the shared prefix reused and without.
  */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { loadScorer } from "../../src/index.js";
+import { CrossEncoderScorer, loadScorer } from "../../src/index.js";
+import { convertLlmReranker } from "../../src/local/llm-reranker/convert.js";
 import type { LlmRerankerScorer } from "../../src/local/llm-reranker/llm-reranker.js";
 import { OnnxSession } from "../../src/local/runtime/onnx-session.js";
 import { runMicroBatches } from "../../src/local/runtime/run-batches.js";
@@ -84,6 +86,25 @@ describe.each([
 
   it("1:N without prefix reuse", async () => {
     expect(maxAbsDiff(await oneToMany(plain), g.prefix_ort[file] as number[])).toBeLessThanOrEqual(TOL);
+  });
+});
+
+describe("GQA reranker converted to a one-label model (rerank-kit convert)", () => {
+  it.each(["model.onnx", "model_q4.onnx"])("%s: the converted graph scores mixed-length batches as the original's single runs", async (file) => {
+    const out = mkdtempSync(join(tmpdir(), "rk-gqa-convert-"));
+    try {
+      await convertLlmReranker(CELL, { out, onnxFile: `onnx/${file}`, classifierFromTokens: ["no", "yes"], scoreTemplate: "qwen3-reranker" });
+      const scorer = await loadScorer(out, { onnxFile: `onnx/${file}` });
+      try {
+        expect(scorer).toBeInstanceOf(CrossEncoderScorer);
+        const z = await scorer.score(g.cases.map((c) => c.query), g.cases.map((c) => c.document), { activation: false });
+        expect(maxAbsDiff(z, g.ort[file] as number[])).toBeLessThanOrEqual(TOL);
+      } finally {
+        await scorer.close();
+      }
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });
 

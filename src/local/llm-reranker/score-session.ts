@@ -10,7 +10,6 @@ import { ModelLoadError } from "../../errors/model-load-error.js";
 import { readJson, type ModelFiles } from "../files/model-files.js";
 import { sessionOptions } from "../family/open-session.js";
 import type { CrossEncoderOptions } from "../options.js";
-import { attentionKind } from "../runtime/fused-attention.js";
 import { openRewrittenSession, rewriteLmHeadToScore } from "../runtime/lm-head-rewrite.js";
 import { rewriteInt8WeightsToUint8, wantsUint8Weights } from "../runtime/int8-weights-u8.js";
 import type { OnnxSession } from "../runtime/onnx-session.js";
@@ -36,10 +35,8 @@ export async function openScoreSession(files: ModelFiles, options: CrossEncoderO
   if (options.rewriteHead === false) return { session: await openGraphSession(files.onnxPath, session), rewritten: false };
   let bytes: Uint8Array;
   try {
-    const graph = await readRegularFile(files.onnxPath, "the ONNX graph", MAX_ONNX_BYTES);
-    // Fused-attention graphs pad on the right, so the score is read where each row's mask ends.
-    const readAt = (await attentionKind(graph)) === "group-query" ? "last-attended" : "last";
-    bytes = rewriteLmHeadToScore(graph, head, { externalDataDir: dirname(files.onnxPath), source: files.onnxPath, readAt });
+    // Fused-attention graphs pad on the right: the rewrite then reads each row where its mask ends.
+    bytes = rewriteLmHeadToScore(await readRegularFile(files.onnxPath, "the ONNX graph", MAX_ONNX_BYTES), head, { externalDataDir: dirname(files.onnxPath), source: files.onnxPath });
   } catch (cause) {
     // A head the rewrite does not recognize still scores exactly, only slower (full logits).
     if (!(cause instanceof ModelLoadError) || !/cannot rewrite the LM head/.test(cause.message)) throw cause;

@@ -29,7 +29,7 @@ const CHUNK = 8 << 20;
  * 8 MiB chunks, without parsing the weights.
  */
 export async function attentionKind(model: Uint8Array | string): Promise<AttentionKind> {
-  if (typeof model !== "string") return Buffer.from(model.buffer, model.byteOffset, model.byteLength).includes(NEEDLE) ? "group-query" : "unfused";
+  if (typeof model !== "string") return hasGroupQueryAttention(model) ? "group-query" : "unfused";
   const file = await open(model, "r");
   try {
     const buffer = Buffer.alloc(CHUNK + NEEDLE.length);
@@ -48,4 +48,9 @@ export async function attentionKind(model: Uint8Array | string): Promise<Attenti
   } finally {
     await file.close();
   }
+}
+
+/** True when a serialized ONNX model has a `GroupQueryAttention` node (also inside an `If` branch). */
+export function hasGroupQueryAttention(model: Uint8Array): boolean {
+  return Buffer.from(model.buffer, model.byteOffset, model.byteLength).includes(NEEDLE);
 }

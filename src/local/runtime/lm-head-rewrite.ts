@@ -3,6 +3,7 @@ import { checkExternalData } from "../files/external-data.js";
 import { OnnxSession, type SessionOptions } from "./onnx-session.js";
 import { elementCount, parseModel, readElements, serializeModel, type NodeInfo, type ParsedModel, type TensorInfo } from "./onnx-proto.js";
 import { ElemType, encodeNode, encodeTensor, encodeValueInfo, type NodeSpec } from "./onnx-writer.js";
+import { hasGroupQueryAttention } from "./fused-attention.js";
 import { lastAttendedScore } from "./last-attended.js";
 
 /** Which LM-head rows make the score, and with what weight. */
@@ -27,7 +28,8 @@ export interface LmHeadRewriteOptions {
   /**
    * Where each row's score is read: `last` (the last position: left-padded batches) or
    * `last-attended` (the last position whose attention_mask is 1: either padding side, for
-   * graphs whose batches pad on the right). @default "last"
+   * graphs whose batches pad on the right). @default "last-attended" for graphs with
+   * GroupQueryAttention (they pad on the right, see fused-attention.ts), else "last"
    */
   readAt?: "last" | "last-attended" | undefined;
 }
@@ -91,7 +93,7 @@ export function rewriteLmHeadToScore(model: Uint8Array, spec: LmHeadScoreSpec, o
 
   const p = "/rerank_kit/score";
   const rowInit = encodeTensor(`${p}/row`, [head.k, 1], ElemType.FLOAT, new Uint8Array(Float32Array.from(row).buffer));
-  if (options.readAt === "last-attended") {
+  if ((options.readAt ?? (hasGroupQueryAttention(model) ? "last-attended" : "last")) === "last-attended") {
     const added = lastAttendedScore(p, head.hidden, head.hiddenType, `${p}/row`, outputName);
     return finish(parsed, outputName, added.nodes, [...added.initializers, rowInit]);
   }
