@@ -42,7 +42,8 @@ export interface RunOptions extends MicroBatchLimits, BatchControl {
   /**
    * Token ids every sequence starts with (a score template's system prompt, instruction and
    * query). Decoders with a key/value cache compute it once and each sequence passes only its
-   * own tokens (`sequences` then hold what follows the prefix); needs `padding: "left"`.
+   * own tokens (`sequences` then hold what follows the prefix); needs `padding: "left"`, except on
+   * graphs with GroupQueryAttention, whose prefixed rows run one per batch.
    */
   prefix?: readonly number[] | undefined;
   /**
