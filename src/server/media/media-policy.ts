@@ -24,7 +24,8 @@ export class MediaPolicy {
    * @throws {HttpError} 400 for a URL the policy refuses, 422 for a failed or oversized fetch.
    */
   async load(url: string, field: string, signal: AbortSignal): Promise<Uint8Array | undefined> {
-    if (/^data:/i.test(url)) return undefined;
+    // Case-sensitive, as the decoder reads it: `DATA:` is refused below, never taken for a path.
+    if (url.startsWith("data:")) return undefined;
     let parsed: URL | undefined;
     try {
       parsed = new URL(url);

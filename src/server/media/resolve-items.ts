@@ -31,7 +31,7 @@ export async function resolveMediaItems(
       if (typeof item === "string") return;
       for (const part of item.content) {
         const url = imageUrlOf(part);
-        if (url !== undefined && !/^data:/i.test(url) && !pending.has(url)) pending.set(url, { url, field: single ? field : `${field}[${i}]` });
+        if (url !== undefined && !url.startsWith("data:") && !pending.has(url)) pending.set(url, { url, field: single ? field : `${field}[${i}]` });
       }
     });
   }
