@@ -1,7 +1,7 @@
 import { Embeddings, type EmbeddingsParams } from "@langchain/core/embeddings";
 import { chunkArray } from "@langchain/core/utils/chunk_array";
 import { has, InvalidInputError } from "../../src/index.js";
-import type { EmbedKind, EmbedOptions, Embedder } from "../../src/index.js";
+import type { EmbedKind, EmbedOptions, Embedder, ImageInput } from "../../src/index.js";
 
 /** Options of {@link RerankKitEmbeddings}, plus LangChain's `maxConcurrency` / `maxRetries` / `onFailedAttempt`. */
 export interface RerankKitEmbeddingsParams extends EmbeddingsParams {
@@ -89,6 +89,34 @@ export class RerankKitEmbeddings extends Embeddings {
     assertStrings([document], "query");
     const [vector] = await this.#embed([document], "query");
     return vector as number[];
+  }
+
+  /**
+   * One vector per image, in order, in the text vectors' space, for an embedder that embeds
+   * images (CLIP / SigLIP: `loadScorer` of such a model, or a `RemoteEmbedder` of a server that
+   * serves one, given bytes or a `URL`). LangChain's `Embeddings` interface is text only, so vector
+   * stores call `embedDocuments` / `embedQuery`; call this yourself and add the vectors with
+   * `addVectors`. Batched by `batchSize` through LangChain's `caller`, as the texts.
+   * @throws {InvalidInputError} when the embedder does not embed images or `images` is not an array.
+   */
+  async embedImages(images: ImageInput[]): Promise<number[][]> {
+    const embedder = this.embedder;
+    if (!has(embedder, "imageEmbed")) {
+      throw new InvalidInputError("RerankKitEmbeddings.embedImages needs an embedder that embeds images (a CLIP or SigLIP model)", { field: "embedder" });
+    }
+    if (!Array.isArray(images)) throw new InvalidInputError("images must be an array", { field: "images" });
+    if (images.length === 0) return [];
+    const batches = chunkArray(images, this.batchSize);
+    const vectors = await Promise.all(
+      batches.map(async (batch) => {
+        const out = await this.caller.call(() => embedder.embedImages(batch));
+        if (!Array.isArray(out) || out.length !== batch.length) {
+          throw new InvalidInputError(`The embedder returned ${out?.length} vectors for ${batch.length} images`, { field: "embedder" });
+        }
+        return out.map((v) => Array.from(v));
+      }),
+    );
+    return vectors.flat();
   }
 
   async #embed(texts: string[], kind: EmbedKind): Promise<number[][]> {

@@ -9,4 +9,6 @@ export { RerankKitPostprocessor } from "./postprocessor.js";
 export type { RerankKitPostprocessorOptions } from "./postprocessor.js";
 export { RerankKitEmbedding } from "./embedding.js";
 export type { RerankKitEmbeddingOptions } from "./embedding.js";
+export { RerankKitMultiModalEmbedding } from "./multimodal-embedding.js";
+export type { RerankKitMultiModalEmbeddingOptions } from "./multimodal-embedding.js";
 export type { LocalModelSettings } from "../shared/local-model.js";

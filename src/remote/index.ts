@@ -6,6 +6,7 @@
  */
 export { RemoteScorer } from "./remote-scorer.js";
 export { RemoteEmbedder } from "./remote-embedder.js";
+export { imageItem, type ImageSource } from "./image-items.js";
 export { VllmClient } from "./vllm-client.js";
 export type {
   ClassificationResult,

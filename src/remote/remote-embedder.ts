@@ -11,6 +11,7 @@ import { checkHealth, fetchModels, modelsRoute, type HealthStatus, type ModelInf
 import { embedDialects, type EmbedDialectSpec } from "./embed-dialects.js";
 import { REMOTE_EMBEDDER_RULES } from "./option-rules.js";
 import type { EmbedDialect, RemoteEmbedderOptions, RemoteEmbedOptions } from "./options.js";
+import { imageUrl, type ImageSource } from "./image-items.js";
 import { runChunks } from "./run-chunks.js";
 import { Transport } from "./transport.js";
 import { addUsage } from "./validate.js";
@@ -132,6 +133,47 @@ export class RemoteEmbedder implements Embedder {
       embeddings: parts.flatMap((p) => p.embeddings),
       usage: parts.map((p) => p.usage).reduce(addUsage, { promptTokens: 0, totalTokens: 0 }),
     };
+  }
+
+  /**
+   * One vector per image, in input order, from vLLM's multimodal embeddings: `/v1/embeddings` with
+   * chat `messages` holding one `image_url` part, one request per image (vLLM embeds one
+   * conversation per request), sent `maxConcurrency` at a time. For CLIP / SigLIP servers
+   * (`rerank-kit serve` or vLLM), whose image vectors share the text vectors' space.
+   * @throws {InvalidOptionError} for a dialect other than `vllm`.
+   * @throws {InvalidInputError} before any request for a value that is no {@link ImageSource}.
+   * @throws {APIError} and the transport's errors as {@link RemoteEmbedder.embedWithUsage}.
+   */
+  async embedImages(images: ImageSource[], options: Pick<RemoteEmbedOptions, "signal" | "requestId" | "timeoutMs" | "maxRetries" | "headers"> = {}): Promise<Float32Array[]> {
+    if (this.#closed.signal.aborted) throw new RerankKitError("RemoteEmbedder is closed");
+    if (!Array.isArray(images)) throw new InvalidInputError("embedImages takes an array of images", { field: "images" });
+    if (this.dialect !== "vllm") {
+      throw new InvalidOptionError(`RemoteEmbedder.embedImages speaks vLLM's chat-form embeddings; the ${this.dialect} dialect has none`, {
+        option: "dialect",
+        allowed: '"vllm"',
+      });
+    }
+    checkCallOverrides(options);
+    const urls = await Promise.all(images.map((image, i) => imageUrl(image, `images[${i}]`)));
+    return runChunks(urls, this.#limit, [options.signal, this.#closed.signal], async (url, i, signal) => {
+      const body: Record<string, unknown> = {
+        messages: [{ role: "user", content: [{ type: "image_url", image_url: { url } }] }],
+        encoding_format: this.#options.encodingFormat ?? "base64",
+      };
+      if (this.#options.model !== undefined) body.model = this.#options.model;
+      const response = await this.#transport.request({
+        method: "POST",
+        path: this.#spec.path,
+        fromRoot: this.#spec.fromRoot,
+        body,
+        signal,
+        requestId: requestIdFor(options.requestId, i, urls.length),
+        timeoutMs: options.timeoutMs,
+        maxRetries: options.maxRetries,
+        headers: options.headers,
+      });
+      return this.#spec.parse(response.url, response.data, 1).embeddings[0] as Float32Array;
+    });
   }
 
   /** The models the server lists (`GET /v1/models`; Infinity `{baseURL}/models`; TEI `GET /info`). */

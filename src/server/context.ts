@@ -9,6 +9,7 @@ import type { RequestCoalescer } from "./runtime/coalescer.js";
 import type { EmbedStrategies } from "./runtime/embed-strategy.js";
 import type { ScoreStrategy } from "./runtime/score-strategy.js";
 import type { Slots } from "./runtime/slots.js";
+import type { MediaPolicy } from "./media/index.js";
 
 /** Everything a route handler needs, built once per server. @internal */
 export interface ServerContext {
@@ -21,6 +22,8 @@ export interface ServerContext {
   embed: EmbedStrategies | undefined;
   slots: Slots;
   metrics: Metrics;
+  /** The image URL gate, when the served model decodes images itself; a proxy passes URLs on. */
+  media: MediaPolicy | undefined;
   /** True once `close()` started: no new work is admitted. */
   closing: boolean;
 }

@@ -81,7 +81,9 @@ export function createServer(options: CreateServerOptions): RerankServer {
   });
   const embedder = resolved.embedder;
   const embed = embedder && embedStrategies(embedder, has(embedder, "sequenceEmbed") ? embedder : undefined);
-  const ctx: ServerContext = { options: resolved, coalescer, score, embed, slots, metrics, closing: false };
+  const decodesImages = has(resolved.scorer, "imageEmbed") || (embedder !== undefined && has(embedder, "imageEmbed"));
+  const media = decodesImages ? resolved.media : undefined;
+  const ctx: ServerContext = { options: resolved, coalescer, score, embed, slots, metrics, media, closing: false };
   const app = createApp(ctx);
   const admission = new Admission({
     maxInFlight: resolved.maxInFlight,

@@ -1,4 +1,5 @@
 import { BATCHING_DEFAULTS } from "./runtime/coalesce-options.js";
+import { MEDIA_DEFAULTS } from "./media/media-options.js";
 
 /**
  * The defaults of `createServer`'s limits and timeouts, in one place: `rerank-kit serve` reads its
@@ -13,5 +14,7 @@ export const SERVER_DEFAULTS = {
   bodyTimeoutMs: 30_000,
   idleTimeoutMs: 5_000,
   shutdownTimeoutMs: 30_000,
+  maxMediaBytes: MEDIA_DEFAULTS.maxMediaBytes,
+  mediaFetchTimeoutMs: MEDIA_DEFAULTS.mediaFetchTimeoutMs,
   batching: BATCHING_DEFAULTS,
 } as const;

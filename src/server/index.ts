@@ -6,6 +6,7 @@
 export { createServer } from "./create-server.js";
 export type { RerankServer, ListenOptions, ServerAddress } from "./create-server.js";
 export type { CreateServerOptions, PoolingTask } from "./options.js";
+export type { MediaOptions } from "./media/index.js";
 export type { SequenceEmbedder, SequenceTokenEmbedder, Tokenizer } from "../contracts/index.js";
 import type { Tokenizer } from "../contracts/index.js";
 

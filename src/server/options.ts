@@ -8,11 +8,15 @@ import { InvalidOptionError } from "../errors/invalid-option-error.js";
 import { validateOptions, type OptionRule } from "../options/check-options.js";
 import { architectureOf, resolveMatryoshka, wireModel, type ModelWiring, type PoolingTask } from "./model-wiring.js";
 import type { BatcherOptions } from "./runtime/coalesce-options.js";
+import { MediaPolicy, type MediaOptions } from "./media/index.js";
 
 export type { PoolingTask } from "./model-wiring.js";
 
-/** Options of {@link createServer}. Only `scorer` is required. */
-export interface CreateServerOptions {
+/**
+ * Options of {@link createServer}. Only `scorer` is required. The {@link MediaOptions} decide which
+ * image URLs a model that decodes images (CLIP, SigLIP) reads: `data:` only, by default.
+ */
+export interface CreateServerOptions extends MediaOptions {
   /** Serves `/score` and `/rerank` (and `/v1/*`, `/v2/rerank`). */
   scorer: Scorer;
   /** Serves `/v1/embeddings` and `/pooling` task `embed`. @default the scorer, if it is an Embedder */
@@ -134,6 +138,10 @@ export interface ResolvedOptions extends ModelWiring {
   trustRequestChatTemplate: boolean;
   /** The tokenizer's tokenizer_config.json, or `{}`. */
   tokenizerConfig: Readonly<Record<string, unknown>>;
+  /** The gate image URLs in requests pass. */
+  media: MediaPolicy;
+  maxMediaBytes: number;
+  mediaFetchTimeoutMs: number;
 }
 
 const positiveNumber = { kind: "any", note: "a positive number" } as const;
@@ -171,6 +179,11 @@ const SERVER_OPTION_RULES = {
   tokenizerInfo: { kind: "boolean" },
   chatTemplate: { kind: "string" },
   trustRequestChatTemplate: { kind: "boolean" },
+  allowedMediaDomains: { kind: "any", note: "a list of host names" },
+  allowedLocalMediaPath: { kind: "string" },
+  maxMediaBytes: positiveNumber,
+  mediaFetchTimeoutMs: positiveNumber,
+  allowPrivateMediaAddresses: { kind: "boolean" },
 } as const satisfies Record<keyof CreateServerOptions, OptionRule>;
 
 /** Applies defaults without touching the caller's object. @internal */
@@ -186,6 +199,7 @@ export function resolveOptions(options: CreateServerOptions): ResolvedOptions {
   }
   const maxBodyBytes = positive(options.maxBodyBytes, 10 * 1024 * 1024, "maxBodyBytes");
   const model = wireModel(options);
+  const media = new MediaPolicy(options);
   const modelConfig = model.metadata.modelConfig;
   const batching =
     options.batching === false ? { enabled: false } : options.batching === true || !options.batching ? {} : { ...options.batching };
@@ -216,6 +230,9 @@ export function resolveOptions(options: CreateServerOptions): ResolvedOptions {
     chatTemplate: options.chatTemplate,
     trustRequestChatTemplate: options.trustRequestChatTemplate ?? false,
     tokenizerConfig: model.metadata.tokenizerConfig,
+    media,
+    maxMediaBytes: media.config.maxBytes,
+    mediaFetchTimeoutMs: media.config.timeoutMs,
   };
 }
 

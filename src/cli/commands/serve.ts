@@ -6,8 +6,9 @@ import { addModelFlags, loadOptions, type ModelFlags } from "../model-options.js
 import { CliError } from "../cli-error.js";
 import { integer, port, positiveInteger } from "../parsers.js";
 import { SERVER_DEFAULTS as D } from "../../server/defaults.js";
+import { addMediaFlags, mediaOptions, type MediaFlags } from "../media-flags.js";
 
-interface ServeFlags extends ModelFlags {
+interface ServeFlags extends ModelFlags, MediaFlags {
   host: string;
   port: number;
   apiKey?: string;
@@ -111,7 +112,7 @@ export function registerServe(program: Command): void {
     .option("--enable-tokenizer-info-endpoint", "serve GET /tokenizer_info (as vLLM's flag)")
     .option("--pooler-config <json>", `the task /pooling runs, as vLLM's flag: '{"task": "token_embed"}' (default: the model's first of embed, classify, token_embed)`)
     .addOption(new Option("--pooler-config.task <task>", "the same, as vLLM's dotted form").choices([...POOLING_TASKS]));
-  addModelFlags(command).action(async (flags: ServeFlags) => {
+  addModelFlags(addMediaFlags(command)).action(async (flags: ServeFlags) => {
     const warn = (line: string): void => void process.stderr.write(`${line}\n`);
     const poolingTask = poolingTaskOf(flags.poolerConfig, flags["poolerConfig.task"]);
     const apiKey = resolveApiKey({ flag: flags.apiKey, file: flags.apiKeyFile, env: process.env["RERANK_KIT_API_KEY"] }, warn);
@@ -155,6 +156,7 @@ export function registerServe(program: Command): void {
       idleTimeoutMs: flags.idleTimeoutMs,
       shutdownTimeoutMs: flags.shutdownTimeoutMs,
       ...(flags.cors && { cors: flags.cors.includes("*") ? true : flags.cors }),
+      ...mediaOptions(flags),
     }));
     let address;
     try {

@@ -5,6 +5,7 @@ import { badRequest } from "../http/http-error.js";
 import { COHERE_EMBEDDING_TYPES, CohereEmbedRequestSchema, CohereEmbedResponseSchema, type CohereEmbedRequest } from "../schemas/cohere.js";
 import { errorResponses, jsonBody } from "../schemas/common.js";
 import { embedRequest } from "./embed-request.js";
+import { embedMixed, imageTextEmbedder, type EmbedItem } from "./image-embed.js";
 
 type EmbeddingType = (typeof COHERE_EMBEDDING_TYPES)[number];
 
@@ -31,8 +32,9 @@ export function registerCohereEmbed(app: OpenAPIHono<AppEnv>, ctx: ServerContext
   app.openapi(route, async (c) => {
     const body = c.req.valid("json");
     checkModel(ctx, body.model);
-    const texts = inputTexts(ctx, body);
     const prefix = promptFor(prompts, body.input_type);
+    const mixed = mixedItems(ctx, body, prefix);
+    const texts = mixed ? [] : inputTexts(ctx, body);
     const input = texts.map((t) => prefix + t);
     const truncate = body.truncate ?? "END";
     const maxTokens = body.max_tokens ?? undefined;
@@ -51,7 +53,7 @@ export function registerCohereEmbed(app: OpenAPIHono<AppEnv>, ctx: ServerContext
       truncate_prompt_tokens: truncate === "NONE" ? undefined : (maxTokens ?? -1),
       truncation_side: truncate === "START" ? ("left" as const) : undefined,
     };
-    const { outputs, promptTokens } = await embedRequest(ctx, c, fields);
+    const { outputs, promptTokens } = mixed ? await embedMixed(ctx, c, mixed, { dimensions: body.output_dimension }) : await embedRequest(ctx, c, fields);
     const vectors = outputs.map((o) => Array.from(o.data));
     const types: EmbeddingType[] = body.embedding_types && body.embedding_types.length > 0 ? body.embedding_types : ["float"];
     const embeddings: Partial<Record<EmbeddingType, unknown>> = {};
@@ -70,6 +72,28 @@ export function registerCohereEmbed(app: OpenAPIHono<AppEnv>, ctx: ServerContext
       },
       200,
     );
+  });
+}
+
+/**
+ * With an image-text model (CLIP, SigLIP), `images` (one image each) and `inputs` (each one text
+ * or one image) as embedding items; otherwise `undefined` (text only, or refused as multimodal).
+ * @throws {HttpError} 400 for an input that mixes text and an image, or has several images.
+ */
+function mixedItems(ctx: ServerContext, body: CohereEmbedRequest, prefix: string): EmbedItem[] | undefined {
+  if (!imageTextEmbedder(ctx) || (!body.images && !body.inputs)) return undefined;
+  if (!body.texts && body.images) return body.images.map((url, i) => ({ kind: "image", url, field: `images[${i}]` }));
+  if (!body.inputs) return undefined;
+  return body.inputs.map((item, i): EmbedItem => {
+    const images = item.content.filter((p) => p.type === "image_url");
+    const text = item.content.map((p) => (p.type === "text" ? (p.text ?? "") : "")).join("");
+    if (images.length > 1) throw badRequest("Only one multi-modal item is supported", `inputs[${i}]`);
+    const image = images[0];
+    if (!image) return { kind: "text", text: prefix + text };
+    if (text.trim() !== "") throw badRequest(`${ctx.options.architecture} embeds a text or an image, not both: put them in separate inputs.`, `inputs[${i}]`);
+    const url = image.image_url?.["url"];
+    if (typeof url !== "string") throw badRequest("An image_url part needs image_url.url", `inputs[${i}]`);
+    return { kind: "image", url, field: `inputs[${i}]` };
   });
 }
 

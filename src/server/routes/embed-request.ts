@@ -5,6 +5,7 @@ import { renderChat, type ChatFields } from "./chat.js";
 import type { PooledOutput } from "./embed-output.js";
 import { checkDimensions, rejectRemovedParameters, renderSequences, splitInput, type CompletionInput, type RenderFields } from "./prompts.js";
 import { checkTruncation } from "./scoring-options.js";
+import { chatItem, embedMixed, imageTextEmbedder } from "./image-embed.js";
 
 /** The fields of an embeddings-like request this module reads. */
 export interface EmbedFields extends RenderFields, ChatFields {
@@ -31,6 +32,8 @@ export async function embedRequest(ctx: ServerContext, c: Context, body: EmbedFi
   const embed = ctx.embed;
   if (!embed) throw badRequest("This model has no embedder.");
   const chat = body.messages !== undefined;
+  // CLIP / SigLIP: one conversation is one text or one image (vLLM's multimodal embeddings).
+  if (chat && imageTextEmbedder(ctx)) return embedMixed(ctx, c, [chatItem(ctx, body)], body);
   const prompts = chat ? { texts: [renderChat(ctx, body, false)] } : splitInput(body.input as CompletionInput);
   // Chat prompts already carry the template's special tokens (vLLM's chat default).
   const renderBody = chat ? { ...body, add_special_tokens: body.add_special_tokens ?? false } : body;

@@ -7,6 +7,7 @@ import { errorResponses, jsonBody } from "../schemas/common.js";
 import { RerankRequestSchema, RerankResponseSchema } from "../schemas/score.js";
 import { asList, validateScoreInputs, type Inputs } from "./score-inputs.js";
 import { toScoreOptions } from "./scoring-options.js";
+import { resolveMediaItems } from "../media/index.js";
 
 const SUMMARIES: Record<string, string> = {
   "/rerank": "Rerank documents against a query (sorted, stable, top_n)",
@@ -40,9 +41,11 @@ export function registerRerank(app: OpenAPIHono<AppEnv>, ctx: ServerContext): vo
       validateScoreInputs(ctx, [query], documents);
       checkCount(ctx, documents.length, "documents");
       const options = toScoreOptions(body, ctx.options.tokenizer?.maxLength);
-      const result = await withAdmission(ctx, c, (signal) =>
-        ctx.coalescer.submit(ctx.score, { queries: documents.map(() => query), documents }, options, signal),
-      );
+      const result = await withAdmission(ctx, c, async (signal) => {
+        const [q, docs] = await resolveMediaItems(ctx.media, [{ field: "query", items: [query], single: true }, { field: "documents", items: documents }], signal);
+        const served = q?.[0] as ScoreInput;
+        return ctx.coalescer.submit(ctx.score, { queries: documents.map(() => served), documents: docs as ScoreInput[] }, options, signal);
+      });
       const ranked = rankScores(result.scores, documents, { topN: body.top_n });
       const tokens = result.usage.promptTokens;
       return c.json(

@@ -5,6 +5,8 @@ import { errorResponses, jsonBody } from "../schemas/common.js";
 import { ScoreRequestSchema, ScoreResponseSchema, type ScoreRequest } from "../schemas/score.js";
 import { asList, explicitPairs, validateScoreInputs, type Inputs } from "./score-inputs.js";
 import { toScoreOptions } from "./scoring-options.js";
+import { resolveMediaItems } from "../media/index.js";
+import type { ScoreInput } from "../../types.js";
 
 /** Registers `POST /score` and its deprecated alias `POST /v1/score`. */
 export function registerScore(app: OpenAPIHono<AppEnv>, ctx: ServerContext): void {
@@ -30,9 +32,10 @@ export function registerScore(app: OpenAPIHono<AppEnv>, ctx: ServerContext): voi
       const pairs = explicitPairs(q, d);
       checkCount(ctx, pairs.documents.length, "documents");
       const options = toScoreOptions(body, ctx.options.tokenizer?.maxLength);
-      const result = await withAdmission(ctx, c, (signal) =>
-        ctx.coalescer.submit(ctx.score, pairs, options, signal),
-      );
+      const result = await withAdmission(ctx, c, async (signal) => {
+        const [queries, documents] = await resolveMediaItems(ctx.media, [{ field: "queries", items: pairs.queries }, { field: "documents", items: pairs.documents }], signal);
+        return ctx.coalescer.submit(ctx.score, { queries: queries as ScoreInput[], documents: documents as ScoreInput[] }, options, signal);
+      });
       const tokens = result.usage.promptTokens;
       return c.json(
         {
