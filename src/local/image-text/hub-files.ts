@@ -22,9 +22,9 @@ function modelPrefix(available: ReadonlySet<string>): string | undefined {
   return undefined;
 }
 
-/** Whether the listing holds CLIP / SigLIP tower graphs of any dtype (text and vision, or one graph with a processor). */
-function hasTowers(available: ReadonlySet<string>, onnxDirs: readonly string[]): boolean {
-  return [...available].some((p) => onnxDirs.some((d) => p.startsWith(d) && /^(text_model|vision_model)[\w]*\.onnx$/.test(p.slice(d.length))));
+/** Whether the listing holds ONNX graphs of any dtype where an image-text model keeps them. */
+function hasGraphs(available: ReadonlySet<string>, onnxDirs: readonly string[]): boolean {
+  return [...available].some((p) => onnxDirs.some((d) => p.startsWith(d) && /^(text_model|vision_model|model)\w*\.onnx$/.test(p.slice(d.length))));
 }
 
 /**
@@ -32,8 +32,8 @@ function hasTowers(available: ReadonlySet<string>, onnxDirs: readonly string[]):
  * (`onnx/model<suffix>.onnx`: the towers `onnx/text_model<suffix>.onnx` +
  * `onnx/vision_model<suffix>.onnx` are preferred, as the folder reader prefers them, else that one
  * graph), or undefined when the listing is not an image-text layout: no `preprocessor_config.json`
- * beside a `config.json` (at the root, or in a sentence-transformers CLIPModel module), or neither
- * towers nor the one graph.
+ * beside a `config.json` (at the root, or in a sentence-transformers CLIPModel module), or no
+ * tower or one-graph export of any dtype.
  * @throws {ModelLoadError} when the listing is an image-text layout without graphs for the dtype.
  */
 export function imageTextHubFiles(repoId: string, available: ReadonlySet<string>, onnxFile: string): string[] | undefined {
@@ -41,7 +41,7 @@ export function imageTextHubFiles(repoId: string, available: ReadonlySet<string>
   const suffix = /^onnx\/model(\w*)\.onnx$/.exec(onnxFile)?.[1];
   if (prefix === undefined || suffix === undefined) return undefined;
   const onnxDirs = prefix === "" ? ["onnx/"] : ["onnx/", `${prefix}onnx/`];
-  if (!hasTowers(available, onnxDirs) && !onnxDirs.some((d) => available.has(`${d}model${suffix}.onnx`))) return undefined;
+  if (!hasGraphs(available, onnxDirs)) return undefined;
   let graphs: string[] | undefined;
   for (const d of onnxDirs) {
     const towers = [`${d}text_model${suffix}.onnx`, `${d}vision_model${suffix}.onnx`];
