@@ -5,6 +5,7 @@
  * @module
  */
 import type { RawPixels } from "../imaging/pixels.js";
+import type { Progress } from "./vocabulary.js";
 
 /**
  * An image: a file path, a `file:` or `data:` URL (string or `URL`), encoded bytes (PNG, JPEG,
@@ -17,6 +18,11 @@ export type ImageInput = string | URL | Uint8Array | RawPixels | { image: string
 export interface EmbedImagesOptions {
   /** Cancels the call. */
   signal?: AbortSignal;
+  /**
+   * Called after each batch with the images done so far, and awaited (a callback that throws
+   * fails the call).
+   */
+  onProgress?: (progress: Progress) => unknown;
 }
 
 /** Something that turns images into one vector each. */

@@ -1,13 +1,12 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { InvalidInputError } from "../errors/invalid-input-error.js";
-import { InvalidOptionError } from "../errors/invalid-option-error.js";
 import { BiEncoderScorer } from "./bi-encoder.js";
 import { CrossEncoderScorer } from "./cross-encoder.js";
 import { detectFamily } from "./detect-family.js";
-import { loadModelFiles } from "./files/model-files.js";
-import { ImageTextScorer } from "./image-text/image-text-scorer.js";
-import { imageTextFamilyOf } from "./image-text/layout.js";
+import { loadModelFiles, onnxFileFor, readModelFolder, resolveModelFolder } from "./files/model-files.js";
+import { ImageTextScorer, type ImageTextOptions } from "./image-text/image-text-scorer.js";
+import { imageTextFamilyOf, readImageTextLayout } from "./image-text/layout.js";
 import { validateAnyLoadOptions } from "./option-rules.js";
 import { LateInteractionScorer } from "./late-interaction/late-interaction-scorer.js";
 import { isLlmReranker, LlmRerankerScorer } from "./llm-reranker/llm-reranker.js";
@@ -29,8 +28,9 @@ export type LocalScorer = CrossEncoderScorer | LlmRerankerScorer | BiEncoderScor
  * model's files (ColBERT metadata -> late interaction; a one-label classifier -> cross-encoder; a
  * causal LM with a token head (LogitScore module, `hfOverrides`, or a known LLM reranker id) ->
  * cross-encoder scored by {@link LlmRerankerScorer}; sentence-transformers pooling -> bi-encoder;
- * a CLIP / SigLIP folder (`model_type` clip / siglip / siglip2 with a `preprocessor_config.json`)
- * -> {@link ImageTextScorer}, a bi-encoder over texts and images;
+ * a CLIP / SigLIP folder or Hub repo (`model_type` clip / siglip / siglip2 with a
+ * `preprocessor_config.json`, also in a sentence-transformers `clip-ViT-*` save) -> {@link ImageTextScorer},
+ * a bi-encoder over texts and images (worker threads included);
  * a SparseEncoder (SPLADE, or inference-free SPLADE with a `Router`) -> sparse, by
  * {@link SpladeScorer}; a `StaticEmbedding` or model2vec folder -> bi-encoder in pure JavaScript,
  * by {@link StaticEmbedder}; bge-m3's `sparse_linear.pt` + `colbert_linear.pt` -> bi-encoder with
@@ -63,20 +63,18 @@ export async function loadScorer(idOrPath: string, options?: LoadScorerOptions &
 export async function loadScorer(idOrPath: string, opts: LoadScorerOptions & WorkerLoadOption = {}): Promise<LocalScorer | AnyWorkerScorer> {
   validateAnyLoadOptions(opts, "loadScorer", { worker: WORKER_OPTION_RULE });
   checkWorkerOption(opts.worker, "loadScorer");
-  if (existsSync(idOrPath) && (await imageTextFamilyOf(idOrPath)) !== undefined) {
-    // CLIP / SigLIP folders: config.json model_type and a preprocessor_config.json tell them apart.
-    if (workerShape(opts.worker)) {
-      throw new InvalidOptionError("loadScorer: worker is not supported for image-text (CLIP / SigLIP) models yet", { option: "worker", allowed: "false" });
-    }
-    return ImageTextScorer.fromPretrained(idOrPath, { dtype: opts.dtype, threads: opts.threads, device: opts.device });
-  }
   if (workerShape(opts.worker)) return loadInWorker(idOrPath, opts, undefined);
   const { worker: _worker, ...options } = opts;
+  const dir = await resolveModelFolder(idOrPath, options);
+  if ((await imageTextFamilyOf(dir)) !== undefined) {
+    // CLIP / SigLIP (a folder, or a Hub repo whose listing showed a processor and tower graphs).
+    return ImageTextScorer.fromLayout(await readImageTextLayout(dir, options.dtype), imageTextOptions(options), idOrPath);
+  }
   const folder = typeof idOrPath === "string" && existsSync(idOrPath) ? resolve(idOrPath) : undefined;
   if (folder && isStaticLayout(folder)) return StaticEmbedder.load(folder, idOrPath);
   const splade = folder ? await readSpladeLayout(folder) : undefined;
   if (splade) return SpladeScorer.fromFiles({ ...(await loadModelFiles(splade.transformerDir, options)), id: idOrPath }, splade, options);
-  const files = await loadModelFiles(idOrPath, options);
+  const files = await readModelFolder(idOrPath, dir, onnxFileFor(options.dtype, options.onnxFile));
   if (folder && isBgeM3Folder(folder) && (options.scoreType ?? "bi-encoder") === "bi-encoder") return BgeM3Scorer.fromFiles(files, options);
   const llm = isLlmReranker(files) || (options.hfOverrides !== undefined && isCausalLm(files));
   const scoreType = options.scoreType ?? (llm ? "cross-encoder" : detectFamily(files).scoreType);
@@ -90,6 +88,13 @@ export async function loadScorer(idOrPath: string, opts: LoadScorerOptions & Wor
     default:
       throw new InvalidInputError(`Unknown scoreType ${JSON.stringify(scoreType)}`, { field: "scoreType" });
   }
+}
+
+/** The load options an image-text model honours (`maxBatchSize` is its `batchSize`). */
+function imageTextOptions(options: LoadScorerOptions): ImageTextOptions {
+  const { dtype, threads, device, revision, cacheDir, localFilesOnly, accessToken, hubUrl, maxBatchSize } = options;
+  const picked = { dtype, threads, device, revision, cacheDir, localFilesOnly, accessToken, hubUrl, batchSize: maxBatchSize };
+  return Object.fromEntries(Object.entries(picked).filter(([, v]) => v !== undefined)) as ImageTextOptions;
 }
 
 function isCausalLm(files: { config: Record<string, unknown> }): boolean {

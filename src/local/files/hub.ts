@@ -3,6 +3,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { homedir } from "node:os";
 import { ModelLoadError } from "../../errors/model-load-error.js";
+import { imageTextHubFiles } from "../image-text/hub-files.js";
 
 /** Where and how to fetch a model from the Hugging Face Hub. */
 export interface HubOptions {
@@ -28,6 +29,8 @@ export const METADATA_FILES = [
 ];
 
 const MODULE_FILES = /^\d+_[A-Za-z]+\/(config\.json|model\.safetensors)$/;
+/** A sentence-transformers CLIPModel module's full checkpoint: its ONNX towers replace it. */
+const CLIP_MODULE_WEIGHTS = /^\d+_CLIPModel\/model\.safetensors$/;
 
 /** True for strings shaped like a Hub repo id (`org/name` or `name`). */
 export function looksLikeRepoId(value: string): boolean {
@@ -44,7 +47,7 @@ export function hubCacheDir(explicit?: string): string {
 
 /**
  * Downloads the files a scorer needs (metadata, tokenizer, the wanted ONNX file and its external
- * data) into the standard Hugging Face cache, shared with Python, and returns the snapshot folder.
+ * data; for a CLIP / SigLIP repository its processor and the dtype's tower graphs instead) into the standard Hugging Face cache, shared with Python, and returns the snapshot folder.
  * With `localFilesOnly`, resolves the snapshot from the cache without any request.
  *
  * @throws {ModelLoadError} when the repo, the revision or the ONNX file is not available.
@@ -77,7 +80,9 @@ export async function downloadModel(repoId: string, onnxFile: string, options: H
       { path: repoId, cause },
     );
   }
-  if (!available.has(onnxFile)) {
+  // A CLIP / SigLIP repository: its processor, tokenizer and the dtype's tower graphs.
+  const imageText = imageTextHubFiles(repoId, available, onnxFile);
+  if (!imageText && !available.has(onnxFile)) {
     const onnx = [...available].filter((p) => p.endsWith(".onnx"));
     throw new ModelLoadError(
       `Hugging Face model "${repoId}" has no ${onnxFile} (ONNX files: ${onnx.join(", ") || "none"}); ` +
@@ -85,14 +90,10 @@ export async function downloadModel(repoId: string, onnxFile: string, options: H
       { path: `${repoId}/${onnxFile}` },
     );
   }
-  const wanted = [...available].filter(
-    (p) =>
-      METADATA_FILES.includes(p) ||
-      MODULE_FILES.test(p) ||
-      p === onnxFile ||
-      p.startsWith(`${onnxFile}_data`) ||
-      p.startsWith(`${onnxFile}.data`),
-  );
+  const graphs = imageText ?? [onnxFile, ...[...available].filter((p) => p.startsWith(`${onnxFile}_data`) || p.startsWith(`${onnxFile}.data`))];
+  const wanted = [
+    ...new Set([...available].filter((p) => METADATA_FILES.includes(p) || (MODULE_FILES.test(p) && !CLIP_MODULE_WEIGHTS.test(p))).concat(graphs)),
+  ];
   for (const path of wanted) {
     try {
       await hub.downloadFileToCacheDir({ repo, path, revision: commit, cacheDir, ...common });

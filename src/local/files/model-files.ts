@@ -66,36 +66,46 @@ export function onnxFileFor(dtype: Dtype = "fp32", override?: string): string {
  * @throws {ModelLoadError} naming the path and what is missing or unreadable.
  */
 export async function loadModelFiles(idOrPath: string, options: LocalModelOptions = {}): Promise<ModelFiles> {
+  const dir = await resolveModelFolder(idOrPath, options);
+  return readModelFolder(idOrPath, dir, onnxFileFor(options.dtype, options.onnxFile));
+}
+
+/**
+ * The folder a model id or path stands for: a folder as is; a Hub id downloaded (or found in the
+ * cache) with the files its layout needs, as {@link downloadModel} picks them.
+ * @throws {ModelLoadError} naming the path, or the Hub error.
+ */
+export async function resolveModelFolder(idOrPath: string, options: LocalModelOptions = {}): Promise<string> {
   if (typeof idOrPath !== "string" || idOrPath.length === 0) {
     throw new ModelLoadError(`A model id or folder is required, got ${JSON.stringify(idOrPath)}`, {
       path: String(idOrPath),
     });
   }
   const onnxFile = onnxFileFor(options.dtype, options.onnxFile);
-  let dir: string;
   if (existsSync(idOrPath)) {
-    dir = resolve(idOrPath);
+    const dir = resolve(idOrPath);
     if (!statSync(dir).isDirectory()) {
       throw new ModelLoadError(`${dir} is a file; expected a model folder`, { path: dir });
     }
-  } else if (hubPageId(idOrPath)) {
+    return dir;
+  }
+  if (hubPageId(idOrPath)) {
     const id = hubPageId(idOrPath) as string;
     throw new ModelLoadError(`${idOrPath} is the model's Hugging Face page; pass its id "${id}"`, { path: idOrPath });
-  } else if (isAbsolute(idOrPath) || idOrPath.startsWith(".") || !looksLikeRepoId(idOrPath)) {
-    throw new ModelLoadError(`Model folder not found: ${resolve(idOrPath)}`, { path: resolve(idOrPath) });
-  } else {
-    try {
-      dir = await downloadModel(idOrPath, onnxFile, options);
-    } catch (error) {
-      // A mistyped folder (no "./") looks like a Hub id: say both, not only "fetch failed".
-      if (!(error instanceof ModelLoadError)) throw error;
-      throw new ModelLoadError(`${error.message} (no folder ${resolve(idOrPath)} exists, so "${idOrPath}" was taken for a Hub id)`, {
-        path: error.path,
-        cause: error,
-      });
-    }
   }
-  return readModelFolder(idOrPath, dir, onnxFile);
+  if (isAbsolute(idOrPath) || idOrPath.startsWith(".") || !looksLikeRepoId(idOrPath)) {
+    throw new ModelLoadError(`Model folder not found: ${resolve(idOrPath)}`, { path: resolve(idOrPath) });
+  }
+  try {
+    return await downloadModel(idOrPath, onnxFile, options);
+  } catch (error) {
+    // A mistyped folder (no "./") looks like a Hub id: say both, not only "fetch failed".
+    if (!(error instanceof ModelLoadError)) throw error;
+    throw new ModelLoadError(`${error.message} (no folder ${resolve(idOrPath)} exists, so "${idOrPath}" was taken for a Hub id)`, {
+      path: error.path,
+      cause: error,
+    });
+  }
 }
 
 /** The model id of a pasted Hub page URL (`https://huggingface.co/owner/name/...`), if it is one. */
@@ -104,7 +114,12 @@ function hubPageId(value: string): string | undefined {
   return m?.[1];
 }
 
-async function readModelFolder(id: string, dir: string, onnxFile: string): Promise<ModelFiles> {
+/**
+ * Reads a model folder's files for the text families (config, tokenizer, sentence-transformers
+ * modules, the ONNX graph `onnxFile`).
+ * @throws {ModelLoadError} naming what is missing or unreadable.
+ */
+export async function readModelFolder(id: string, dir: string, onnxFile: string): Promise<ModelFiles> {
   let onnxPath = join(dir, onnxFile);
   if (!existsSync(onnxPath) && onnxFile === "onnx/model.onnx" && existsSync(join(dir, "model.onnx"))) {
     onnxPath = join(dir, "model.onnx"); // some exports (e.g. colbert-ir/colbertv2.0) keep it at the root

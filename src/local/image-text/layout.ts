@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ModelLoadError } from "../../errors/model-load-error.js";
 import { readImageProcessorConfig, type ImageProcessorSpec } from "../../imaging/processor-config.js";
+import { readJsonFileSync } from "../files/bounded-read.js";
 import { readJson, type Json } from "../files/model-files.js";
 import type { Dtype } from "../options.js";
 
@@ -29,19 +30,46 @@ const SUFFIX: Record<Dtype, string> = { fp32: "", fp16: "_fp16", q8: "_quantized
 const MODEL_TYPES: Record<string, ImageTextFamily> = { clip: "clip", siglip: "siglip", siglip2: "siglip" };
 
 /**
+ * The folder holding the model's own files: the root, or the module folder of a
+ * sentence-transformers `clip-ViT-*` save (`modules.json` with one `CLIPModel` module, e.g.
+ * `0_CLIPModel/`, and no `config.json` at the root).
+ */
+export function imageTextModelDir(dir: string): string {
+  if (existsSync(join(dir, "config.json")) || !existsSync(join(dir, "modules.json"))) return dir;
+  let modules: unknown;
+  try {
+    modules = readJsonFileSync(join(dir, "modules.json"), "modules.json");
+  } catch {
+    // Not readable as a module list: the root's own files decide (and the loaders name what is missing).
+    return dir;
+  }
+  const module = Array.isArray(modules) && modules.length === 1 ? (modules[0] as { type?: unknown; path?: unknown }) : undefined;
+  const path = module?.path;
+  // The module's folder must be a plain child of the model folder, never a way out of it.
+  if (typeof module?.type !== "string" || !module.type.endsWith("CLIPModel") || typeof path !== "string" || !/^[\w-][\w.-]*$/.test(path) || path.includes("..")) {
+    return dir;
+  }
+  return join(dir, path);
+}
+
+/**
  * Tells from its files alone whether a folder holds a CLIP or SigLIP model: `config.json`'s
- * `model_type` (`clip`, `siglip`, `siglip2`) and a `preprocessor_config.json` next to it.
+ * `model_type` (`clip`, `siglip`, `siglip2`) and a `preprocessor_config.json` next to it (at the
+ * root, or in a sentence-transformers CLIPModel module's folder).
  */
 export async function imageTextFamilyOf(dir: string): Promise<ImageTextFamily | undefined> {
-  if (!existsSync(join(dir, "preprocessor_config.json")) || !existsSync(join(dir, "config.json"))) return undefined;
-  const config = await readJson(dir, "config.json", true);
+  const own = imageTextModelDir(dir);
+  if (!existsSync(join(own, "preprocessor_config.json")) || !existsSync(join(own, "config.json"))) return undefined;
+  const config = await readJson(own, "config.json", true);
   return MODEL_TYPES[String(config["model_type"])];
 }
 
 /**
  * Reads an image-text model folder: its family, tokenizer, image processor and tower graphs
  * (`onnx/text_model.onnx` + `onnx/vision_model.onnx` preferred, else `onnx/model.onnx` with
- * `input_ids` and `pixel_values`), for the wanted dtype.
+ * `input_ids` and `pixel_values`), for the wanted dtype. In a sentence-transformers `clip-ViT-*`
+ * save the model's files are read from its CLIPModel module folder, and the graphs from the root's
+ * `onnx/` or that folder's.
  * @throws {ModelLoadError} naming the folder and what is missing.
  */
 export async function readImageTextLayout(dir: string, dtype: Dtype = "fp32"): Promise<ImageTextLayout> {
@@ -51,35 +79,43 @@ export async function readImageTextLayout(dir: string, dtype: Dtype = "fp32"): P
   }
   const suffix = SUFFIX[dtype];
   if (suffix === undefined) throw new ModelLoadError(`Unknown dtype "${dtype}"`, { path: dtype });
-  const text = join(dir, "onnx", `text_model${suffix}.onnx`);
-  const vision = join(dir, "onnx", `vision_model${suffix}.onnx`);
-  const joint = join(dir, "onnx", `model${suffix}.onnx`);
-  let graphs: TowerGraphs;
-  if (existsSync(text) && existsSync(vision)) graphs = { kind: "split", text, vision };
-  else if (existsSync(joint)) graphs = { kind: "joint", model: joint };
-  else {
+  const own = imageTextModelDir(dir);
+  const graphs = findGraphs(own === dir ? [dir] : [dir, own], suffix);
+  if (graphs === undefined) {
     throw new ModelLoadError(
       `${dir}: no ONNX towers for dtype ${dtype} (looked for onnx/text_model${suffix}.onnx + onnx/vision_model${suffix}.onnx, or onnx/model${suffix}.onnx)`,
       { path: join(dir, "onnx") },
     );
   }
   const [config, tokenizerJson, tokenizerConfig, preprocessor] = await Promise.all([
-    readJson(dir, "config.json", true),
-    readJson(dir, "tokenizer.json", true),
-    readJson(dir, "tokenizer_config.json", true),
-    readJson(dir, "preprocessor_config.json", true),
+    readJson(own, "config.json", true),
+    readJson(own, "tokenizer.json", true),
+    readJson(own, "tokenizer_config.json", true),
+    readJson(own, "preprocessor_config.json", true),
   ]);
-  const safetensors = join(dir, "model.safetensors");
+  const safetensors = join(own, "model.safetensors");
   return {
-    dir,
+    dir: own,
     family,
     config,
     tokenizerJson,
     tokenizerConfig,
-    processor: readImageProcessorConfig(preprocessor, join(dir, "preprocessor_config.json")),
+    processor: readImageProcessorConfig(preprocessor, join(own, "preprocessor_config.json")),
     graphs,
     safetensors: existsSync(safetensors) ? safetensors : undefined,
   };
+}
+
+/** The first folder's towers (split preferred) or one graph, for a dtype suffix. */
+function findGraphs(folders: readonly string[], suffix: string): TowerGraphs | undefined {
+  for (const folder of folders) {
+    const text = join(folder, "onnx", `text_model${suffix}.onnx`);
+    const vision = join(folder, "onnx", `vision_model${suffix}.onnx`);
+    const joint = join(folder, "onnx", `model${suffix}.onnx`);
+    if (existsSync(text) && existsSync(vision)) return { kind: "split", text, vision };
+    if (existsSync(joint)) return { kind: "joint", model: joint };
+  }
+  return undefined;
 }
 
 /**

@@ -18,8 +18,8 @@ export interface LogitParams {
   bias: number;
 }
 
-/** Token ids of one text and how many of them are real (the rest is padding). */
-interface EncodedText {
+/** Token ids of one text, special tokens included, unpadded. */
+export interface EncodedText {
   ids: number[];
 }
 

@@ -40,15 +40,21 @@ export interface FromPretrained<S, O, C extends Capability> {
 }
 
 /** What a family tells {@link pretrainedLoader}. @internal */
-export interface PretrainedFamily<S, O, C extends Capability> {
+export interface PretrainedFamily<S, O, C extends Capability, F = ModelFiles> {
   /** The class name the worker loads with (its `fromPretrained` runs there, in process). */
   entry: WorkerEntry;
   /** The family's capabilities: the worker proxy's type. */
   capabilities: readonly C[];
   /** Checks the load options (`worker` included), naming `fromPretrained` in messages. */
   check(options: O & WorkerLoadOption): void;
+  /**
+   * Reads what the family is built from (a folder, or a Hub id downloaded), for a family whose
+   * files are not the text families' {@link ModelFiles} (an image-text model's two towers and
+   * processor). @default loadModelFiles
+   */
+  read?(idOrPath: string, options: O): Promise<F>;
   /** Builds the scorer from files already read. */
-  fromFiles(files: ModelFiles, options: O): Promise<S>;
+  fromFiles(files: F, options: O, idOrPath: string): Promise<S>;
 }
 
 /**
@@ -56,13 +62,14 @@ export interface PretrainedFamily<S, O, C extends Capability> {
  * worker pool whose workers run the same class's `fromPretrained` in process, or reads the files
  * and builds the scorer here. @internal
  */
-export function pretrainedLoader<S, O extends LocalModelOptions, C extends Capability>(family: PretrainedFamily<S, O, C>): FromPretrained<S, O, C> {
+export function pretrainedLoader<S, O extends LocalModelOptions, C extends Capability, F = ModelFiles>(family: PretrainedFamily<S, O, C, F>): FromPretrained<S, O, C> {
   const load = async (idOrPath: string, options: O & WorkerLoadOption = {} as O): Promise<S | WorkerOf<C>> => {
     family.check(options);
     checkWorkerOption(options.worker, `${family.entry}.fromPretrained`);
     if (workerShape(options.worker)) return (await loadInWorker(idOrPath, options, family.entry)) as unknown as WorkerOf<C>;
     const { worker: _worker, ...inProcess } = options;
-    return family.fromFiles(await loadModelFiles(idOrPath, inProcess), inProcess as O);
+    const files = family.read ? await family.read(idOrPath, inProcess as O) : ((await loadModelFiles(idOrPath, inProcess)) as F);
+    return family.fromFiles(files, inProcess as O, idOrPath);
   };
   return load as FromPretrained<S, O, C>;
 }

@@ -21,12 +21,12 @@ export interface WorkerScorerOptions extends LoadScorerOptions {
 }
 
 /** The scorer classes whose `fromPretrained` can run in a worker (`worker` option). @internal */
-export type WorkerEntry = "CrossEncoderScorer" | "LlmRerankerScorer" | "BiEncoderScorer" | "LateInteractionScorer";
+export type WorkerEntry = "CrossEncoderScorer" | "LlmRerankerScorer" | "BiEncoderScorer" | "LateInteractionScorer" | "ImageTextScorer";
 
 /**
  * Loads a model in worker threads and returns a proxy scorer with the model's capabilities
- * (`embed` for bi-encoders, `embedTokens` for ColBERT models, `classify` for cross-encoders; test
- * with `has`). `loadScorer(idOrPath, { worker: true })` is the same call.
+ * (`embed` for bi-encoders, `embedTokens` for ColBERT models, `classify` for cross-encoders,
+ * `embedImages` for CLIP / SigLIP; test with `has`). `loadScorer(idOrPath, { worker: true })` is the same call.
  *
  * With several `workers` and no `threads`, each worker's ONNX Runtime gets `floor(cores /
  * workers)` threads (at least 1), so the pool never runs more inference threads than cores.

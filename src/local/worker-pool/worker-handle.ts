@@ -5,6 +5,7 @@ import { AbortError } from "../../errors/abort-error.js";
 import { RerankKitError } from "../../errors/rerank-kit-error.js";
 import type { Progress } from "../../types.js";
 import { startWorker } from "./exec-argv.js";
+import { toWire } from "./wire-args.js";
 import { deserializeError, type FromWorker, type ToWorker, type WorkerMethod, type WorkerModelInfo } from "./protocol.js";
 
 interface Pending {
@@ -109,7 +110,8 @@ export class WorkerHandle {
         reject: (e) => (done(), reject(e)),
         onProgress,
       });
-      this.worker.postMessage({ type: "call", id, method, args, progress: onProgress !== undefined } satisfies ToWorker);
+      const wire = toWire(args);
+      this.worker.postMessage({ type: "call", id, method, args: wire.args, progress: onProgress !== undefined } satisfies ToWorker, wire.transfer);
     });
   }
 

@@ -6,7 +6,6 @@ import { InvalidInputError } from "../../../src/errors/invalid-input-error.js";
 import { InvalidOptionError } from "../../../src/errors/invalid-option-error.js";
 import { ModelLoadError } from "../../../src/errors/model-load-error.js";
 import { ImageTextScorer } from "../../../src/local/image-text/image-text-scorer.js";
-import { loadScorer } from "../../../src/local/load-scorer.js";
 import { IMAGES_ROOT } from "../../imaging/golden-inputs.js";
 
 const SPLIT = join(IMAGES_ROOT, "clip", "split");
@@ -67,10 +66,6 @@ describe("ImageTextScorer refuses what it cannot do, with typed errors", () => {
 describe("loading", () => {
   it("a folder without towers for the dtype is a ModelLoadError naming the files looked for", async () => {
     await expect(ImageTextScorer.fromPretrained(SPLIT, { dtype: "q8" })).rejects.toThrow(/onnx\/text_model_quantized.onnx/);
-  });
-
-  it("loadScorer refuses worker mode for image-text folders instead of failing in the worker", async () => {
-    await expect(loadScorer(SPLIT, { worker: true })).rejects.toBeInstanceOf(InvalidOptionError);
   });
 
   it("a folder that is not CLIP / SigLIP is refused by ImageTextScorer", async () => {
