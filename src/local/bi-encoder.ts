@@ -22,6 +22,7 @@ import { applyDense, readStPipeline, type StPipeline } from "./st-modules.js";
 import { encodeSingle } from "./tokenization/pair-encoder.js";
 import { specialTokenIds } from "./tokenization/special-ids.js";
 import { lowercasePerCharacter } from "./tokenization/rust-parity.js";
+import { withUpstreamSt } from "./files/upstream-st.js";
 
 /** A bi-encoder's own settings, read from its files and options at load. */
 interface BiEncoderSettings {
@@ -86,6 +87,7 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
   static async fromFiles(files: ModelFiles, options: BiEncoderOptions & { scoreType?: string } = {}): Promise<BiEncoderScorer> {
     validateLoadOptions(options, "bi-encoder", "BiEncoderScorer");
     assertFamily(files, "bi-encoder", options.scoreType ? `scoreType "${options.scoreType}"` : "BiEncoderScorer");
+    files = await withUpstreamSt(files, options);
     const pipeline = await readStPipeline(files);
     const parts = await openLocalParts(files, options, { familyMaxLength: maxSeqLength(files) });
     const prompts = (files.stConfig?.["prompts"] ?? {}) as Record<string, string>;

@@ -4,7 +4,7 @@ import { InvalidInputError } from "../errors/invalid-input-error.js";
 import { InvalidOptionError } from "../errors/invalid-option-error.js";
 import { BiEncoderScorer } from "./bi-encoder.js";
 import { CrossEncoderScorer } from "./cross-encoder.js";
-import { detectFamily } from "./detect-family.js";
+import { detectScoreType } from "./detect-family.js";
 import { loadModelFiles } from "./files/model-files.js";
 import { ImageTextScorer } from "./image-text/image-text-scorer.js";
 import { imageTextFamilyOf } from "./image-text/layout.js";
@@ -79,7 +79,7 @@ export async function loadScorer(idOrPath: string, opts: LoadScorerOptions & Wor
   const files = await loadModelFiles(idOrPath, options);
   if (folder && isBgeM3Folder(folder) && (options.scoreType ?? "bi-encoder") === "bi-encoder") return BgeM3Scorer.fromFiles(files, options);
   const llm = isLlmReranker(files) || (options.hfOverrides !== undefined && isCausalLm(files));
-  const scoreType = options.scoreType ?? (llm ? "cross-encoder" : detectFamily(files).scoreType);
+  const scoreType = options.scoreType ?? (llm ? "cross-encoder" : detectScoreType(files));
   switch (scoreType) {
     case "cross-encoder":
       return llm ? LlmRerankerScorer.fromFiles(files, options) : CrossEncoderScorer.fromFiles(files, options);

@@ -113,6 +113,16 @@ export interface BiEncoderOptions extends LocalModelOptions {
   documentPrefix?: string;
   /** Matryoshka: keep the first `dimensions` values of every embedding (then re-normalize). */
   dimensions?: number;
+  /**
+   * For a mirror without sentence-transformers files (`Xenova/*`: `config.json`, tokenizer and
+   * `onnx/` only): the Hub repo whose `modules.json`, Pooling, Dense, Normalize and prompts to use
+   * (downloaded into the Hugging Face cache, never its weights). `false` reads none: the folder is
+   * then loaded as sentence-transformers loads a plain transformers model (mean pooling, no
+   * normalization). Ignored for folders that have sentence-transformers files.
+   * @default the repo `config.json` names in `_name_or_path`, when the Hub (or the cache, with
+   *   `localFilesOnly` or `HF_HUB_OFFLINE=1`) has it
+   */
+  upstream?: string | false;
 }
 
 /** Options for late-interaction (ColBERT) models. */
