@@ -37,7 +37,7 @@ export function detectFamily(files: ModelFiles): DetectedFamily {
     if (labels === 1) return { scoreType: "cross-encoder", reason: "one-label sequence classifier" };
     throw new ModelLoadError(
       `${files.dir}: a sequence classifier with ${labels} labels is not a reranker (cross-encoders have one label); ` +
-        `pass scoreType: "cross-encoder" to use its last label`,
+        `pass scoreType: "cross-encoder" to load it for classify() (its score() is refused, as vLLM's score API is for num_labels == 1)`,
       { path: join(files.dir, "config.json") },
     );
   }

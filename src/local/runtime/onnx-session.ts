@@ -114,6 +114,15 @@ export class OnnxSession {
     return this.inputs.decoder;
   }
 
+  /**
+   * The shape the graph declares for an output (symbolic dimensions as names), or undefined when
+   * it declares none: what a family checks at load against what its head reads.
+   */
+  outputShape(name: string): readonly (number | string)[] | undefined {
+    const meta = this.session.outputMetadata.find((m) => m.name === name);
+    return meta?.isTensor && meta.shape.length > 0 ? meta.shape : undefined;
+  }
+
   /** True when the graph declares the input (e.g. `token_type_ids`). */
   hasInput(name: string): boolean {
     return this.inputNames.includes(name);
