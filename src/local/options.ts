@@ -3,6 +3,7 @@ import type { Activation } from "../scoring/activation.js";
 import type { ScoreType } from "../types.js";
 import type { HfOverrides } from "./llm-reranker/hf-overrides.js";
 import type { Int8Weights } from "./runtime/int8-weights-u8.js";
+import type { TaskOption } from "./task-option.js";
 import type { WorkerOption, WorkerPoolShape } from "./worker-pool/worker-option.js";
 
 /**
@@ -123,6 +124,15 @@ export interface BiEncoderOptions extends LocalModelOptions {
    *   `localFilesOnly` or `HF_HUB_OFFLINE=1`) has it
    */
   upstream?: string | false;
+  /**
+   * Task-conditioned exports (`jinaai/jina-embeddings-v3`, whose ONNX graph takes `task_id`): the
+   * task, a name from `config.json` `lora_adaptations` (e.g. `text-matching`), or `{ query:
+   * "retrieval.query", document: "retrieval.passage" }` for one task per side. Its index is fed as
+   * `task_id` and its prompt (`config_sentence_transformers.json` `prompts[task]`) is prepended
+   * unless `queryPrefix` / `documentPrefix` say otherwise. Required by such graphs (the error
+   * lists the tasks); refused by others.
+   */
+  task?: TaskOption;
 }
 
 /** Options for late-interaction (ColBERT) models. */

@@ -43,7 +43,9 @@ export async function readStPipeline(files: ModelFiles): Promise<StPipeline> {
   const modulesPath = join(stDir, "modules.json");
   for (const [i, mod] of (files.modules ?? []).entries()) {
     const kind = classifyModule(mod.type);
-    if (kind === "transformer" || kind === "dropout") continue;
+    // A custom Transformer at the root (jina-embeddings-v3's custom_st.Transformer) only runs the model, which the ONNX graph is.
+    const customTransformer = kind === undefined && mod.path === "" && mod.type.endsWith(".Transformer");
+    if (kind === "transformer" || kind === "dropout" || customTransformer) continue;
     if (kind === "pooling") {
       const cfg = (await readJson(join(stDir, mod.path), "config.json", true)) as Record<string, unknown>;
       const pooling = parsePoolingConfig(cfg, join(stDir, mod.path, "config.json"));
