@@ -3,7 +3,6 @@ import type { Activation } from "../scoring/activation.js";
 import type { ScoreType } from "../types.js";
 import type { HfOverrides } from "./llm-reranker/hf-overrides.js";
 import type { Int8Weights } from "./runtime/int8-weights-u8.js";
-import type { TaskOption } from "./task-option.js";
 import type { WorkerOption, WorkerPoolShape } from "./worker-pool/worker-option.js";
 
 /**
@@ -105,6 +104,9 @@ export interface CrossEncoderOptions extends LocalModelOptions {
    */
   reusePrefix?: boolean;
 }
+
+/** A task of a task-conditioned model (`config.json` `lora_adaptations`) for both sides, or one for queries and one for documents. */
+export type TaskOption = string | { query: string; document: string };
 
 /** Options for bi-encoders. */
 export interface BiEncoderOptions extends LocalModelOptions {

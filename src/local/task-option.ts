@@ -10,9 +10,8 @@ import { InvalidOptionError } from "../errors/invalid-option-error.js";
 import { ModelLoadError } from "../errors/model-load-error.js";
 import type { EmbedKind } from "../types.js";
 import type { ModelFiles } from "./files/model-files.js";
+import type { TaskOption } from "./options.js";
 
-/** A task name of the model for both sides, or one for queries and one for documents. */
-export type TaskOption = string | { query: string; document: string };
 
 /** One side's task: its name, its `task_id`, and its prompt when the model has one. */
 export interface ResolvedTask {
