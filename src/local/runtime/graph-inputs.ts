@@ -200,14 +200,6 @@ export function fillGraphInputs(
           input.dtype === "float16" ? new ort.Tensor("float16", new Uint16Array(0), dims) : new ort.Tensor("float32", new Float32Array(0), dims);
         break;
       }
-      case "logits_to_keep": {
-        const keep = options.logitsToKeep ?? 0;
-        feeds[input.name] = integerTensor(ort, input.dtype, BigInt64Array.of(BigInt(keep)), input.rank === 0 ? [] : [1]);
-        break;
-      }
-      case "use_cache_branch":
-        feeds[input.name] = new ort.Tensor("bool", Uint8Array.of(0), input.rank === 0 ? [] : [1]);
-        break;
       case "task_id": {
         if (options.taskId === undefined) {
           throw new InvalidOptionError(`the graph takes a task_id input: load the model with the \`task\` option (bi-encoders)`, { option: "task", allowed: "a task of config.json lora_adaptations" });
@@ -217,6 +209,14 @@ export function fillGraphInputs(
         feeds[input.name] = integerTensor(ort, input.dtype, ids, input.rank === 0 ? [] : [n]);
         break;
       }
+      case "logits_to_keep": {
+        const keep = options.logitsToKeep ?? 0;
+        feeds[input.name] = integerTensor(ort, input.dtype, BigInt64Array.of(BigInt(keep)), input.rank === 0 ? [] : [1]);
+        break;
+      }
+      case "use_cache_branch":
+        feeds[input.name] = new ort.Tensor("bool", Uint8Array.of(0), input.rank === 0 ? [] : [1]);
+        break;
     }
   }
   return feeds;

@@ -114,6 +114,11 @@ export class OnnxSession {
     return this.inputs.decoder;
   }
 
+  /** True when the graph declares the input (e.g. `token_type_ids`). */
+  hasInput(name: string): boolean {
+    return this.inputNames.includes(name);
+  }
+
   /**
    * The shape the graph declares for an output (symbolic dimensions as names), or undefined when
    * it declares none: what a family checks at load against what its head reads.
@@ -121,11 +126,6 @@ export class OnnxSession {
   outputShape(name: string): readonly (number | string)[] | undefined {
     const meta = this.session.outputMetadata.find((m) => m.name === name);
     return meta?.isTensor && meta.shape.length > 0 ? meta.shape : undefined;
-  }
-
-  /** True when the graph declares the input (e.g. `token_type_ids`). */
-  hasInput(name: string): boolean {
-    return this.inputNames.includes(name);
   }
 
   /**
