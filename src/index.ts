@@ -55,3 +55,4 @@ export type { FromPretrained } from "./local/worker-pool/in-worker.js";
 export type { RawPixels } from "./imaging/pixels.js";
 export type { ImageTextFamily } from "./local/image-text/layout.js";
 export type { Int8Weights } from "./local/runtime/int8-weights-u8.js";
+export type { TaskOption } from "./local/options.js";

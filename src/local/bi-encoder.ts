@@ -22,12 +22,15 @@ import { applyDense, readStPipeline, type StPipeline } from "./st-modules.js";
 import { encodeSingle } from "./tokenization/pair-encoder.js";
 import { specialTokenIds } from "./tokenization/special-ids.js";
 import { lowercasePerCharacter } from "./tokenization/rust-parity.js";
+import { withUpstreamSt } from "./files/upstream-st.js";
+import { resolveTasks, type ResolvedTask } from "./task-option.js";
 
 /** A bi-encoder's own settings, read from its files and options at load. */
 interface BiEncoderSettings {
   pipeline: StPipeline;
   prefixes: Record<EmbedKind, string>;
   dimensions: number | undefined;
+  tasks: Record<EmbedKind, ResolvedTask> | undefined;
 }
 
 /**
@@ -50,12 +53,15 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
   readonly prefixes: Readonly<Record<EmbedKind, string>>;
   private readonly dimensions: number | undefined;
   private readonly lowercase: boolean;
+  /** The `task_id` fed per side to a task-conditioned graph. */
+  private readonly taskIds: Record<EmbedKind, number> | undefined;
 
   private constructor(parts: LocalParts, own: BiEncoderSettings) {
     super(parts, { outputs: ["token_embeddings", "last_hidden_state"] });
     this.pipeline = own.pipeline;
     this.prefixes = own.prefixes;
     this.dimensions = own.dimensions;
+    this.taskIds = own.tasks && { query: own.tasks.query.id, document: own.tasks.document.id };
     this.lowercase = parts.files.sbertConfig?.["do_lower_case"] === true;
   }
 
@@ -86,16 +92,24 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
   static async fromFiles(files: ModelFiles, options: BiEncoderOptions & { scoreType?: string } = {}): Promise<BiEncoderScorer> {
     validateLoadOptions(options, "bi-encoder", "BiEncoderScorer");
     assertFamily(files, "bi-encoder", options.scoreType ? `scoreType "${options.scoreType}"` : "BiEncoderScorer");
+    files = await withUpstreamSt(files, options);
     const pipeline = await readStPipeline(files);
     const parts = await openLocalParts(files, options, { familyMaxLength: maxSeqLength(files) });
+    let tasks: Record<EmbedKind, ResolvedTask> | undefined;
+    try {
+      tasks = resolveTasks(files, options.task, parts.session.hasInput("task_id"));
+    } catch (error) {
+      await parts.session.release();
+      throw error;
+    }
     const prompts = (files.stConfig?.["prompts"] ?? {}) as Record<string, string>;
     // encode_query / encode_document fall back to default_prompt_name when the model has no such prompt.
     const fallback = prompts[String(files.stConfig?.["default_prompt_name"] ?? "")];
     const prefixes = {
-      query: options.queryPrefix ?? prompts["query"] ?? fallback ?? "",
-      document: options.documentPrefix ?? prompts["document"] ?? prompts["passage"] ?? prompts["corpus"] ?? fallback ?? "",
+      query: options.queryPrefix ?? tasks?.query.prompt ?? prompts["query"] ?? fallback ?? "",
+      document: options.documentPrefix ?? tasks?.document.prompt ?? prompts["document"] ?? prompts["passage"] ?? prompts["corpus"] ?? fallback ?? "",
     };
-    return new BiEncoderScorer(parts, { pipeline, prefixes, dimensions: options.dimensions });
+    return new BiEncoderScorer(parts, { pipeline, prefixes, dimensions: options.dimensions, tasks });
   }
 
   /** Cosine similarity per pair. Queries get the query prompt, documents the document prompt. */
@@ -182,7 +196,7 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
       const data = new Float32Array(n * dim);
       rows.forEach((v, r) => data.set(v, r * dim));
       return { data: normalize ? l2NormalizeRows(data, dim) : data, tokens: n, dim };
-    });
+    }, { taskId: this.taskIds?.document });
   }
 
   private async embedDetailed(
@@ -201,7 +215,7 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
       });
     });
     const promptLength = this.pipeline.includePrompt || prefix === "" ? 0 : this.promptLength(prefix);
-    const vectors = await this.runEncoded(sequences, options, progress, promptLength);
+    const vectors = await this.runEncoded(sequences, options, progress, promptLength, options.kind);
     return { values: vectors, tokens: sequences.map((s) => s.ids.length) };
   }
 
@@ -211,6 +225,7 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
     options: EmbedOptions,
     progress: Pick<ScoreOptions, "onProgress">,
     promptLength = 0,
+    kind: EmbedKind = "document",
   ): Promise<Float32Array[]> {
     const poolingMasks = new WeakMap<BigInt64Array, Uint8Array>();
     const poolingMask = (mask: BigInt64Array, seq: number): ArrayLike<number | bigint> => {
@@ -231,7 +246,7 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
       }
       if (dims !== undefined) v = v.slice(0, dims);
       return normalize ? l2Normalize(v) : v;
-    });
+    }, { taskId: this.taskIds?.[kind] });
   }
 
   /**

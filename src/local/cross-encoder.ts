@@ -11,6 +11,7 @@ import { countLabels } from "./count-labels.js";
 import type { ModelFiles } from "./files/model-files.js";
 import { COMMON_CALL_OPTIONS, LocalScorerBase } from "./local-scorer-base.js";
 import { openLocalParts, type LocalParts } from "./family/open-parts.js";
+import { assertPairLogits } from "./family/output-shape.js";
 import { scoreTemplateOption, validateLoadOptions } from "./option-rules.js";
 import type { CrossEncoderOptions } from "./options.js";
 import { pretrainedLoader, type FromPretrained } from "./worker-pool/in-worker.js";
@@ -99,7 +100,9 @@ export class CrossEncoderScorer extends LocalScorerBase implements Classifier {
     const numLabels = countLabels(files.config);
     const activation = resolveActivation({ config: files.config, stConfig: files.stConfig, numLabels }, options.activation);
     const template = modelScoreTemplate(files, scoreTemplateOption(options), undefined);
-    return new CrossEncoderScorer(await openLocalParts(files, options, { pair: true }), { activation, numLabels, template });
+    const parts = await openLocalParts(files, options, { pair: true });
+    await assertPairLogits(parts, parts.session.outputNames.includes("logits") ? "logits" : (parts.session.outputNames[0] as string));
+    return new CrossEncoderScorer(parts, { activation, numLabels, template });
   }
 
   /** Document tokens that fit in one prompt with `query`, the score template's own tokens counted. */
@@ -110,6 +113,15 @@ export class CrossEncoderScorer extends LocalScorerBase implements Classifier {
 
   /** Each pair encoded as one sequence (or rendered through the score template), one logit row read. */
   protected async scorePairs(pairs: Pairs<string>, options: ScoreOptions): Promise<ScoreResponse> {
+    if (this.numLabels !== 1) {
+      // As vLLM ("Score API is only enabled for num_labels == 1"): a score would be one label's raw logit.
+      const names = this.labels.map((l, i) => l ?? String(i)).join(", ");
+      throw new InvalidInputError(
+        `Score API is only enabled for num_labels == 1: ${this.model} is a classifier with ${this.numLabels} labels (${names}); ` +
+          `use classify() for its class probabilities`,
+        { field: "scoreType" },
+      );
+    }
     const encode = memoize((text: string) => this.tokenizer.encode(text));
     // A score template makes the pair one text (vLLM renders it, then tokenizes it as a single prompt).
     const templated = this.template && new TemplateEncoder(this.tokenizer, this.template, {

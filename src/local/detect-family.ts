@@ -6,6 +6,7 @@ import { countLabels } from "./count-labels.js";
 import type { ModelFiles } from "./files/model-files.js";
 import { stLayoutOf } from "./files/st-layout.js";
 import { isNativeMultiVector } from "./late-interaction/mve-config.js";
+import { isPlainBaseModel } from "./files/upstream-st.js";
 
 /** The detected score type and the file evidence behind it. */
 export interface DetectedFamily {
@@ -36,7 +37,7 @@ export function detectFamily(files: ModelFiles): DetectedFamily {
     if (labels === 1) return { scoreType: "cross-encoder", reason: "one-label sequence classifier" };
     throw new ModelLoadError(
       `${files.dir}: a sequence classifier with ${labels} labels is not a reranker (cross-encoders have one label); ` +
-        `pass scoreType: "cross-encoder" to use its last label`,
+        `pass scoreType: "cross-encoder" to load it for classify() (its score() is refused, as vLLM's score API is for num_labels == 1)`,
       { path: join(files.dir, "config.json") },
     );
   }
@@ -45,7 +46,46 @@ export function detectFamily(files: ModelFiles): DetectedFamily {
   }
   throw new ModelLoadError(
     `Cannot tell the score type of ${files.dir}: no ColBERT metadata, no one-label classifier, no ` +
-      `sentence-transformers pooling. Pass scoreType ("cross-encoder", "bi-encoder" or "late-interaction").`,
+      `sentence-transformers pooling. ${adviceFor(architectures)}`,
     { path: files.dir },
   );
+}
+
+/**
+ * The `hfOverrides` that make a causal LM an LLM reranker, as vLLM takes them: shown wherever a
+ * causal LM is loaded without them.
+ */
+export const HF_OVERRIDES_EXAMPLE =
+  `hfOverrides: {"architectures":["Qwen3ForSequenceClassification"],"classifier_from_token":["no","yes"],"is_original_qwen3_reranker":true} ` +
+  `(the tokens whose logits make the score; with a score template, scoreTemplate: "qwen3-reranker" or the model's own)`;
+
+/**
+ * What to pass when detection fails, never a score type whose head cannot read this graph: a
+ * causal or masked LM outputs `[batch, seq, vocab]` logits, which a cross-encoder would misread as
+ * `[batch, labels]`, so those get the options that do work.
+ */
+function adviceFor(architectures: readonly string[]): string {
+  if (architectures.some((a) => a.endsWith("ForCausalLM"))) {
+    return `It is a causal LM (${architectures.join(", ")}): to score with it as an LLM reranker, pass ${HF_OVERRIDES_EXAMPLE}.`;
+  }
+  if (architectures.some((a) => a.endsWith("ForMaskedLM"))) {
+    return `It is a masked LM (${architectures.join(", ")}), whose per-token vocabulary logits no score type reads as they are; ` +
+      `a SPLADE model needs its sentence-transformers files (modules.json with SpladePooling).`;
+  }
+  return `Pass scoreType ("cross-encoder" for a one-label classifier head, "bi-encoder" for a model whose output is token embeddings, ` +
+    `"late-interaction" for a ColBERT export).`;
+}
+
+/**
+ * {@link detectFamily} for `loadScorer`, which also takes mirrors: a plain transformers base
+ * model without sentence-transformers files is a mean-pooling bi-encoder, as in sentence-transformers.
+ * @throws {ModelLoadError} as {@link detectFamily}.
+ */
+export function detectScoreType(files: ModelFiles): ScoreType {
+  try {
+    return detectFamily(files).scoreType;
+  } catch (error) {
+    if (isPlainBaseModel(files)) return "bi-encoder";
+    throw error;
+  }
 }

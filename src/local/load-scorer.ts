@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { InvalidInputError } from "../errors/invalid-input-error.js";
 import { BiEncoderScorer } from "./bi-encoder.js";
 import { CrossEncoderScorer } from "./cross-encoder.js";
-import { detectFamily } from "./detect-family.js";
+import { detectScoreType } from "./detect-family.js";
 import { loadModelFiles, onnxFileFor, readModelFolder, resolveModelFolder } from "./files/model-files.js";
 import { ImageTextScorer, type ImageTextOptions } from "./image-text/image-text-scorer.js";
 import { imageTextFamilyOf, readImageTextLayout } from "./image-text/layout.js";
@@ -77,7 +77,7 @@ export async function loadScorer(idOrPath: string, opts: LoadScorerOptions & Wor
   const files = await readModelFolder(idOrPath, dir, onnxFileFor(options.dtype, options.onnxFile));
   if (folder && isBgeM3Folder(folder) && (options.scoreType ?? "bi-encoder") === "bi-encoder") return BgeM3Scorer.fromFiles(files, options);
   const llm = isLlmReranker(files) || (options.hfOverrides !== undefined && isCausalLm(files));
-  const scoreType = options.scoreType ?? (llm ? "cross-encoder" : detectFamily(files).scoreType);
+  const scoreType = options.scoreType ?? (llm ? "cross-encoder" : detectScoreType(files));
   switch (scoreType) {
     case "cross-encoder":
       return llm ? LlmRerankerScorer.fromFiles(files, options) : CrossEncoderScorer.fromFiles(files, options);

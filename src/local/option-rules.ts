@@ -36,6 +36,8 @@ export const BI_ENCODER_RULES = {
   queryPrefix: { kind: "string" },
   documentPrefix: { kind: "string" },
   dimensions: { kind: "integer", min: 1 },
+  upstream: { kind: "any", note: "a Hub repo id, or false" },
+  task: { kind: "any", note: "a task of config.json lora_adaptations, or { query, document }" },
 } as const satisfies Record<Exclude<keyof BiEncoderOptions, keyof LocalModelOptions>, OptionRule>;
 
 /** Rules of the late-interaction (ColBERT) scorer's own options. */

@@ -105,6 +105,9 @@ export interface CrossEncoderOptions extends LocalModelOptions {
   reusePrefix?: boolean;
 }
 
+/** A task of a task-conditioned model (`config.json` `lora_adaptations`) for both sides, or one for queries and one for documents. */
+export type TaskOption = string | { query: string; document: string };
+
 /** Options for bi-encoders. */
 export interface BiEncoderOptions extends LocalModelOptions {
   /** Text prepended to queries; overrides the model's `query` prompt. */
@@ -113,6 +116,25 @@ export interface BiEncoderOptions extends LocalModelOptions {
   documentPrefix?: string;
   /** Matryoshka: keep the first `dimensions` values of every embedding (then re-normalize). */
   dimensions?: number;
+  /**
+   * For a mirror without sentence-transformers files (`Xenova/*`: `config.json`, tokenizer and
+   * `onnx/` only): the Hub repo whose `modules.json`, Pooling, Dense, Normalize and prompts to use
+   * (downloaded into the Hugging Face cache, never its weights). `false` reads none: the folder is
+   * then loaded as sentence-transformers loads a plain transformers model (mean pooling, no
+   * normalization). Ignored for folders that have sentence-transformers files.
+   * @default the repo `config.json` names in `_name_or_path`, when the Hub (or the cache, with
+   *   `localFilesOnly` or `HF_HUB_OFFLINE=1`) has it
+   */
+  upstream?: string | false;
+  /**
+   * Task-conditioned exports (`jinaai/jina-embeddings-v3`, whose ONNX graph takes `task_id`): the
+   * task, a name from `config.json` `lora_adaptations` (e.g. `text-matching`), or `{ query:
+   * "retrieval.query", document: "retrieval.passage" }` for one task per side. Its index is fed as
+   * `task_id` and its prompt (`config_sentence_transformers.json` `prompts[task]`) is prepended
+   * unless `queryPrefix` / `documentPrefix` say otherwise. Required by such graphs (the error
+   * lists the tasks); refused by others.
+   */
+  task?: TaskOption;
 }
 
 /** Options for late-interaction (ColBERT) models. */

@@ -39,20 +39,23 @@ export interface StPipeline {
  */
 export async function readStPipeline(files: ModelFiles): Promise<StPipeline> {
   const pipeline: StPipeline = { pooling: "mean", poolingModes: ["mean"], includePrompt: true, dense: [], normalize: false };
-  const modulesPath = join(files.dir, "modules.json");
+  const stDir = files.stDir ?? files.dir;
+  const modulesPath = join(stDir, "modules.json");
   for (const [i, mod] of (files.modules ?? []).entries()) {
     const kind = classifyModule(mod.type);
-    if (kind === "transformer" || kind === "dropout") continue;
+    // A custom Transformer at the root (jina-embeddings-v3's custom_st.Transformer) only runs the model, which the ONNX graph is.
+    const customTransformer = kind === undefined && mod.path === "" && mod.type.endsWith(".Transformer");
+    if (kind === "transformer" || kind === "dropout" || customTransformer) continue;
     if (kind === "pooling") {
-      const cfg = (await readJson(join(files.dir, mod.path), "config.json", true)) as Record<string, unknown>;
-      const pooling = parsePoolingConfig(cfg, join(files.dir, mod.path, "config.json"));
+      const cfg = (await readJson(join(stDir, mod.path), "config.json", true)) as Record<string, unknown>;
+      const pooling = parsePoolingConfig(cfg, join(stDir, mod.path, "config.json"));
       pipeline.poolingModes = pooling.modes;
       pipeline.pooling = pooling.modes[0] as PoolingMode;
       pipeline.includePrompt = pooling.includePrompt;
     } else if (kind === "dense") {
-      const layer = await readDense(join(files.dir, mod.path));
+      const layer = await readDense(join(stDir, mod.path));
       if (layer.input === "token_embeddings") {
-        const path = join(files.dir, mod.path, "config.json");
+        const path = join(stDir, mod.path, "config.json");
         throw new ModelLoadError(`${path}: a Dense module on token_embeddings (before pooling) is not supported in a bi-encoder`, { path });
       }
       pipeline.dense.push(layer);

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -68,11 +68,14 @@ describe("loadScorer", () => {
     await expect(loadScorer(dir2)).rejects.toThrow(`Missing tokenizer.json: cannot read ${join(dir2, "tokenizer.json")}`);
   });
 
-  it("refuses to guess the score type of a bare encoder", async () => {
+  it("refuses to guess the score type of an encoder with an unknown head", async () => {
+    // A bare base model (BertModel) is a mirror now, loaded as sentence-transformers does (mirrors.test.ts).
     const dir = join(temp, "bare");
     cpSync(await modelDir("bi-encoder-mean"), dir, { recursive: true });
     rmSync(join(dir, "modules.json"));
     rmSync(join(dir, "1_Pooling"), { recursive: true });
+    const config = JSON.parse(readFileSync(join(dir, "config.json"), "utf8")) as Record<string, unknown>;
+    writeFileSync(join(dir, "config.json"), JSON.stringify({ ...config, architectures: ["BertForPreTraining"] }));
     await expect(loadScorer(dir)).rejects.toThrow(/Cannot tell the score type .* Pass scoreType/);
   });
 

@@ -8,6 +8,8 @@ interface ConvertFlags {
   classifierFromTokens?: string[];
   method?: "from_2_way_softmax" | "no_post_processing";
   chatTemplate?: string;
+  /** False with --no-template. */
+  template: boolean;
   dtype?: Dtype;
   revision?: string;
   cacheDir?: string;
@@ -39,18 +41,22 @@ export function registerConvert(program: Command): void {
     .requiredOption("-o, --out <folder>", "folder to write")
     .option("--classifier-from-tokens <json>", 'tokens as in vLLM, e.g. \'["no","yes"]\' (false token first); default: the model\'s preset', tokenList)
     .addOption(new Option("--method <method>", "how the token rows combine").choices(["from_2_way_softmax", "no_post_processing"]))
-    .option("--chat-template <file|preset>", "score template to write as chat_template.jinja (file, Jinja text or preset name)")
+    .option("--chat-template <file|preset>", "score template to write as chat_template.jinja (file, Jinja text or preset name); default: the model's own, then its preset")
+    .option("--no-template", "write the folder without a score template when the model has none (it then scores raw texts)")
     .addOption(new Option("--dtype <dtype>", "weights to convert").choices(DTYPES))
     .option("--revision <rev>", "Hub revision")
     .option("--cache-dir <dir>", "Hub download cache")
     .option("--local-files-only", "never download; use the cache or folder only")
     .action(async (flags: ConvertFlags) => {
+      if (!flags.template && flags.chatTemplate !== undefined) {
+        throw new InvalidArgumentError("--chat-template and --no-template contradict each other; keep one");
+      }
       const { convertLlmReranker } = await import("../../local/llm-reranker/convert.js");
       const result = await convertLlmReranker(flags.model, {
         out: flags.out,
         classifierFromTokens: flags.classifierFromTokens,
         method: flags.method,
-        scoreTemplate: flags.chatTemplate === undefined ? undefined : await readChatTemplate(flags.chatTemplate),
+        scoreTemplate: !flags.template ? false : flags.chatTemplate === undefined ? undefined : await readChatTemplate(flags.chatTemplate),
         ...(flags.dtype && { dtype: flags.dtype }),
         ...(flags.revision && { revision: flags.revision }),
         ...(flags.cacheDir && { cacheDir: flags.cacheDir }),

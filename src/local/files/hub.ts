@@ -152,12 +152,13 @@ async function fetchColbertLinear(
   }
 }
 
-function repoFolder(repoId: string): string {
+/** The cache folder name of a repo (`models--org--name`), as huggingface_hub names it. */
+export function repoFolder(repoId: string): string {
   return `models--${repoId.replaceAll("/", "--")}`;
 }
 
 /** Finds the cached snapshot folder of `repoId` at `revision`, as huggingface_hub lays it out. */
-async function cachedSnapshot(repoId: string, revision: string, cacheDir: string): Promise<string> {
+export async function cachedSnapshot(repoId: string, revision: string, cacheDir: string): Promise<string> {
   const repoDir = join(cacheDir, repoFolder(repoId));
   let commit = revision;
   if (!/^[0-9a-f]{40}$/.test(revision)) {

@@ -38,6 +38,11 @@ export interface ModelFiles {
   colbertMetadata?: Json | undefined;
   /** Absolute path of the ONNX weights to load. */
   onnxPath: string;
+  /**
+   * Folder the `modules.json` paths resolve in, when the sentence-transformers files come from
+   * elsewhere (a mirror's upstream repo). @default dir
+   */
+  stDir?: string | undefined;
 }
 
 const DTYPE_SUFFIX: Record<Dtype, string> = {

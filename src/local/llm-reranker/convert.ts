@@ -3,6 +3,7 @@ import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { InvalidInputError } from "../../errors/invalid-input-error.js";
+import { InvalidOptionError } from "../../errors/invalid-option-error.js";
 import { ModelLoadError } from "../../errors/model-load-error.js";
 import { MAX_JSON_BYTES, MAX_ONNX_BYTES, readRegularFile } from "../files/bounded-read.js";
 import { checkExternalData } from "../files/external-data.js";
@@ -24,8 +25,13 @@ export interface ConvertOptions extends Pick<CrossEncoderOptions, "dtype" | "onn
   classifierFromTokens?: string[] | undefined;
   /** How the rows combine. @default from the token count (2 -> from_2_way_softmax) */
   method?: ScoreMethod | undefined;
-  /** Score template written as `chat_template.jinja`: preset name or Jinja source. @default the folder's, then the preset */
-  scoreTemplate?: string | undefined;
+  /**
+   * Score template written as `chat_template.jinja`: preset name or Jinja source. `false` writes a
+   * folder without one (it then scores raw texts). Without a template from here, the folder or a
+   * preset, convert refuses: the converted model would score the raw texts silently.
+   * @default the folder's, then the preset
+   */
+  scoreTemplate?: string | false | undefined;
   /** @deprecated The 0.x name of `scoreTemplate` (the same value). */
   chatTemplate?: string | undefined;
 }
@@ -78,7 +84,16 @@ export async function convertLlmReranker(model: string, options: ConvertOptions)
   }
   const tokenizer = new TextTokenizer(files.tokenizerJson, files.tokenizerConfig, join(files.dir, "tokenizer.json"));
   const head = headFromTokens(choice, (t) => tokenizer.tokenToId(t), files.dir);
-  const template = modelScoreTemplate(files, scoreTemplateOption(options), preset?.template);
+  const templateOption = scoreTemplateOption(options);
+  const template = modelScoreTemplate(files, templateOption, preset?.template);
+  if (!template && templateOption !== false) {
+    throw new InvalidOptionError(
+      `convert: ${files.id} has no score template (no chat_template.jinja, no chat_template in tokenizer_config.json, no preset for this id), ` +
+        `so the converted folder would score raw texts; pass scoreTemplate (CLI: --chat-template <file|preset>, e.g. qwen3-reranker), ` +
+        `or scoreTemplate: false (CLI: --no-template) to write it without one`,
+      { option: "scoreTemplate", allowed: "a preset name, a Jinja source, or false" },
+    );
+  }
 
   const onnxFile = onnxFileFor(options.dtype, options.onnxFile);
   const sourceDir = dirname(files.onnxPath);

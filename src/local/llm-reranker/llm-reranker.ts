@@ -18,6 +18,7 @@ import { llmRerankerPreset } from "./presets.js";
 import { scoreFromLogits, type ScoreHeadSpec } from "./score-head.js";
 import { openScoreSession, resolveHead } from "./score-session.js";
 import { modelScoreTemplate } from "./template-source.js";
+import { emitLoadWarning } from "../load-warning.js";
 
 /** Options for {@link LlmRerankerScorer}. */
 export type LlmRerankerOptions = CrossEncoderOptions;
@@ -104,13 +105,16 @@ export class LlmRerankerScorer extends LocalScorerBase {
       return opened.session;
     };
     const parts = await openLocalParts(files, options, { openSession });
-    const template = modelScoreTemplate(files, scoreTemplateOption(options), preset?.template);
+    const templateOption = scoreTemplateOption(options);
+    const template = modelScoreTemplate(files, templateOption, preset?.template);
+    if (!template && templateOption !== false) warnNoTemplate(files.id);
     const activation = resolveActivation({ config: files.config, stConfig: files.stConfig, numLabels: 1 }, options.activation);
     return new LlmRerankerScorer(parts, { head: head as ScoreHeadSpec, template, activation, headRewritten: rewritten, reusePrefix: options.reusePrefix !== false });
   }
 
   protected override get scoreOptionNames(): readonly ScoreOptionName[] {
-    return LLM_RERANKER_CALL_OPTIONS;
+    // Without a template there is nowhere to put an instruction or a template variable: refuse them.
+    return this.template ? LLM_RERANKER_CALL_OPTIONS : LLM_RERANKER_CALL_OPTIONS.filter((o) => o !== "instruction" && o !== "chatTemplateKwargs");
   }
 
   /** Document tokens that fit in one prompt with `query`, the score template's own tokens counted. */
@@ -171,4 +175,14 @@ export function isLlmReranker(files: ModelFiles): boolean {
   const architectures = (files.config["architectures"] as string[] | undefined) ?? [];
   if (!architectures.some((a) => a.endsWith("ForCausalLM"))) return false;
   return files.config["classifier_from_token"] !== undefined || files.config["is_original_qwen3_reranker"] === true || llmRerankerPreset(files.id) !== undefined;
+}
+
+/** The texts of a template-less LLM reranker reach the model raw, which scores very differently from the prompt it was trained on. */
+function warnNoTemplate(model: string): void {
+  emitLoadWarning(
+    "RERANK_KIT_NO_SCORE_TEMPLATE",
+    `${model}: an LLM reranker without a score template (no chat_template.jinja, no chat_template in tokenizer_config.json, no preset ` +
+      `for this id): pairs are scored as the raw texts, and instruction / chatTemplateKwargs are refused. Pass scoreTemplate ` +
+      `(a preset name such as "qwen3-reranker", or a Jinja source), or scoreTemplate: false to score raw texts on purpose.`,
+  );
 }

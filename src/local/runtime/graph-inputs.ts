@@ -1,4 +1,5 @@
 import type * as Ort from "onnxruntime-node";
+import { InvalidOptionError } from "../../errors/invalid-option-error.js";
 import { ModelLoadError } from "../../errors/model-load-error.js";
 
 /**
@@ -12,7 +13,8 @@ export type GraphInput =
   | { name: string; kind: "input_ids" | "attention_mask" | "token_type_ids" | "position_ids"; dtype: "int64" | "int32" }
   | { name: string; kind: "past"; dtype: "float32" | "float16"; layer: number; heads: number; headSize: number }
   | { name: string; kind: "logits_to_keep"; dtype: "int64" | "int32"; rank: number }
-  | { name: string; kind: "use_cache_branch"; rank: number };
+  | { name: string; kind: "use_cache_branch"; rank: number }
+  | { name: string; kind: "task_id"; dtype: "int64" | "int32"; rank: number };
 
 /** The inputs of one graph, in declaration order, and what they say about the model. */
 export interface GraphInputPlan {
@@ -82,13 +84,18 @@ function planInput(meta: Ort.InferenceSession.ValueMetadata, config: CacheConfig
     if (meta.type !== "int64" && meta.type !== "int32") throw cannot(`expected an integer, the graph declares ${meta.type}`);
     return { name, kind: "logits_to_keep", dtype: meta.type, rank: shape.length };
   }
+  if (name === "task_id") {
+    // Task-conditioned exports (jina-embeddings-v3): the index of the task in config.json lora_adaptations.
+    if (meta.type !== "int64" && meta.type !== "int32") throw cannot(`expected an integer, the graph declares ${meta.type}`);
+    return { name, kind: "task_id", dtype: meta.type, rank: shape.length };
+  }
   if (name === "use_cache_branch") {
     if (meta.type !== "bool") throw cannot(`expected bool, the graph declares ${meta.type}`);
     return { name, kind: "use_cache_branch", rank: shape.length };
   }
   throw cannot(
     "rerank-kit fills input_ids, attention_mask, token_type_ids, position_ids, past_key_values.{i}.key/value, " +
-      "num_logits_to_keep and use_cache_branch; export the model without this input",
+      "num_logits_to_keep, use_cache_branch and task_id; export the model without this input",
   );
 }
 
@@ -145,6 +152,8 @@ export interface FillOptions {
    * mask gets `length` leading ones, and positions continue after it.
    */
   prefix?: PrefixCache | undefined;
+  /** The `task_id` of a task-conditioned graph (the task's index in `lora_adaptations`). */
+  taskId?: number | undefined;
 }
 
 /**
@@ -189,6 +198,15 @@ export function fillGraphInputs(
         const dims = [n, input.heads, 0, input.headSize];
         feeds[input.name] =
           input.dtype === "float16" ? new ort.Tensor("float16", new Uint16Array(0), dims) : new ort.Tensor("float32", new Float32Array(0), dims);
+        break;
+      }
+      case "task_id": {
+        if (options.taskId === undefined) {
+          throw new InvalidOptionError(`the graph takes a task_id input: load the model with the \`task\` option (bi-encoders)`, { option: "task", allowed: "a task of config.json lora_adaptations" });
+        }
+        // A scalar (jina-embeddings-v3) or one id per row.
+        const ids = input.rank === 0 ? BigInt64Array.of(BigInt(options.taskId)) : new BigInt64Array(n).fill(BigInt(options.taskId));
+        feeds[input.name] = integerTensor(ort, input.dtype, ids, input.rank === 0 ? [] : [n]);
         break;
       }
       case "logits_to_keep": {

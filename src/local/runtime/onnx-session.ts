@@ -129,6 +129,15 @@ export class OnnxSession {
   }
 
   /**
+   * The shape the graph declares for an output (symbolic dimensions as names), or undefined when
+   * it declares none: what a family checks at load against what its head reads.
+   */
+  outputShape(name: string): readonly (number | string)[] | undefined {
+    const meta = this.session.outputMetadata.find((m) => m.name === name);
+    return meta?.isTensor && meta.shape.length > 0 ? meta.shape : undefined;
+  }
+
+  /**
    * Runs the graph and returns the requested output as float32 (fp16 outputs are widened). Only
    * that output is fetched, so a decoder's `present.*` cache is never copied out. Inputs the
    * graph declares beyond `feeds` (positions, the empty cache, `num_logits_to_keep`,

@@ -39,6 +39,8 @@ export interface RunOptions extends MicroBatchLimits, BatchControl {
   padding?: "left" | "right" | undefined;
   /** Forwarded to graphs that declare `num_logits_to_keep`. */
   logitsToKeep?: FillOptions["logitsToKeep"];
+  /** Forwarded to task-conditioned graphs (a `task_id` input). */
+  taskId?: FillOptions["taskId"];
   /**
    * Token ids every sequence starts with (a score template's system prompt, instruction and
    * query). Decoders with a key/value cache compute it once and each sequence passes only its
@@ -105,7 +107,7 @@ export async function runMicroBatches<T>(
       attention_mask: { data: mask.data, dims: [n, seq] },
     };
     if (types) feeds["token_type_ids"] = { data: types.data, dims: [n, seq] };
-    const output = await session.run(feeds, options.output, { logitsToKeep: options.logitsToKeep, prefix });
+    const output = await session.run(feeds, options.output, { logitsToKeep: options.logitsToKeep, prefix, taskId: options.taskId });
     batch.forEach((itemIndex, row) => {
       results[itemIndex] = extract({ output, row, seq, mask: mask.data }, itemIndex);
     });
