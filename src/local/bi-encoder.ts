@@ -19,7 +19,7 @@ import type { Capability } from "../contracts/capabilities.js";
 import { WORKER_OPTION_RULE } from "./worker-pool/worker-option.js";
 import type { EncodedSequence } from "./runtime/run-batches.js";
 import { applyDense, readStPipeline, type StPipeline } from "./st-modules.js";
-import { encodeSingle } from "./tokenization/pair-encoder.js";
+import { encodeSingle, encodeText } from "./tokenization/pair-encoder.js";
 import { specialTokenIds } from "./tokenization/special-ids.js";
 import { lowercasePerCharacter } from "./tokenization/rust-parity.js";
 import { withUpstreamSt } from "./files/upstream-st.js";
@@ -208,7 +208,8 @@ export class BiEncoderScorer extends LocalScorerBase implements Embedder {
     const prefix = options.prompt === false ? "" : this.prefixes[options.kind ?? "document"];
     const sequences = texts.map((t) => {
       const text = prefix + (this.lowercase ? lowercasePerCharacter(t) : t);
-      return encodeSingle(this.tokenizer, this.tokenizer.encode(text), this.maxLength, {
+      const truncation = { truncate: options.truncate, truncatePromptTokens: options.truncatePromptTokens, truncationSide: options.truncationSide };
+      return encodeSingle(this.tokenizer, encodeText(this.tokenizer, text, this.maxLength, truncation), this.maxLength, {
         truncate: options.truncate,
         truncatePromptTokens: options.truncatePromptTokens,
         truncationSide: options.truncationSide,

@@ -18,7 +18,7 @@ import { pretrainedLoader, type FromPretrained } from "./worker-pool/in-worker.j
 import type { Capability } from "../contracts/capabilities.js";
 import { WORKER_OPTION_RULE } from "./worker-pool/worker-option.js";
 import { asGivenSequences, maxTokenId } from "./check-sequences.js";
-import { encodePair, encodeSingle } from "./tokenization/pair-encoder.js";
+import { encodePair, encodeSingle, encodeText } from "./tokenization/pair-encoder.js";
 import type { EncodedSequence } from "./runtime/run-batches.js";
 import { memoize, pairUsage, usageOf } from "../scoring/pair-usage.js";
 import { TemplateEncoder } from "./tokenization/template-encoder.js";
@@ -122,7 +122,7 @@ export class CrossEncoderScorer extends LocalScorerBase implements Classifier {
         { field: "scoreType" },
       );
     }
-    const encode = memoize((text: string) => this.tokenizer.encode(text));
+    const encode = memoize((text: string) => encodeText(this.tokenizer, text, this.maxLength, options));
     // A score template makes the pair one text (vLLM renders it, then tokenizes it as a single prompt).
     const templated = this.template && new TemplateEncoder(this.tokenizer, this.template, {
       instruction: options.instruction,
@@ -154,7 +154,7 @@ export class CrossEncoderScorer extends LocalScorerBase implements Classifier {
     this.checkTexts(texts);
     validateScoreOptions(options, CLASSIFY_OPTIONS, "cross-encoder: classify");
     const sequences = texts.map((t, i) => {
-      const encoded = encodeSingle(this.tokenizer, this.tokenizer.encode(t), this.maxLength, options);
+      const encoded = encodeSingle(this.tokenizer, encodeText(this.tokenizer, t, this.maxLength, options), this.maxLength, options);
       if (encoded.ids.length === 0) throw new InvalidInputError(`texts[${i}] has no tokens left after truncation`, { field: `texts[${i}]` });
       return encoded;
     });

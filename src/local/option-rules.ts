@@ -52,7 +52,12 @@ export const LATE_INTERACTION_RULES = {
 export const SCORE_TYPE_RULE = { kind: "enum", values: SCORE_TYPES } as const;
 
 /** The pool's options (`loadWorkerScorer`). */
-export const WORKER_RULES = { workers: { kind: "integer", min: 1 }, loader: { kind: "string" } } as const;
+export const WORKER_RULES = {
+  workers: { kind: "integer", min: 1 },
+  loader: { kind: "string" },
+  loadTimeoutMs: { kind: "integer", min: 1 },
+  cancelTimeoutMs: { kind: "integer", min: 0 },
+} as const;
 
 /**
  * Family name -> its own option rules. New families add themselves here so that `loadScorer`

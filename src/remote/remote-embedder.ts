@@ -122,7 +122,8 @@ export class RemoteEmbedder implements Embedder {
       });
       const parsed = this.#spec.parse(response.url, response.data, chunk.length);
       done += chunk.length;
-      options.onProgress?.({ done, total: texts.length });
+      // Awaited, as in process: an async callback that rejects fails the call, never unhandled.
+      await options.onProgress?.({ done, total: texts.length });
       return parsed;
     });
     const dim = parts[0]?.embeddings[0]?.length;

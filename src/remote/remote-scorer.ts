@@ -235,7 +235,9 @@ export class RemoteScorer extends BaseScorer {
       const id = base === undefined || jobs.length === 1 ? base : `${base}-${i}`;
       const usage = await task(job, id, signal);
       done += job.documents.length;
-      options.onProgress?.({ done, total });
+      // Awaited, as in process: an async callback that rejects fails this call (and aborts its
+      // sibling chunks) instead of becoming an unhandled rejection that ends the process.
+      await options.onProgress?.({ done, total });
       return usage;
     });
     return usages.reduce(addUsage, { promptTokens: 0, totalTokens: 0 });

@@ -44,7 +44,9 @@ export interface RerankServer {
   /**
    * Stops accepting connections, answers 503 to new work, waits up to `shutdownTimeoutMs` for
    * in-flight requests, then cuts every connection still open (stalled uploads included) and
-   * closes the scorer if `closeScorer`. Resolves by the deadline whatever the clients do.
+   * closes the scorer if `closeScorer` (a worker pool gets what is left of the deadline, then
+   * its busy workers are terminated). Resolves by the deadline whatever the clients and the
+   * workers do.
    */
   close(): Promise<void>;
 }
@@ -146,6 +148,7 @@ export function createServer(options: CreateServerOptions): RerankServer {
       timer = setTimeout(resolve, resolved.shutdownTimeoutMs);
       timer.unref();
     });
+    const end = performance.now() + resolved.shutdownTimeoutMs;
     await Promise.race([Promise.all([slots.idle(), admission.idle()]), deadline]);
     // Keep-alive sockets turn idle only after their last response is written: sweep until closed.
     const sweep = setInterval(() => server?.closeIdleConnections(), 20);
@@ -156,7 +159,9 @@ export function createServer(options: CreateServerOptions): RerankServer {
     server?.closeAllConnections();
     for (const socket of sockets) socket.destroy();
     coalescer.dispose();
-    if (resolved.closeScorer) await closeAll(resolved);
+    // What is left of the deadline bounds the scorer's close: a worker pool cancels what still
+    // runs and terminates a worker stuck in synchronous work instead of waiting for it.
+    if (resolved.closeScorer) await closeAll(resolved, Math.max(0, end - performance.now()));
   };
 
   return {
@@ -167,10 +172,11 @@ export function createServer(options: CreateServerOptions): RerankServer {
   };
 }
 
-async function closeAll(options: ReturnType<typeof resolveOptions>): Promise<void> {
+async function closeAll(options: ReturnType<typeof resolveOptions>, timeoutMs: number): Promise<void> {
   const owners = new Set<unknown>([options.scorer, options.embedder, options.tokenEmbedder]);
   for (const o of owners) {
-    const close = (o as { close?: () => Promise<void> } | undefined)?.close;
-    if (typeof close === "function") await close.call(o);
+    // `timeoutMs` is read by a worker pool's close (WorkerScorer); other scorers ignore it.
+    const close = (o as { close?: (options: { timeoutMs: number }) => Promise<void> } | undefined)?.close;
+    if (typeof close === "function") await close.call(o, { timeoutMs });
   }
 }

@@ -6,8 +6,9 @@ import { modelDir } from "../local/helpers.js";
 export async function runCliUntil(
   extra: string[],
   stall: (url: string) => Promise<Socket[]>,
+  model?: string,
 ): Promise<{ exitCode: number | null; tookMs: number; stderr: string }> {
-  const child = spawnCli(["serve", "-m", await modelDir("cross-encoder"), "--port", "0", "--threads", "1", ...extra]);
+  const child = spawnCli(["serve", "-m", model ?? (await modelDir("cross-encoder")), "--port", "0", "--threads", "1", ...extra]);
   let stderr = "";
   try {
     const url = await new Promise<string>((resolve, reject) => {

@@ -24,6 +24,7 @@ interface ServeFlags extends ModelFlags, MediaFlags {
   maxInFlightBodyBytes?: number;
   maxBodyBytes: number;
   timeoutMs: number;
+  loadTimeoutMs?: number;
   headerTimeoutMs: number;
   bodyTimeoutMs: number;
   idleTimeoutMs: number;
@@ -95,6 +96,7 @@ export function registerServe(program: Command): void {
     .option("--max-in-flight-body-bytes <n>", "body bytes of admitted requests; beyond it an immediate 503 (default: 4 x --max-body-bytes)", positiveInteger)
     .option("--max-body-bytes <n>", "largest request body; beyond it 413", positiveInteger, D.maxBodyBytes)
     .option("--timeout-ms <ms>", "per-request inference time limit; beyond it 504", positiveInteger, D.requestTimeoutMs)
+    .option("--load-timeout-ms <ms>", "stop a model load (download included) that takes longer, and exit with an error (default: 600000)", positiveInteger)
     .option("--header-timeout-ms <ms>", "time to send the request headers", positiveInteger, D.headerTimeoutMs)
     .option("--body-timeout-ms <ms>", "time to send the whole request (headers and body); beyond it 408", positiveInteger, D.bodyTimeoutMs)
     .option("--idle-timeout-ms <ms>", "how long an idle keep-alive connection stays open", positiveInteger, D.idleTimeoutMs)
@@ -128,7 +130,12 @@ export function registerServe(program: Command): void {
     // Concurrent requests run side by side on single-thread sessions, one per core: on small
     // batches ONNX Runtime's second thread adds little, a second session nearly doubles throughput.
     const workers = flags.workers ?? defaultServeWorkers();
-    const scorer = await loadWorkerScorer(flags.model, { ...loaded, ...convention, workers });
+    const scorer = await loadWorkerScorer(flags.model, {
+      ...loaded,
+      ...convention,
+      workers,
+      ...(flags.loadTimeoutMs !== undefined && { loadTimeoutMs: flags.loadTimeoutMs }),
+    });
     // createServer refuses options this model cannot honour (a pooling task it lacks); the
     // workers must stop then, or they would keep the process alive after the error.
     const server = await closingOnError(scorer, () => createServer({

@@ -38,10 +38,13 @@ export function encodeColbert(
   options: ColbertTruncation = {},
 ): ColbertSequence {
   const cap = kind === "query" ? options.maxTokensPerQuery : options.maxTokensPerDoc;
-  const raw = cap ? truncateIds(tokenizer.encode(text), cap) : tokenizer.encode(text);
-  const specials = tokenizer.singleSpecials;
   // With truncatePromptTokens the caller asked for truncation, so an over-long text is cut, not refused.
   const truncate = options.truncatePromptTokens === undefined ? options.truncate : true;
+  // Truncating keeps at most maxLength tokens: a long text's head is enough (encodeHead). A refusal
+  // (truncate: false) reports the full count, so the text is tokenized whole then.
+  const encoded = truncate === false ? tokenizer.encode(text) : tokenizer.encodeHead(text, maxLength);
+  const raw = cap ? truncateIds(encoded, cap) : encoded;
+  const specials = tokenizer.singleSpecials;
   const promptLimit = resolvePromptLimit(maxLength, options);
   if (s.convention === "vllm") {
     if (raw.length + specials > maxLength && truncate === false) throw new ContextLengthError(maxLength, raw.length + specials);

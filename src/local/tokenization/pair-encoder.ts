@@ -84,6 +84,22 @@ export function resolvePromptLimit(maxLength: number, options: Pick<ScoreOptions
 }
 
 /**
+ * The token ids of one text as {@link encodePair} / {@link encodeSingle} will use them with these
+ * options and `maxLength`. When truncation keeps the head of the text (truncation on, right side,
+ * both texts cut by LongestFirst), no text contributes more than `maxLength` tokens, so only a
+ * head of a long text is tokenized (see `TextTokenizer.encodeHead`): the kept tokens are the
+ * same, and a 1M-word document costs milliseconds. Otherwise (`truncate: false`, whose error
+ * reports the full count; left truncation; `only_second`) the whole text is tokenized.
+ */
+export function encodeText(tokenizer: TextTokenizer, text: string, maxLength: number, options: PairTruncation = {}): number[] {
+  const whole =
+    options.truncationSide === "left" ||
+    options.truncationStrategy === "only_second" ||
+    (options.truncate === false && options.truncatePromptTokens === undefined);
+  return whole ? tokenizer.encode(text) : tokenizer.encodeHead(text, maxLength);
+}
+
+/**
  * Encodes one text with its special tokens, truncated to `limit` (keeping the special tokens).
  * @throws {ContextLengthError} when too long and `truncate` is false.
  */

@@ -3,6 +3,7 @@ import { ModelLoadError } from "../../errors/model-load-error.js";
 import type { Json } from "../files/model-files.js";
 import { applyTemplate, countSpecials, readTemplate, type SpecialTokenTemplate } from "./post-processor.js";
 import { patchTokenizersForRustParity } from "./rust-parity.js";
+import { encodeHead } from "./pre-truncate.js";
 
 patchTokenizersForRustParity();
 
@@ -41,6 +42,15 @@ export class TextTokenizer {
   /** Token ids of `text` without special tokens. */
   encode(text: string): number[] {
     return this.tokenizer.encode(text, { add_special_tokens: false }).ids;
+  }
+
+  /**
+   * The first tokens of `text`, for callers that keep at most `limit` of them (truncation on,
+   * right side): ids equal to `encode(text)`'s first `limit + 1` (fewer only when the text has
+   * fewer), without tokenizing a long text whole. See {@link encodeHead}.
+   */
+  encodeHead(text: string, limit: number): number[] {
+    return encodeHead((t) => this.encode(t), text, limit);
   }
 
   /**

@@ -15,6 +15,8 @@ import type { Capability } from "../../contracts/capabilities.js";
 export interface WorkerModelInfo {
   capabilities: Capability[];
   data: Record<string, unknown>;
+  /** The intra-op threads the model's sessions were opened with (undefined for a custom loader). */
+  threads?: number | undefined;
 }
 
 /** A method of the capability table the worker runs, or `close`. @internal */

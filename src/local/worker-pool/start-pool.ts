@@ -18,7 +18,26 @@ export interface WorkerScorerOptions extends LoadScorerOptions {
    * worker instead of rerank-kit's own; for custom scorers. @default rerank-kit's loadScorer
    */
   loader?: string;
+  /**
+   * How long a worker may take to load the model (download included) before its thread is
+   * stopped and the load fails with a `ModelLoadError`: a hostile model folder that hangs loading
+   * cannot hang the caller. @default 600000 (10 minutes)
+   */
+  loadTimeoutMs?: number;
+  /**
+   * How long a cancelled call (its `signal` aborted, e.g. by a server's request timeout) may keep
+   * running in its worker. Calls stop at the next batch; one stuck in synchronous work (tokenizing,
+   * a hostile tokenizer's regex) never reaches one, so past this bound the thread is terminated and
+   * a fresh one loaded, and later calls are served. Also bounds how long `close()` waits for a busy
+   * worker. @default 2000
+   */
+  cancelTimeoutMs?: number;
 }
+
+/** {@link WorkerScorerOptions.loadTimeoutMs}'s default. @internal */
+export const DEFAULT_LOAD_TIMEOUT_MS = 600_000;
+/** {@link WorkerScorerOptions.cancelTimeoutMs}'s default. @internal */
+export const DEFAULT_CANCEL_TIMEOUT_MS = 2_000;
 
 /** The scorer classes whose `fromPretrained` can run in a worker (`worker` option). @internal */
 export type WorkerEntry = "CrossEncoderScorer" | "LlmRerankerScorer" | "BiEncoderScorer" | "LateInteractionScorer" | "ImageTextScorer";
@@ -52,7 +71,8 @@ export async function loadWorkerScorer(idOrPath: string, options: WorkerScorerOp
  * `fromPretrained` runs in each worker (default `loadScorer`). @internal
  */
 export async function startWorkerScorer(idOrPath: string, options: WorkerScorerOptions, entry: WorkerEntry | undefined): Promise<AnyWorkerScorer> {
-  const { workers = 1, loader, ...rest } = options;
+  const { workers = 1, loader, loadTimeoutMs = DEFAULT_LOAD_TIMEOUT_MS, cancelTimeoutMs = DEFAULT_CANCEL_TIMEOUT_MS, ...rest } = options;
+  const timeouts = { loadTimeoutMs, cancelTimeoutMs };
   if (!Number.isInteger(workers) || workers < 1) {
     throw new InvalidInputError(`workers must be a positive integer, got ${String(workers)}`, { field: "workers" });
   }
@@ -61,8 +81,8 @@ export async function startWorkerScorer(idOrPath: string, options: WorkerScorerO
     workers > 1 && rest.threads === undefined && loader === undefined
       ? { ...rest, threads: Math.max(1, Math.floor(availableParallelism() / workers)) }
       : { ...rest };
-  const start = async (): Promise<WorkerHandle> => (await WorkerHandle.start(idOrPath, loadOptions, loader, entry)).handle;
-  const started = await Promise.allSettled(Array.from({ length: workers }, () => WorkerHandle.start(idOrPath, loadOptions, loader, entry)));
+  const start = async (signal: AbortSignal): Promise<WorkerHandle> => (await WorkerHandle.start(idOrPath, loadOptions, loader, entry, timeouts, signal)).handle;
+  const started = await Promise.allSettled(Array.from({ length: workers }, () => WorkerHandle.start(idOrPath, loadOptions, loader, entry, timeouts)));
   const failed = started.find((s): s is PromiseRejectedResult => s.status === "rejected");
   const ok = started.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
   if (failed) {

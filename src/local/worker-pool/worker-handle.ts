@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import type { Worker } from "node:worker_threads";
 import { AbortError } from "../../errors/abort-error.js";
+import { ModelLoadError } from "../../errors/model-load-error.js";
 import { RerankKitError } from "../../errors/rerank-kit-error.js";
 import type { Progress } from "../../types.js";
 import { startWorker } from "./exec-argv.js";
@@ -38,39 +39,72 @@ function spawnWorker(): Worker {
   return startWorker(bootstrap, { eval: true });
 }
 
+/** How a worker's time is bounded. @internal */
+export interface WorkerTimeouts {
+  /** Loading longer than this terminates the thread with a `ModelLoadError`. */
+  loadTimeoutMs: number;
+  /** A cancelled call still running after this long gets its thread terminated (and replaced). */
+  cancelTimeoutMs: number;
+}
+
 /** One worker thread holding one model, with a table of calls in flight. @internal */
 export class WorkerHandle {
   private readonly worker: Worker;
   private readonly pending = new Map<number, Pending>();
+  /** Cancelled calls the worker has not yet stopped, with the timer that recycles it if it never does. */
+  private readonly abandoned = new Map<number, NodeJS.Timeout>();
+  private readonly deathListeners: Array<() => void> = [];
   private nextId = 1;
   private dead: Error | undefined;
-  /** False once the thread crashed, exited or was terminated. */
+  /** False once the thread crashed, exited, was terminated or is being recycled. */
   get alive(): boolean {
     return this.dead === undefined;
   }
 
-  /** Calls sent and not yet answered. */
+  /** Calls sent and not yet answered, cancelled ones still running included (they hold the thread). */
   get load(): number {
-    return this.pending.size;
+    return this.pending.size + this.abandoned.size;
   }
 
-  private constructor(worker: Worker) {
+  private constructor(
+    worker: Worker,
+    private readonly cancelTimeoutMs: number,
+  ) {
     this.worker = worker;
     worker.on("message", (m: FromWorker) => this.onMessage(m));
     worker.on("error", (e) => this.fail(new RerankKitError(`The scoring worker crashed: ${e.message}`, { cause: e })));
     worker.on("exit", (code) => this.fail(new RerankKitError(`The scoring worker exited (code ${code})`)));
   }
 
-  /** Starts a worker and loads the model in it. */
+  /** Calls `listener` once when this worker stops serving (crash, exit, recycle, terminate). */
+  onDead(listener: () => void): void {
+    if (this.dead) listener();
+    else this.deathListeners.push(listener);
+  }
+
+  /**
+   * Starts a worker and loads the model in it. A load that does not finish within
+   * `loadTimeoutMs` (a hostile model that hangs, a stalled download) terminates the thread.
+   */
   static async start(
     idOrPath: string,
     options: Record<string, unknown>,
     loader: string | undefined,
-    entry?: string,
+    entry: string | undefined,
+    timeouts: WorkerTimeouts,
+    signal?: AbortSignal,
   ): Promise<{ handle: WorkerHandle; info: WorkerModelInfo }> {
     const worker = spawnWorker();
-    const handle = new WorkerHandle(worker);
+    const handle = new WorkerHandle(worker, timeouts.cancelTimeoutMs);
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
     const info = await new Promise<WorkerModelInfo>((resolve, reject) => {
+      onAbort = () => reject(new RerankKitError(`The scorer was closed while a worker was loading ${idOrPath}`));
+      if (signal?.aborted) onAbort();
+      signal?.addEventListener("abort", onAbort, { once: true });
+      timer = setTimeout(() => {
+        reject(new ModelLoadError(`Loading ${idOrPath} did not finish within ${timeouts.loadTimeoutMs} ms (loadTimeoutMs); the worker was stopped`, { path: idOrPath }));
+      }, timeouts.loadTimeoutMs);
       const onMessage = (m: FromWorker): void => {
         if (m.type === "loaded") resolve(m.info);
         else if (m.type === "load-failed") reject(deserializeError(m.error));
@@ -85,10 +119,15 @@ export class WorkerHandle {
       worker.on("message", onMessage);
       worker.on("exit", onExit);
       worker.postMessage({ type: "load", idOrPath, options, loader, entry } satisfies ToWorker);
-    }).catch(async (error: unknown) => {
-      await worker.terminate();
-      throw error;
-    });
+    })
+      .catch(async (error: unknown) => {
+        await worker.terminate();
+        throw error;
+      })
+      .finally(() => {
+        clearTimeout(timer);
+        if (onAbort) signal?.removeEventListener("abort", onAbort);
+      });
     return { handle, info };
   }
 
@@ -99,8 +138,7 @@ export class WorkerHandle {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       const onAbort = (): void => {
-        this.worker.postMessage({ type: "cancel", id } satisfies ToWorker);
-        this.pending.delete(id);
+        this.cancel(id);
         reject(new AbortError("The operation was aborted.", { cause: signal?.reason }));
       };
       signal?.addEventListener("abort", onAbort, { once: true });
@@ -115,8 +153,35 @@ export class WorkerHandle {
     });
   }
 
+  /**
+   * Asks the worker to stop call `id` and forgets it here. The worker stops at its next batch
+   * boundary; a call stuck in synchronous work (tokenizing a huge text, a hostile tokenizer's
+   * regex) never reaches one, so after `cancelTimeoutMs` the thread is recycled: terminated,
+   * so the pool starts a fresh one and later calls are served.
+   */
+  private cancel(id: number): void {
+    if (!this.pending.delete(id) || this.dead) return;
+    this.worker.postMessage({ type: "cancel", id } satisfies ToWorker);
+    const timer = setTimeout(() => this.recycle(`a cancelled call was still running after ${this.cancelTimeoutMs} ms`), this.cancelTimeoutMs);
+    timer.unref();
+    this.abandoned.set(id, timer);
+  }
+
+  /** Stops serving from this thread now and terminates it (without waiting for its model to close). */
+  private recycle(reason: string): void {
+    if (this.dead) return;
+    this.fail(new RerankKitError(`The scoring worker was restarted: ${reason}`));
+    void this.worker.terminate();
+  }
+
   private onMessage(m: FromWorker): void {
     if (m.type !== "result" && m.type !== "error" && m.type !== "progress") return;
+    const stopped = this.abandoned.get(m.id);
+    if (stopped !== undefined && m.type !== "progress") {
+      clearTimeout(stopped);
+      this.abandoned.delete(m.id);
+      return;
+    }
     const p = this.pending.get(m.id);
     if (!p) return;
     if (m.type === "progress") {
@@ -125,8 +190,7 @@ export class WorkerHandle {
       // either ends the process. A rejection after the call settled has no call left to fail.
       const cancel = (error: unknown): void => {
         if (this.pending.get(m.id) !== p) return;
-        this.pending.delete(m.id);
-        this.worker.postMessage({ type: "cancel", id: m.id } satisfies ToWorker);
+        this.cancel(m.id);
         p.reject(error);
       };
       try {
@@ -143,22 +207,37 @@ export class WorkerHandle {
   }
 
   private fail(error: Error): void {
-    this.dead ??= error;
+    if (this.dead) return;
+    this.dead = error;
     for (const p of this.pending.values()) p.reject(error);
     this.pending.clear();
+    for (const t of this.abandoned.values()) clearTimeout(t);
+    this.abandoned.clear();
+    this.deathListeners.splice(0).forEach((l) => l());
   }
 
-  /** Closes the model in the worker, then stops the thread. */
-  async terminate(): Promise<void> {
+  /**
+   * Closes the model in the worker, then stops the thread. An idle worker closes its model first
+   * (it releases its sessions at once). A busy one has its calls cancelled and gets at most
+   * `graceMs` (default: `cancelTimeoutMs`) to stop and close before the thread is terminated, so
+   * a call stuck in synchronous work cannot hold up a shutdown.
+   */
+  async terminate(graceMs?: number): Promise<void> {
     if (!this.dead) {
-      // Let the model release its session: that waits for the ONNX run in flight (stopping the
-      // thread under a native run can abort the process), but never wait on a hung thread forever.
+      const busy = this.load > 0;
+      const closed = new RerankKitError("The scorer was closed during the call");
+      for (const [id, p] of [...this.pending]) {
+        this.cancel(id);
+        p.reject(closed);
+      }
+      // Idle: the close call answers at once; the bound only guards a thread that hung meanwhile.
+      const wait = Math.max(0, graceMs ?? (busy ? this.cancelTimeoutMs : 30_000));
       let timer: NodeJS.Timeout | undefined;
-      const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, 30_000)));
+      const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, wait)));
       await Promise.race([this.call("close", []).catch(() => undefined), limit]); // stopped below either way
       clearTimeout(timer);
     }
-    this.dead ??= new RerankKitError("The scorer is closed");
+    this.fail(new RerankKitError("The scorer is closed"));
     await this.worker.terminate();
   }
 }

@@ -29,24 +29,50 @@ export class WorkerScorer extends BaseScorer {
   declare readonly maxLength: number | undefined;
   /** The capabilities of the worker's model, as it reported them. */
   readonly capabilities: readonly Capability[];
+  /**
+   * ONNX Runtime intra-op threads of each worker's model, as the worker reported them: the
+   * `threads` option, else the pool's split of the cores (`floor(cores / workers)`).
+   * Undefined for a custom `loader`.
+   */
+  readonly threads: number | undefined;
   private readonly handles: WorkerHandle[];
-  private readonly respawn: () => Promise<WorkerHandle>;
+  private readonly respawn: (signal: AbortSignal) => Promise<WorkerHandle>;
   private readonly replacing = new Map<number, Promise<void>>();
+  /** Aborts the loads of replacement workers when the pool closes. */
+  private readonly closing = new AbortController();
   private restartError: unknown;
   private closed = false;
 
   /** @internal Use {@link loadWorkerScorer}. */
-  constructor(handles: WorkerHandle[], info: WorkerModelInfo, respawn: () => Promise<WorkerHandle>) {
+  constructor(handles: WorkerHandle[], info: WorkerModelInfo, respawn: (signal: AbortSignal) => Promise<WorkerHandle>) {
     super();
     this.handles = handles;
     this.respawn = respawn;
     this.capabilities = Object.freeze([...info.capabilities]);
+    this.threads = info.threads;
     installCapabilities(this, info, (method, args, signal, onProgress) => this.invoke(method, args, signal, onProgress));
+    handles.forEach((h, i) => this.watch(h, i));
   }
 
   /** Worker threads in the pool, each holding its own copy of the model. */
   get workers(): number {
     return this.handles.length;
+  }
+
+  /**
+   * Workers ready to take calls: fewer than {@link workers} while a crashed or recycled worker
+   * (e.g. after a cancelled call that would not stop) is being replaced, 0 once closed. A server's
+   * `/health` answers 503 while this is 0.
+   */
+  get liveWorkers(): number {
+    return this.closed ? 0 : this.handles.filter((h) => h.alive).length;
+  }
+
+  /** Replaces worker `i` as soon as it stops serving, so the pool heals without waiting for a call. */
+  private watch(handle: WorkerHandle, i: number): void {
+    handle.onDead(() => {
+      if (!this.closed && this.handles[i] === handle && !this.replacing.has(i)) this.replacing.set(i, this.replace(i));
+    });
   }
 
   /**
@@ -81,9 +107,12 @@ export class WorkerScorer extends BaseScorer {
 
   private async replace(i: number): Promise<void> {
     try {
-      const handle = await this.respawn();
+      const handle = await this.respawn(this.closing.signal);
       if (this.closed) await handle.terminate();
-      else this.handles[i] = handle;
+      else {
+        this.handles[i] = handle;
+        this.watch(handle, i);
+      }
     } catch (error) {
       // Reported by worker() to the calls that find no live worker.
       this.restartError = error;
@@ -101,11 +130,16 @@ export class WorkerScorer extends BaseScorer {
     return this.invoke("scoreWithUsage", [queries, documents, cloneable(options)], options?.signal, options?.onProgress);
   }
 
-  /** Closes the model in every worker and stops the threads. */
-  async close(): Promise<void> {
+  /**
+   * Closes the model in every worker and stops the threads. Calls in flight are cancelled; a
+   * worker still busy after `timeoutMs` (default: the pool's `cancelTimeoutMs`) is terminated, and
+   * replacement workers still loading are stopped, so closing is bounded.
+   */
+  async close(options: { timeoutMs?: number } = {}): Promise<void> {
     this.closed = true;
+    this.closing.abort();
     await Promise.all(this.replacing.values());
-    await Promise.all(this.handles.map((h) => h.terminate()));
+    await Promise.all(this.handles.map((h) => h.terminate(options.timeoutMs)));
   }
 }
 

@@ -4,10 +4,11 @@
  * @internal
  * @module
  */
+import { availableParallelism } from "node:os";
 import { parentPort } from "node:worker_threads";
 import { has } from "../../contracts/capabilities.js";
 import { callShapeOf, reportCapabilities } from "./capability-proxy.js";
-import { serializeError, transferables, type FromWorker, type ToWorker } from "./protocol.js";
+import { serializeError, transferables, type FromWorker, type ToWorker, type WorkerModelInfo } from "./protocol.js";
 
 type Target = Record<string, (...args: unknown[]) => unknown>;
 
@@ -29,11 +30,21 @@ async function load(message: Extract<ToWorker, { type: "load" }>): Promise<void>
     const loaded = await loadTarget(message);
     if (!has(loaded, "score")) throw new TypeError("The loader did not return a Scorer");
     target = loaded as unknown as Target;
-    const info = reportCapabilities(loaded);
+    const info: WorkerModelInfo = { ...reportCapabilities(loaded), threads: openedThreads(message) };
     send({ type: "loaded", info });
   } catch (error) {
     send({ type: "load-failed", error: serializeError(error) });
   }
+}
+
+/**
+ * The intra-op threads rerank-kit's loaders gave the model's ONNX Runtime sessions: the `threads`
+ * load option, else all cores (as the session opener defaults). A custom loader's are unknown.
+ */
+function openedThreads(message: Extract<ToWorker, { type: "load" }>): number | undefined {
+  if (message.loader) return undefined;
+  const threads = message.options["threads"];
+  return typeof threads === "number" ? threads : availableParallelism();
 }
 
 /** Runs the custom loader, a scorer class's `fromPretrained` (`entry`), or `loadScorer`. */

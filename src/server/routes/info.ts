@@ -3,6 +3,7 @@ import type { AppEnv } from "../app-env.js";
 import { nowSeconds, type ServerContext } from "../context.js";
 import { ModelListSchema, VersionSchema } from "../schemas/info.js";
 import { VERSION } from "../version.js";
+import { workersDown } from "../runtime/readiness.js";
 
 const started = nowSeconds();
 
@@ -34,8 +35,9 @@ export function registerInfo(app: OpenAPIHono<AppEnv>, ctx: ServerContext): void
         200,
       ),
   );
-  const health = (): Response => new Response(null, { status: ctx.closing ? 503 : 200 });
-  const healthDoc = { 200: { description: "Serving" }, 503: { description: "Shutting down" } };
+  const { scorer, embedder, tokenEmbedder } = ctx.options;
+  const health = (): Response => new Response(null, { status: ctx.closing || workersDown([scorer, embedder, tokenEmbedder]) ? 503 : 200 });
+  const healthDoc = { 200: { description: "Serving" }, 503: { description: "Shutting down, or no model worker ready (one is restarting)" } };
   app.openapi(createRoute({ method: "get", path: "/health", tags: ["info"], summary: "Liveness", responses: healthDoc }), health);
   app.openapi(createRoute({ method: "get", path: "/ping", tags: ["info"], summary: "Liveness (SageMaker)", responses: healthDoc }), health);
   app.openapi(createRoute({ method: "post", path: "/ping", tags: ["info"], summary: "Liveness (SageMaker)", responses: healthDoc }), health);

@@ -8,6 +8,7 @@ import { classifyRequest } from "./classify-request.js";
 import { embedRequest } from "./embed-request.js";
 import { verifyPoolingTask } from "./pooling-tasks.js";
 import { tokenEmbedRequest } from "./token-embed-request.js";
+import { streamPoolingList } from "../transport/json-stream.js";
 
 /**
  * Registers `POST /pooling` running the server's one pooling task (`embed`, `classify` or
@@ -43,6 +44,8 @@ export function registerPooling(app: OpenAPIHono<AppEnv>, ctx: ServerContext): v
     if (encoding.format === "bytes" || encoding.format === "bytes_only") {
       return bytesResponse(outcome.outputs, encoding, { id, created, model, promptTokens: outcome.promptTokens }) as never;
     }
+    // Float matrices are streamed row by row: one string of them can exceed V8's string limit.
+    if (encoding.format === "float") return streamPoolingList({ id, created, model, promptTokens: outcome.promptTokens }, outcome.outputs) as never;
     const tokens = outcome.promptTokens;
     return c.json(
       {
