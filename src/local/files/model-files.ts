@@ -66,6 +66,15 @@ export function onnxFileFor(dtype: Dtype = "fp32", override?: string): string {
  * @throws {ModelLoadError} naming the path and what is missing or unreadable.
  */
 export async function loadModelFiles(idOrPath: string, options: LocalModelOptions = {}): Promise<ModelFiles> {
+  return readModelFolder(idOrPath, await resolveModelDir(idOrPath, options), onnxFileFor(options.dtype, options.onnxFile));
+}
+
+/**
+ * The folder of a model id or folder: a folder as is; a Hub id downloaded (or found in the cache)
+ * into its snapshot folder, with the extra files of the sparse and static layouts.
+ * @throws {ModelLoadError} naming the path and what is missing.
+ */
+export async function resolveModelDir(idOrPath: string, options: LocalModelOptions = {}): Promise<string> {
   if (typeof idOrPath !== "string" || idOrPath.length === 0) {
     throw new ModelLoadError(`A model id or folder is required, got ${JSON.stringify(idOrPath)}`, {
       path: String(idOrPath),
@@ -95,7 +104,7 @@ export async function loadModelFiles(idOrPath: string, options: LocalModelOption
       });
     }
   }
-  return readModelFolder(idOrPath, dir, onnxFile);
+  return dir;
 }
 
 /** The model id of a pasted Hub page URL (`https://huggingface.co/owner/name/...`), if it is one. */
