@@ -10,7 +10,7 @@ import type { Embedder } from "./embedder.js";
 import type { ImageEmbedder } from "./image-embedder.js";
 import type { ModelMetadata } from "./metadata.js";
 import type { Scorer } from "./scorer.js";
-import type { SparseEmbedder } from "./sparse-embedder.js";
+import type { SparseEmbedder, TokenWeightEmbedder } from "./sparse-embedder.js";
 import type { SequenceEmbedder, SequenceTokenEmbedder } from "./sequence-embedder.js";
 import type { TokenEmbedder } from "./token-embedder.js";
 import type { Detokenizer, DocumentWindows, Tokenizer } from "./tokenizer.js";
@@ -27,6 +27,8 @@ export interface CapabilityContracts {
   tokenEmbed: TokenEmbedder;
   /** One sparse vector over the vocabulary per text (SPLADE, bge-m3): {@link SparseEmbedder}. */
   sparseEmbed: SparseEmbedder;
+  /** Per-position lexical weights of texts (bge-m3's sparse head): {@link TokenWeightEmbedder}. */
+  tokenWeights: TokenWeightEmbedder;
   /** Vectors of token-id sequences as given: {@link SequenceEmbedder}. */
   sequenceEmbed: SequenceEmbedder;
   /** Per-token vectors of token-id sequences as given: {@link SequenceTokenEmbedder}. */
@@ -96,6 +98,7 @@ export const CAPABILITIES: { readonly [C in Capability]: CapabilitySpec<Capabili
   imageEmbed: { methods: { embedImages: 1 } },
   tokenEmbed: { methods: { embedTokens: 1 } },
   sparseEmbed: { methods: { embedSparse: 1, embedSparseWithUsage: 1, decode: "plain" }, data: { vocabularySize: "number" } },
+  tokenWeights: { methods: { embedTokenWeights: 1 } },
   sequenceEmbed: { methods: { embedSequences: 1 } },
   sequenceTokenEmbed: { methods: { embedTokenSequences: 1 } },
   classify: { methods: { classify: 1, classifySequences: 1 }, data: { labels: "array" } },

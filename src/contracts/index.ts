@@ -10,7 +10,7 @@ export type { ScoreOptions, RerankOptions, RankedResult, ScoreResponse, RerankRe
 export type { EmbedKind, EmbedOptions, EmbedResponse, Embedder } from "./embedder.js";
 export type { ImageInput, EmbedImagesOptions, ImageEmbedder } from "./image-embedder.js";
 export type { TokenEmbeddings, TokenEmbedder } from "./token-embedder.js";
-export type { SparseVector, SparseEmbedOptions, SparseEmbedResponse, SparseEmbedder } from "./sparse-embedder.js";
+export type { SparseVector, SparseEmbedOptions, SparseEmbedResponse, SparseEmbedder, TokenWeightEmbedder, TokenWeights } from "./sparse-embedder.js";
 export type { SequenceEmbedder, SequenceTokenEmbedder } from "./sequence-embedder.js";
 export type { ClassifyOptions, Classification, ClassifyResponse, Classifier } from "./classifier.js";
 export type { Tokenization, Tokenizer, Detokenizer, DocumentWindows } from "./tokenizer.js";

@@ -29,6 +29,11 @@ export interface SparseEmbedOptions {
   topK?: number;
   /** Drop entries at or below this weight; a number >= 0. */
   threshold?: number;
+  /**
+   * Truncate texts longer than the model's limit. When `false`, a too-long text throws a
+   * `ContextLengthError` (what a server answers without `truncate_prompt_tokens`). @default true
+   */
+  truncate?: boolean;
   /** Cancels the call. */
   signal?: AbortSignal;
   /** Called as texts complete. */
@@ -63,4 +68,27 @@ export interface SparseEmbedder {
    * @param topK keep the first `topK` entries (an integer >= 1); all by default
    */
   decode(vector: SparseVector, topK?: number): Array<[string, number]>;
+}
+
+/**
+ * A text's lexical weight at each position, in token order, with the token ids they belong to
+ * (vLLM's `token_classify` output of bge-m3: the first and last special tokens are left out).
+ */
+export interface TokenWeights {
+  /** The token id at each position. */
+  ids: Uint32Array;
+  /** The weight at each position (relu'd, so >= 0); the same length as `ids`. */
+  weights: Float32Array;
+}
+
+/**
+ * Something that gives per-position lexical weights (bge-m3's sparse head before its per-id max),
+ * which a server answers on `/pooling` task `token_classify` as vLLM does.
+ */
+export interface TokenWeightEmbedder {
+  /**
+   * Per-position weights per text, in input order.
+   * @throws {InvalidInputError} for an empty text or one that keeps no token after truncation.
+   */
+  embedTokenWeights(texts: string[], options?: Pick<SparseEmbedOptions, "signal" | "onProgress" | "truncate">): Promise<TokenWeights[]>;
 }

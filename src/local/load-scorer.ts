@@ -1,5 +1,3 @@
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
 import { InvalidInputError } from "../errors/invalid-input-error.js";
 import { BiEncoderScorer } from "./bi-encoder.js";
 import { CrossEncoderScorer } from "./cross-encoder.js";
@@ -34,8 +32,8 @@ export type LocalScorer = CrossEncoderScorer | LlmRerankerScorer | BiEncoderScor
  * a SparseEncoder (SPLADE, or inference-free SPLADE with a `Router`) -> sparse, by
  * {@link SpladeScorer}; a `StaticEmbedding` or model2vec folder -> bi-encoder in pure JavaScript,
  * by {@link StaticEmbedder}; bge-m3's `sparse_linear.pt` + `colbert_linear.pt` -> bi-encoder with
- * sparse and ColBERT outputs, by {@link BgeM3Scorer}) unless `options.scoreType` says. Sparse and static layouts are
- * recognized in local folders.
+ * sparse and ColBERT outputs, by {@link BgeM3Scorer}) unless `options.scoreType` says. Every
+ * layout loads from a folder or a Hub id alike.
  *
  * @param idOrPath a Hub id such as `"Xenova/ms-marco-MiniLM-L-6-v2"` or a folder path
  * @throws {ModelLoadError} naming the path and what is missing, when the type cannot be told, or
@@ -65,17 +63,18 @@ export async function loadScorer(idOrPath: string, opts: LoadScorerOptions & Wor
   checkWorkerOption(opts.worker, "loadScorer");
   if (workerShape(opts.worker)) return loadInWorker(idOrPath, opts, undefined);
   const { worker: _worker, ...options } = opts;
-  const dir = await resolveModelFolder(idOrPath, options);
-  if ((await imageTextFamilyOf(dir)) !== undefined) {
+  // A Hub id is downloaded first (with the files its layout needs), so every layout is
+  // recognized from its folder alike.
+  const folder = await resolveModelFolder(idOrPath, options);
+  if ((await imageTextFamilyOf(folder)) !== undefined) {
     // CLIP / SigLIP (a folder, or a Hub repo whose listing showed a processor and tower graphs).
-    return ImageTextScorer.fromLayout(await readImageTextLayout(dir, options.dtype), imageTextOptions(options), idOrPath);
+    return ImageTextScorer.fromLayout(await readImageTextLayout(folder, options.dtype), imageTextOptions(options), idOrPath);
   }
-  const folder = typeof idOrPath === "string" && existsSync(idOrPath) ? resolve(idOrPath) : undefined;
-  if (folder && isStaticLayout(folder)) return StaticEmbedder.load(folder, idOrPath);
-  const splade = folder ? await readSpladeLayout(folder) : undefined;
+  if (isStaticLayout(folder)) return StaticEmbedder.load(folder, idOrPath);
+  const splade = await readSpladeLayout(folder);
   if (splade) return SpladeScorer.fromFiles({ ...(await loadModelFiles(splade.transformerDir, options)), id: idOrPath }, splade, options);
-  const files = await readModelFolder(idOrPath, dir, onnxFileFor(options.dtype, options.onnxFile));
-  if (folder && isBgeM3Folder(folder) && (options.scoreType ?? "bi-encoder") === "bi-encoder") return BgeM3Scorer.fromFiles(files, options);
+  const files = await readModelFolder(idOrPath, folder, onnxFileFor(options.dtype, options.onnxFile));
+  if (isBgeM3Folder(folder) && (options.scoreType ?? "bi-encoder") === "bi-encoder") return BgeM3Scorer.fromFiles(files, options);
   const llm = isLlmReranker(files) || (options.hfOverrides !== undefined && isCausalLm(files));
   const scoreType = options.scoreType ?? (llm ? "cross-encoder" : detectScoreType(files));
   switch (scoreType) {

@@ -12,6 +12,7 @@ import { toValidationError } from "./http/validation.js";
 import { registerClassify } from "./routes/classify.js";
 import { registerCohereEmbed } from "./routes/cohere-embed.js";
 import { registerDocs } from "./routes/docs.js";
+import { registerEmbedSparse } from "./routes/embed-sparse.js";
 import { registerEmbeddings } from "./routes/embeddings.js";
 import { registerInfo } from "./routes/info.js";
 import { registerInvocations } from "./routes/invocations.js";
@@ -69,6 +70,8 @@ export function createApp(ctx: ServerContext): OpenAPIHono<AppEnv> {
     registerEmbeddings(app, ctx);
     registerCohereEmbed(app, ctx);
   }
+  // TEI's sparse route, for SPLADE and bge-m3.
+  if (options.sparseEmbedder) registerEmbedSparse(app, ctx);
   // As vLLM: /classify exists only for classifiers.
   if (options.classifier) registerClassify(app, ctx);
   registerPooling(app, ctx);

@@ -4,9 +4,11 @@ import type { Embedder } from "../contracts/embedder.js";
 import { NO_METADATA, type ModelMetadata } from "../contracts/metadata.js";
 import type { Scorer } from "../contracts/scorer.js";
 import type { SequenceTokenEmbedder } from "../contracts/sequence-embedder.js";
+import type { SparseEmbedder, TokenWeightEmbedder } from "../contracts/sparse-embedder.js";
 import type { TokenEmbedder } from "../contracts/token-embedder.js";
 import type { Tokenizer } from "../contracts/tokenizer.js";
 import { InvalidOptionError } from "../errors/invalid-option-error.js";
+import { sparseAsDense } from "./sparse-as-dense.js";
 
 /** The `/pooling` tasks a server can run (vLLM's pooling tasks this server knows). */
 export type PoolingTask = "embed" | "token_embed" | "classify" | "token_classify";
@@ -30,6 +32,10 @@ export interface ModelParts {
 /** What {@link wireModel} decided the server serves. @internal */
 export interface ModelWiring {
   embedder: Embedder | undefined;
+  /** Sparse vectors (SPLADE, bge-m3's lexical weights): TEI's `/embed_sparse`. */
+  sparseEmbedder: SparseEmbedder | undefined;
+  /** Per-position lexical weights (bge-m3): `/pooling` task `token_classify`. */
+  tokenWeightEmbedder: TokenWeightEmbedder | undefined;
   tokenEmbedder: TokenEmbedder | undefined;
   /** Per-token vectors of token ids (token_embed with token-id input, any truncation). */
   tokenSequenceEmbedder: SequenceTokenEmbedder | undefined;
@@ -51,17 +57,22 @@ function part<C extends Capability>(given: CapabilityContracts[C] | undefined, s
  */
 export function wireModel(parts: ModelParts): ModelWiring {
   const { scorer } = parts;
-  const embedder = part(parts.embedder, scorer, "embed");
+  const sparseEmbedder = part(undefined, scorer, "sparseEmbed");
+  const tokenWeightEmbedder = part(undefined, scorer, "tokenWeights");
+  // vLLM's BertSpladeSparseEmbeddingModel answers the embed task with the vocabulary-wide vector.
+  const embedder = part(parts.embedder, scorer, "embed") ?? (sparseEmbedder && sparseAsDense(sparseEmbedder));
   const tokenEmbedder = part(parts.tokenEmbedder, scorer, "tokenEmbed");
   const classifier = part(parts.classifier, scorer, "classify");
   const tokenSequenceEmbedder = [tokenEmbedder, embedder, scorer].find((x) => has(x, "sequenceTokenEmbed")) as SequenceTokenEmbedder | undefined;
   return {
     embedder,
+    sparseEmbedder,
+    tokenWeightEmbedder,
     tokenEmbedder,
     tokenSequenceEmbedder,
     classifier,
     tokenizer: part(parts.tokenizer, scorer, "tokenize"),
-    poolingTasks: resolvePoolingTasks({ embedder, tokenEmbedder, tokenSequenceEmbedder, classifier }, parts.poolingTask),
+    poolingTasks: resolvePoolingTasks({ embedder, tokenEmbedder, tokenSequenceEmbedder, classifier, tokenWeightEmbedder }, parts.poolingTask),
     metadata: has(scorer, "metadata") ? scorer : NO_METADATA,
   };
 }
@@ -72,19 +83,21 @@ export function wireModel(parts: ModelParts): ModelWiring {
  * `token_classify`, as vLLM does for sequence-classification models, though a pooled ONNX head
  * cannot give per-token logits: vLLM then answers "Try switching the model's pooling_task".
  * An embedding model that can give per-token vectors lists `token_embed`; choosing it makes
- * `token_embed` the only task listed, as vLLM's `--pooler-config` does.
+ * `token_embed` the only task listed, as vLLM's `--pooler-config` does. A model with per-position
+ * lexical weights (bge-m3) lists `token_classify` too, and can serve it (vLLM's sparse output).
  * @throws {InvalidOptionError} when `choice` is not a task of this model.
  */
 function resolvePoolingTasks(
-  parts: { embedder: unknown; tokenEmbedder: unknown; tokenSequenceEmbedder: unknown; classifier: unknown },
+  parts: { embedder: unknown; tokenEmbedder: unknown; tokenSequenceEmbedder: unknown; classifier: unknown; tokenWeightEmbedder: unknown },
   choice: PoolingTask | undefined,
 ): PoolingTasks {
   const supported: PoolingTask[] = [];
   if (parts.embedder) supported.push("embed");
   if (parts.classifier) supported.push("classify", "token_classify");
   if (parts.tokenEmbedder || (parts.embedder && parts.tokenSequenceEmbedder)) supported.push("token_embed");
+  if (parts.tokenWeightEmbedder && !parts.classifier) supported.push("token_classify");
   if (choice === undefined) return { supported, task: (["embed", "classify", "token_embed"] as PoolingTask[]).find((t) => supported.includes(t)) };
-  const servable: PoolingTask[] = supported.filter((t) => t !== "token_classify");
+  const servable: PoolingTask[] = parts.tokenWeightEmbedder ? supported : supported.filter((t) => t !== "token_classify");
   if (!servable.includes(choice)) {
     const allowed = servable.join(", ") || "none";
     throw new InvalidOptionError(`createServer: \`poolingTask\` "${String(choice)}" is not a task of this model (it has: ${allowed})`, {

@@ -62,7 +62,7 @@ describe("examples", () => {
   });
 
   it("covers every file in examples/", () => {
-    expect(examples).toEqual(["ai-sdk-local.ts", "demo.ts", "llamaindex-local.ts", "mastra-local.ts", "rag-local.ts", "rag-remote.ts", "remote-vllm.ts", "serve.ts"]);
+    expect(examples).toEqual(["ai-sdk-local.ts", "demo.ts", "hybrid-local.ts", "llamaindex-local.ts", "mastra-local.ts", "rag-local.ts", "rag-remote.ts", "remote-vllm.ts", "serve.ts"]);
   });
 
   it.each(examples)("%s runs to completion", async (file) => {

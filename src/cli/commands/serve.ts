@@ -39,7 +39,7 @@ interface ServeFlags extends ModelFlags, MediaFlags {
 }
 
 /** The pooling tasks `/pooling` can be switched to (vLLM's `--pooler-config.task`). */
-const POOLING_TASKS = ["embed", "classify", "token_embed"] as const;
+const POOLING_TASKS = ["embed", "classify", "token_embed", "token_classify"] as const;
 type PoolingTask = (typeof POOLING_TASKS)[number];
 
 /**

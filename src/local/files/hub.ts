@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { homedir } from "node:os";
 import { ModelLoadError } from "../../errors/model-load-error.js";
 import { imageTextHubFiles } from "../image-text/hub-files.js";
+import { isStaticLayout } from "../static/static-layout.js";
 
 /** Where and how to fetch a model from the Hugging Face Hub. */
 export interface HubOptions {
@@ -82,27 +83,39 @@ export async function downloadModel(repoId: string, onnxFile: string, options: H
   }
   // A CLIP / SigLIP repository: its processor, tokenizer and the dtype's tower graphs.
   const imageText = imageTextHubFiles(repoId, available, onnxFile);
-  if (!imageText && !available.has(onnxFile)) {
+  const layout = layoutFiles(available, onnxFile);
+  const noOnnx = (): ModelLoadError => {
     const onnx = [...available].filter((p) => p.endsWith(".onnx"));
-    throw new ModelLoadError(
+    return new ModelLoadError(
       `Hugging Face model "${repoId}" has no ${onnxFile} (ONNX files: ${onnx.join(", ") || "none"}); ` +
         `pick another dtype or onnxFile, or export the model to ONNX`,
       { path: `${repoId}/${onnxFile}` },
     );
-  }
+  };
+  if (!imageText && !available.has(onnxFile) && !layout.routedOnnx && !layout.staticCandidate) throw noOnnx();
   const graphs = imageText ?? [onnxFile, ...[...available].filter((p) => p.startsWith(`${onnxFile}_data`) || p.startsWith(`${onnxFile}.data`))];
   const wanted = [
-    ...new Set([...available].filter((p) => METADATA_FILES.includes(p) || (MODULE_FILES.test(p) && !CLIP_MODULE_WEIGHTS.test(p))).concat(graphs)),
+    ...new Set(
+      [...available]
+        .filter((p) => METADATA_FILES.includes(p) || (MODULE_FILES.test(p) && !CLIP_MODULE_WEIGHTS.test(p)) || layout.wants(p))
+        .concat(graphs.filter((p) => available.has(p))),
+    ),
   ];
-  for (const path of wanted) {
+  const download = async (path: string): Promise<void> => {
     try {
       await hub.downloadFileToCacheDir({ repo, path, revision: commit, cacheDir, ...common });
     } catch (cause) {
       throw new ModelLoadError(`Cannot download ${path} of "${repoId}": ${(cause as Error).message}`, { path: `${repoId}/${path}`, cause });
     }
-  }
+  };
+  for (const path of wanted) await download(path);
   const repoDir = join(cacheDir, repoFolder(repoId));
   const snapshot = join(repoDir, "snapshots", commit);
+  if (!imageText && !available.has(onnxFile) && !layout.routedOnnx) {
+    // No ONNX: only a static model (its metadata, now downloaded, says) runs without one.
+    if (!isStaticLayout(snapshot)) throw noOnnx();
+    for (const path of [...available].filter(STATIC_FILES)) await download(path);
+  }
   if (available.has("artifact.metadata") && available.has("model.safetensors") && !available.has("1_Dense/model.safetensors")) {
     await fetchColbertLinear(hub, { repo, revision: commit, ...common }, snapshot);
   }
@@ -113,6 +126,31 @@ export async function downloadModel(repoId: string, onnxFile: string, options: H
     await writeFile(ref, commit);
   }
   return snapshot;
+}
+
+/** A static model's table and tokenizer (root, or a `0_StaticEmbedding/` module folder). */
+const STATIC_FILES = (p: string): boolean => p === "model.safetensors" || /^\d+_StaticEmbedding\/(tokenizer\.json|model\.safetensors|config\.json)$/.test(p);
+
+/** Module folders of an inference-free SPLADE Router (`query_0_SparseStaticEmbedding/`, `document_0_Transformer/`). */
+const ROUTE_FILES = /^(query|document)_\d+_\w+\/(config\.json|tokenizer\.json|tokenizer_config\.json|special_tokens_map\.json|sentence_bert_config\.json|model\.safetensors|vocab\.txt)$/;
+
+/**
+ * The files the sparse and static layouts need beyond the metadata, decided from the repo's
+ * listing: bge-m3's two `.pt` heads; a Router's `router_config.json`, route folders and the ONNX
+ * graph in its document transformer's folder; whether the repo may be a static model (no ONNX
+ * file at all, confirmed from its metadata once downloaded).
+ */
+function layoutFiles(available: ReadonlySet<string>, onnxFile: string): { routedOnnx: boolean; staticCandidate: boolean; wants(p: string): boolean } {
+  const paths = [...available];
+  const bgeM3 = available.has("sparse_linear.pt") && available.has("colbert_linear.pt");
+  const routed = available.has("router_config.json");
+  const inRoute = (p: string) => /^document_\d+_\w+\//.test(p) && (p.endsWith(`/${onnxFile}`) || p.includes(`/${onnxFile}_data`) || p.includes(`/${onnxFile}.data`));
+  return {
+    routedOnnx: routed && paths.some((p) => inRoute(p) && p.endsWith(`/${onnxFile}`)),
+    staticCandidate: !paths.some((p) => p.endsWith(".onnx")),
+    wants: (p) =>
+      (bgeM3 && (p === "sparse_linear.pt" || p === "colbert_linear.pt")) || (routed && (p === "router_config.json" || ROUTE_FILES.test(p) || inRoute(p))),
+  };
 }
 
 /** Where the ColBERT projection taken from a stanford checkpoint is kept, inside the snapshot. */

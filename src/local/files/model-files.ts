@@ -77,7 +77,8 @@ export async function loadModelFiles(idOrPath: string, options: LocalModelOption
 
 /**
  * The folder a model id or path stands for: a folder as is; a Hub id downloaded (or found in the
- * cache) with the files its layout needs, as {@link downloadModel} picks them.
+ * cache) with the files its layout needs (image-text towers, sparse and static layouts), as
+ * {@link downloadModel} picks them.
  * @throws {ModelLoadError} naming the path, or the Hub error.
  */
 export async function resolveModelFolder(idOrPath: string, options: LocalModelOptions = {}): Promise<string> {

@@ -3,7 +3,7 @@ import { SPARSE_OPTION_RULES } from "./splade-scorer.js";
 import { join } from "node:path";
 import type { Capability } from "../../contracts/capabilities.js";
 import type { EmbedOptions, EmbedResponse, Embedder } from "../../contracts/embedder.js";
-import type { SparseEmbedOptions, SparseEmbedResponse, SparseEmbedder, SparseVector } from "../../contracts/sparse-embedder.js";
+import type { SparseEmbedOptions, SparseEmbedResponse, SparseEmbedder, SparseVector, TokenWeightEmbedder, TokenWeights } from "../../contracts/sparse-embedder.js";
 import type { TokenEmbedder, TokenEmbeddings } from "../../contracts/token-embedder.js";
 import { throwIfAborted } from "../../errors/abort-error.js";
 import { InvalidInputError } from "../../errors/invalid-input-error.js";
@@ -28,6 +28,7 @@ interface M3Output {
   dense: Float32Array;
   sparse: SparseVector;
   colbert: TokenEmbeddings;
+  weights: TokenWeights;
 }
 
 
@@ -43,7 +44,7 @@ export function isBgeM3Folder(dir: string): boolean {
  * `embedTokens`), as FlagEmbedding's `BGEM3FlagModel.encode` and vLLM's `BgeM3EmbeddingModel`.
  * Queries and documents are encoded alike.
  */
-export class BgeM3Scorer extends LocalScorerBase implements Embedder, SparseEmbedder, TokenEmbedder {
+export class BgeM3Scorer extends LocalScorerBase implements Embedder, SparseEmbedder, TokenEmbedder, TokenWeightEmbedder {
   readonly scoreType = "bi-encoder" as const;
   /** Size of the vocabulary the sparse vectors' indices point into. */
   readonly vocabularySize: number;
@@ -52,7 +53,7 @@ export class BgeM3Scorer extends LocalScorerBase implements Embedder, SparseEmbe
   private readonly skipIds: ReadonlySet<number>;
 
   /** What this family can do: the worker proxy of `fromPretrained({ worker: true })` has exactly these. */
-  static readonly capabilities = ["score", "embed", "sparseEmbed", "tokenEmbed", "tokenize", "detokenize", "windows", "metadata"] as const satisfies readonly Capability[];
+  static readonly capabilities = ["score", "embed", "sparseEmbed", "tokenWeights", "tokenEmbed", "tokenize", "detokenize", "windows", "metadata"] as const satisfies readonly Capability[];
 
   private constructor(parts: LocalParts, heads: { sparse: LinearWeights; colbert: LinearWeights }) {
     super(parts, { outputs: ["last_hidden_state"], padding: "right" });
@@ -95,9 +96,13 @@ export class BgeM3Scorer extends LocalScorerBase implements Embedder, SparseEmbe
     return (await this.embedWithUsage(texts, options)).embeddings;
   }
 
-  /** Dense vectors with token usage. @throws {InvalidInputError} for non-string or tokenless texts. */
+  /**
+   * Dense vectors with token usage. bge-m3 has no prompts, so `prompt` (which a server sets to
+   * false, as vLLM embeds texts as given) changes nothing.
+   * @throws {InvalidInputError} for non-string or tokenless texts.
+   */
   async embedWithUsage(texts: string[], options: EmbedOptions = {}): Promise<EmbedResponse> {
-    validateEmbedOptions(options, ["signal", "onProgress", "kind", "truncate"], "BgeM3Scorer.embed");
+    validateEmbedOptions(options, ["signal", "onProgress", "kind", "truncate", "prompt"], "BgeM3Scorer.embed");
     const { values, tokens } = await this.run(texts, options);
     return { embeddings: values.map((o) => o.dense), usage: usageOf(tokens) };
   }
@@ -117,6 +122,16 @@ export class BgeM3Scorer extends LocalScorerBase implements Embedder, SparseEmbe
     const { values, tokens } = await this.run(texts, options);
     const vectors = values.map((o) => (options.topK === undefined && options.threshold === undefined ? o.sparse : pruneSparse(o.sparse, options)));
     return { vectors, usage: usageOf(tokens) };
+  }
+
+  /**
+   * The sparse head's weight at each position, the first (CLS) and last (EOS) left out, as vLLM's
+   * `BgeM3EmbeddingModel` answers `/pooling` task `token_classify`; the largest weight per id is
+   * what {@link BgeM3Scorer.embedSparse} keeps.
+   */
+  async embedTokenWeights(texts: string[], options: Pick<SparseEmbedOptions, "signal" | "onProgress" | "truncate"> = {}): Promise<TokenWeights[]> {
+    validateEmbedOptions(options, ["signal", "onProgress", "truncate"], "BgeM3Scorer.embedTokenWeights");
+    return (await this.run(texts, options)).values.map((o) => o.weights);
   }
 
   /** ColBERT vectors of every token but CLS (EOS included, as FlagEmbedding keeps it), normalized. */
@@ -170,6 +185,7 @@ export class BgeM3Scorer extends LocalScorerBase implements Embedder, SparseEmbe
         dense: l2Normalize(at(0).slice()),
         sparse: maxWeightPerToken(ids, weights, this.skipIds),
         colbert: { data: colbert, tokens: rows, dim },
+        weights: { ids: Uint32Array.from(ids.slice(1, -1)), weights: Float32Array.from(weights.slice(1, -1)) },
       };
     });
     return { values, tokens: sequences.map((s) => s.ids.length) };

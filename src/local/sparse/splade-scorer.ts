@@ -24,6 +24,7 @@ export const SPARSE_OPTION_RULES = {
   kind: { kind: "enum", values: ["query", "document"] },
   topK: { kind: "any", note: "an integer >= 1" },
   threshold: { kind: "any", note: "a number >= 0" },
+  truncate: { kind: "boolean" },
   signal: { kind: "signal" },
   onProgress: { kind: "function" },
 } as const;
@@ -84,7 +85,7 @@ export class SpladeScorer extends LocalScorerBase implements SparseEmbedder {
     this.checkTexts(texts);
     validateOptions(options, SPARSE_OPTION_RULES, { where: "SpladeScorer.embedSparse" });
     checkPruning(options);
-    const { values, tokens } = await this.encodeSparse(texts, options.kind ?? "document", options);
+    const { values, tokens } = await this.encodeSparse(texts, options.kind ?? "document", options, options.truncate);
     const pruned = options.topK === undefined && options.threshold === undefined ? values : values.map((v) => pruneSparse(v, options));
     return { vectors: pruned, usage: usageOf(tokens) };
   }

@@ -9,9 +9,11 @@ import { readStaticSpec, type StaticSpec } from "./static-layout.js";
 
 /**
  * A static embedding model (sentence-transformers `StaticEmbedding`, model2vec `StaticModel`) in
- * pure JavaScript: the mean of the text's token vectors, optionally L2-normalized. No ONNX Runtime,
- * no worker: a text costs one tokenization and a few row additions. Scores are cosine similarities,
- * as `SentenceTransformer.similarity` gives for these models.
+ * pure JavaScript: the mean of the text's token vectors, optionally L2-normalized. No ONNX Runtime:
+ * a text costs one tokenization and a few row additions. `loadScorer(folder, { worker: true })`
+ * still runs it in a worker thread like the other families, since a large batch over a big table
+ * holds the thread it runs on. Scores are cosine similarities, as `SentenceTransformer.similarity`
+ * gives for these models.
  */
 export class StaticEmbedder extends BaseScorer implements Embedder {
   readonly scoreType = "bi-encoder" as const;

@@ -9,10 +9,11 @@ import { embedRequest } from "./embed-request.js";
 import { verifyPoolingTask } from "./pooling-tasks.js";
 import { tokenEmbedRequest } from "./token-embed-request.js";
 import { streamPoolingList } from "../transport/json-stream.js";
+import { tokenWeightsRequest } from "./token-weights-request.js";
 
 /**
- * Registers `POST /pooling` running the server's one pooling task (`embed`, `classify` or
- * `token_embed`; see {@link verifyPoolingTask} for the others).
+ * Registers `POST /pooling` running the server's one pooling task (`embed`, `classify`,
+ * `token_embed`, or `token_classify` for bge-m3's lexical weights; see {@link verifyPoolingTask}).
  */
 export function registerPooling(app: OpenAPIHono<AppEnv>, ctx: ServerContext): void {
   const served = ctx.options.poolingTasks.task;
@@ -37,7 +38,8 @@ export function registerPooling(app: OpenAPIHono<AppEnv>, ctx: ServerContext): v
     else if (task === "classify") {
       const { classifications, promptTokens } = await classifyRequest(ctx, c, body);
       outcome = { outputs: classifications.map((k) => ({ data: Float32Array.from(k.probs), shape: [k.probs.length] })), promptTokens };
-    } else outcome = await tokenEmbedRequest(ctx, c, body);
+    } else if (task === "token_classify") outcome = await tokenWeightsRequest(ctx, c, body);
+    else outcome = await tokenEmbedRequest(ctx, c, body);
     const id = responseId(c, "pooling");
     const created = nowSeconds();
     const model = primaryModel(ctx);
