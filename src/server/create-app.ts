@@ -8,6 +8,7 @@ import { apiKeyAuth } from "./http/auth.js";
 import { toErrorResponse } from "./http/error-response.js";
 import { HttpError } from "./http/http-error.js";
 import { jsonOnly } from "./http/json-only.js";
+import { requestLogger } from "./http/request-log.js";
 import { toValidationError } from "./http/validation.js";
 import { registerClassify } from "./routes/classify.js";
 import { registerCohereEmbed } from "./routes/cohere-embed.js";
@@ -42,6 +43,7 @@ export function createApp(ctx: ServerContext): OpenAPIHono<AppEnv> {
     const route = known.has(c.req.path) ? c.req.path : "other";
     ctx.metrics.observeRequest(route, c.res.status, (performance.now() - start) / 1000);
   });
+  app.use("*", requestLogger(options.requestLog, options.modelNames[0] as string));
   if (options.cors) {
     const origin = options.cors === true ? "*" : options.cors;
     app.use("*", cors({ origin }));

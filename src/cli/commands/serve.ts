@@ -43,6 +43,7 @@ interface ServeFlags extends ModelFlags, VllmServeFlags {
   /** `model` is the 0.x name of `colbert`. */
   colbertConvention: ColbertConvention | "model";
   enableTokenizerInfoEndpoint?: boolean;
+  log: "off" | "text" | "json";
   poolerConfig?: string;
   "poolerConfig.task"?: PoolingTask;
 }
@@ -119,6 +120,11 @@ export function registerServe(program: Command): void {
         .choices([...COLBERT_CONVENTIONS, "model"])
         .default(COLBERT_CONVENTION_DEFAULTS.serve),
     )
+    .addOption(
+      new Option("--log <format>", "request log on stderr, one line per request: text or json (off: only 5xx answers, as text)")
+        .choices(["off", "text", "json"])
+        .default("off"),
+    )
     .option("--enable-tokenizer-info-endpoint", "serve GET /tokenizer_info (as vLLM's flag)")
     .option("--pooler-config <json>", `the task /pooling runs, as vLLM's flag: '{"task": "token_embed"}' (default: the model's first of embed, classify, token_embed)`)
     .addOption(new Option("--pooler-config.task <task>", "the same, as vLLM's dotted form").choices([...POOLING_TASKS]))
@@ -164,6 +170,7 @@ export function registerServe(program: Command): void {
       ...(typeof loaded.scoreTemplate === "string" && { chatTemplate: loaded.scoreTemplate }),
       ...(overrides.matryoshka !== undefined && { matryoshka: overrides.matryoshka }),
       tokenizerInfo: flags.enableTokenizerInfoEndpoint === true,
+      requestLog: flags.log,
       ...(poolingTask !== undefined && { poolingTask }),
       ...(flags.servedModelName && { servedModelName: flags.servedModelName }),
       batching: flags.batching
