@@ -14,6 +14,7 @@ import { registerClassify } from "./routes/classify.js";
 import { registerCohereEmbed } from "./routes/cohere-embed.js";
 import { registerDocs } from "./routes/docs.js";
 import { registerEmbeddings } from "./routes/embeddings.js";
+import { registerGenerativeScoring } from "./routes/generative-scoring.js";
 import { registerInfo } from "./routes/info.js";
 import { registerInvocations } from "./routes/invocations.js";
 import { registerPooling } from "./routes/pooling.js";
@@ -74,6 +75,7 @@ export function createApp(ctx: ServerContext): OpenAPIHono<AppEnv> {
   // As vLLM: /classify exists only for classifiers.
   if (options.classifier) registerClassify(app, ctx);
   registerPooling(app, ctx);
+  registerGenerativeScoring(app, ctx);
   if (options.tokenizer) registerTokenize(app, ctx, options.tokenizer);
   registerInfo(app, ctx);
   registerDocs(app);

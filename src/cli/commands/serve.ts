@@ -44,6 +44,8 @@ interface ServeFlags extends ModelFlags, VllmServeFlags {
   colbertConvention: ColbertConvention | "model";
   enableTokenizerInfoEndpoint?: boolean;
   log: "off" | "text" | "json";
+  /** `--no-rewrite-head` sets it false. */
+  rewriteHead: boolean;
   poolerConfig?: string;
   "poolerConfig.task"?: PoolingTask;
 }
@@ -125,6 +127,7 @@ export function registerServe(program: Command): void {
         .choices(["off", "text", "json"])
         .default("off"),
     )
+    .option("--no-rewrite-head", "LLM rerankers: keep the full LM head (slower scores) so /generative_scoring can read any next-token probability")
     .option("--enable-tokenizer-info-endpoint", "serve GET /tokenizer_info (as vLLM's flag)")
     .option("--pooler-config <json>", `the task /pooling runs, as vLLM's flag: '{"task": "token_embed"}' (default: the model's first of embed, classify, token_embed)`)
     .addOption(new Option("--pooler-config.task <task>", "the same, as vLLM's dotted form").choices([...POOLING_TASKS]))
@@ -151,6 +154,7 @@ export function registerServe(program: Command): void {
     }
     const chatTemplate = flags.chatTemplate === undefined ? undefined : await serveChatTemplate(flags.chatTemplate, family);
     if (chatTemplate?.target === "loader") loaded.scoreTemplate = chatTemplate.value;
+    if (flags.rewriteHead === false) loaded.rewriteHead = false;
     const chosen = flags.colbertConvention === "model" ? "colbert" : flags.colbertConvention;
     const convention = family === "late-interaction" ? { convention: chosen } : {};
     // Concurrent requests run side by side on single-thread sessions, one per core: on small
