@@ -75,6 +75,10 @@ describe("POST /generative_scoring", () => {
     expect(yes.body.data).toHaveLength(2);
     expect(pYes + pNo).toBeLessThan(1);
     expect(Math.abs(pYes / (pYes + pNo) - sigmoid(golden.logits[i]!))).toBeLessThanOrEqual(TOL);
+    // Softmax over every token of the vocabulary is the model's own probability.
+    const all = [YES, ...Array.from({ length: 700 }, (_, k) => k).filter((k) => k !== YES)];
+    const full = await post(`${url}/generative_scoring`, { ...body, label_token_ids: all, apply_softmax: true });
+    expect(Math.abs(full.body.data[0].score - pYes)).toBeLessThanOrEqual(1e-6);
   }, 60_000);
 
   it("takes text: the query with special tokens, items without", async () => {
