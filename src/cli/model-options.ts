@@ -9,6 +9,7 @@ import { positiveInteger } from "./parsers.js";
 
 /** Flags every command shares to load a model. */
 export interface ModelFlags {
+  /** Always set after a command's own check (`serve` also takes it positionally). */
   model: string;
   scoreType?: ScoreType;
   dtype?: Dtype;
@@ -21,10 +22,14 @@ export interface ModelFlags {
   chatTemplate?: string;
 }
 
-/** Adds the model flags (`--model`, `--score-type`, `--dtype`, ...) to a command. */
-export function addModelFlags(command: Command): Command {
+/**
+ * Adds the model flags (`--model`, `--score-type`, `--dtype`, ...) to a command. `serve` passes
+ * `modelRequired: false`: it also takes the model as a positional argument, as `vllm serve`.
+ */
+export function addModelFlags(command: Command, { modelRequired = true } = {}): Command {
+  const model = new Option("-m, --model <id|folder>", "Hugging Face model id or local folder");
   return command
-    .requiredOption("-m, --model <id|folder>", "Hugging Face model id or local folder")
+    .addOption(modelRequired ? model.makeOptionMandatory() : model)
     .addOption(new Option("--score-type <type>", "override the detected score type").choices(SCORE_TYPES))
     .addOption(new Option("--dtype <dtype>", "weights to load").choices(DTYPES))
     .option("--threads <n>", "ONNX Runtime intra-op threads (default: all cores)", positiveInteger)

@@ -26,7 +26,7 @@ export async function run(argv: string[]): Promise<number> {
   registerConvert(program);
   registerQuantize(program);
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(dashedFlags(argv));
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) {
@@ -36,4 +36,19 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`rerank-kit: error: ${oneLine(error)}\n`);
     return error instanceof CliError ? error.exitCode : 1;
   }
+}
+
+/**
+ * `--hf_overrides` as `--hf-overrides`: vLLM's parser takes either spelling, and its own tests
+ * and scripts use both. Only flag names change (before any `=`); values are left as they are.
+ */
+export function dashedFlags(argv: string[]): string[] {
+  const end = argv.indexOf("--", 2);
+  return argv.map((arg, i) => {
+    // argv[0..1] are node and the script; after a bare `--` everything is an argument.
+    if (i < 2 || (end >= 0 && i >= end) || !arg.startsWith("--")) return arg;
+    const eq = arg.indexOf("=");
+    const name = eq < 0 ? arg : arg.slice(0, eq);
+    return name.replace(/_/g, "-") + (eq < 0 ? "" : arg.slice(eq));
+  });
 }

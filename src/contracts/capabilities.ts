@@ -9,6 +9,7 @@ import type { Classifier } from "./classifier.js";
 import type { Embedder } from "./embedder.js";
 import type { ImageEmbedder } from "./image-embedder.js";
 import type { ModelMetadata } from "./metadata.js";
+import type { NextTokenScorer } from "./next-token-scorer.js";
 import type { Scorer } from "./scorer.js";
 import type { SparseEmbedder, TokenWeightEmbedder } from "./sparse-embedder.js";
 import type { SequenceEmbedder, SequenceTokenEmbedder } from "./sequence-embedder.js";
@@ -43,6 +44,8 @@ export interface CapabilityContracts {
   windows: DocumentWindows;
   /** The model's declared settings: {@link ModelMetadata}. */
   metadata: ModelMetadata;
+  /** Probabilities of chosen next tokens from a causal LM (vLLM's generative scoring): {@link NextTokenScorer}. */
+  nextToken: NextTokenScorer;
 }
 
 /** A capability's name, e.g. `"embed"`. */
@@ -106,6 +109,7 @@ export const CAPABILITIES: { readonly [C in Capability]: CapabilitySpec<Capabili
   detokenize: { methods: { detokenize: "plain" } },
   windows: { methods: { documentTokenBudget: "plain", splitIntoWindows: "plain" }, requires: ["tokenize"] },
   metadata: { data: { modelConfig: "object", tokenizerConfig: "object", sentenceTransformersPrompts: "object" }, methods: {} },
+  nextToken: { methods: { nextTokenLogProbs: 2 }, data: { vocabularySize: "number" } },
 };
 
 /** Every capability name, in the table's order. */

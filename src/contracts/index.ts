@@ -15,6 +15,7 @@ export type { SequenceEmbedder, SequenceTokenEmbedder } from "./sequence-embedde
 export type { ClassifyOptions, Classification, ClassifyResponse, Classifier } from "./classifier.js";
 export type { Tokenization, Tokenizer, Detokenizer, DocumentWindows } from "./tokenizer.js";
 export type { ModelMetadata } from "./metadata.js";
+export type { NextTokenOptions, NextTokenResponse, NextTokenScorer } from "./next-token-scorer.js";
 export { NO_METADATA } from "./metadata.js";
 export { CAPABILITIES, CAPABILITY_NAMES, has, capabilitiesOf } from "./capabilities.js";
 export type { Capability, CapabilityContracts, CapabilitySpec, CallShape, Contract, DataKind } from "./capabilities.js";

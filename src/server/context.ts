@@ -84,12 +84,23 @@ export async function withAdmission<T>(
   const onClientAbort = (): void => controller.abort(new AbortError("The client closed the connection."));
   clientSignal.addEventListener("abort", onClientAbort, { once: true });
   try {
-    return await raceSignal(work(controller.signal), controller.signal);
+    const result = await raceSignal(work(controller.signal), controller.signal);
+    const tokens = promptTokensOf(result);
+    if (tokens !== undefined) c.set("promptTokens", tokens);
+    return result;
   } finally {
     clearTimeout(timer);
     clientSignal.removeEventListener("abort", onClientAbort);
     leave();
   }
+}
+
+/** The prompt tokens a model call reports (`usage.promptTokens` or `promptTokens`), for the request log. */
+function promptTokensOf(result: unknown): number | undefined {
+  if (typeof result !== "object" || result === null) return undefined;
+  const r = result as { usage?: { promptTokens?: unknown }; promptTokens?: unknown };
+  const n = r.usage?.promptTokens ?? r.promptTokens;
+  return typeof n === "number" ? n : undefined;
 }
 
 /** Rejects with the signal's reason as soon as it fires, even if `promise` is still running. */

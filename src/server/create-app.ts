@@ -8,12 +8,14 @@ import { apiKeyAuth } from "./http/auth.js";
 import { toErrorResponse } from "./http/error-response.js";
 import { HttpError } from "./http/http-error.js";
 import { jsonOnly } from "./http/json-only.js";
+import { requestLogger } from "./http/request-log.js";
 import { toValidationError } from "./http/validation.js";
 import { registerClassify } from "./routes/classify.js";
 import { registerCohereEmbed } from "./routes/cohere-embed.js";
 import { registerDocs } from "./routes/docs.js";
 import { registerEmbedSparse } from "./routes/embed-sparse.js";
 import { registerEmbeddings } from "./routes/embeddings.js";
+import { registerGenerativeScoring } from "./routes/generative-scoring.js";
 import { registerInfo } from "./routes/info.js";
 import { registerInvocations } from "./routes/invocations.js";
 import { registerPooling } from "./routes/pooling.js";
@@ -43,6 +45,7 @@ export function createApp(ctx: ServerContext): OpenAPIHono<AppEnv> {
     const route = known.has(c.req.path) ? c.req.path : "other";
     ctx.metrics.observeRequest(route, c.res.status, (performance.now() - start) / 1000);
   });
+  app.use("*", requestLogger(options.requestLog, options.modelNames[0] as string));
   if (options.cors) {
     const origin = options.cors === true ? "*" : options.cors;
     app.use("*", cors({ origin }));
@@ -75,6 +78,7 @@ export function createApp(ctx: ServerContext): OpenAPIHono<AppEnv> {
   // As vLLM: /classify exists only for classifiers.
   if (options.classifier) registerClassify(app, ctx);
   registerPooling(app, ctx);
+  registerGenerativeScoring(app, ctx);
   if (options.tokenizer) registerTokenize(app, ctx, options.tokenizer);
   registerInfo(app, ctx);
   registerDocs(app);

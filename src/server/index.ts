@@ -15,3 +15,4 @@ export type ServerTokenizer = Tokenizer;
 export type { BatcherOptions } from "./runtime/coalesce-options.js";
 export type { ErrorEnvelope } from "./http/error-response.js";
 export type { AppEnv } from "./app-env.js";
+export type { RequestLogFormat, RequestLogOptions } from "./http/request-log.js";

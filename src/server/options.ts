@@ -9,6 +9,7 @@ import { validateOptions, type OptionRule } from "../options/check-options.js";
 import { architectureOf, resolveMatryoshka, wireModel, type ModelWiring, type PoolingTask } from "./model-wiring.js";
 import type { BatcherOptions } from "./runtime/coalesce-options.js";
 import { MediaPolicy, type MediaOptions } from "./media/index.js";
+import { resolveRequestLog, type RequestLogFormat, type RequestLogOptions, type ResolvedRequestLog } from "./http/request-log.js";
 
 export type { PoolingTask } from "./model-wiring.js";
 
@@ -105,6 +106,13 @@ export interface CreateServerOptions extends MediaOptions {
   chatTemplate?: string;
   /** Allow a request's own `chat_template` (vLLM `--trust-request-chat-template`). @default false */
   trustRequestChatTemplate?: boolean;
+  /**
+   * Request logging, one line per request (method, path, status, duration in ms, model, prompt
+   * tokens): `"text"`, `"json"`, or `"off"`, which still writes 5xx answers (as text, with the
+   * error message). An object also takes `write`, the sink for each line.
+   * @default "off" (5xx answers only), written to stderr
+   */
+  requestLog?: RequestLogFormat | RequestLogOptions;
 }
 
 /** {@link CreateServerOptions} with defaults applied. @internal */
@@ -136,6 +144,7 @@ export interface ResolvedOptions extends ModelWiring {
   tokenizerInfo: boolean;
   chatTemplate: string | undefined;
   trustRequestChatTemplate: boolean;
+  requestLog: ResolvedRequestLog;
   /** The tokenizer's tokenizer_config.json, or `{}`. */
   tokenizerConfig: Readonly<Record<string, unknown>>;
   /** The gate image URLs in requests pass. */
@@ -184,6 +193,7 @@ const SERVER_OPTION_RULES = {
   maxMediaBytes: positiveNumber,
   mediaFetchTimeoutMs: positiveNumber,
   allowPrivateMediaAddresses: { kind: "boolean" },
+  requestLog: { kind: "any", note: '"off", "text", "json" or { format, write }' },
 } as const satisfies Record<keyof CreateServerOptions, OptionRule>;
 
 /** Applies defaults without touching the caller's object. @internal */
@@ -229,11 +239,21 @@ export function resolveOptions(options: CreateServerOptions): ResolvedOptions {
     tokenizerInfo: options.tokenizerInfo ?? false,
     chatTemplate: options.chatTemplate,
     trustRequestChatTemplate: options.trustRequestChatTemplate ?? false,
+    requestLog: requestLogOf(options.requestLog),
     tokenizerConfig: model.metadata.tokenizerConfig,
     media,
     maxMediaBytes: media.config.maxBytes,
     mediaFetchTimeoutMs: media.config.timeoutMs,
   };
+}
+
+/** @throws {InvalidOptionError} for a format other than off, text or json. */
+function requestLogOf(option: CreateServerOptions["requestLog"]): ResolvedRequestLog {
+  try {
+    return resolveRequestLog(option);
+  } catch (error) {
+    return fail("requestLog", '"off", "text", "json" or { format, write }', `createServer: \`requestLog\`: ${(error as Error).message}`);
+  }
 }
 
 /** @throws {InvalidOptionError} naming `option` and what it accepts. */

@@ -105,6 +105,25 @@ const SHAPED: Record<string, string> = {
   "--max-line-bytes": "11",
 };
 
+/**
+ * Values that depend on the command: serve's fake model is a ColBERT encoder, whose
+ * `--chat-template` is a Jinja chat template for `messages` (a reranker preset is refused).
+ */
+const SHAPED_FOR: Record<string, string> = {
+  "serve --chat-template": "Chat: {% for m in messages %}{{ m.content }} {% endfor %}",
+};
+
+/**
+ * Flags whose whole effect is a check or a warning (vLLM habits): each value is either refused
+ * with exit 2 naming the flag, or accepted with nothing else changed; `warns` flags say so on stderr.
+ * serve's fake model is a ColBERT encoder (late interaction), so embed and classify tasks mismatch.
+ */
+const CHECK_ONLY: Record<string, { refused: string[]; warns?: RegExp }> = {
+  "--task": { refused: ["embed", "embedding", "classify", "reward", "generate", "transcription", "draft"] },
+  "--runner": { refused: ["generate", "draft"] },
+  "--trust-remote-code": { refused: [], warns: /--trust-remote-code has no effect/ },
+};
+
 /** Flags that only act together with another one: `--top-k` keeps the heaviest sparse entries. */
 const NEEDS: Record<string, string[]> = { "--top-k": ["--sparse"] };
 
@@ -116,8 +135,10 @@ function leaves(value: unknown): string[] {
 }
 
 /** The argument lists that exercise one flag: each non-default choice, or one value, or the bare switch. */
-function variants(option: Option, index: number): string[][] {
+function variants(option: Option, index: number, command: string): string[][] {
   const flag = option.long as string;
+  const shaped = SHAPED_FOR[`${command} ${flag}`];
+  if (shaped !== undefined) return [[flag, shaped]];
   if (option.negate || option.isBoolean()) return [[flag]];
   if (option.argChoices) return option.argChoices.filter((c) => c !== option.defaultValue).map((c) => [flag, c]);
   // Flags that qualify another flag run with it.
@@ -135,15 +156,19 @@ const replacer = (_key: string, value: unknown): unknown =>
   typeof value === "function" ? "[function]" : value instanceof Float32Array ? Array.from(value) : value;
 
 /** Runs the CLI and returns everything that left it. */
-async function observe(args: string[]): Promise<{ code: number; seen: string }> {
+async function observe(args: string[]): Promise<{ code: number; seen: string; stderr: string }> {
   sink.length = 0;
+  stderr.length = 0;
   const code = await run(["node", "rerank-kit", ...args]);
-  return { code, seen: JSON.stringify(sink, replacer) };
+  return { code, seen: JSON.stringify(sink, replacer), stderr: stderr.join("") };
 }
+
+/** What the CLI wrote to stderr in the last run (kept apart: warnings are not outputs). */
+const stderr: string[] = [];
 
 beforeEach(() => {
   vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => (record("stdout", String(chunk)), true));
-  vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+  vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => (stderr.push(String(chunk)), true));
 });
 afterEach(() => vi.restoreAllMocks());
 
@@ -151,7 +176,7 @@ afterEach(() => vi.restoreAllMocks());
 // to a command is covered here without a new test.
 const cases = commands().flatMap((command) =>
   command.options.flatMap((option, index) =>
-    variants(option, index).map((args) => ({ command: command.name(), option, args, label: `${command.name()} ${args.join(" ")}` })),
+    variants(option, index, command.name()).map((args) => ({ command: command.name(), option, args, label: `${command.name()} ${args.join(" ")}` })),
   ),
 );
 
@@ -171,6 +196,19 @@ describe("every flag --help lists reaches what it names", () => {
     const without = at >= 0 ? [...base.slice(0, at), ...base.slice(at + 2)] : base;
     const before = await observe([command, ...base]);
     const after = await observe([command, ...without, ...args]);
+    const check = CHECK_ONLY[option.long as string];
+    if (check) {
+      const value = args[args.length - 1] as string;
+      if (check.refused.includes(value)) {
+        expect(after.code, "a refused value is a usage error").toBe(2);
+        expect(after.stderr).toContain(option.long);
+        return;
+      }
+      expect(after.code).toBe(before.code);
+      expect(after.seen, "an accepted check-only value changes nothing else").toBe(before.seen);
+      if (check.warns) expect(after.stderr).toMatch(check.warns);
+      return;
+    }
     expect(after.code, "the flag parses").not.toBe(2);
     expect(after.seen, `${args.join(" ")} changed nothing the model, server or output saw`).not.toBe(before.seen);
     if (option.long === "--max-line-bytes") {

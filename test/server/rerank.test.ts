@@ -12,7 +12,7 @@ describe("POST /rerank", () => {
     const r = await post(`${url}/rerank`, { query: Q, documents: DOCS }, { "x-request-id": "r1" });
     expect(r.status).toBe(200);
     expect(Object.keys(r.body).sort()).toEqual(["id", "model", "results", "usage"]);
-    expect(r.body.id).toBe("score-r1");
+    expect(r.body.id).toBe("rerank-r1");
     const expected = DOCS.map((d, index) => ({ index, score: sigmoid(overlapScore(Q, d)) })).sort((a, b) => b.score - a.score);
     expect(r.body.results.map((x: { index: number }) => x.index)).toEqual(expected.map((e) => e.index));
     expect(r.body.results[0]).toEqual({

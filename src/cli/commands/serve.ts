@@ -2,13 +2,24 @@ import { availableParallelism } from "node:os";
 import { Option, type Command } from "commander";
 import { openBindWarning, resolveApiKey } from "../api-key.js";
 import { COLBERT_CONVENTION_DEFAULTS, COLBERT_CONVENTIONS, type ColbertConvention } from "../../local/options.js";
-import { addModelFlags, loadOptions, type ModelFlags } from "../model-options.js";
+import { addModelFlags, loadOptions, readChatTemplate, type ModelFlags } from "../model-options.js";
+import { isScoreTemplatePreset } from "../../templates/presets.js";
+import {
+  addVllmServeFlags,
+  chatTemplateTarget,
+  checkTaskAndRunner,
+  maxLengthOf,
+  planHfOverrides,
+  servedModelOf,
+  TRUST_REMOTE_CODE_WARNING,
+  type VllmServeFlags,
+} from "../serve-vllm-flags.js";
 import { CliError } from "../cli-error.js";
 import { integer, port, positiveInteger } from "../parsers.js";
 import { SERVER_DEFAULTS as D } from "../../server/defaults.js";
 import { addMediaFlags, mediaOptions, type MediaFlags } from "../media-flags.js";
 
-interface ServeFlags extends ModelFlags, MediaFlags {
+interface ServeFlags extends ModelFlags, MediaFlags, VllmServeFlags {
   host: string;
   port: number;
   apiKey?: string;
@@ -34,6 +45,9 @@ interface ServeFlags extends ModelFlags, MediaFlags {
   /** `model` is the 0.x name of `colbert`. */
   colbertConvention: ColbertConvention | "model";
   enableTokenizerInfoEndpoint?: boolean;
+  log: "off" | "text" | "json";
+  /** `--no-rewrite-head` sets it false. */
+  rewriteHead: boolean;
   poolerConfig?: string;
   "poolerConfig.task"?: PoolingTask;
 }
@@ -111,20 +125,39 @@ export function registerServe(program: Command): void {
         .choices([...COLBERT_CONVENTIONS, "model"])
         .default(COLBERT_CONVENTION_DEFAULTS.serve),
     )
+    .addOption(
+      new Option("--log <format>", "request log on stderr, one line per request: text or json (off: only 5xx answers, as text)")
+        .choices(["off", "text", "json"])
+        .default("off"),
+    )
+    .option("--no-rewrite-head", "LLM rerankers: keep the full LM head (slower scores) so /generative_scoring can read any next-token probability")
     .option("--enable-tokenizer-info-endpoint", "serve GET /tokenizer_info (as vLLM's flag)")
     .option("--pooler-config <json>", `the task /pooling runs, as vLLM's flag: '{"task": "token_embed"}' (default: the model's first of embed, classify, token_embed)`)
-    .addOption(new Option("--pooler-config.task <task>", "the same, as vLLM's dotted form").choices([...POOLING_TASKS]));
-  addModelFlags(addMediaFlags(command)).action(async (flags: ServeFlags) => {
+    .addOption(new Option("--pooler-config.task <task>", "the same, as vLLM's dotted form").choices([...POOLING_TASKS]))
+    .argument("[model]", "Hugging Face model id or local folder (as `vllm serve MODEL`; or --model)");
+  addVllmServeFlags(addModelFlags(addMediaFlags(command), { modelRequired: false })).action(async (positional: string | undefined, given: ServeFlags) => {
     const warn = (line: string): void => void process.stderr.write(`${line}\n`);
+    const maxLength = maxLengthOf(given.maxLength, given.maxModelLen);
+    const flags: ServeFlags = { ...given, model: servedModelOf(positional, given.model), ...(maxLength !== undefined && { maxLength }) };
+    if (flags.trustRemoteCode) warn(TRUST_REMOTE_CODE_WARNING);
     const poolingTask = poolingTaskOf(flags.poolerConfig, flags["poolerConfig.task"]);
     const apiKey = resolveApiKey({ flag: flags.apiKey, file: flags.apiKeyFile, env: process.env["RERANK_KIT_API_KEY"] }, warn);
     // Heavy modules load only when the command runs, so --help and flag errors stay fast.
     const { loadWorkerScorer } = await import("../../local/worker-pool/index.js");
     const { createServer } = await import("../../server/index.js");
-    // vLLM's ColBERT serving path uses no markers or query expansion; "colbert" keeps the model's own.
-    const loaded = await loadOptions(flags);
+    // --chat-template and --hf-overrides go where the model's family applies them (below).
+    const loaded = await loadOptions({ ...flags, chatTemplate: undefined, hfOverrides: undefined });
     // `convention` is a ColBERT option; other families refuse it, so it is passed to ColBERT only.
     const family = loaded.scoreType ?? (await detectedFamily(flags.model, loaded));
+    checkTaskAndRunner(flags, family);
+    const overrides = planHfOverrides(flags.hfOverrides, family);
+    if (overrides.loader !== undefined) loaded.hfOverrides = overrides.loader;
+    if (overrides.ignored.length > 0) {
+      warn(`rerank-kit: warning: --hf-overrides ${overrides.ignored.join(", ")}: no effect here (rerank-kit reads the model's own files)`);
+    }
+    const chatTemplate = flags.chatTemplate === undefined ? undefined : await serveChatTemplate(flags.chatTemplate, family);
+    if (chatTemplate?.target === "loader") loaded.scoreTemplate = chatTemplate.value;
+    if (flags.rewriteHead === false) loaded.rewriteHead = false;
     const chosen = flags.colbertConvention === "model" ? "colbert" : flags.colbertConvention;
     const convention = family === "late-interaction" ? { convention: chosen } : {};
     // Concurrent requests run side by side on single-thread sessions, one per core: on small
@@ -145,8 +178,11 @@ export function registerServe(program: Command): void {
       ...(flags.publicDocs && { publicDocs: true }),
       scorePrompts: flags.scorePrompts === true,
       // vLLM's --chat-template also renders chat-form `messages` of embeddings and /tokenize.
+      ...(chatTemplate?.target === "server" && { chatTemplate: chatTemplate.value }),
       ...(typeof loaded.scoreTemplate === "string" && { chatTemplate: loaded.scoreTemplate }),
+      ...(overrides.matryoshka !== undefined && { matryoshka: overrides.matryoshka }),
       tokenizerInfo: flags.enableTokenizerInfoEndpoint === true,
+      requestLog: flags.log,
       ...(poolingTask !== undefined && { poolingTask }),
       ...(flags.servedModelName && { servedModelName: flags.servedModelName }),
       batching: flags.batching
@@ -185,6 +221,19 @@ export function registerServe(program: Command): void {
       process.once("SIGINT", () => stop("SIGINT"));
     });
   });
+}
+
+/**
+ * `--chat-template` for the model's family: an encoder's chat template (a file or Jinja text, not
+ * a reranker preset) goes to the server; a reranker's score template to the loader.
+ * @throws {CliError} (exit 2) for a score-template preset on an encoder, or an unreadable value.
+ */
+async function serveChatTemplate(value: string, family: string | undefined): Promise<{ target: "server" | "loader"; value: string }> {
+  const target = chatTemplateTarget(family);
+  if (target === "server" && isScoreTemplatePreset(value)) {
+    throw new CliError(`--chat-template ${value} is a reranker's score template; a ${family} takes a Jinja chat template (a file or the template text)`, 2);
+  }
+  return { target, value: await readChatTemplate(value) };
 }
 
 /** Runs `build`, closing `scorer` if it throws. */

@@ -19,6 +19,9 @@ import { scoreFromLogits, type ScoreHeadSpec } from "./score-head.js";
 import { openScoreSession, resolveHead } from "./score-session.js";
 import { modelScoreTemplate } from "./template-source.js";
 import { emitLoadWarning } from "../load-warning.js";
+import { asGivenSequences, maxTokenId } from "../check-sequences.js";
+import { InvalidInputError } from "../../errors/invalid-input-error.js";
+import type { NextTokenOptions, NextTokenResponse } from "../../contracts/next-token-scorer.js";
 
 /** Options for {@link LlmRerankerScorer}. */
 export type LlmRerankerOptions = CrossEncoderOptions;
@@ -63,11 +66,15 @@ export class LlmRerankerScorer extends LocalScorerBase {
    */
   readonly headRewritten: boolean;
   private readonly reusePrefix: boolean;
+  /** Size of the LM head's vocabulary (config.json `vocab_size`, else the tokenizer's largest id + 1). */
+  readonly vocabularySize: number;
 
   private constructor(parts: LocalParts, own: LlmRerankerSettings) {
     // The score is read at the last position, so every row's last token goes there, except in
     // graphs with fused GroupQueryAttention, which need right padding (rows are read at their mask's end).
     super(parts, { padding: parts.session.attention === "group-query" ? "right" : "left" });
+    const declared = parts.files.config["vocab_size"];
+    this.vocabularySize = typeof declared === "number" && declared > 0 ? declared : maxTokenId(parts.files) + 1;
     this.head = own.head;
     this.template = own.template;
     this.activation = own.activation;
@@ -76,7 +83,7 @@ export class LlmRerankerScorer extends LocalScorerBase {
   }
 
   /** What this family can do: the worker proxy of `fromPretrained({ worker: true })` has exactly these. */
-  static readonly capabilities = ["score", "tokenize", "detokenize", "windows", "metadata"] as const satisfies readonly Capability[];
+  static readonly capabilities = ["score", "tokenize", "detokenize", "windows", "metadata", "nextToken"] as const satisfies readonly Capability[];
 
   /**
    * Loads an LLM reranker from a Hub id or a folder.
@@ -110,6 +117,46 @@ export class LlmRerankerScorer extends LocalScorerBase {
     if (!template && templateOption !== false) warnNoTemplate(files.id);
     const activation = resolveActivation({ config: files.config, stConfig: files.stConfig, numLabels: 1 }, options.activation);
     return new LlmRerankerScorer(parts, { head: head as ScoreHeadSpec, template, activation, headRewritten: rewritten, reusePrefix: options.reusePrefix !== false });
+  }
+
+  /**
+   * The log-probability of each label token as the next token after each token-id sequence
+   * (vLLM's generative scoring), read from the full LM head at the last position.
+   * @throws {InvalidInputError} when the head was rewritten to the score only (load with
+   *   `rewriteHead: false`), for a label id outside the vocabulary, or for a bad sequence.
+   * @throws {ContextLengthError} for a sequence longer than the model's limit.
+   */
+  async nextTokenLogProbs(sequences: number[][], labelTokenIds: number[], options: NextTokenOptions = {}): Promise<NextTokenResponse> {
+    this.assertOpen();
+    if (this.headRewritten) {
+      throw new InvalidInputError(
+        "Next-token probabilities need the model's full LM head, and this model's head was rewritten at load to compute the reranker's score only: load it with rewriteHead: false (serve --no-rewrite-head)",
+        { field: "labelTokenIds" },
+      );
+    }
+    for (const id of labelTokenIds) {
+      if (!Number.isInteger(id) || id < 0 || id >= this.vocabularySize) {
+        throw new InvalidInputError(`label token id ${id} is outside the vocabulary [0, ${this.vocabularySize})`, { field: "labelTokenIds" });
+      }
+    }
+    const encoded = asGivenSequences(sequences, this.maxLength, maxTokenId(this.files));
+    const left = this.padding === "left";
+    const read = ({ output, row, seq, mask }: BatchRow): number[] => {
+      // Left padding: every row ends at the last position; right padding (GQA graphs): at its mask's end.
+      const [, positions, vocab] = output.dims as [number, number, number];
+      let last = positions - 1;
+      if (!left) while (last > 0 && mask[row * seq + last] === 0n) last--;
+      const offset = (row * positions + last) * vocab;
+      let max = -Infinity;
+      for (let k = 0; k < vocab; k++) max = Math.max(max, output.data[offset + k] as number);
+      let sum = 0;
+      for (let k = 0; k < vocab; k++) sum += Math.exp((output.data[offset + k] as number) - max);
+      const logZ = max + Math.log(sum);
+      return labelTokenIds.map((id) => (output.data[offset + id] as number) - logZ);
+    };
+    const logProbs = await this.runBatches(encoded, options, read, { output: "logits", logitsToKeep: left ? 1 : 0, reusePrefix: false });
+    const tokens = encoded.reduce((n, s) => n + s.ids.length, 0);
+    return { logProbs, usage: { promptTokens: tokens, totalTokens: tokens } };
   }
 
   protected override get scoreOptionNames(): readonly ScoreOptionName[] {

@@ -78,10 +78,10 @@ export function truncationLimit(value: number | null | undefined, max: number): 
   return value === -1 ? max : value;
 }
 
-/** vLLM's removed pooling parameters: `normalize` is a 400 naming its replacement. */
+/** vLLM's removed pooling parameters: `normalize`, even `null`, is a 400 naming its replacement. */
 export function rejectRemovedParameters(body: Record<string, unknown>): void {
-  if (body["normalize"] !== undefined && body["normalize"] !== null) {
-    throw badRequest("`normalize` has been removed; use `use_activation` instead.", "normalize");
+  if (Object.hasOwn(body, "normalize")) {
+    throw badRequest("Parameter `normalize` was removed; use `use_activation` instead.", "normalize");
   }
 }
 

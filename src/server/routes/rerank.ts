@@ -5,7 +5,7 @@ import { checkCount, checkModel, primaryModel, responseId, withAdmission, type S
 import type { AppEnv } from "../app-env.js";
 import { errorResponses, jsonBody } from "../schemas/common.js";
 import { RerankRequestSchema, RerankResponseSchema } from "../schemas/score.js";
-import { asList, validateScoreInputs, type Inputs } from "./score-inputs.js";
+import { validateScoreInputs } from "./score-inputs.js";
 import { toScoreOptions } from "./scoring-options.js";
 import { resolveMediaItems } from "../media/index.js";
 
@@ -35,8 +35,10 @@ export function registerRerank(app: OpenAPIHono<AppEnv>, ctx: ServerContext): vo
     app.openapi(route, async (c) => {
       const body = c.req.valid("json");
       checkModel(ctx, body.model);
-      // A bare string or a single {content} item counts as one document.
-      const documents = asList(body.documents as Inputs);
+      // A bare string or a single {content} item counts as one document; Cohere v1's
+      // {text} objects are ranked by their text.
+      const given = body.documents as ScoreInput | Array<ScoreInput | { text: string }>;
+      const documents = (Array.isArray(given) ? given : [given]).map(cohereText);
       const query = body.query as ScoreInput;
       validateScoreInputs(ctx, [query], documents);
       checkCount(ctx, documents.length, "documents");
@@ -50,15 +52,17 @@ export function registerRerank(app: OpenAPIHono<AppEnv>, ctx: ServerContext): vo
       const tokens = result.usage.promptTokens;
       return c.json(
         {
-          id: responseId(c, "score"),
+          id: responseId(c, "rerank"),
           model: primaryModel(ctx),
           usage: { prompt_tokens: tokens, total_tokens: tokens },
           results: ranked.map((r) => ({
             index: r.index,
-            document:
-              typeof r.document === "string"
-                ? { text: r.document, multi_modal: null }
-                : { text: null, multi_modal: [...r.document.content] },
+            ...(body.return_documents !== false && {
+              document:
+                typeof r.document === "string"
+                  ? { text: r.document, multi_modal: null }
+                  : { text: null, multi_modal: [...r.document.content] },
+            }),
             relevance_score: r.score,
           })),
           // Cohere's SDKs (and the AI SDK's provider) require `meta`; vLLM's own clients ignore it.
@@ -73,4 +77,10 @@ export function registerRerank(app: OpenAPIHono<AppEnv>, ctx: ServerContext): vo
       );
     });
   }
+}
+
+/** A Cohere v1 `{text}` document as its text; strings and `{content}` items as they are. */
+function cohereText(document: ScoreInput | { text: string }): ScoreInput {
+  if (typeof document === "object" && !("content" in document)) return document.text;
+  return document as ScoreInput;
 }

@@ -54,10 +54,10 @@ export function toScoreOptions(body: ScoringFields, maxLength: number | undefine
 
 function tokenLimit(field: string, value: number | undefined, maxLength: number | undefined): number | undefined {
   if (value === undefined || value === 0) return undefined;
-  // vLLM raises VLLMValidationError, whose text ends with " (parameter=..., value=...)".
-  if (value < 0) throw badRequest(`${field} must be a non-negative integer (parameter=${field}, value=${value})`, field);
+  // vLLM's scoring IO processor words these (a plain ValueError: no "(parameter=...)" suffix).
+  if (value < 0) throw badRequest(`${field} must be a non-negative integer`, field);
   if (maxLength !== undefined && value >= maxLength) {
-    throw badRequest(`${field} must be less than max_model_len (${maxLength}). (parameter=${field}, value=${value})`, field);
+    throw badRequest(`${field} (${value}) must be less than max_model_len (${maxLength}).`, field);
   }
   return value;
 }

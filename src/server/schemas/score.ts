@@ -24,13 +24,21 @@ export const ScoreResponseSchema = listResponseSchema(
   z.object({ index: z.number().int(), object: z.literal("score"), score: z.number() }),
 ).openapi("ScoreResponse");
 
+/** A Cohere v1 document object: its `text` is what is ranked (other fields are ignored). */
+const CohereDocumentSchema = z.looseObject({ text: z.string() }).openapi("CohereDocument");
+const rerankDocuments = z.union([ScoreInputSchema, z.array(z.union([ScoreInputSchema, CohereDocumentSchema]))]);
+
 /** `POST /rerank` body. */
 export const RerankRequestSchema = z
   .looseObject({
     ...scoringFields,
     query: ScoreInputSchema,
-    documents: inputs,
+    documents: rerankDocuments,
     top_n: z.number().int().min(0).optional().openapi({ description: "0 = all." }),
+    return_documents: z
+      .boolean()
+      .nullish()
+      .openapi({ description: "Cohere's flag: false leaves `document` out of the results. Default: documents are returned, as vLLM." }),
   })
   .openapi("RerankRequest");
 
@@ -57,7 +65,7 @@ export const RerankResponseSchema = z
     results: z.array(
       z.object({
         index: z.number().int(),
-        document: z.object({ text: z.string().nullable(), multi_modal: z.array(z.unknown()).nullable() }),
+        document: z.object({ text: z.string().nullable(), multi_modal: z.array(z.unknown()).nullable() }).optional(),
         relevance_score: z.number(),
       }),
     ),

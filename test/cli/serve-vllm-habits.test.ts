@@ -1,0 +1,147 @@
+// `vllm serve` habits taken by `rerank-kit serve`: the positional model, --max-model-len,
+// --trust-remote-code (a warning), vLLM's underscore spellings, --hf-overrides on a bi-encoder
+// (vLLM's Matryoshka keys make `dimensions` work) and --chat-template as the chat template for
+// `messages` on a bi-encoder (it used to reach the model loader, which refused it).
+import type { ChildProcess } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { CliError } from "../../src/cli/cli-error.js";
+import { dashedFlags } from "../../src/cli/program.js";
+import { chatTemplateTarget, checkTaskAndRunner, maxLengthOf, planHfOverrides, servedModelOf } from "../../src/cli/serve-vllm-flags.js";
+import { modelDir } from "../local/helpers.js";
+import { spawnCli } from "./run-cli.js";
+
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+});
+
+/** Starts serve; resolves its URL and a getter for everything it wrote to stderr so far. */
+async function serve(args: string[]): Promise<{ url: string; stderr: () => string }> {
+  const child = spawnCli(["serve", "--port", "0", "--workers", "1", "--threads", "1", ...args]);
+  children.push(child);
+  let err = "";
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr!.on("data", (d: Buffer) => {
+      err += d.toString();
+      const m = /^rerank-kit: serving .* on (http:\/\/127\.0\.0\.1:\d+)$/m.exec(err);
+      if (m) resolve(m[1]!);
+    });
+    child.on("exit", (code) => reject(new Error(`serve exited ${code}: ${err}`)));
+  });
+  return { url, stderr: () => err };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are read field by field
+async function post(url: string, body: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  return { status: res.status, body: await res.json() };
+}
+
+const refusal = (fn: () => unknown): CliError => {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(CliError);
+    expect((error as CliError).exitCode).toBe(2);
+    return error as CliError;
+  }
+  throw new Error("not refused");
+};
+
+describe("vLLM's serve flags, resolved", () => {
+  it("takes the model positionally or by --model, once", () => {
+    expect(servedModelOf("org/m", undefined)).toBe("org/m");
+    expect(servedModelOf(undefined, "org/m")).toBe("org/m");
+    expect(servedModelOf("org/m", "org/m")).toBe("org/m");
+    expect(refusal(() => servedModelOf(undefined, undefined)).message).toMatch(/rerank-kit serve MODEL/);
+    expect(refusal(() => servedModelOf("a/b", "c/d")).message).toMatch(/given twice/);
+  });
+
+  it("reads --max-model-len as --max-length and refuses a contradiction", () => {
+    expect(maxLengthOf(undefined, 64)).toBe(64);
+    expect(maxLengthOf(64, 64)).toBe(64);
+    expect(maxLengthOf(32, undefined)).toBe(32);
+    expect(refusal(() => maxLengthOf(32, 64)).message).toMatch(/--max-model-len 64 contradicts --max-length 32/);
+  });
+
+  it("checks --task and --runner against the model", () => {
+    checkTaskAndRunner({ task: "embed", runner: "pooling" }, "bi-encoder");
+    checkTaskAndRunner({ task: "classify" }, "cross-encoder");
+    checkTaskAndRunner({ task: "score" }, "late-interaction");
+    expect(refusal(() => checkTaskAndRunner({ task: "embed" }, "cross-encoder")).message).toBe(
+      "--task embed needs a bi-encoder model; this model is a cross-encoder",
+    );
+    expect(refusal(() => checkTaskAndRunner({ task: "generate" }, "cross-encoder")).message).toMatch(/--task generate/);
+    expect(refusal(() => checkTaskAndRunner({ runner: "generate" }, "cross-encoder")).message).toMatch(/--runner generate: rerank-kit serves pooling models only/);
+  });
+
+  it("splits --hf-overrides: Matryoshka keys for the server, head keys for the loader, the rest reported", () => {
+    expect(planHfOverrides('{"is_matryoshka": true}', "bi-encoder")).toEqual({ loader: undefined, matryoshka: true, ignored: [] });
+    expect(planHfOverrides('{"matryoshka_dimensions": [256], "architectures": ["X"]}', "bi-encoder")).toEqual({
+      loader: undefined,
+      matryoshka: [256],
+      ignored: ["architectures"],
+    });
+    const head = planHfOverrides('{"classifier_from_token": ["no", "yes"], "architectures": ["Qwen3ForSequenceClassification"]}', undefined);
+    expect(JSON.parse(head.loader!)).toEqual({ classifier_from_token: ["no", "yes"], architectures: ["Qwen3ForSequenceClassification"] });
+    expect(refusal(() => planHfOverrides("{nope", "bi-encoder")).message).toMatch(/JSON object/);
+    expect(refusal(() => planHfOverrides('{"matryoshka_dimensions": [0]}', "bi-encoder")).message).toMatch(/positive integers/);
+  });
+
+  it("sends --chat-template to the server for encoders and to the loader for rerankers", () => {
+    expect(chatTemplateTarget("bi-encoder")).toBe("server");
+    expect(chatTemplateTarget("late-interaction")).toBe("server");
+    expect(chatTemplateTarget("cross-encoder")).toBe("loader");
+    expect(chatTemplateTarget(undefined)).toBe("loader");
+  });
+
+  it("spells --hf_overrides as --hf-overrides, names only, never values or what follows --", () => {
+    expect(dashedFlags(["node", "rk", "serve", "m", "--hf_overrides", '{"is_matryoshka":true}', "--max_model_len=8", "--", "--a_b"])).toEqual([
+      "node", "rk", "serve", "m", "--hf-overrides", '{"is_matryoshka":true}', "--max-model-len=8", "--", "--a_b",
+    ]);
+  });
+});
+
+describe("rerank-kit serve MODEL with vLLM's flags", () => {
+  it("serves a bi-encoder with its chat template and Matryoshka dimensions from --hf-overrides", async () => {
+    const dir = await modelDir("bi-encoder-mean");
+    const template = join(mkdtempSync(join(tmpdir(), "rk-chat-")), "chat.jinja");
+    writeFileSync(template, "{% for m in messages %}{{ m.role }}: {{ m.content }}\n{% endfor %}");
+    const { url, stderr } = await serve([
+      dir,
+      "--max_model_len", "24",
+      "--trust-remote-code",
+      "--hf_overrides", '{"matryoshka_dimensions": [4], "architectures": ["BertModel"]}',
+      "--chat-template", template,
+    ]);
+    expect(stderr()).toMatch(/--trust-remote-code has no effect/);
+    expect(stderr()).toMatch(/--hf-overrides architectures: no effect here/);
+    const models = (await (await fetch(`${url}/v1/models`)).json()) as { data: Array<{ max_model_len: number }> };
+    expect(models.data[0]!.max_model_len).toBe(24);
+
+    const four = await post(`${url}/v1/embeddings`, { input: "hello world", dimensions: 4 });
+    expect(four.status).toBe(200);
+    expect(four.body.data[0].embedding).toHaveLength(4);
+    const three = await post(`${url}/v1/embeddings`, { input: "hello world", dimensions: 3 });
+    expect(three.status).toBe(400);
+    expect(three.body.error.message).toMatch(/only supports Matryoshka dimensions \[4\]/);
+
+    const messages = [{ role: "user", content: "hello world" }];
+    const chat = await post(`${url}/v1/embeddings`, { messages });
+    expect(chat.status).toBe(200);
+    // As vLLM: a rendered chat adds no special tokens beyond what the template writes.
+    const rendered = await post(`${url}/v1/embeddings`, { input: "user: hello world\n", add_special_tokens: false });
+    expect(chat.body.data[0].embedding).toEqual(rendered.body.data[0].embedding);
+    const pooled = await post(`${url}/pooling`, { messages });
+    expect(pooled.status).toBe(200);
+    expect(pooled.body.data[0].data).toEqual(rendered.body.data[0].embedding);
+  }, 60_000);
+
+  it("refuses a reranker preset as a bi-encoder's chat template, naming why", async () => {
+    const dir = await modelDir("bi-encoder-mean");
+    await expect(serve([dir, "--chat-template", "qwen3-reranker"])).rejects.toThrow(/qwen3-reranker is a reranker's score template; a bi-encoder takes a Jinja chat template/);
+  }, 60_000);
+});
