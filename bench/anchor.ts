@@ -26,9 +26,9 @@ const TARGETS = {
 } as const;
 
 /** A running st_bench.py: one timed call per command. */
-interface StProcess {
+export interface StProcess {
   versions: Record<string, string>;
-  call(kind: "cross" | "bi"): Promise<{ ms: number; output: unknown }>;
+  call(kind: "cross" | "bi" | "sparse" | "static"): Promise<{ ms: number; output: unknown }>;
   close(): void;
 }
 
@@ -58,7 +58,8 @@ function ensureModels(python: string, root: string): { cross: string; bi: string
   return { cross, bi };
 }
 
-function startSentenceTransformers(python: string, spec: object): Promise<StProcess> {
+/** Starts scripts/reference/st_bench.py on `spec` (its workload.json) and waits until its models are loaded. */
+export function startSentenceTransformers(python: string, spec: object): Promise<StProcess> {
   const dir = mkdtempSync(join(tmpdir(), "rk-anchor-"));
   const file = join(dir, "workload.json");
   writeFileSync(file, JSON.stringify(spec));
@@ -105,7 +106,7 @@ const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.len
  * One warm-up call of each side, then `rounds` rounds of one call each in turn, so a slow
  * moment of the shared machine lands on both sides; medians per side.
  */
-async function alternate<T>(sides: { name: string; run: () => Promise<{ ms: number; output: T }> }[], rounds = 3) {
+export async function alternate<T>(sides: { name: string; run: () => Promise<{ ms: number; output: T }> }[], rounds = 3) {
   const times = new Map<string, number[]>(sides.map((s) => [s.name, []]));
   const outputs = new Map<string, T>();
   for (const side of sides) await side.run();
@@ -119,13 +120,15 @@ async function alternate<T>(sides: { name: string; run: () => Promise<{ ms: numb
   return { ms: (name: string) => median(times.get(name)!), output: (name: string) => outputs.get(name) as T };
 }
 
-async function timedCall<T>(fn: () => Promise<T>): Promise<{ ms: number; output: T }> {
+/** Times one call. */
+export async function timedCall<T>(fn: () => Promise<T>): Promise<{ ms: number; output: T }> {
   const t0 = performance.now();
   const output = await fn();
   return { ms: performance.now() - t0, output };
 }
 
-const maxAbs = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+/** Largest absolute elementwise difference. */
+export const maxAbs = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)));
   return m;

@@ -25,3 +25,14 @@ export function ratio(value: number, target: number, higherIsBetter = true): str
   const shown = !ok && value.toFixed(2) === target.toFixed(2) ? value.toFixed(4) : value.toFixed(2);
   return `${shown}x (target ${higherIsBetter ? ">=" : "<="} ${target}x) ${ok ? "ok" : "MISSED"}`;
 }
+
+/**
+ * `RERANK_KIT_BENCH_QUICK=1` shrinks the workloads of the sections that support it (a smoke check
+ * that a section runs, e.g. on a busy machine; its ratios mean nothing).
+ */
+export const QUICK = process.env["RERANK_KIT_BENCH_QUICK"] === "1";
+
+/** `n`, or a sixteenth of it (at least 16) in quick mode. */
+export function sized(n: number): number {
+  return QUICK ? Math.max(16, Math.round(n / 16)) : n;
+}

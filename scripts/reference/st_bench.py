@@ -4,12 +4,15 @@
 
 workload.json: {"threads": 2, "batchSize": 32, "runs": 3,
                 "cross": {"dir": ..., "query": ..., "documents": [...]} | null,
-                "bi": {"dir": ..., "texts": [...]} | null}
+                "bi": {"dir": ..., "texts": [...]} | null,
+                "sparse": {"dir": ..., "texts": [...]} | null,
+                "static": {"dir": ..., "texts": [...]} | null}
 Then reads commands from stdin and prints one JSON line per command: the time of one call in ms
 and its output (scores; the first 8 embeddings), so the bench can check both sides computed the
 same.
-`CrossEncoder.predict` and `SentenceTransformer.encode` run as their users call them, on torch fp32
-with `torch.set_num_threads(threads)`.
+`CrossEncoder.predict`, `SentenceTransformer.encode` (a transformer or a StaticEmbedding model) and
+`SparseEncoder.encode` run as their users call them, on torch fp32 with
+`torch.set_num_threads(threads)`. Sparse output: the first 8 vectors as {index: value} maps.
 """
 
 from __future__ import annotations
@@ -48,6 +51,25 @@ def main() -> None:
         b = spec["bi"]
         st = SentenceTransformer(b["dir"], device="cpu")
         calls["bi"] = lambda: st.encode(b["texts"], batch_size=batch, show_progress_bar=False)[:8].tolist()
+    if spec.get("sparse"):
+        from sentence_transformers import SparseEncoder
+
+        sp = spec["sparse"]
+        se = SparseEncoder(sp["dir"], device="cpu")
+
+        def sparse_call():
+            out = se.encode(sp["texts"], batch_size=batch, show_progress_bar=False)
+            first = torch.arange(min(8, out.shape[0]))
+            head = out.index_select(0, first).to_dense() if out.is_sparse else out[:8]
+            return [{str(int(i)): float(row[i]) for i in row.nonzero().flatten()} for row in head]
+
+        calls["sparse"] = sparse_call
+    if spec.get("static"):
+        from sentence_transformers import SentenceTransformer
+
+        sm = spec["static"]
+        static = SentenceTransformer(sm["dir"], device="cpu")
+        calls["static"] = lambda: static.encode(sm["texts"], batch_size=batch, show_progress_bar=False)[:8].tolist()
     reply({"ready": True, "versions": {"sentence_transformers": sentence_transformers.__version__, "torch": torch.__version__},
            "threads": torch.get_num_threads()})
     for line in sys.stdin:
