@@ -5,7 +5,8 @@
  * One folder per run keeps a run short on a shared machine:
  *   MUTATE_SCOPE=src/batching npm run mutate
  * Scopes: scoring, batching, tokenization, http, remote (the HTTP call path: chunk runner, retries,
- * backoff delay, transport with its timeouts, replica fail-over).
+ * backoff delay, transport with its timeouts, replica fail-over), templates (score templates, presets,
+ * the bounded Jinja renderer), quantize (the int8 graph quantizer).
  * Incremental mode reuses earlier results, so a second run only re-tests changed code and tests.
  */
 import process from "node:process";
@@ -15,6 +16,8 @@ const SCOPES = {
   tokenization: ["src/local/tokenization/**/*.ts"],
   http: ["src/server/http/**/*.ts"],
   remote: ["src/remote/run-chunks.ts", "src/remote/retry.ts", "src/remote/delay.ts", "src/remote/transport.ts", "src/remote/replica-pool.ts"],
+  templates: ["src/templates/**/*.ts", "!src/templates/index.ts"],
+  quantize: ["src/local/quantize/**/*.ts"],
 };
 const raw = (process.env.MUTATE_SCOPE ?? "scoring").replace(/^src\//, "").replace(/^local\//, "").replace(/^server\//, "");
 const scope = /** @type {keyof typeof SCOPES} */ (raw);

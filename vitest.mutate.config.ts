@@ -20,6 +20,12 @@ const TESTS: Record<string, string[]> = {
   // these two scores are a lower bound.
   http: ["test/server/http-validation.test.ts", "test/server/http-errors.test.ts", "test/server/auth-routes.test.ts"],
   remote: ["test/remote/transport.test.ts", "test/remote/retry.test.ts"],
+  templates: [
+    "test/templates/**/*.test.ts",
+    "test/remote/prompt-templates.test.ts",
+    "test/local/score-template-option.test.ts",
+  ],
+  quantize: ["test/local/quantize.test.ts", "test/local/quantize-defaults.test.ts", "test/local/lm-head-per-column.test.ts"],
 };
 const scope = process.env["MUTATE_SCOPE"]?.replace(/^src\//, "").replace(/^(local|server)\//, "") ?? "scoring";
 
