@@ -11,7 +11,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BiEncoderScorer, CrossEncoderScorer, ModelLoadError, loadScorer } from "../../src/index.js";
 import { COMMIT, fakeHub, listFiles } from "./fake-hub.js";
 import { DOCS, QUERY, modelDir } from "./helpers.js";
-import { COMMIT, fakeHub, listFiles } from "./fake-hub.js";
 
 const REPO = "test-org/tiny-reranker";
 const COLBERT_REPO = "test-org/tiny-colbert";

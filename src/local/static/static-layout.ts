@@ -2,9 +2,11 @@ import { existsSync } from "node:fs";
 import { basename, join } from "node:path";
 import { ModelLoadError } from "../../errors/model-load-error.js";
 import { readJsonFileSync } from "../files/bounded-read.js";
-import type { Json } from "../files/model-files.js";
 import { readSafetensorRaw } from "../files/safetensors.js";
 import { EmbeddingTable } from "./embedding-table.js";
+
+/** A parsed JSON object (not imported from model-files: the Hub download reads this module, and model-files reads the Hub). */
+type Json = Record<string, unknown>;
 
 /** How a static model turns token ids into one vector. */
 export interface StaticSpec {
