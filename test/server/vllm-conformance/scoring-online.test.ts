@@ -78,7 +78,7 @@ function sharedScoreCases(get: () => Served): void {
     const s = get();
     const r = await post(`${s.url}/rerank`, { model: s.model, query: QUERY, documents: DOCS });
     expect(r.status).toBe(200);
-    expect(r.body.id).toMatch(/^score-/);
+    expect(r.body.id).toMatch(/^rerank-/);
     expect(r.body.results).toHaveLength(2);
     const byIndex = new Map(r.body.results.map((x: { index: number; relevance_score: number }) => [x.index, x.relevance_score]));
     for (const [i, d] of DOCS.entries()) expect(byIndex.get(i)).toBeCloseTo(await s.reference(QUERY, d), 5);
