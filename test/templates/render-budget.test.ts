@@ -80,8 +80,12 @@ describe("the render budget", () => {
 
 describe("a second copy of the renderer in the process", () => {
   it("renders under its own budget too (two rerank-kit copies share one @huggingface/jinja)", async () => {
+    const { Interpreter } = await import("@huggingface/jinja");
+    const evaluate = Interpreter.prototype["evaluate"];
     vi.resetModules();
     const second = await import("../../src/templates/render.js");
+    // It adopts the first copy's patch instead of wrapping the interpreter once more per copy.
+    expect(Interpreter.prototype["evaluate"]).toBe(evaluate);
     expect(second.renderScoreTemplate).not.toBe(renderScoreTemplate);
     expect(() => second.renderScoreTemplate("{{ range(100001) | length }}", input)).toThrow(/exceeded its render budget: range\(\) of 100001 items/);
     expect(second.renderScoreTemplate("{{ range(3) | join(',') }}", input, "second")).toBe("0,1,2");
