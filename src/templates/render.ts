@@ -1,6 +1,20 @@
 import { Environment, Interpreter, Template } from "@huggingface/jinja";
 import { InvalidInputError } from "../errors/invalid-input-error.js";
 
+/** A render's budget: renders are synchronous, so one is in progress at a time per thread. */
+interface Budget {
+  steps: number;
+  name: string;
+  exceeded?: string;
+}
+
+/**
+ * The budget of the render in progress. The holder hangs on the patched interpreter, so a second
+ * copy of this module in the process (two rerank-kit versions sharing one @huggingface/jinja)
+ * adopts it instead of rendering through the first copy's patch with no budget of its own.
+ */
+let active: { budget?: Budget | undefined } = {};
+
 patchEmptyFirst();
 patchBudget();
 
@@ -25,13 +39,10 @@ export const MAX_RENDER_STEPS = 100_000;
  */
 export const MAX_RENDER_SIZE = 32 * 1024 * 1024;
 
-/** The budget of the render in progress (renders are synchronous, so one at a time per thread). */
-let budget: { steps: number; name: string; exceeded?: string } | undefined;
-
 function overBudget(what: string): InvalidInputError {
   // Once exceeded, every later step fails too, even if the interpreter catches the first error.
-  if (budget) budget.exceeded ??= what;
-  return new InvalidInputError(`The score template ${budget?.name ?? "custom"} exceeded its render budget: ${budget?.exceeded ?? what}`, {
+  if (active.budget) active.budget.exceeded ??= what;
+  return new InvalidInputError(`The score template ${active.budget?.name ?? "custom"} exceeded its render budget: ${active.budget?.exceeded ?? what}`, {
     field: "chatTemplate",
   });
 }
@@ -42,31 +53,36 @@ function overBudget(what: string): InvalidInputError {
  */
 function patchBudget(): void {
   type Evaluate = (this: unknown, ...args: unknown[]) => { type?: string; value?: unknown };
-  const proto = Interpreter.prototype as unknown as { evaluate: Evaluate & { rerankKitBudget?: true } };
-  if (proto.evaluate.rerankKitBudget) return;
+  // `true` marks the patch of an older copy, which kept its budget to itself: patch on top of it.
+  const proto = Interpreter.prototype as unknown as { evaluate: Evaluate & { rerankKitBudget?: typeof active | true } };
+  const marker = proto.evaluate.rerankKitBudget;
+  if (typeof marker === "object") {
+    active = marker;
+    return;
+  }
   const original = proto.evaluate;
   // A for loop costs a step per item before its body runs (the interpreter prepares a scope for
   // every item first), so the items of each loop's iterable are charged when it is evaluated.
   const loopIterables = new WeakSet<object>();
-  const patched: Evaluate & { rerankKitBudget?: true } = function (this: unknown, ...args: unknown[]) {
-    if (budget?.exceeded !== undefined) throw overBudget(budget.exceeded);
-    if (budget && ++budget.steps > MAX_RENDER_STEPS) throw overBudget(`more than ${MAX_RENDER_STEPS} steps`);
+  const patched: Evaluate & { rerankKitBudget?: typeof active } = function (this: unknown, ...args: unknown[]) {
+    if (active.budget?.exceeded !== undefined) throw overBudget(active.budget.exceeded);
+    if (active.budget && ++active.budget.steps > MAX_RENDER_STEPS) throw overBudget(`more than ${MAX_RENDER_STEPS} steps`);
     const node = args[0] as { type?: string; iterable?: { type?: string; lhs?: object } } | undefined;
-    if (budget && node?.type === "For" && node.iterable) {
+    if (active.budget && node?.type === "For" && node.iterable) {
       loopIterables.add(node.iterable.type === "SelectExpression" && node.iterable.lhs ? node.iterable.lhs : node.iterable);
     }
     const result = original.apply(this, args);
     const value = result?.value;
-    if (budget && (typeof value === "string" || Array.isArray(value)) && value.length > MAX_RENDER_SIZE) {
+    if (active.budget && (typeof value === "string" || Array.isArray(value)) && value.length > MAX_RENDER_SIZE) {
       throw overBudget(`a value of more than ${MAX_RENDER_SIZE} ${typeof value === "string" ? "characters" : "items"}`);
     }
-    if (budget && node && loopIterables.has(node) && (Array.isArray(value) || value instanceof Map)) {
-      budget.steps += Array.isArray(value) ? value.length : value.size;
-      if (budget.steps > MAX_RENDER_STEPS) throw overBudget(`more than ${MAX_RENDER_STEPS} steps`);
+    if (active.budget && node && loopIterables.has(node) && (Array.isArray(value) || value instanceof Map)) {
+      active.budget.steps += Array.isArray(value) ? value.length : value.size;
+      if (active.budget.steps > MAX_RENDER_STEPS) throw overBudget(`more than ${MAX_RENDER_STEPS} steps`);
     }
     return result;
   };
-  patched.rerankKitBudget = true;
+  patched.rerankKitBudget = active;
   proto.evaluate = patched;
   // The global `range` is set by Template.render on a fresh Environment: swap in the bounded one
   // while a budget is active (the context cannot redeclare a global).
@@ -74,7 +90,7 @@ function patchBudget(): void {
   const env = Environment.prototype as unknown as { set: SetVariable };
   const set = env.set;
   env.set = function (this: unknown, name: string, value: unknown) {
-    return set.call(this, name, budget && name === "range" && typeof value === "function" ? safeRange : value);
+    return set.call(this, name, active.budget && name === "range" && typeof value === "function" ? safeRange : value);
   };
 }
 
@@ -178,7 +194,7 @@ export function renderScoreTemplate(source: string, input: ScoreTemplateInput, n
     ...input.kwargs,
   };
   if (input.instruction !== undefined) context["instruction"] = input.instruction;
-  budget = { steps: 0, name };
+  active.budget = { steps: 0, name };
   try {
     return template.render(context);
   } catch (cause) {
@@ -189,7 +205,7 @@ export function renderScoreTemplate(source: string, input: ScoreTemplateInput, n
       cause,
     });
   } finally {
-    budget = undefined;
+    active.budget = undefined;
   }
 }
 

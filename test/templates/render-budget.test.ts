@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { InvalidInputError } from "../../src/index.js";
 import { modelScoreTemplate } from "../../src/local/llm-reranker/template-source.js";
 import type { ModelFiles } from "../../src/local/files/model-files.js";
@@ -75,5 +75,20 @@ describe("the render budget", () => {
     const bigDir = mkdtempSync(join(temp, "big-"));
     writeFileSync(join(bigDir, "chat_template.jinja"), Buffer.alloc(1024 * 1024 + 1, 0x20));
     expect(() => modelScoreTemplate(files(bigDir), undefined, undefined)).toThrow("more than the 1048576 bytes a template can hold");
+  });
+});
+
+describe("a second copy of the renderer in the process", () => {
+  it("renders under its own budget too (two rerank-kit copies share one @huggingface/jinja)", async () => {
+    const { Interpreter } = await import("@huggingface/jinja");
+    const evaluate = Interpreter.prototype["evaluate"];
+    vi.resetModules();
+    const second = await import("../../src/templates/render.js");
+    // It adopts the first copy's patch instead of wrapping the interpreter once more per copy.
+    expect(Interpreter.prototype["evaluate"]).toBe(evaluate);
+    expect(second.renderScoreTemplate).not.toBe(renderScoreTemplate);
+    expect(() => second.renderScoreTemplate("{{ range(100001) | length }}", input)).toThrow(/exceeded its render budget: range\(\) of 100001 items/);
+    expect(second.renderScoreTemplate("{{ range(3) | join(',') }}", input, "second")).toBe("0,1,2");
+    expect(() => renderScoreTemplate("{{ range(100001) | length }}", input)).toThrow(/exceeded its render budget/);
   });
 });
