@@ -76,7 +76,7 @@ export async function benchScaling(models: { cross: string; colbert: string; llm
     { name: "cross-encoder (TinyBERT-L2 shape)", dir: models.cross },
     // The causal-LM files with vLLM's hf_overrides for Qwen3-Reranker; its tokenizer_config caps
     // model_max_length at 100 (for the parity goldens), so maxLength lifts it for the length sweep.
-    { name: "LLM reranker (tiny Qwen3-Reranker, 2 layers, hidden 8)", dir: models.llm, options: { hfOverrides: QWEN3_OVERRIDES, maxLength: 4096 } },
+    { name: "LLM reranker (tiny Qwen3-Reranker, 2 layers, hidden 8)", dir: models.llm, options: { hfOverrides: QWEN3_OVERRIDES, scoreTemplate: "qwen3-reranker", maxLength: 4096 } },
     { name: "ColBERT, cold cache (TinyBERT-L2 shape)", dir: models.colbert, reset: (s) => (s as { clearCache(): void }).clearCache() },
   ];
   const curves: Curve[] = [];
