@@ -6,13 +6,14 @@
  * one warm-up call, then 3 rounds alternating the sides, median per side. Without Python and sentence-transformers the rows are
  * skipped with the reason.
  */
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BiEncoderScorer, CrossEncoderScorer } from "../src/index.js";
 import { probePython } from "./anchor-python.js";
+import { startLineChild } from "./line-child.js";
 import { recordTarget, skipTarget } from "./targets.js";
 import { makeWorkload } from "./workload.js";
 
@@ -59,45 +60,17 @@ function ensureModels(python: string, root: string): { cross: string; bi: string
 }
 
 /** Starts scripts/reference/st_bench.py on `spec` (its workload.json) and waits until its models are loaded. */
-export function startSentenceTransformers(python: string, spec: object): Promise<StProcess> {
-  const dir = mkdtempSync(join(tmpdir(), "rk-anchor-"));
-  const file = join(dir, "workload.json");
-  writeFileSync(file, JSON.stringify(spec));
-  const child = spawn(python, [join(REPO, "scripts", "reference", "st_bench.py"), file], { stdio: ["pipe", "pipe", "pipe"] });
-  let buffer = "";
-  let err = "";
-  const waiting: ((line: string) => void)[] = [];
-  let failed: ((e: Error) => void) | undefined;
-  child.stderr.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
-  child.stdout.on("data", (d: Buffer) => {
-    buffer += d.toString();
-    let nl: number;
-    while ((nl = buffer.indexOf("\n")) >= 0) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      waiting.shift()?.(line);
-    }
-  });
-  child.on("close", (code) => {
-    rmSync(dir, { recursive: true, force: true });
-    failed?.(new Error(`st_bench.py exited with ${code}: ${err.trim().split("\n").pop() ?? ""}`));
-  });
-  const next = () =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      failed = reject;
-      waiting.push((line) => resolve(JSON.parse(line) as Record<string, unknown>));
-    });
-  return next().then((ready) => ({
+export async function startSentenceTransformers(python: string, spec: object): Promise<StProcess> {
+  const child = startLineChild(python, [join(REPO, "scripts", "reference", "st_bench.py")], spec, { label: "st_bench.py" });
+  const ready = await child.next();
+  return {
     versions: ready["versions"] as Record<string, string>,
     call: (kind) => {
-      child.stdin.write(`${kind}\n`);
-      return next() as Promise<{ ms: number; output: unknown }>;
+      child.send(kind);
+      return child.next() as Promise<{ ms: number; output: unknown }>;
     },
-    close: () => {
-      failed = undefined;
-      child.stdin.end("quit\n");
-    },
-  }));
+    close: () => child.end("quit"),
+  };
 }
 
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] as number;

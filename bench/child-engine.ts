@@ -8,10 +8,7 @@
  * once loaded, then answers each stdin line `run` (`warm`: the first 16 texts only) with `{"ms": ..., "output": ...}` (one timed
  * call) and `quit` with `{"peakMb": ...}` before exiting.
  */
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { startLineChild } from "./line-child.js";
 
 /** A running engine child. */
 export interface EngineChild {
@@ -26,53 +23,25 @@ export interface EngineChild {
 }
 
 /** Starts `command args... workload.json` and waits for its ready line. */
-export function startEngine(command: string, args: string[], spec: object, cwd?: string): Promise<EngineChild> {
-  const dir = mkdtempSync(join(tmpdir(), "rk-engine-"));
-  const file = join(dir, "workload.json");
-  writeFileSync(file, JSON.stringify(spec));
-  const child = spawn(command, [...args, file], { stdio: ["pipe", "pipe", "pipe"], cwd });
-  let buffer = "";
-  let err = "";
-  const waiting: ((line: string) => void)[] = [];
-  let failed: ((e: Error) => void) | undefined;
-  child.stderr.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
-  child.stdout.on("data", (d: Buffer) => {
-    buffer += d.toString();
-    let nl: number;
-    while ((nl = buffer.indexOf("\n")) >= 0) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      if (line.startsWith("{")) waiting.shift()?.(line);
-    }
-  });
-  child.on("close", (code) => {
-    rmSync(dir, { recursive: true, force: true });
-    failed?.(new Error(`${args.at(-1) ?? command} exited with ${code}: ${err.trim().split("\n").pop() ?? ""}`));
-  });
-  const next = () =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      failed = reject;
-      waiting.push((line) => resolve(JSON.parse(line) as Record<string, unknown>));
-    });
-  return next().catch((error: unknown) => {
+export async function startEngine(command: string, args: string[], spec: object, cwd?: string): Promise<EngineChild> {
+  // Engines' libraries may print log lines of their own on stdout: only JSON lines are replies.
+  const child = startLineChild(command, args, spec, { ...(cwd && { cwd }), label: args.at(-1) ?? command, isReply: (line) => line.startsWith("{") });
+  const ready = await child.next().catch((error: unknown) => {
     child.kill();
     throw error;
-  }).then((ready) => ({
+  });
+  return {
     ready,
     call: (warm = false) => {
-      child.stdin.write(warm ? "warm\n" : "run\n");
-      return next() as Promise<{ ms: number; output: unknown }>;
+      child.send(warm ? "warm" : "run");
+      return child.next() as Promise<{ ms: number; output: unknown }>;
     },
     close: async () => {
-      child.stdin.write("quit\n");
-      const last = await next();
-      failed = undefined;
-      child.stdin.end();
+      child.send("quit");
+      const last = await child.next();
+      child.end();
       return Number(last["peakMb"]);
     },
-    kill: () => {
-      failed = undefined;
-      child.kill();
-    },
-  }));
+    kill: () => child.kill(),
+  };
 }

@@ -10,9 +10,9 @@
  *
  * `npm run bench -- images` runs this row alone.
  */
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ImageTextScorer } from "../src/local/image-text/image-text-scorer.js";
@@ -20,6 +20,7 @@ import { readImage } from "../src/local/images/image-input.js";
 import { pixelValues } from "../src/imaging/preprocess.js";
 import { readImageProcessorConfig } from "../src/imaging/processor-config.js";
 import { probePython } from "./anchor-python.js";
+import { startLineChild } from "./line-child.js";
 import { recordLimit, recordTarget, skipTarget } from "./targets.js";
 
 const THREADS = availableParallelism();
@@ -65,45 +66,17 @@ interface PythonSide {
   close(): void;
 }
 
-function startPython(python: string, spec: object): Promise<PythonSide> {
-  const dir = mkdtempSync(join(tmpdir(), "rk-images-"));
-  const file = join(dir, "workload.json");
-  writeFileSync(file, JSON.stringify(spec));
-  const child = spawn(python, [join(REPO, "scripts", "reference", "clip_bench.py"), file], { stdio: ["pipe", "pipe", "pipe"] });
-  let buffer = "";
-  let err = "";
-  const waiting: ((line: string) => void)[] = [];
-  let failed: ((e: Error) => void) | undefined;
-  child.stderr.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
-  child.stdout.on("data", (d: Buffer) => {
-    buffer += d.toString();
-    let nl: number;
-    while ((nl = buffer.indexOf("\n")) >= 0) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      waiting.shift()?.(line);
-    }
-  });
-  child.on("close", (code) => {
-    rmSync(dir, { recursive: true, force: true });
-    failed?.(new Error(`clip_bench.py exited with ${code}: ${err.trim().split("\n").pop() ?? ""}`));
-  });
-  const next = () =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      failed = reject;
-      waiting.push((line) => resolve(JSON.parse(line) as Record<string, unknown>));
-    });
-  return next().then((ready) => ({
+async function startPython(python: string, spec: object): Promise<PythonSide> {
+  const child = startLineChild(python, [join(REPO, "scripts", "reference", "clip_bench.py")], spec, { label: "clip_bench.py" });
+  const ready = await child.next();
+  return {
     versions: ready["versions"] as Record<string, string>,
     call: () => {
-      child.stdin.write("images\n");
-      return next() as unknown as Promise<{ ms: number; preprocessMs: number; output: number[][] }>;
+      child.send("images");
+      return child.next() as unknown as Promise<{ ms: number; preprocessMs: number; output: number[][] }>;
     },
-    close: () => {
-      failed = undefined;
-      child.stdin.end("quit\n");
-    },
-  }));
+    close: () => child.end("quit"),
+  };
 }
 
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] as number;
