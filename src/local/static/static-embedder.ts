@@ -6,6 +6,7 @@ import { assertTexts, toPairs } from "../../scoring/pairing.js";
 import { cosine } from "../../scoring/similarity.js";
 import type { EmbedOptions, EmbedResponse, Embedder, ScoreInput, ScoreOptions, ScoreResponse, Tokenization } from "../../types.js";
 import { readStaticSpec, type StaticSpec } from "./static-layout.js";
+import { splitsOnSpaces, WordIdCache } from "./word-ids.js";
 
 /**
  * A static embedding model (sentence-transformers `StaticEmbedding`, model2vec `StaticModel`) in
@@ -24,6 +25,8 @@ export class StaticEmbedder extends BaseScorer implements Embedder {
   readonly maxLength: number;
   private readonly spec: StaticSpec;
   private readonly tokenizer: Tokenizer;
+  /** Word -> ids cache when the tokenizer splits on spaces (BERT-style); undefined otherwise. */
+  private readonly words: WordIdCache | undefined;
   private closed = false;
 
   private constructor(model: string, spec: StaticSpec) {
@@ -33,6 +36,7 @@ export class StaticEmbedder extends BaseScorer implements Embedder {
     this.dimensions = spec.table.dim;
     this.maxLength = spec.maxTokens ?? Number.MAX_SAFE_INTEGER;
     this.tokenizer = new Tokenizer(spec.tokenizerJson, {});
+    this.words = splitsOnSpaces(spec.tokenizerJson) ? new WordIdCache(this.tokenizer) : undefined;
   }
 
   /**
@@ -119,7 +123,7 @@ export class StaticEmbedder extends BaseScorer implements Embedder {
     if (text.length === 0) throw new InvalidInputError(`${field} is empty`, { field });
     const { maxChars, maxTokens, dropIds } = this.spec;
     const cut = maxChars !== undefined && text.length > maxChars ? [...text].slice(0, maxChars).join("") : text;
-    let ids: number[] = this.tokenizer.encode(cut, { add_special_tokens: false }).ids;
+    let ids: number[] = this.words ? this.words.encode(cut) : this.tokenizer.encode(cut, { add_special_tokens: false }).ids;
     if (dropIds.size > 0) ids = ids.filter((id) => !dropIds.has(id));
     if (maxTokens !== undefined && ids.length > maxTokens) ids = ids.slice(0, maxTokens);
     if (ids.length === 0) throw new InvalidInputError(`${field} has no token the model knows (nothing left to embed)`, { field });
@@ -132,8 +136,9 @@ export class StaticEmbedder extends BaseScorer implements Embedder {
     for (const id of ids) {
       const row = mapping ? (mapping[id] as number) : id;
       if (!(row >= 0 && row < table.rows)) throw new InvalidInputError(`token id ${id} is outside the embedding table (${table.rows} rows)`, { field: "text" });
-      table.addRow(row, acc, weights ? (weights[id] as number) : 1);
+      if (mapping || weights) table.addRow(row, acc, weights ? (weights[id] as number) : 1);
     }
+    if (!mapping && !weights) table.sumRows(ids, acc);
     const out = new Float32Array(table.dim);
     for (let k = 0; k < table.dim; k++) out[k] = (acc[k] as number) / ids.length;
     if (normalize && this.spec.normalize) normalizeInPlace(out, this.spec.layout === "model2vec");
