@@ -27,6 +27,7 @@ export class StaticEmbedder extends BaseScorer implements Embedder {
   private readonly tokenizer: Tokenizer;
   /** Word -> ids cache when the tokenizer splits on spaces (BERT-style); undefined otherwise. */
   private readonly words: WordIdCache | undefined;
+  private readonly acc: Float64Array;
   private closed = false;
 
   private constructor(model: string, spec: StaticSpec) {
@@ -35,6 +36,7 @@ export class StaticEmbedder extends BaseScorer implements Embedder {
     this.spec = spec;
     this.dimensions = spec.table.dim;
     this.maxLength = spec.maxTokens ?? Number.MAX_SAFE_INTEGER;
+    this.acc = new Float64Array(spec.table.dim);
     this.tokenizer = new Tokenizer(spec.tokenizerJson, {});
     this.words = splitsOnSpaces(spec.tokenizerJson) ? new WordIdCache(this.tokenizer) : undefined;
   }
@@ -132,7 +134,10 @@ export class StaticEmbedder extends BaseScorer implements Embedder {
 
   private pool(ids: number[], normalize: boolean): Float32Array {
     const { table, mapping, weights } = this.spec;
-    const acc = new Float64Array(table.dim);
+    // One float64 accumulator per model, reused: a fresh one per text (6 KB at width 768) is
+    // garbage the collector frees late, and 5000 texts of it showed up as ~30 MB of peak RSS.
+    const acc = this.acc;
+    if (mapping || weights) acc.fill(0);
     for (const id of ids) {
       const row = mapping ? (mapping[id] as number) : id;
       if (!(row >= 0 && row < table.rows)) throw new InvalidInputError(`token id ${id} is outside the embedding table (${table.rows} rows)`, { field: "text" });
