@@ -25,7 +25,7 @@ export type { ImageTextOptions, ImageTextScoreOptions } from "./local/image-text
 export type { ImageTextInput } from "./local/image-text/inputs.js";
 export { SpladeScorer } from "./local/sparse/splade-scorer.js";
 export { BgeM3Scorer } from "./local/sparse/bge-m3-scorer.js";
-export { StaticEmbedder } from "./local/static/static-embedder.js";
+export { StaticEmbedder, type StaticEmbedderOptions } from "./local/static/static-embedder.js";
 export { sparseDot, pruneSparse } from "./scoring/sparse.js";
 export type { SparsePruning } from "./scoring/sparse.js";
 export type {

@@ -13,7 +13,7 @@ export { BiEncoderScorer } from "./bi-encoder.js";
 export { LateInteractionScorer } from "./late-interaction/late-interaction-scorer.js";
 export { SpladeScorer } from "./sparse/splade-scorer.js";
 export { BgeM3Scorer } from "./sparse/bge-m3-scorer.js";
-export { StaticEmbedder } from "./static/static-embedder.js";
+export { StaticEmbedder, type StaticEmbedderOptions } from "./static/static-embedder.js";
 export { LocalScorerBase } from "./local-scorer-base.js";
 export { detectFamily } from "./detect-family.js";
 export type { DetectedFamily } from "./detect-family.js";

@@ -5,8 +5,31 @@ import { throwIfAborted } from "../../errors/abort-error.js";
 import { assertTexts, toPairs } from "../../scoring/pairing.js";
 import { cosine } from "../../scoring/similarity.js";
 import type { EmbedOptions, EmbedResponse, Embedder, ScoreInput, ScoreOptions, ScoreResponse, Tokenization } from "../../types.js";
+import type { Capability } from "../../contracts/capabilities.js";
+import { validateOptions } from "../../options/check-options.js";
+import { resolveModelFolder } from "../files/model-files.js";
+import { knownLoadOptions } from "../option-rules.js";
+import type { LocalModelOptions } from "../options.js";
+import { pretrainedLoader, type FromPretrained } from "../worker-pool/in-worker.js";
+import { WORKER_OPTION_RULE } from "../worker-pool/worker-option.js";
 import { readStaticSpec, type StaticSpec } from "./static-layout.js";
 import { splitsOnSpaces, WordIdCache } from "./word-ids.js";
+
+/**
+ * Load options of a static model: where its files come from. `threads` is accepted (a worker
+ * pool's shape sets it) and has no effect: pooling runs on the calling thread, without ONNX Runtime.
+ */
+export type StaticEmbedderOptions = Pick<LocalModelOptions, "revision" | "cacheDir" | "localFilesOnly" | "accessToken" | "hubUrl" | "threads">;
+
+const STATIC_RULES = {
+  revision: { kind: "string" },
+  cacheDir: { kind: "string" },
+  localFilesOnly: { kind: "boolean" },
+  accessToken: { kind: "string" },
+  hubUrl: { kind: "string" },
+  threads: { kind: "integer", min: 1 },
+  worker: WORKER_OPTION_RULE,
+} as const;
 
 /**
  * A static embedding model (sentence-transformers `StaticEmbedding`, model2vec `StaticModel`) in
@@ -40,6 +63,36 @@ export class StaticEmbedder extends BaseScorer implements Embedder {
     this.tokenizer = new Tokenizer(spec.tokenizerJson, {});
     this.words = splitsOnSpaces(spec.tokenizerJson) ? new WordIdCache(this.tokenizer) : undefined;
   }
+
+  /** What this family can do: the worker proxy of `fromPretrained({ worker: true })` has exactly these. */
+  static readonly capabilities = ["score", "embed", "tokenize", "detokenize"] as const satisfies readonly Capability[];
+
+  /**
+   * Loads a static model (a `StaticEmbedding` save or a model2vec folder) from a Hugging Face
+   * model id (downloading the table and tokenizer, no ONNX file needed) or a local folder.
+   * @throws {ModelLoadError} naming the path when the files are not a static model or are unreadable.
+   * @throws {InvalidOptionError} for an unknown option or one a static model cannot honour (`dtype`,
+   *   `maxLength`, ...: there is no ONNX Runtime session to apply them to).
+   * With `worker: true` (or `{ workers, threads }`) the model loads in worker threads and the result
+   * is a worker proxy with {@link StaticEmbedder.capabilities}, so a large batch never blocks this thread.
+   * @example
+   * ```ts
+   * const model = await StaticEmbedder.fromPretrained("sentence-transformers/static-retrieval-mrl-en-v1");
+   * const [vector] = await model.embed(["what is the capital of france?"]);
+   * ```
+   */
+  static readonly fromPretrained: FromPretrained<StaticEmbedder, StaticEmbedderOptions, (typeof StaticEmbedder.capabilities)[number]> = pretrainedLoader({
+    entry: "StaticEmbedder",
+    capabilities: StaticEmbedder.capabilities,
+    check: (options) =>
+      validateOptions(options, STATIC_RULES, {
+        where: "StaticEmbedder.fromPretrained",
+        known: knownLoadOptions(),
+        unsupportedReason: "A static model cannot honour it (no ONNX Runtime session: the vectors are rows of a table).",
+      }),
+    read: (idOrPath, options) => resolveModelFolder(idOrPath, options),
+    fromFiles: (folder: string, _options, idOrPath) => StaticEmbedder.load(folder, idOrPath),
+  });
 
   /**
    * Opens a static model folder.

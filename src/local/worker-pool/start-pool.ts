@@ -40,7 +40,7 @@ export const DEFAULT_LOAD_TIMEOUT_MS = 600_000;
 export const DEFAULT_CANCEL_TIMEOUT_MS = 2_000;
 
 /** The scorer classes whose `fromPretrained` can run in a worker (`worker` option). @internal */
-export type WorkerEntry = "CrossEncoderScorer" | "LlmRerankerScorer" | "BiEncoderScorer" | "LateInteractionScorer" | "ImageTextScorer";
+export type WorkerEntry = "CrossEncoderScorer" | "LlmRerankerScorer" | "BiEncoderScorer" | "LateInteractionScorer" | "ImageTextScorer" | "StaticEmbedder";
 
 /**
  * Loads a model in worker threads and returns a proxy scorer with the model's capabilities
