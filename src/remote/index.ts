@@ -8,7 +8,7 @@ export { RemoteScorer } from "./remote-scorer.js";
 export { RemoteEmbedder } from "./remote-embedder.js";
 export { imageItem, type ImageSource } from "./image-items.js";
 export { RemoteSparseEmbedder } from "./remote-sparse-embedder.js";
-export type { RemoteSparseEmbedderOptions, RemoteSparseEmbedOptions, SparseDialect } from "./remote-sparse-embedder.js";
+export type { RemoteDecodeOptions, RemoteSparseEmbedderOptions, RemoteSparseEmbedOptions, SparseDialect } from "./remote-sparse-embedder.js";
 export { VllmClient } from "./vllm-client.js";
 export type {
   ClassificationResult,

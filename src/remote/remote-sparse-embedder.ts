@@ -10,6 +10,7 @@ import { checkCallOverrides, resolveClientConfig } from "./config.js";
 import { CLIENT_OPTION_RULES } from "./option-rules.js";
 import type { RemoteCallOptions, RemoteClientOptions } from "./options.js";
 import { runChunks } from "./run-chunks.js";
+import { decodeRoutes, heaviestFirst } from "./sparse-decode.js";
 import { sparseDialects, type SparseDialect } from "./sparse-dialects.js";
 import { Transport } from "./transport.js";
 import { addUsage } from "./validate.js";
@@ -34,6 +35,20 @@ export interface RemoteSparseEmbedderOptions extends RemoteClientOptions {
   /** Most texts per request. @default 32 */
   maxTextsPerRequest?: number;
 }
+
+/** Per-call options of {@link RemoteSparseEmbedder.decode}. */
+export interface RemoteDecodeOptions extends Pick<RemoteCallOptions, "requestId" | "timeoutMs" | "maxRetries" | "headers"> {
+  /** Aborts the call (every request in flight). */
+  signal?: AbortSignal;
+}
+
+const DECODE_RULES = {
+  signal: { kind: "signal" },
+  requestId: { kind: "string" },
+  timeoutMs: { kind: "number" },
+  maxRetries: { kind: "number" },
+  headers: { kind: "object" },
+} as const satisfies Record<keyof RemoteDecodeOptions, OptionRule>;
 
 /** {@link SparseEmbedOptions} plus the remote-only extras a sparse request can carry. */
 export interface RemoteSparseEmbedOptions extends SparseEmbedOptions, Pick<RemoteCallOptions, "requestId" | "timeoutMs" | "maxRetries" | "headers"> {}
@@ -156,6 +171,50 @@ export class RemoteSparseEmbedder {
     const prune = options.topK !== undefined || options.threshold !== undefined;
     const vectors = parts.flatMap((p) => p.vectors).map((v) => (prune ? pruneSparse(v, options) : v));
     return { vectors, usage: parts.map((p) => p.usage).reduce(addUsage, { promptTokens: 0, totalTokens: 0 }) };
+  }
+
+  /**
+   * The vector's entries as `[token, weight]`, heaviest first (ties by id), as the local sparse
+   * models' `decode` and sentence-transformers' `SparseEncoder.decode` order them, with the token
+   * strings from the server: TEI's `POST /decode` (one request per 32 ids) for `tei`, vLLM's
+   * `POST /detokenize` (one request per id, under `maxConcurrency`) for `vllm` and `vllm-bge-m3`.
+   * Each string is the server's decoding of that one id (`"##s"` for a WordPiece continuation;
+   * a SentencePiece `"▁paris"` comes back as `"paris"`). `rerank-kit serve` answers `/detokenize`,
+   * not TEI's `/decode`: use `dialect: "vllm"` against it to decode.
+   * @param topK keep the first `topK` entries (an integer >= 1); all by default
+   * @throws {InvalidOptionError} for a `topK` that is not an integer >= 1 or an unknown option, before any request.
+   * @throws {MalformedResponseError} for an answer that is not one string per id.
+   * @throws {NotFoundError} when the server has no such route; {@link APIError}, {@link ConnectionError},
+   *   {@link TimeoutError}, {@link AbortError} when a request finally fails.
+   */
+  async decode(vector: SparseVector, topK?: number, options: RemoteDecodeOptions = {}): Promise<Array<[string, number]>> {
+    if (this.#closed.signal.aborted) throw new RerankKitError("RemoteSparseEmbedder is closed");
+    validateOptions(options, DECODE_RULES, { where: "RemoteSparseEmbedder.decode" });
+    checkCallOverrides(options);
+    const kept = heaviestFirst(vector, topK);
+    if (kept.length === 0) return [];
+    const route = decodeRoutes[this.dialect];
+    const ids = kept.map((k) => vector.indices[k] as number);
+    const chunks: number[][] = [];
+    for (let i = 0; i < ids.length; i += route.perRequest) chunks.push(ids.slice(i, i + route.perRequest));
+    const parts = await runChunks(chunks, this.#limit, [options.signal, this.#closed.signal], (chunk, i, signal) =>
+      route.run(chunk, this.#options.model, async (path, body, fromRoot) => {
+        const r = await this.#transport.request({
+          method: "POST",
+          path,
+          fromRoot,
+          body,
+          signal,
+          requestId: options.requestId === undefined ? undefined : chunks.length > 1 ? `${options.requestId}-${i}` : options.requestId,
+          timeoutMs: options.timeoutMs,
+          maxRetries: options.maxRetries,
+          headers: options.headers,
+        });
+        return { url: r.url, data: r.data };
+      }),
+    );
+    const tokens = parts.flat();
+    return kept.map((k, i) => [tokens[i] as string, vector.values[k] as number]);
   }
 
   /** Aborts requests in flight; later calls throw. */
