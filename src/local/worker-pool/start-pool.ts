@@ -10,7 +10,8 @@ export interface WorkerScorerOptions extends LoadScorerOptions {
   /**
    * Worker threads, each holding its own copy of the model. Several help many concurrent calls
    * (a server): without `threads`, each then gets `floor(cores / workers)` ONNX Runtime threads,
-   * so workers x threads fits the cores. One large call runs on one worker. @default 1
+   * so workers x threads fits the cores. One call runs on one worker (a server built with
+   * `createServer` splits a lone large request across idle workers). @default 1
    */
   workers?: number;
   /**
@@ -33,6 +34,14 @@ export interface WorkerScorerOptions extends LoadScorerOptions {
    */
   cancelTimeoutMs?: number;
 }
+
+/**
+ * Weights whose results do not depend on the batch (WorkerScorer.batchInvariant); `undefined`
+ * loads fp32. Dynamically quantized weights (q8, int8, uint8, q4, ...) quantize activations with
+ * one scale per batch: one pair scored in batches of different company moved by up to 1.4e-3 (a
+ * MiniLM-L6-shaped q8 cross-encoder), so they are left out.
+ */
+const BATCH_INVARIANT_DTYPES = new Set<string | undefined>([undefined, "fp32", "fp16"]);
 
 /** {@link WorkerScorerOptions.loadTimeoutMs}'s default. @internal */
 export const DEFAULT_LOAD_TIMEOUT_MS = 600_000;
@@ -94,5 +103,6 @@ export async function startWorkerScorer(idOrPath: string, options: WorkerScorerO
     ok.map((s) => s.handle),
     info,
     start,
+    loader === undefined && BATCH_INVARIANT_DTYPES.has(rest.dtype),
   ) as AnyWorkerScorer;
 }
