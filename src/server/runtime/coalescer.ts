@@ -1,3 +1,4 @@
+import { InvalidOptionError } from "../../errors/invalid-option-error.js";
 import { abortReason, settle } from "./batch-member.js";
 import { BATCHING_DEFAULTS, type BatcherOptions } from "./coalesce-options.js";
 import { groupKey } from "./group-key.js";
@@ -71,7 +72,14 @@ export class RequestCoalescer {
     this.enabled = options.enabled ?? BATCHING_DEFAULTS.enabled;
     this.maxWaitMs = options.maxWaitMs ?? BATCHING_DEFAULTS.maxWaitMs;
     this.maxBatch = options.maxBatchPairs ?? BATCHING_DEFAULTS.maxBatchPairs;
-    this.minPartSize = options.split === false ? Infinity : (options.minPartSize ?? BATCHING_DEFAULTS.minPartSize);
+    const minPartSize = options.minPartSize ?? BATCHING_DEFAULTS.minPartSize;
+    if (!Number.isInteger(minPartSize) || minPartSize < 1) {
+      throw new InvalidOptionError(`createServer: \`batching.minPartSize\` must be a positive integer, got ${String(minPartSize)}`, {
+        option: "batching.minPartSize",
+        allowed: "a positive integer",
+      });
+    }
+    this.minPartSize = options.split === false ? Infinity : minPartSize;
     slots.addReleaseListener(() => this.pump());
   }
 

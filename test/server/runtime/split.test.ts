@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AbortError } from "../../../src/errors/abort-error.js";
+import { InvalidOptionError } from "../../../src/errors/invalid-option-error.js";
 import { RequestCoalescer, type CoalesceStrategy } from "../../../src/server/runtime/coalescer.js";
 import type { BatcherOptions } from "../../../src/server/runtime/coalesce-options.js";
 import { embedStrategies } from "../../../src/server/runtime/embed-strategy.js";
@@ -205,6 +206,13 @@ describe.each(cases)("splitting a lone request, $name", (c) => {
     await new Promise((r) => setTimeout(r, 5));
     expect(slots.running).toBe(0);
   });
+});
+
+it("refuses a minPartSize that is not a positive integer, naming the option", () => {
+  for (const minPartSize of [0, -1, 1.5, Number.NaN]) {
+    expect(() => new RequestCoalescer(new Slots(2, 10), { minPartSize }), String(minPartSize)).toThrow(InvalidOptionError);
+    expect(() => new RequestCoalescer(new Slots(2, 10), { minPartSize }), String(minPartSize)).toThrow(/batching\.minPartSize/);
+  }
 });
 
 describe("partition", () => {
