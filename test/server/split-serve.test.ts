@@ -114,4 +114,31 @@ describe("serve splits a lone large request across idle workers, with the unspli
     expect((await post(`${url}/rerank`, { query: "alpha", documents: texts.slice(0, 6) })).status).toBe(200);
     expect(split.calls).toHaveLength(3);
   }, 60_000);
+
+  it("does not split while a worker is busy with another call, even with free server slots", async () => {
+    const split = counted(crossEncoder, ["scoreWithUsage"]);
+    const { url } = await start({ scorer: split.scorer, concurrency: 2 });
+    const long = Array.from({ length: 1000 }, (_, i) => `${texts[i % texts.length]} ${texts[(i + 5) % texts.length]} ${texts[(i + 9) % texts.length]}`);
+    // A call outside the server holds one worker (it is running when the request arrives).
+    const busy = crossEncoder.scoreWithUsage("alpha", long);
+    expect(crossEncoder.idleWorkers).toBe(1);
+    const r = await post(`${url}/rerank`, { query: "alpha", documents: texts });
+    expect(r.status).toBe(200);
+    expect(split.calls).toHaveLength(1);
+    await busy;
+    expect(crossEncoder.idleWorkers).toBe(2);
+  }, 60_000);
+
+  it("never splits dynamically quantized (q8) weights, whose floats depend on the batch", async () => {
+    const q8 = await loadWorkerScorer(models["cross-encoder-q8"] as string, { workers: 2, threads: 1, dtype: "q8" });
+    try {
+      expect(q8.batchInvariant).toBe(false);
+      const split = counted(q8, ["scoreWithUsage"]);
+      const { url } = await start({ scorer: split.scorer, concurrency: 2 });
+      expect((await post(`${url}/rerank`, { query: "alpha", documents: texts })).status).toBe(200);
+      expect(split.calls).toHaveLength(1);
+    } finally {
+      await q8.close();
+    }
+  }, 60_000);
 });
