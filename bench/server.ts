@@ -133,7 +133,7 @@ export async function benchServer(options: BenchServerOptions): Promise<void> {
     const workers = Math.min(cores, 4);
     const threads = Math.max(1, Math.floor(cores / workers));
     const pool = await loadWorkerScorer(modelDir, { ...loadOptions, workers, threads });
-    const splits = pool.batchInvariant ? "split across idle workers" : "not split: q8 / q4 answers depend on the batch";
+    const splits = pool.batchInvariant ? "split across idle workers" : "not split: its answers depend on the batch (q8 / q4 weights or a decoder)";
     // The old default and the pool alternate row by row over several rounds, so load from
     // elsewhere on a shared machine hits both alike; each ratio sums the rounds' requests.
     const rounds = quick ? 2 : 3;

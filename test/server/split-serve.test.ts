@@ -141,4 +141,18 @@ describe("serve splits a lone large request across idle workers, with the unspli
       await q8.close();
     }
   }, 60_000);
+
+  it("never splits an LLM reranker, whose cached prefix and left padding depend on the call", async () => {
+    const overrides = '{"architectures":["Qwen3ForSequenceClassification"],"classifier_from_token":["no","yes"],"is_original_qwen3_reranker":true}';
+    const llm = await loadWorkerScorer("test/golden/llm-rerankers/qwen3-causal", { workers: 2, threads: 1, hfOverrides: overrides, chatTemplate: "qwen3-reranker" });
+    try {
+      expect(llm.batchInvariant).toBe(false);
+      const split = counted(llm, ["scoreWithUsage"]);
+      const { url } = await start({ scorer: split.scorer, concurrency: 2 });
+      expect((await post(`${url}/rerank`, { query: "alpha", documents: texts.slice(0, 8) })).status).toBe(200);
+      expect(split.calls).toHaveLength(1);
+    } finally {
+      await llm.close();
+    }
+  }, 60_000);
 });

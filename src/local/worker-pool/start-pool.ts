@@ -35,14 +35,6 @@ export interface WorkerScorerOptions extends LoadScorerOptions {
   cancelTimeoutMs?: number;
 }
 
-/**
- * Weights whose results do not depend on the batch (WorkerScorer.batchInvariant); `undefined`
- * loads fp32. Dynamically quantized weights (q8, int8, uint8, q4, ...) quantize activations with
- * one scale per batch: one pair scored in batches of different company moved by up to 1.4e-3 (a
- * MiniLM-L6-shaped q8 cross-encoder), so they are left out.
- */
-const BATCH_INVARIANT_DTYPES = new Set<string | undefined>([undefined, "fp32", "fp16"]);
-
 /** {@link WorkerScorerOptions.loadTimeoutMs}'s default. @internal */
 export const DEFAULT_LOAD_TIMEOUT_MS = 600_000;
 /** {@link WorkerScorerOptions.cancelTimeoutMs}'s default. @internal */
@@ -103,6 +95,5 @@ export async function startWorkerScorer(idOrPath: string, options: WorkerScorerO
     ok.map((s) => s.handle),
     info,
     start,
-    loader === undefined && BATCH_INVARIANT_DTYPES.has(rest.dtype),
   ) as AnyWorkerScorer;
 }

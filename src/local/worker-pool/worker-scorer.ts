@@ -38,8 +38,10 @@ export class WorkerScorer extends BaseScorer {
   /**
    * Whether a call's results are the same floats whichever other inputs share its batches, so a
    * caller may split one call into parts on several workers and get the unsplit answer. True for
-   * fp32 / fp16 weights; false for dynamically quantized ones (q8, q4, ...), whose activations are
-   * quantized with one scale per batch, and for a custom `loader` (unknown).
+   * encoders (right-padded batches) with fp32 / fp16 weights; false for dynamically quantized
+   * ones (q8, q4, ...), whose activations are quantized with one scale per batch, for decoders
+   * and LLM rerankers (left padding, a shared prefix that depends on the call), and for a custom
+   * `loader` (unknown).
    */
   readonly batchInvariant: boolean;
   private readonly handles: WorkerHandle[];
@@ -51,9 +53,9 @@ export class WorkerScorer extends BaseScorer {
   private closed = false;
 
   /** @internal Use {@link loadWorkerScorer}. */
-  constructor(handles: WorkerHandle[], info: WorkerModelInfo, respawn: (signal: AbortSignal) => Promise<WorkerHandle>, batchInvariant = false) {
+  constructor(handles: WorkerHandle[], info: WorkerModelInfo, respawn: (signal: AbortSignal) => Promise<WorkerHandle>) {
     super();
-    this.batchInvariant = batchInvariant;
+    this.batchInvariant = info.batchInvariant === true;
     this.handles = handles;
     this.respawn = respawn;
     this.capabilities = Object.freeze([...info.capabilities]);

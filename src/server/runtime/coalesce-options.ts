@@ -15,9 +15,10 @@ export interface BatcherOptions {
   maxBatchPairs?: number;
   /**
    * Split a lone large request across idle workers of a worker pool whose results do not depend
-   * on the batch (fp32 / fp16 weights): the parts run in parallel and are joined in order, with
-   * the same scores, vectors and usage as one call. Only while no other request waits or is on
-   * its way, so a loaded server never splits. @default true
+   * on the batch (encoders with fp32 / fp16 weights; `WorkerScorer.batchInvariant`): the parts
+   * run in parallel and are joined in order, with the same scores, vectors and usage as one call.
+   * Only while no other request waits or is on its way, so a loaded server never splits.
+   * @default true
    */
   split?: boolean;
   /**
