@@ -17,6 +17,8 @@ export interface WorkerModelInfo {
   data: Record<string, unknown>;
   /** The intra-op threads the model's sessions were opened with (undefined for a custom loader). */
   threads?: number | undefined;
+  /** Whether the model's answers do not depend on the batch (see `WorkerScorer.batchInvariant`). */
+  batchInvariant?: boolean | undefined;
 }
 
 /** A method of the capability table the worker runs, or `close`. @internal */

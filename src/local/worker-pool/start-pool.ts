@@ -10,7 +10,8 @@ export interface WorkerScorerOptions extends LoadScorerOptions {
   /**
    * Worker threads, each holding its own copy of the model. Several help many concurrent calls
    * (a server): without `threads`, each then gets `floor(cores / workers)` ONNX Runtime threads,
-   * so workers x threads fits the cores. One large call runs on one worker. @default 1
+   * so workers x threads fits the cores. One call runs on one worker (a server built with
+   * `createServer` splits a lone large request across idle workers). @default 1
    */
   workers?: number;
   /**

@@ -35,6 +35,15 @@ export class WorkerScorer extends BaseScorer {
    * Undefined for a custom `loader`.
    */
   readonly threads: number | undefined;
+  /**
+   * Whether a call's results are the same floats whichever other inputs share its batches, so a
+   * caller may split one call into parts on several workers and get the unsplit answer. True for
+   * encoders (right-padded batches) with fp32 / fp16 weights; false for dynamically quantized
+   * ones (q8, q4, ...), whose activations are quantized with one scale per batch, for decoders
+   * and LLM rerankers (left padding, a shared prefix that depends on the call), and for a custom
+   * `loader` (unknown).
+   */
+  readonly batchInvariant: boolean;
   private readonly handles: WorkerHandle[];
   private readonly respawn: (signal: AbortSignal) => Promise<WorkerHandle>;
   private readonly replacing = new Map<number, Promise<void>>();
@@ -46,6 +55,7 @@ export class WorkerScorer extends BaseScorer {
   /** @internal Use {@link loadWorkerScorer}. */
   constructor(handles: WorkerHandle[], info: WorkerModelInfo, respawn: (signal: AbortSignal) => Promise<WorkerHandle>) {
     super();
+    this.batchInvariant = info.batchInvariant === true;
     this.handles = handles;
     this.respawn = respawn;
     this.capabilities = Object.freeze([...info.capabilities]);
@@ -66,6 +76,14 @@ export class WorkerScorer extends BaseScorer {
    */
   get liveWorkers(): number {
     return this.closed ? 0 : this.handles.filter((h) => h.alive).length;
+  }
+
+  /**
+   * Live workers with no call in flight (cancelled calls still running count as busy). Calls
+   * made back to back go to distinct idle workers, so this many can start in parallel now.
+   */
+  get idleWorkers(): number {
+    return this.closed ? 0 : this.handles.filter((h) => h.alive && h.load === 0).length;
   }
 
   /** Replaces worker `i` as soon as it stops serving, so the pool heals without waiting for a call. */

@@ -13,9 +13,22 @@ export interface BatcherOptions {
    * model call pads into one batch. @default 64
    */
   maxBatchPairs?: number;
+  /**
+   * Split a lone large request across idle workers of a worker pool whose results do not depend
+   * on the batch (encoders with fp32 / fp16 weights; `WorkerScorer.batchInvariant`): the parts
+   * run in parallel and are joined in order, with the same scores, vectors and usage as one call.
+   * Only while no other request waits or is on its way, so a loaded server never splits.
+   * @default true
+   */
+  split?: boolean;
+  /**
+   * Fewest items (pairs, texts or token-id sequences) in each part of a split: a request of
+   * fewer than twice this many is never split. @default 2
+   */
+  minPartSize?: number;
   /** Called after each merged score call with its pair and request counts. */
   onBatch?: (pairs: number, requests: number) => void;
 }
 
 /** The defaults of {@link BatcherOptions}, in one place. */
-export const BATCHING_DEFAULTS = { enabled: true, maxWaitMs: 2, maxBatchPairs: 64 } as const;
+export const BATCHING_DEFAULTS = { enabled: true, maxWaitMs: 2, maxBatchPairs: 64, split: true, minPartSize: 2 } as const;

@@ -1,3 +1,4 @@
+import { InvalidOptionError } from "../../errors/invalid-option-error.js";
 import { abortReason, settle } from "./batch-member.js";
 import { BATCHING_DEFAULTS, type BatcherOptions } from "./coalesce-options.js";
 import { groupKey } from "./group-key.js";
@@ -14,9 +15,13 @@ export interface CoalesceStrategy<Item, Result, Options extends object> {
   size(item: Item): number;
   /**
    * Runs `items` as one call with `options` and returns one result per item, in order. `signal`
-   * aborts only when every request in the call has gone away.
+   * aborts only when every request in the call has gone away. With `parts` > 1 the call's inputs
+   * are cut into that many contiguous parts run in parallel, one per idle worker (see
+   * {@link runSplit}); the answer must equal the unsplit one.
    */
-  run(items: Item[], options: Options, signal: AbortSignal): Promise<Result[]>;
+  run(items: Item[], options: Options, signal: AbortSignal, parts: number): Promise<Result[]>;
+  /** Parts a call of this kind can run in right now without changing its answer (idle workers of an exact pool). */
+  lanes(): number;
 }
 
 interface Member {
@@ -39,12 +44,15 @@ interface Group {
 }
 
 /**
- * The server's request batch: coalesces concurrent requests of every kind into shared model calls.
- * Requests of one kind whose options are equal in value ({@link groupKey}) are concatenated into
+ * The server's one policy for fitting requests to workers, in both directions. Merge: concurrent
+ * requests of one kind whose options are equal in value ({@link groupKey}) are concatenated into
  * one call and the results split back. While a slot is free, a batch waits at most `maxWaitMs`,
  * and only when other admitted requests are on their way (so a lone client is never delayed);
  * while all slots are busy, requests pile up and leave together when one frees. If a merged call
  * fails, each request is retried alone, so one bad request never fails its neighbours.
+ * Split: a call leaving while nothing else waits or is on its way, with spare slots and idle
+ * workers, takes them and runs in parts of at least `minPartSize` items (see {@link runSplit});
+ * under load nothing is split, so every worker keeps serving whole calls.
  * (Padding-aware micro-batches inside one model call are `src/batching`'s job, not this one's.)
  */
 export class RequestCoalescer {
@@ -53,6 +61,7 @@ export class RequestCoalescer {
   private readonly enabled: boolean;
   private readonly maxWaitMs: number;
   private readonly maxBatch: number;
+  private readonly minPartSize: number;
   /** Requests inside model calls right now. */
   private inCalls = 0;
 
@@ -63,6 +72,14 @@ export class RequestCoalescer {
     this.enabled = options.enabled ?? BATCHING_DEFAULTS.enabled;
     this.maxWaitMs = options.maxWaitMs ?? BATCHING_DEFAULTS.maxWaitMs;
     this.maxBatch = options.maxBatchPairs ?? BATCHING_DEFAULTS.maxBatchPairs;
+    const minPartSize = options.minPartSize ?? BATCHING_DEFAULTS.minPartSize;
+    if (!Number.isInteger(minPartSize) || minPartSize < 1) {
+      throw new InvalidOptionError(`createServer: \`batching.minPartSize\` must be a positive integer, got ${String(minPartSize)}`, {
+        option: "batching.minPartSize",
+        allowed: "a positive integer",
+      });
+    }
+    this.minPartSize = options.split === false ? Infinity : minPartSize;
     slots.addReleaseListener(() => this.pump());
   }
 
@@ -134,10 +151,11 @@ export class RequestCoalescer {
     const release = await this.slots.acquire();
     const live = group.members.filter((m) => !m.settled);
     this.inCalls += live.length;
+    const spare = live.length > 0 ? this.spareSlots(group, live) : [];
     try {
       if (live.length === 0) return;
       try {
-        const results = await this.call(group, live);
+        const results = await this.call(group, live, 1 + spare.length);
         live.forEach((m, i) => settle(m, results[i]));
       } catch (error) {
         if (live.length === 1) return settle(live[0] as Member, undefined, error);
@@ -145,7 +163,7 @@ export class RequestCoalescer {
         for (const m of live) {
           if (m.settled) continue;
           try {
-            settle(m, (await this.call(group, [m]))[0]);
+            settle(m, (await this.call(group, [m], 1))[0]);
           } catch (e) {
             settle(m, undefined, e);
           }
@@ -153,11 +171,31 @@ export class RequestCoalescer {
       }
     } finally {
       this.inCalls -= live.length;
+      for (const r of spare) r();
       release();
     }
   }
 
-  private async call(group: Group, members: Member[]): Promise<unknown[]> {
+  /**
+   * The extra slots a call leaving now may take to run in parts: none while anything else waits
+   * here or is on its way (those requests want the workers), else as many as its idle workers,
+   * the free slots and `minPartSize` items per part allow. Called once this call holds its slot.
+   */
+  private spareSlots(group: Group, live: Member[]): Array<() => void> {
+    const size = live.reduce((n, m) => n + m.size, 0);
+    const byItems = Math.floor(size / this.minPartSize);
+    if (byItems < 2 || this.queuedRequests > 0 || this.companionsExpected()) return [];
+    const parts = Math.min(byItems, group.strategy.lanes());
+    const spare: Array<() => void> = [];
+    for (let i = 1; i < parts; i++) {
+      const r = this.slots.tryAcquire();
+      if (!r) break;
+      spare.push(r);
+    }
+    return spare;
+  }
+
+  private async call(group: Group, members: Member[], parts: number): Promise<unknown[]> {
     const controller = new AbortController();
     // The shared call stops only when every request in it has gone away.
     const onAbort = (): void => {
@@ -169,6 +207,7 @@ export class RequestCoalescer {
         members.map((m) => m.item),
         group.options,
         controller.signal,
+        parts,
       );
       if (results.length !== members.length) {
         throw new Error(`A ${group.strategy.kind} call returned ${results.length} results for ${members.length} requests`);

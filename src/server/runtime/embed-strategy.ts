@@ -1,6 +1,7 @@
 import type { EmbedOptions, Embedder } from "../../types.js";
 import type { SequenceEmbedder } from "../../contracts/sequence-embedder.js";
 import type { CoalesceStrategy } from "./coalescer.js";
+import { runSplit, splitLanes } from "./split-call.js";
 
 /** Embedding options that decide whether two requests may share a call. */
 export type BatchableEmbedOptions = Omit<EmbedOptions, "signal" | "onProgress">;
@@ -26,8 +27,14 @@ export function embedStrategies(embedder: Embedder, sequences: SequenceEmbedder 
   const texts: EmbedStrategies["texts"] = {
     kind: "embed-texts",
     size: (item) => item.length,
-    async run(items, options, signal) {
-      const response = await embedder.embedWithUsage(items.flat(), { ...options, signal, prompt: false });
+    lanes: () => splitLanes(embedder),
+    async run(items, options, signal, parts) {
+      const all = items.flat();
+      const call = (texts: string[], s: AbortSignal): ReturnType<Embedder["embedWithUsage"]> => embedder.embedWithUsage(texts, { ...options, signal: s, prompt: false });
+      const response =
+        parts > 1
+          ? await runSplit(all.map((t) => t.length), parts, signal, (start, end, s) => call(all.slice(start, end), s), joinEmbeddings)
+          : await call(all, signal);
       const total = response.usage.promptTokens;
       if (items.length === 1) return [{ embeddings: response.embeddings, promptTokens: total }];
       const chars = items.map((ts) => ts.reduce((n, t) => n + t.length, 0));
@@ -43,8 +50,14 @@ export function embedStrategies(embedder: Embedder, sequences: SequenceEmbedder 
   const tokens: EmbedStrategies["tokens"] = sequences && {
     kind: "embed-tokens",
     size: (item) => item.length,
-    async run(items, options, signal) {
-      const response = await sequences.embedSequences(items.flat(), { ...options, signal });
+    lanes: () => splitLanes(sequences),
+    async run(items, options, signal, parts) {
+      const all = items.flat();
+      const call = (seqs: number[][], s: AbortSignal): ReturnType<SequenceEmbedder["embedSequences"]> => sequences.embedSequences(seqs, { ...options, signal: s });
+      const response =
+        parts > 1
+          ? await runSplit(all.map((q) => q.length), parts, signal, (start, end, s) => call(all.slice(start, end), s), joinEmbeddings)
+          : await call(all, signal);
       return split(response.embeddings, items, (k) => (items[k] as number[][]).reduce((n, s) => n + s.length, 0));
     },
   };
@@ -59,4 +72,11 @@ function split(all: Float32Array[], items: ReadonlyArray<readonly unknown[]>, us
     offset += item.length;
     return { embeddings, promptTokens: usage(k) };
   });
+}
+
+/** The embedding answers of consecutive parts as one: vectors concatenated, usage summed. */
+function joinEmbeddings<R extends { embeddings: Float32Array[]; usage: { promptTokens: number; totalTokens: number } }>(parts: R[]): R {
+  const promptTokens = parts.reduce((n, p) => n + p.usage.promptTokens, 0);
+  const totalTokens = parts.reduce((n, p) => n + p.usage.totalTokens, 0);
+  return { ...(parts[0] as R), embeddings: parts.flatMap((p) => p.embeddings), usage: { promptTokens, totalTokens } };
 }

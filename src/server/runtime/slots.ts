@@ -58,6 +58,17 @@ export class Slots {
     } else {
       this.running++;
     }
+    return this.releaser();
+  }
+
+  /** Takes a free slot now, or returns undefined (never waits, never jumps the FIFO queue). */
+  tryAcquire(): (() => void) | undefined {
+    if (this.running >= this.concurrency) return undefined;
+    this.running++;
+    return this.releaser();
+  }
+
+  private releaser(): () => void {
     let released = false;
     return () => {
       if (released) return;

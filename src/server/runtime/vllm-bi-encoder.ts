@@ -14,8 +14,16 @@ export type PairScorer = Pick<Scorer, "scoreWithUsage">;
  * sequence embedder the server renders the token ids itself, so `max_tokens_per_query`,
  * `max_tokens_per_doc` and `truncate_prompt_tokens` apply as on vLLM.
  */
-export function vllmBiEncoderScorer(embedder: Embedder, tokenizer: Tokenizer | undefined): PairScorer {
+export function vllmBiEncoderScorer(embedder: Embedder, tokenizer: Tokenizer | undefined): PairScorer & { readonly idleWorkers: unknown; readonly batchInvariant: boolean } {
   return {
+    // A split may run on the embedder's idle workers: each pair's cosine and token count depend
+    // only on its own two texts, except the tokenizer-less estimate (a per-call average).
+    get idleWorkers(): unknown {
+      return (embedder as { idleWorkers?: unknown }).idleWorkers;
+    },
+    get batchInvariant(): boolean {
+      return tokenizer !== undefined && (embedder as { batchInvariant?: unknown }).batchInvariant === true;
+    },
     async scoreWithUsage(queries, documents, options: ScoreOptions = {}): Promise<ScoreResponse> {
       const qs = (Array.isArray(queries) ? queries : [queries]) as string[];
       const ds = (Array.isArray(documents) ? documents : [documents]) as string[];
