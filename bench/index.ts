@@ -21,7 +21,9 @@ import { benchFastembed } from "./fastembed.js";
 import { benchParallel } from "./parallel.js";
 import { benchLlm } from "./llm.js";
 import { benchLocal } from "./local.js";
-import { benchMemory } from "./memory.js";
+import { benchArena, benchMemory } from "./memory.js";
+import { memoryModels } from "./memory-models.js";
+import { benchServeMemory } from "./memory-serve.js";
 import { benchRemote } from "./remote.js";
 import { benchScaling } from "./scaling.js";
 import { benchServer } from "./server.js";
@@ -78,9 +80,19 @@ if (!only || only === "scaling") {
   await benchScaling({ cross, colbert, llm });
 }
 if (only === "memory") {
-  // `npm run bench -- memory [minutes]`: 5 minutes by default, so only when asked.
-  const minutes = Number(process.argv[3]);
-  await benchMemory(ce, "MiniLM-L6 cross-encoder fp32", Number.isFinite(minutes) && minutes > 0 ? minutes : undefined);
+  // `npm run bench -- memory [minutes] [library|serve|arena] [cross|bi|llm]`: 5 minutes per run by
+  // default, `arena` the first 14 requests of the mix per ONNX Runtime option; only when asked.
+  const args = process.argv.slice(3);
+  const minutes = Number(args.find((a) => Number(a) > 0)) || undefined;
+  const parts = args.filter((a) => ["library", "serve", "arena"].includes(a));
+  const names = args.filter((a) => ["cross", "bi", "llm"].includes(a));
+  const bi = await ensure("minilm-bi-encoder", { family: "bi-encoder", size: "minilm-l6", pooling: "mean", normalize: true });
+  for (const model of memoryModels({ cross: ce, bi, llm: join(root, "qwen3-0.6b-shape") })) {
+    if (names.length > 0 && !names.includes(model.name)) continue;
+    if (parts.length === 0 || parts.includes("library")) benchMemory(model, minutes);
+    if (parts.length === 0 || parts.includes("serve")) await benchServeMemory(model, minutes, { flags: model.serveFlags });
+    if (parts.includes("arena") && model.name !== "bi") benchArena(model);
+  }
 }
 if (!only || only === "remote") await benchRemote();
 if (!only || only === "server") {

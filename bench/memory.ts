@@ -1,45 +1,114 @@
 /**
- * #23 item 3, library half (`npm run bench -- memory [minutes]`): mixed requests (1-200
- * documents of 5-2000 words, seeded) through one in-process scorer for `minutes` (default 5),
- * RSS sampled every second. Criterion: RSS levels off, i.e. the final RSS is within 15 % of the
- * level after the first minute (the max over the first minute), and stays under a stated bound.
- * Not yet here: the same through `serve`, and ONNX Runtime's arena options with their speed cost.
+ * #23 item 3, library half (`npm run bench -- memory [minutes]`): #23's mixed requests
+ * (workload.ts `mixedRequest`: 1-200 documents of 5-2000 words, seeded) through one in-process
+ * scorer for `minutes`, RSS sampled every second (memory-rss.ts has the verdict). Each run is a
+ * child process, so its RSS is its own, and may set ONNX Runtime's memory options (see
+ * memory-arena.ts): `arena` measures what each costs in RSS and in speed.
  */
+import { spawnSync } from "node:child_process";
 import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
 import { loadScorer } from "../src/index.js";
+import type { LoadScorerOptions } from "../src/local/options.js";
+import { ARENA_VARIANTS, applyArenaVariant, type ArenaVariant } from "./memory-arena.js";
+import { recordRss, sampleRss, summariseRss, type RssSample, type RssSummary } from "./memory-rss.js";
 import { QUICK } from "./measure.js";
-import { recordLimit, recordTarget } from "./targets.js";
-import { makeWorkload } from "./workload.js";
+import { mixedRequest, type MixLimits } from "./workload.js";
 
 const THREADS = availableParallelism();
-/** The stated bound for the MiniLM-L6-shaped cross-encoder, fp32. */
-const BOUND_MB = 1500;
 
-/** Runs the mixed workload on the model in `dir` for `minutes`. */
-export async function benchMemory(dir: string, label: string, minutes = QUICK ? 0.5 : 5): Promise<void> {
-  console.log(`\n## Flat memory: ${label}, mixed requests (1-200 docs, 5-2000 words) for ${minutes} min in process, RSS sampled every second`);
-  const scorer = await loadScorer(dir, { threads: THREADS });
-  const samples: { t: number; mb: number }[] = [];
+/** One model the memory sections run. */
+export interface MemoryModel {
+  dir: string;
+  label: string;
+  /** Loader options (an LLM reranker's template and overrides). */
+  options?: LoadScorerOptions;
+  /** Scales the mix down for slow models. */
+  limits?: MixLimits;
+  /** The stated peak-RSS bound in process, MB. */
+  libraryBoundMb: number;
+  /** The stated peak-RSS bound of `serve` (all its workers), MB. */
+  serveBoundMb: number;
+}
+
+interface ChildResult {
+  samples: RssSample[];
+  requests: number;
+  pairs: number;
+  seconds: number;
+}
+
+/**
+ * The child's job: the mixed loop in this process, with `variant`'s ONNX Runtime options, for
+ * `minutes` or, when `count` is given, for exactly the first `count` requests of the mix.
+ */
+async function runLoop(model: MemoryModel, minutes: number, variant: ArenaVariant, count?: number): Promise<ChildResult> {
+  await applyArenaVariant(variant);
+  const scorer = await loadScorer(model.dir, { threads: THREADS, ...model.options });
+  const rss = sampleRss(() => process.memoryUsage.rss() / 2 ** 20);
   const t0 = performance.now();
-  const timer = setInterval(() => samples.push({ t: (performance.now() - t0) / 60_000, mb: process.memoryUsage.rss() / 2 ** 20 }), 1000);
   let requests = 0;
-  let seed = 1;
-  while (performance.now() - t0 < minutes * 60_000) {
-    // Many small requests, some large ones: the arena's high-water mark is what could grow.
-    const count = seed % 7 === 0 ? 100 + (seed % 101) : 1 + (seed % 20);
-    const words = seed % 5 === 0 ? 500 + ((seed * 37) % 1501) : 5 + ((seed * 13) % 200);
-    const { query, documents } = makeWorkload(count, Math.max(5, words / 2), words, seed++);
+  let pairs = 0;
+  const more = (seed: number): boolean => (count === undefined ? performance.now() - t0 < minutes * 60_000 : seed <= count);
+  for (let seed = 1; more(seed); seed++) {
+    const { query, documents } = mixedRequest(seed, model.limits);
     await scorer.rerank(query, documents);
     requests++;
+    pairs += documents.length;
   }
-  clearInterval(timer);
+  const seconds = (performance.now() - t0) / 1000;
+  rss.stop();
   await scorer.close();
-  const firstMinute = Math.min(1, minutes / 5);
-  const level = Math.max(...samples.filter((s) => s.t <= firstMinute).map((s) => s.mb));
-  const final = samples.at(-1)?.mb ?? level;
-  const peak = Math.max(...samples.map((s) => s.mb));
-  const minuteMarks = samples.filter((_, i) => i % 60 === 59).map((s) => s.mb.toFixed(0));
-  console.log(`  ${requests} requests; RSS level after ${firstMinute} min ${level.toFixed(0)} MB, final ${final.toFixed(0)} MB, peak ${peak.toFixed(0)} MB; per minute: ${minuteMarks.join(", ")} MB`);
-  recordTarget(`RSS levels off (${label}): level / final`, level / final, 0.87, `(final ${final.toFixed(0)} MB vs level ${level.toFixed(0)} MB; ok = final within 15 %)`);
-  recordLimit(`peak RSS over the mixed workload (${label})`, Math.round(peak), BOUND_MB, "MB");
+  return { samples: rss.samples, requests, pairs, seconds };
+}
+
+function runChild(model: MemoryModel, minutes: number, variant: ArenaVariant, count?: number): ChildResult {
+  const self = fileURLToPath(import.meta.url);
+  const child = spawnSync(process.execPath, [...process.execArgv, self, "--child", JSON.stringify({ model, minutes, variant, count })], {
+    encoding: "utf8",
+    maxBuffer: 1 << 26,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const line = child.stdout.split("\n").find((l) => l.startsWith("{"));
+  if (!line) throw new Error(`memory child (${variant}) failed: exit ${child.status}`);
+  return JSON.parse(line) as ChildResult;
+}
+
+/** Runs the mixed workload on `model` in process for `minutes` and records its two targets. */
+export function benchMemory(model: MemoryModel, minutes = QUICK ? 0.5 : 5): RssSummary {
+  const limits = model.limits?.maxDocuments ? `1-${model.limits.maxDocuments}` : "1-200";
+  console.log(`\n## Flat memory: ${model.label}, mixed requests (${limits} docs, 5-2000 words) for ${minutes} min in process, RSS sampled every second`);
+  const result = runChild(model, minutes, "default");
+  console.log(`  ${result.requests} requests, ${result.pairs} pairs (${(result.pairs / result.seconds).toFixed(1)} pairs/s)`);
+  const summary = summariseRss(result.samples, minutes);
+  recordRss(`${model.label}, library`, summary, model.libraryBoundMb);
+  return summary;
+}
+
+/**
+ * ONNX Runtime's memory options against the default, each in its own process on the same first
+ * `count` requests of the mix: level (after the first fifth), final and peak RSS, and pairs/s
+ * relative to the default (the variants run in turn, so on a shared machine the speed column is
+ * indicative only).
+ */
+export function benchArena(model: MemoryModel, count = QUICK ? 7 : 14): void {
+  console.log(`\n## ONNX Runtime memory options: ${model.label}, the first ${count} requests of the mix per option, each in its own process`);
+  let base: number | undefined;
+  for (const variant of Object.keys(ARENA_VARIANTS) as ArenaVariant[]) {
+    const r = runChild(model, Infinity, variant, count);
+    const s = summariseRss(r.samples, r.seconds / 60);
+    const speed = r.pairs / r.seconds;
+    base ??= speed;
+    console.log(
+      `  ${variant.padEnd(16)} level ${s.level.toFixed(0).padStart(5)} MB, final ${s.final.toFixed(0).padStart(5)} MB, peak ${s.peak.toFixed(0).padStart(5)} MB; ` +
+        `${speed.toFixed(1)} pairs/s (${(speed / base).toFixed(2)}x default; ${r.requests} requests)  ${ARENA_VARIANTS[variant]}`,
+    );
+  }
+}
+
+if (process.argv[2] === "--child") {
+  const { model, minutes, variant, count } = JSON.parse(process.argv[3] as string) as { model: MemoryModel; minutes: number; variant: ArenaVariant; count?: number };
+  const result = await runLoop(model, minutes, variant, count);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  process.exit(0);
 }

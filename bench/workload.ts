@@ -48,3 +48,22 @@ export function makeWorkload(count = 100, minTokens = 30, maxTokens = 400, seed 
   const documents = Array.from({ length: count }, () => passage(random, minTokens + Math.floor(random() * (maxTokens - minTokens + 1))));
   return { query: "what is the population of the capital city of the country", documents };
 }
+
+/** Caps that scale the mixed workload down for slow models (e.g. an LLM reranker on two cores). */
+export interface MixLimits {
+  /** Most documents per request (the unscaled mix goes to 200). @default 200 */
+  maxDocuments?: number;
+}
+
+/**
+ * Request `seed` of #23's mixed workload: mostly small requests (1-20 documents of 5-205 words),
+ * every 7th a large one (100-200 documents) and every 5th with long documents (500-2000 words),
+ * so the largest batch an arena ever needed keeps coming back. With `maxDocuments` the counts
+ * scale down in proportion (at least 1); document lengths stay.
+ */
+export function mixedRequest(seed: number, limits: MixLimits = {}): { query: string; documents: string[] } {
+  const count = seed % 7 === 0 ? 100 + (seed % 101) : 1 + (seed % 20);
+  const words = seed % 5 === 0 ? 500 + ((seed * 37) % 1501) : 5 + ((seed * 13) % 200);
+  const scale = Math.min(1, (limits.maxDocuments ?? 200) / 200);
+  return makeWorkload(Math.max(1, Math.round(count * scale)), Math.max(5, words / 2), words, seed);
+}

@@ -636,6 +636,8 @@ def bench_model(out: Path, tok: Tokenizer, layers: int) -> None:
     )
     torch.manual_seed(SEED)
     lm = Qwen3ForCausalLM(cfg).eval()
+    # Named, so loadScorer takes the folder as a causal LM (an LLM reranker with hfOverrides).
+    lm.config.architectures = ["Qwen3ForCausalLM"]
     lm.config.save_pretrained(str(folder))
     hf_tokenizer(tok, 8192).save_pretrained(str(folder))
     (folder / "onnx").mkdir(exist_ok=True)
