@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import type * as Ort from "onnxruntime-node";
 import { ModelLoadError } from "../../errors/model-load-error.js";
+import { trackNativeCall } from "../runtime/native-runs.js";
 import { loadOnnxRuntime } from "../runtime/onnx-session.js";
 import { RunGate } from "../runtime/run-gate.js";
 
@@ -30,11 +31,13 @@ export class TowerSession {
   static async create(path: string, options: { threads?: number | undefined; device?: string | undefined } = {}): Promise<TowerSession> {
     const ort = await loadOnnxRuntime();
     try {
-      const session = await ort.InferenceSession.create(path, {
-        intraOpNumThreads: options.threads ?? availableParallelism(),
-        graphOptimizationLevel: "all",
-        executionProviders: [options.device ?? "cpu"],
-      });
+      const session = await trackNativeCall(() =>
+        ort.InferenceSession.create(path, {
+          intraOpNumThreads: options.threads ?? availableParallelism(),
+          graphOptimizationLevel: "all",
+          executionProviders: [options.device ?? "cpu"],
+        }),
+      );
       return new TowerSession(ort, session, session.inputNames, session.outputNames);
     } catch (cause) {
       throw new ModelLoadError(`ONNX Runtime cannot load ${path}: ${(cause as Error).message}`, { path, cause });

@@ -2,6 +2,7 @@ import type * as Sharp from "sharp";
 import { InvalidInputError } from "../../errors/invalid-input-error.js";
 import { ModelLoadError } from "../../errors/model-load-error.js";
 import type { RawPixels } from "../../imaging/pixels.js";
+import { trackNativeCall } from "../runtime/native-runs.js";
 
 type SharpModule = typeof Sharp.default;
 let sharpPromise: Promise<SharpModule> | undefined;
@@ -41,9 +42,12 @@ export const DEFAULT_MAX_PIXELS = 64 * 1024 * 1024;
 export async function decodeImage(bytes: Uint8Array, field: string, maxPixels = DEFAULT_MAX_PIXELS): Promise<RawPixels> {
   const sharp = await loadSharp();
   try {
-    const { data, info } = await sharp(bytes, { failOn: "error", limitInputPixels: maxPixels })
-      .raw({ depth: "uchar" })
-      .toBuffer({ resolveWithObject: true });
+    // libvips decodes on libuv's pool: counted, so a worker is not terminated under it.
+    const { data, info } = await trackNativeCall(() =>
+      sharp(bytes, { failOn: "error", limitInputPixels: maxPixels })
+        .raw({ depth: "uchar" })
+        .toBuffer({ resolveWithObject: true }),
+    );
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels: info.channels };
   } catch (cause) {
     throw new InvalidInputError(`${field}: cannot decode the image (${(cause as Error).message}).`, { field, cause });

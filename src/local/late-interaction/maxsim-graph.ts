@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import type * as Ort from "onnxruntime-node";
 import type { TokenEmbeddings } from "../../types.js";
+import { trackNativeCall } from "../runtime/native-runs.js";
 import { loadOnnxRuntime } from "../runtime/onnx-session.js";
 import { ElemType, writeOnnxModel } from "../runtime/onnx-writer.js";
 import { RunGate } from "../runtime/run-gate.js";
@@ -43,7 +44,7 @@ export class MaxSimGraph {
         { op: "ReduceSum", inputs: ["best", "axis1"], outputs: ["scores"], attrs: { keepdims: 0 } },
       ],
     });
-    const session = await ort.InferenceSession.create(model, { intraOpNumThreads: threads, graphOptimizationLevel: "all" });
+    const session = await trackNativeCall(() => ort.InferenceSession.create(model, { intraOpNumThreads: threads, graphOptimizationLevel: "all" }));
     return new MaxSimGraph(ort, session);
   }
 

@@ -6,6 +6,7 @@ import { onnxRuntimeLoadError } from "./onnx-runtime-load-error.js";
 import { attentionKind, type AttentionKind } from "./fused-attention.js";
 import { fillGraphInputs, planGraphInputs, type CacheConfig, type FillOptions, type GraphInputPlan, type PrefixCache } from "./graph-inputs.js";
 import type { Int8Weights } from "./int8-weights-u8.js";
+import { trackNativeCall } from "./native-runs.js";
 import { RunGate } from "./run-gate.js";
 
 type OrtModule = typeof Ort;
@@ -100,8 +101,8 @@ export class OnnxSession {
     try {
       session =
         typeof model === "string"
-          ? await ort.InferenceSession.create(model, sessionOptions)
-          : await ort.InferenceSession.create(model, sessionOptions);
+          ? await trackNativeCall(() => ort.InferenceSession.create(model, sessionOptions))
+          : await trackNativeCall(() => ort.InferenceSession.create(model, sessionOptions));
     } catch (cause) {
       throw new ModelLoadError(`ONNX Runtime cannot load ${source}: ${(cause as Error).message}`, { path: source, cause });
     }

@@ -1,4 +1,5 @@
 import { RerankKitError } from "../../errors/rerank-kit-error.js";
+import { trackNativeCall } from "./native-runs.js";
 
 /**
  * Lets a native session be released only when none of its runs is in flight. onnxruntime-node
@@ -11,10 +12,10 @@ export class RunGate {
   private readonly inFlight = new Set<Promise<unknown>>();
   private closing = false;
 
-  /** Runs `fn` unless the gate is closing; the gate's `close` waits for it. */
+  /** Runs `fn` unless the gate is closing; the gate's `close` waits for it, and a worker's termination too (see native-runs.ts). */
   async run<T>(fn: () => Promise<T>): Promise<T> {
     if (this.closing) throw new RerankKitError("The scorer is closed: close() was called before this run started");
-    const running = fn();
+    const running = trackNativeCall(fn);
     this.inFlight.add(running);
     try {
       return await running;

@@ -5,6 +5,7 @@ import { AbortError } from "../../errors/abort-error.js";
 import { ModelLoadError } from "../../errors/model-load-error.js";
 import { RerankKitError } from "../../errors/rerank-kit-error.js";
 import type { Progress } from "../../types.js";
+import { NativeCallFence } from "../runtime/native-runs.js";
 import { startWorker } from "./exec-argv.js";
 import { toWire } from "./wire-args.js";
 import { deserializeError, type FromWorker, type ToWorker, type WorkerMethod, type WorkerModelInfo } from "./protocol.js";
@@ -27,17 +28,21 @@ function selfUrl(): string {
  * by a small eval'd bootstrap that then imports the entry. The worker gets the parent's flags
  * minus those a worker rejects (see {@link startWorker}).
  */
-function spawnWorker(): Worker {
+function spawnWorker(fence: NativeCallFence): Worker {
   const here = selfUrl();
+  const workerData = { nativeCalls: fence.buffer };
   if (!/\.[cm]?ts$/.test(here)) {
-    return startWorker(new URL(here.endsWith(".cjs") ? "./worker.cjs" : "./worker.js", here));
+    return startWorker(new URL(here.endsWith(".cjs") ? "./worker.cjs" : "./worker.js", here), { workerData });
   }
   // tsx's ESM register API (the require condition resolves to its .cjs twin).
   const api = pathToFileURL(createRequire(here).resolve("tsx/esm/api").replace(/\.cjs$/, ".mjs")).href;
   const entry = new URL("./worker.ts", here).href;
   const bootstrap = `import(${JSON.stringify(api)}).then((m) => m.register()).then(() => import(${JSON.stringify(entry)}));`;
-  return startWorker(bootstrap, { eval: true });
+  return startWorker(bootstrap, { eval: true, workerData });
 }
+
+/** The longest a stopping worker's native call is waited for: far beyond any one micro-batch's run. */
+const NATIVE_CALL_WAIT_MS = 10 * 60_000;
 
 /** How a worker's time is bounded. @internal */
 export interface WorkerTimeouts {
@@ -50,6 +55,10 @@ export interface WorkerTimeouts {
 /** One worker thread holding one model, with a table of calls in flight. @internal */
 export class WorkerHandle {
   private readonly worker: Worker;
+  /** The worker's native calls in flight: it is terminated only when none is (see native-runs.ts). */
+  private readonly fence: NativeCallFence;
+  /** The thread's termination, once started: every path that stops the thread shares it. */
+  private stopping: Promise<void> | undefined;
   private readonly pending = new Map<number, Pending>();
   /** Cancelled calls the worker has not yet stopped, with the timer that recycles it if it never does. */
   private readonly abandoned = new Map<number, NodeJS.Timeout>();
@@ -68,9 +77,11 @@ export class WorkerHandle {
 
   private constructor(
     worker: Worker,
+    fence: NativeCallFence,
     private readonly cancelTimeoutMs: number,
   ) {
     this.worker = worker;
+    this.fence = fence;
     worker.on("message", (m: FromWorker) => this.onMessage(m));
     worker.on("error", (e) => this.fail(new RerankKitError(`The scoring worker crashed: ${e.message}`, { cause: e })));
     worker.on("exit", (code) => this.fail(new RerankKitError(`The scoring worker exited (code ${code})`)));
@@ -94,8 +105,9 @@ export class WorkerHandle {
     timeouts: WorkerTimeouts,
     signal?: AbortSignal,
   ): Promise<{ handle: WorkerHandle; info: WorkerModelInfo }> {
-    const worker = spawnWorker();
-    const handle = new WorkerHandle(worker, timeouts.cancelTimeoutMs);
+    const fence = new NativeCallFence();
+    const worker = spawnWorker(fence);
+    const handle = new WorkerHandle(worker, fence, timeouts.cancelTimeoutMs);
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     const info = await new Promise<WorkerModelInfo>((resolve, reject) => {
@@ -121,7 +133,7 @@ export class WorkerHandle {
       worker.postMessage({ type: "load", idOrPath, options, loader, entry } satisfies ToWorker);
     })
       .catch(async (error: unknown) => {
-        await worker.terminate();
+        await handle.stopThread();
         throw error;
       })
       .finally(() => {
@@ -171,7 +183,7 @@ export class WorkerHandle {
   private recycle(reason: string): void {
     if (this.dead) return;
     this.fail(new RerankKitError(`The scoring worker was restarted: ${reason}`));
-    void this.worker.terminate();
+    void this.stopThread();
   }
 
   private onMessage(m: FromWorker): void {
@@ -238,6 +250,19 @@ export class WorkerHandle {
       clearTimeout(timer);
     }
     this.fail(new RerankKitError("The scorer is closed"));
-    await this.worker.terminate();
+    await this.stopThread();
+  }
+
+  /**
+   * Terminates the thread once no native call is in flight in it: terminating under an ONNX
+   * Runtime run aborts the whole process. The wait ends early when the thread is stuck in
+   * synchronous JavaScript (its calls cannot complete then) and is capped for a pathological run.
+   */
+  private stopThread(): Promise<void> {
+    this.stopping ??= this.fence
+      .drain({ stuckMs: Math.max(1000, this.cancelTimeoutMs), maxMs: NATIVE_CALL_WAIT_MS })
+      .then(() => this.worker.terminate())
+      .then(() => undefined);
+    return this.stopping;
   }
 }

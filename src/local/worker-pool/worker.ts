@@ -5,9 +5,10 @@
  * @module
  */
 import { availableParallelism } from "node:os";
-import { parentPort } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import { has } from "../../contracts/capabilities.js";
 import { LlmRerankerScorer } from "../llm-reranker/llm-reranker.js";
+import { adoptNativeCallCounter } from "../runtime/native-runs.js";
 import { callShapeOf, reportCapabilities } from "./capability-proxy.js";
 import { serializeError, transferables, type FromWorker, type ToWorker, type WorkerModelInfo } from "./protocol.js";
 
@@ -15,6 +16,8 @@ type Target = Record<string, (...args: unknown[]) => unknown>;
 
 const port = parentPort;
 if (!port) throw new Error("worker.ts must run in a worker thread");
+const shared = (workerData as { nativeCalls?: unknown } | null)?.nativeCalls;
+if (shared instanceof SharedArrayBuffer) adoptNativeCallCounter(shared);
 
 let target: Target | undefined;
 const running = new Map<number, AbortController>();
