@@ -34,6 +34,7 @@ interface ServeFlags extends ModelFlags, MediaFlags, VllmServeFlags {
   maxInFlight: number;
   maxInFlightBodyBytes?: number;
   maxBodyBytes: number;
+  maxResponseBytes: number;
   timeoutMs: number;
   loadTimeoutMs?: number;
   headerTimeoutMs: number;
@@ -109,6 +110,12 @@ export function registerServe(program: Command): void {
     .option("--max-in-flight <n>", "requests with a body admitted at once; beyond it an immediate 503", positiveInteger, D.maxInFlight)
     .option("--max-in-flight-body-bytes <n>", "body bytes of admitted requests; beyond it an immediate 503 (default: 4 x --max-body-bytes)", positiveInteger)
     .option("--max-body-bytes <n>", "largest request body; beyond it 413", positiveInteger, D.maxBodyBytes)
+    .option(
+      "--max-response-bytes <n>",
+      "largest /pooling token_embed answer, estimated before the model runs (tokens x dim x 20 bytes per float as JSON, 4 as bytes); beyond it 413",
+      positiveInteger,
+      D.maxResponseBytes,
+    )
     .option("--timeout-ms <ms>", "per-request inference time limit; beyond it 504", positiveInteger, D.requestTimeoutMs)
     .option("--load-timeout-ms <ms>", "stop a model load (download included) that takes longer, and exit with an error (default: 600000)", positiveInteger)
     .option("--header-timeout-ms <ms>", "time to send the request headers", positiveInteger, D.headerTimeoutMs)
@@ -193,6 +200,7 @@ export function registerServe(program: Command): void {
       maxInFlight: flags.maxInFlight,
       ...(flags.maxInFlightBodyBytes && { maxInFlightBodyBytes: flags.maxInFlightBodyBytes }),
       maxBodyBytes: flags.maxBodyBytes,
+      maxResponseBytes: flags.maxResponseBytes,
       requestTimeoutMs: flags.timeoutMs,
       headerTimeoutMs: flags.headerTimeoutMs,
       bodyTimeoutMs: flags.bodyTimeoutMs,
