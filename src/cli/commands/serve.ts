@@ -37,6 +37,7 @@ interface ServeFlags extends ModelFlags, MediaFlags, VllmServeFlags {
   maxResponseBytes: number;
   timeoutMs: number;
   loadTimeoutMs?: number;
+  cancelTimeoutMs?: number;
   headerTimeoutMs: number;
   bodyTimeoutMs: number;
   idleTimeoutMs: number;
@@ -118,6 +119,11 @@ export function registerServe(program: Command): void {
     )
     .option("--timeout-ms <ms>", "per-request inference time limit; beyond it 504", positiveInteger, D.requestTimeoutMs)
     .option("--load-timeout-ms <ms>", "stop a model load (download included) that takes longer, and exit with an error (default: 600000)", positiveInteger)
+    .option(
+      "--cancel-timeout-ms <ms>",
+      "how long a worker may keep running a request that timed out or was cancelled before it is terminated and replaced; also bounds shutdown's wait for a busy worker (default: 2000)",
+      integer,
+    )
     .option("--header-timeout-ms <ms>", "time to send the request headers", positiveInteger, D.headerTimeoutMs)
     .option("--body-timeout-ms <ms>", "time to send the whole request (headers and body); beyond it 408", positiveInteger, D.bodyTimeoutMs)
     .option("--idle-timeout-ms <ms>", "how long an idle keep-alive connection stays open", positiveInteger, D.idleTimeoutMs)
@@ -175,6 +181,7 @@ export function registerServe(program: Command): void {
       ...convention,
       workers,
       ...(flags.loadTimeoutMs !== undefined && { loadTimeoutMs: flags.loadTimeoutMs }),
+      ...(flags.cancelTimeoutMs !== undefined && { cancelTimeoutMs: flags.cancelTimeoutMs }),
     });
     // createServer refuses options this model cannot honour (a pooling task it lacks); the
     // workers must stop then, or they would keep the process alive after the error.
