@@ -140,27 +140,35 @@ export class RemoteEmbedder implements Embedder {
    * One vector per image, in input order, from vLLM's multimodal embeddings: `/v1/embeddings` with
    * chat `messages` holding one `image_url` part, one request per image (vLLM embeds one
    * conversation per request), sent `maxConcurrency` at a time. For CLIP / SigLIP servers
-   * (`rerank-kit serve` or vLLM), whose image vectors share the text vectors' space.
-   * @throws {InvalidOptionError} for a dialect other than `vllm`.
+   * (`rerank-kit serve` or vLLM), whose image vectors share the text vectors' space. The `cohere`
+   * dialect sends Cohere's `/v2/embed` `images` (one data URI per call, as Cohere allows) with
+   * `input_type: "image"`; Cohere reads only data URIs, so pass bytes or `{ path }` there.
+   * @throws {InvalidOptionError} for a dialect other than `vllm` or `cohere`.
+   * @throws {InvalidInputError} on the cohere dialect without `model`.
    * @throws {InvalidInputError} before any request for a value that is no {@link ImageSource}.
    * @throws {APIError} and the transport's errors as {@link RemoteEmbedder.embedWithUsage}.
    */
   async embedImages(images: ImageSource[], options: Pick<RemoteEmbedOptions, "signal" | "requestId" | "timeoutMs" | "maxRetries" | "headers"> = {}): Promise<Float32Array[]> {
     if (this.#closed.signal.aborted) throw new RerankKitError("RemoteEmbedder is closed");
     if (!Array.isArray(images)) throw new InvalidInputError("embedImages takes an array of images", { field: "images" });
-    if (this.dialect !== "vllm") {
-      throw new InvalidOptionError(`RemoteEmbedder.embedImages speaks vLLM's chat-form embeddings; the ${this.dialect} dialect has none`, {
+    if (this.dialect !== "vllm" && this.dialect !== "cohere") {
+      throw new InvalidOptionError(`RemoteEmbedder.embedImages speaks vLLM's chat-form embeddings or Cohere's /v2/embed images; the ${this.dialect} dialect has neither`, {
         option: "dialect",
-        allowed: '"vllm"',
+        allowed: '"vllm" or "cohere"',
       });
+    }
+    if (this.dialect === "cohere" && this.#options.model === undefined) {
+      throw new InvalidInputError("The cohere dialect needs `model` (Cohere's /v2/embed requires it)", { field: "model" });
     }
     checkCallOverrides(options);
     const urls = await Promise.all(images.map((image, i) => imageUrl(image, `images[${i}]`)));
+    const format = this.#options.encodingFormat ?? "base64";
     return runChunks(urls, this.#limit, [options.signal, this.#closed.signal], async (url, i, signal) => {
-      const body: Record<string, unknown> = {
-        messages: [{ role: "user", content: [{ type: "image_url", image_url: { url } }] }],
-        encoding_format: this.#options.encodingFormat ?? "base64",
-      };
+      // Cohere takes one image per call in `images` (a data URI), typed `input_type: "image"`.
+      const body: Record<string, unknown> =
+        this.dialect === "cohere"
+          ? { images: [url], input_type: "image", embedding_types: [format === "base64" ? "base64" : "float"] }
+          : { messages: [{ role: "user", content: [{ type: "image_url", image_url: { url } }] }], encoding_format: format };
       if (this.#options.model !== undefined) body.model = this.#options.model;
       const response = await this.#transport.request({
         method: "POST",

@@ -9,6 +9,7 @@ export const SERVER_DEFAULTS = {
   maxDocuments: 1000,
   maxInFlight: 256,
   maxBodyBytes: 10 * 1024 * 1024,
+  maxResponseBytes: 512 * 1024 * 1024,
   requestTimeoutMs: 60_000,
   headerTimeoutMs: 10_000,
   bodyTimeoutMs: 30_000,

@@ -67,6 +67,13 @@ export interface CreateServerOptions extends MediaOptions {
   maxInFlightBodyBytes?: number;
   /** Largest request body, in bytes; beyond it 413. @default 10485760 (10 MiB) */
   maxBodyBytes?: number;
+  /**
+   * Largest answer a `/pooling` token_embed request may produce, in bytes, estimated before the
+   * model runs (tokens x dim x 20 bytes per float as JSON, 4 with `encoding_format` bytes); beyond
+   * it 413 `ContentTooLargeError`. Per-token outputs are large: 1000 documents of 180 tokens x 128
+   * dims are about 460 MB of JSON. @default 536870912 (512 MiB)
+   */
+  maxResponseBytes?: number;
   /** Time for a client to send the request headers, in ms (node:http `headersTimeout`). @default 10000 */
   headerTimeoutMs?: number;
   /**
@@ -127,6 +134,7 @@ export interface ResolvedOptions extends ModelWiring {
   maxInFlight: number;
   maxInFlightBodyBytes: number;
   maxBodyBytes: number;
+  maxResponseBytes: number;
   headerTimeoutMs: number;
   bodyTimeoutMs: number;
   idleTimeoutMs: number;
@@ -176,6 +184,7 @@ const SERVER_OPTION_RULES = {
   maxInFlight: positiveNumber,
   maxInFlightBodyBytes: positiveNumber,
   maxBodyBytes: positiveNumber,
+  maxResponseBytes: positiveNumber,
   headerTimeoutMs: positiveNumber,
   bodyTimeoutMs: positiveNumber,
   idleTimeoutMs: positiveNumber,
@@ -224,6 +233,7 @@ export function resolveOptions(options: CreateServerOptions): ResolvedOptions {
     concurrency: positive(options.concurrency, 1, "concurrency"),
     maxInFlight: positive(options.maxInFlight, 256, "maxInFlight"),
     maxBodyBytes,
+    maxResponseBytes: positive(options.maxResponseBytes, 512 * 1024 * 1024, "maxResponseBytes"),
     maxInFlightBodyBytes: positive(options.maxInFlightBodyBytes, 4 * maxBodyBytes, "maxInFlightBodyBytes"),
     headerTimeoutMs: positive(options.headerTimeoutMs, 10_000, "headerTimeoutMs"),
     bodyTimeoutMs: positive(options.bodyTimeoutMs, 30_000, "bodyTimeoutMs"),

@@ -34,8 +34,10 @@ interface ServeFlags extends ModelFlags, MediaFlags, VllmServeFlags {
   maxInFlight: number;
   maxInFlightBodyBytes?: number;
   maxBodyBytes: number;
+  maxResponseBytes: number;
   timeoutMs: number;
   loadTimeoutMs?: number;
+  cancelTimeoutMs?: number;
   headerTimeoutMs: number;
   bodyTimeoutMs: number;
   idleTimeoutMs: number;
@@ -109,8 +111,19 @@ export function registerServe(program: Command): void {
     .option("--max-in-flight <n>", "requests with a body admitted at once; beyond it an immediate 503", positiveInteger, D.maxInFlight)
     .option("--max-in-flight-body-bytes <n>", "body bytes of admitted requests; beyond it an immediate 503 (default: 4 x --max-body-bytes)", positiveInteger)
     .option("--max-body-bytes <n>", "largest request body; beyond it 413", positiveInteger, D.maxBodyBytes)
+    .option(
+      "--max-response-bytes <n>",
+      "largest /pooling token_embed answer, estimated before the model runs (tokens x dim x 20 bytes per float as JSON, 4 as bytes); beyond it 413",
+      positiveInteger,
+      D.maxResponseBytes,
+    )
     .option("--timeout-ms <ms>", "per-request inference time limit; beyond it 504", positiveInteger, D.requestTimeoutMs)
     .option("--load-timeout-ms <ms>", "stop a model load (download included) that takes longer, and exit with an error (default: 600000)", positiveInteger)
+    .option(
+      "--cancel-timeout-ms <ms>",
+      "how long a worker may keep running a request that timed out or was cancelled before it is terminated and replaced; also bounds shutdown's wait for a busy worker (default: 2000)",
+      integer,
+    )
     .option("--header-timeout-ms <ms>", "time to send the request headers", positiveInteger, D.headerTimeoutMs)
     .option("--body-timeout-ms <ms>", "time to send the whole request (headers and body); beyond it 408", positiveInteger, D.bodyTimeoutMs)
     .option("--idle-timeout-ms <ms>", "how long an idle keep-alive connection stays open", positiveInteger, D.idleTimeoutMs)
@@ -168,6 +181,7 @@ export function registerServe(program: Command): void {
       ...convention,
       workers,
       ...(flags.loadTimeoutMs !== undefined && { loadTimeoutMs: flags.loadTimeoutMs }),
+      ...(flags.cancelTimeoutMs !== undefined && { cancelTimeoutMs: flags.cancelTimeoutMs }),
     });
     // createServer refuses options this model cannot honour (a pooling task it lacks); the
     // workers must stop then, or they would keep the process alive after the error.
@@ -193,6 +207,7 @@ export function registerServe(program: Command): void {
       maxInFlight: flags.maxInFlight,
       ...(flags.maxInFlightBodyBytes && { maxInFlightBodyBytes: flags.maxInFlightBodyBytes }),
       maxBodyBytes: flags.maxBodyBytes,
+      maxResponseBytes: flags.maxResponseBytes,
       requestTimeoutMs: flags.timeoutMs,
       headerTimeoutMs: flags.headerTimeoutMs,
       bodyTimeoutMs: flags.bodyTimeoutMs,

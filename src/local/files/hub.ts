@@ -5,6 +5,7 @@ import { homedir } from "node:os";
 import { ModelLoadError } from "../../errors/model-load-error.js";
 import { imageTextHubFiles } from "../image-text/hub-files.js";
 import { isStaticLayout } from "../static/static-layout.js";
+import { mergedDecoderFallback } from "./onnx-choice.js";
 
 /** Where and how to fetch a model from the Hugging Face Hub. */
 export interface HubOptions {
@@ -53,7 +54,7 @@ export function hubCacheDir(explicit?: string): string {
  *
  * @throws {ModelLoadError} when the repo, the revision or the ONNX file is not available.
  */
-export async function downloadModel(repoId: string, onnxFile: string, options: HubOptions): Promise<string> {
+export async function downloadModel(repoId: string, wantedOnnx: string, options: HubOptions): Promise<string> {
   const cacheDir = hubCacheDir(options.cacheDir);
   const revision = options.revision ?? "main";
   if (options.localFilesOnly) return cachedSnapshot(repoId, revision, cacheDir);
@@ -81,6 +82,10 @@ export async function downloadModel(repoId: string, onnxFile: string, options: H
       { path: repoId, cause },
     );
   }
+  // An Optimum causal-LM export whose one decoder graph is the merged one (readModelFolder picks
+  // the same file in the snapshot).
+  const onnxNames = [...available].filter((p) => p.startsWith("onnx/")).map((p) => p.slice(5));
+  const onnxFile = available.has(wantedOnnx) ? wantedOnnx : (mergedDecoderFallback(wantedOnnx, onnxNames) ?? wantedOnnx);
   // A CLIP / SigLIP repository: its processor, tokenizer and the dtype's tower graphs.
   const imageText = imageTextHubFiles(repoId, available, onnxFile);
   const layout = layoutFiles(available, onnxFile);

@@ -1,9 +1,10 @@
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { ModelLoadError } from "../../errors/model-load-error.js";
 import { MAX_JSON_BYTES, readRegularFile } from "./bounded-read.js";
 import type { Dtype, LocalModelOptions } from "../options.js";
 import { downloadModel, looksLikeRepoId } from "./hub.js";
+import { mergedDecoderFallback } from "./onnx-choice.js";
 
 /** JSON object read from a model file. */
 export type Json = Record<string, unknown>;
@@ -130,9 +131,12 @@ export async function readModelFolder(id: string, dir: string, onnxFile: string)
   if (!existsSync(onnxPath) && onnxFile === "onnx/model.onnx" && existsSync(join(dir, "model.onnx"))) {
     onnxPath = join(dir, "model.onnx"); // some exports (e.g. colbert-ir/colbertv2.0) keep it at the root
   }
+  const onnxDir = join(dir, "onnx");
+  const found = existsSync(onnxPath) || !statSync(onnxDir, { throwIfNoEntry: false })?.isDirectory() ? [] : readdirSync(onnxDir).filter((f) => f.endsWith(".onnx"));
+  // An Optimum causal-LM export whose one decoder graph is the merged one.
+  const merged = existsSync(onnxPath) ? undefined : mergedDecoderFallback(onnxFile, found);
+  if (merged !== undefined) onnxPath = join(dir, merged);
   if (!existsSync(onnxPath)) {
-    const onnxDir = join(dir, "onnx");
-    const found = existsSync(onnxDir) ? (await import("node:fs")).readdirSync(onnxDir).filter((f) => f.endsWith(".onnx")) : [];
     throw new ModelLoadError(
       `Missing ONNX weights: ${onnxPath} does not exist (found in onnx/: ${found.join(", ") || "nothing"}); ` +
         `choose a dtype that matches a file, or pass onnxFile`,

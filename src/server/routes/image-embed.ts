@@ -15,6 +15,8 @@ export type EmbedItem = { kind: "text"; text: string } | { kind: "image"; url: s
 export interface MixedOutcome {
   outputs: PooledOutput[];
   promptTokens: number;
+  /** How many images were embedded (Cohere bills images by count). */
+  images: number;
 }
 
 /** The served embedder when it embeds images too (CLIP, SigLIP), else `undefined`. */
@@ -94,5 +96,5 @@ export async function embedMixed(
     const data = it.kind === "text" ? (result.text?.embeddings[t++] as Float32Array) : (result.vectors[i++] as Float32Array);
     return { data, shape: [data.length] };
   });
-  return { outputs, promptTokens: result.text?.usage.promptTokens ?? 0 };
+  return { outputs, promptTokens: result.text?.usage.promptTokens ?? 0, images: imageItems.length };
 }

@@ -39,7 +39,7 @@ export function registerPooling(app: OpenAPIHono<AppEnv>, ctx: ServerContext): v
       const { classifications, promptTokens } = await classifyRequest(ctx, c, body);
       outcome = { outputs: classifications.map((k) => ({ data: Float32Array.from(k.probs), shape: [k.probs.length] })), promptTokens };
     } else if (task === "token_classify") outcome = await tokenWeightsRequest(ctx, c, body);
-    else outcome = await tokenEmbedRequest(ctx, c, body);
+    else outcome = await tokenEmbedRequest(ctx, c, body, encoding);
     const id = responseId(c, "pooling");
     const created = nowSeconds();
     const model = primaryModel(ctx);
