@@ -102,9 +102,22 @@ for (const family of ["clip", "siglip"] as const) {
         inputs: [{ content: [{ type: "text", text: "a car" }, { type: "image_url", image_url: { url: dataUrl(PNG) } }] }],
       });
       expect(mixed.status).toBe(400);
+      // Plain `texts` go through the embed path with Cohere's truncate (END by default).
+      const texts = await post(`${url}/v2/embed`, { model: model.model, texts: ["a red car"], input_type: "search_query", embedding_types: ["float"] });
+      expect(texts.status).toBe(200);
+      expect(maxDiff(texts.body.embeddings.float[0], car)).toBeLessThan(1e-6);
       const remote = await post(`${url}/v2/embed`, { model: model.model, images: ["http://127.0.0.1:9/x.png"] });
       expect(remote.status).toBe(400);
       expect(remote.body.error.message).toContain("images[0]");
+    });
+
+    it("embed cuts a text to the window by default and refuses it with truncate: false", async () => {
+      const long = "a red car parked by the sea ".repeat(40);
+      const [cut] = (await model.embed([long])) as [Float32Array];
+      expect(cut).toHaveLength(car.length);
+      await expect(model.embed([long], { truncate: false })).rejects.toThrow(/context|tokens/i);
+      const [same] = (await model.embed(["a red car"], { truncate: false })) as [Float32Array];
+      expect(maxDiff(same, car)).toBe(0);
     });
   });
 }

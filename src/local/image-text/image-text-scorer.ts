@@ -78,7 +78,7 @@ const SCORE_RULES = {
 const IMAGE_RULES = { signal: { kind: "signal" }, onProgress: { kind: "function" } } as const satisfies Record<keyof EmbedImagesOptions, OptionSpec[string]>;
 // CLIP and SigLIP have no query / document prompts: `kind` and `prompt` are accepted (the server
 // and the adapters pass them) and change nothing.
-const EMBED_HONOURED = ["signal", "onProgress", "kind", "prompt"] as const;
+const EMBED_HONOURED = ["signal", "onProgress", "kind", "prompt", "truncate"] as const;
 
 /**
  * A CLIP or SigLIP model in process: text and image embeddings in one space, and `score` /
@@ -150,7 +150,8 @@ export class ImageTextScorer extends BaseScorer implements Embedder, ImageEmbedd
     texts.forEach((t, i) => {
       if (typeof t !== "string") throw new InvalidInputError(`texts[${i}] must be a string, got ${typeof t}`, { field: `texts[${i}]` });
     });
-    const encoded = texts.map((t) => this.towers.encodeText(t));
+    // As every embedder: cut to the window unless `truncate: false`, which refuses a longer text.
+    const encoded = texts.map((t) => this.towers.encodeText(t, options.truncate === false ? false : undefined));
     const { text } = await this.runTowers(encoded, [], [], options);
     return { embeddings: text, usage: usage(encoded) };
   }
