@@ -53,7 +53,16 @@ const serverShape = { listenThrows: false, createThrows: false };
 
 vi.mock("../../src/local/load-scorer.js", () => ({ loadScorer: async (m: string, o: unknown) => fakeModel(m, o) }));
 vi.mock("../../src/local/worker-pool/index.js", () => ({ loadWorkerScorer: async (m: string, o: unknown) => fakeModel(m, o) }));
-vi.mock("../../src/local/files/model-files.js", () => ({ loadModelFiles: async () => ({}) }));
+/** Whether reading the model's files fails (serve then leaves the family to the worker's load). */
+const filesShape = { throws: false };
+vi.mock("../../src/local/files/model-files.js", () => ({
+  loadModelFiles: async () => {
+    if (filesShape.throws) throw new Error("no such model");
+    return {};
+  },
+}));
+vi.mock("../../src/local/llm-reranker/convert.js", () => ({ convertLlmReranker: async (m: string, o: unknown) => (record("convert", m, o), { converted: m }) }));
+vi.mock("../../src/local/quantize/quantize-model.js", () => ({ quantizeModel: async (m: string, o: unknown) => (record("quantize", m, o), { quantized: m }) }));
 vi.mock("../../src/local/detect-family.js", () => ({ detectFamily: () => ({ scoreType: modelShape.scoreType }) }));
 vi.mock("../../src/server/index.js", () => ({
   createServer: (o: unknown) => {
@@ -86,6 +95,7 @@ beforeEach(() => {
   stderr.length = 0;
   Object.assign(modelShape, { scoreType: "bi-encoder", embed: true, sparse: true, scores: undefined });
   Object.assign(serverShape, { listenThrows: false, createThrows: false });
+  filesShape.throws = false;
   vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => (stdout.push(String(chunk)), true));
   vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => (stderr.push(String(chunk)), true));
 });
@@ -110,7 +120,7 @@ describe("rerank", () => {
     expect(code).toBe(1);
     expect(stderr.join("")).toMatch(/^rerank-kit: error: 2 input lines could not be read \(first: line 4: invalid JSON .*\); their output lines carry the error\n$/);
     // Only the texts reach the model, with the query; the model is closed at the end.
-    expect(calls("score")).toEqual([["query", ["alpha", "beta two", "gamma"], {}]]);
+    expect(calls("score")).toStrictEqual([["query", ["alpha", "beta two", "gamma"], {}]]);
     expect(calls("close")).toHaveLength(1);
   });
 
@@ -152,7 +162,7 @@ describe("rerank", () => {
 
   it("does not call the model for a batch of blank lines only", async () => {
     expect(await cli("rerank", "-m", "m", "-q", "q", "--batch-size", "2", "-i", file("blank-batch.txt", "\n\nxy\n"))).toBe(0);
-    expect(calls("score")).toEqual([["q", ["xy"], {}]]);
+    expect(calls("score")).toStrictEqual([["q", ["xy"], {}]]);
   });
 
   it("ends with an error for an input without lines, naming the file", async () => {
@@ -182,12 +192,12 @@ describe("embed", () => {
       { index: 3, embedding: [2, 0.5] },
     ]);
     expect(code).toBe(1);
-    expect(calls("embed")).toEqual([[["abc", "de"], { kind: "document" }]]);
+    expect(calls("embed")).toStrictEqual([[["abc", "de"], { kind: "document" }]]);
   });
 
   it("does not call the model for a batch of blank lines only", async () => {
     expect(await cli("embed", "-m", "m", "--batch-size", "1", "-i", file("embed-blank.txt", "\nab\n"))).toBe(0);
-    expect(calls("embed")).toEqual([[["ab"], { kind: "document" }]]);
+    expect(calls("embed")).toStrictEqual([[["ab"], { kind: "document" }]]);
   });
 
   it("refuses a model without embeddings, naming it and its type, and closes it", async () => {
@@ -211,12 +221,12 @@ describe("embed", () => {
       { index: 2, indices: null, values: null, error: expect.stringMatching(/^line 3: invalid JSON/) },
     ]);
     expect(code).toBe(1);
-    expect(calls("embedSparse")).toEqual([[["abcd"], { kind: "query" }]]);
+    expect(calls("embedSparse")).toStrictEqual([[["abcd"], { kind: "query" }]]);
   });
 
   it("--sparse does not call the model for a batch of blank lines only", async () => {
     expect(await cli("embed", "-m", "m", "--sparse", "--batch-size", "1", "-i", file("sparse-blank.txt", "\nab\n"))).toBe(0);
-    expect(calls("embedSparse")).toEqual([[["ab"], { kind: "document" }]]);
+    expect(calls("embedSparse")).toStrictEqual([[["ab"], { kind: "document" }]]);
   });
 
   it("--sparse refuses a model without sparse output", async () => {
@@ -301,8 +311,8 @@ describe("serve", () => {
       return calls("createServer")[0]?.[0] as Record<string, unknown>;
     };
     expect((await server("--no-batching")).batching).toBe(false);
-    expect((await server("--batch-wait-ms", "0")).batching).toEqual({ maxWaitMs: 0 });
-    expect((await server()).batching).toEqual({});
+    expect((await server("--batch-wait-ms", "0")).batching).toStrictEqual({ maxWaitMs: 0 });
+    expect((await server()).batching).toStrictEqual({});
     expect((await server("--cors", "https://a.example", "*")).cors).toBe(true);
     expect((await server("--cors", "https://a.example")).cors).toEqual(["https://a.example"]);
     expect(await server()).not.toHaveProperty("cors");
@@ -448,5 +458,189 @@ describe("helpers", () => {
     stderr.length = 0;
     await expect(streamTexts({ input: "-", batchSize: 1, label: "t", stdin: quiet }, async () => undefined)).rejects.toThrow("--input (stdin) holds no texts");
     expect(stderr.join("")).toBe("");
+  });
+});
+
+describe("help", () => {
+  it("describes every command, every flag and serve's model argument", async () => {
+    const { Command } = await import("commander");
+    const { registerServe } = await import("../../src/cli/commands/serve.js");
+    const { registerRerank } = await import("../../src/cli/commands/rerank.js");
+    const { registerEmbed } = await import("../../src/cli/commands/embed.js");
+    const { registerConvert } = await import("../../src/cli/commands/convert.js");
+    const { registerQuantize } = await import("../../src/cli/commands/quantize.js");
+    const program = new Command();
+    for (const register of [registerServe, registerRerank, registerEmbed, registerConvert, registerQuantize]) register(program);
+    expect(program.commands.map((c) => c.name())).toEqual(["serve", "rerank", "embed", "convert", "quantize"]);
+    for (const command of program.commands) {
+      expect(command.description().length, command.name()).toBeGreaterThan(20);
+      for (const option of command.options) expect(option.description.length, `${command.name()} ${option.long}`).toBeGreaterThan(5);
+    }
+    const serve = program.commands[0]!;
+    expect(serve.registeredArguments.map((a) => [a.name(), a.required, a.description.length > 10])).toEqual([["model", false, true]]);
+    // Defaults a user reads in --help.
+    const defaults = Object.fromEntries(serve.options.map((o) => [o.long, o.defaultValue as unknown]));
+    expect(defaults).toMatchObject({ "--host": "127.0.0.1", "--port": 8000, "--colbert-convention": "vllm", "--log": "off" });
+    const embed = program.commands[2]!;
+    expect(Object.fromEntries(embed.options.map((o) => [o.long, o.defaultValue as unknown]))).toMatchObject({ "--input": "-", "--kind": "document", "--batch-size": 2048 });
+    const rerank = program.commands[1]!;
+    expect(Object.fromEntries(rerank.options.map((o) => [o.long, o.defaultValue as unknown]))).toMatchObject({ "--input": "-", "--batch-size": 2048 });
+    const quantize = program.commands[4]!;
+    expect(Object.fromEntries(quantize.options.map((o) => [o.long, o.defaultValue as unknown]))).toMatchObject({ "--granularity": "per-column" });
+  });
+});
+
+describe("stdin", () => {
+  it("rerank and embed read standard input without --input", async () => {
+    const real = process.stdin;
+    try {
+      for (const [command, fn] of [["rerank", "score"], ["embed", "embed"]] as const) {
+        const stdin = new PassThrough();
+        stdin.end("from stdin\n");
+        Object.defineProperty(process, "stdin", { value: stdin, configurable: true });
+        sink.length = 0;
+        expect(await cli(command, "-m", "m", ...(command === "rerank" ? ["-q", "q"] : [])), command).toBe(0);
+        expect(JSON.stringify(calls(fn)), command).toContain("from stdin");
+      }
+    } finally {
+      Object.defineProperty(process, "stdin", { value: real, configurable: true });
+    }
+  });
+});
+
+describe("convert and quantize", () => {
+  it("convert prints the result and refuses bad token lists and contradicting template flags", async () => {
+    expect(await cli("convert", "-m", "llm", "-o", join(dir, "out"))).toBe(0);
+    expect(stdout.join("")).toBe(`${JSON.stringify({ converted: "llm" }, null, 2)}\n`);
+    expect(calls("convert")).toStrictEqual([["llm", { out: join(dir, "out"), classifierFromTokens: undefined, method: undefined, scoreTemplate: undefined }]]);
+    for (const bad of ["[]", "[1]", "{}", "no json"]) {
+      stderr.length = 0;
+      expect(await cli("convert", "-m", "llm", "-o", "x", "--classifier-from-tokens", bad), bad).toBe(2);
+      expect(stderr.join(""), bad).toContain("Not a JSON array of strings, e.g. '[\"no\",\"yes\"]'.");
+    }
+    stderr.length = 0;
+    expect(await cli("convert", "-m", "llm", "-o", "x", "--no-template", "--chat-template", "qwen3-reranker")).toBe(2);
+    // It used to exit 2 with no message at all (an InvalidArgumentError thrown after parsing).
+    expect(stderr.join("")).toBe("rerank-kit: error: --chat-template and --no-template contradict each other; keep one\n");
+    sink.length = 0;
+    expect(await cli("convert", "-m", "llm", "-o", "x", "--no-template")).toBe(0);
+    expect((calls("convert")[0]?.[1] as { scoreTemplate: unknown }).scoreTemplate).toBe(false);
+    sink.length = 0;
+    expect(await cli("convert", "-m", "llm", "-o", "x", "--chat-template", "qwen3-reranker")).toBe(0);
+    expect((calls("convert")[0]?.[1] as { scoreTemplate: unknown }).scoreTemplate).toBe("qwen3-reranker");
+  });
+
+  it("quantize prints the result, runs the parity check unless --no-parity, and checks --sample", async () => {
+    expect(await cli("quantize", "-m", "fp32", "-o", join(dir, "q"))).toBe(0);
+    expect(stdout.join("")).toBe(`${JSON.stringify({ quantized: "fp32" }, null, 2)}\n`);
+    expect(calls("quantize")).toStrictEqual([["fp32", { out: join(dir, "q"), granularity: "per-column", skipParity: false }]]);
+    sink.length = 0;
+    expect(await cli("quantize", "-m", "fp32", "-o", "q", "--no-parity", "--sample", file("s.json", '{"query":"q","documents":["a","b"]}'))).toBe(0);
+    expect(calls("quantize")[0]?.[1]).toMatchObject({ skipParity: true, sample: { query: "q", documents: ["a", "b"] } });
+    const refused: [string, string][] = [
+      [join(dir, "absent.json"), `cannot read --sample ${join(dir, "absent.json")}: ENOENT`],
+      [file("bad.json", "{nope"), "is not JSON; expected"],
+      [file("one.json", '{"query":"q","documents":["a"]}'), 'must be {"query": "...", "documents": [at least 2 strings]}'],
+      [file("nums.json", '{"query":"q","documents":["a",2]}'), "at least 2 strings"],
+      [file("noq.json", '{"documents":["a","b"]}'), "at least 2 strings"],
+      [file("nodocs.json", '{"query":"q","documents":"ab"}'), "at least 2 strings"],
+      [file("null.json", "null"), "at least 2 strings"],
+    ];
+    for (const [sample, message] of refused) {
+      stderr.length = 0;
+      sink.length = 0;
+      expect(await cli("quantize", "-m", "fp32", "-o", "q", "--sample", sample), sample).toBe(2);
+      expect(stderr.join(""), sample).toContain(message);
+      expect(calls("quantize")).toEqual([]);
+    }
+  });
+});
+
+describe("serve, family-dependent flags", () => {
+  async function loadAndServer(...args: string[]): Promise<{ code: number; load: Record<string, unknown>; server: Record<string, unknown> }> {
+    serverShape.listenThrows = true;
+    sink.length = 0;
+    stderr.length = 0;
+    const code = await cli("serve", "-m", "m", "--workers", "1", ...args);
+    return { code, load: calls("load")[0]?.[1] as Record<string, unknown>, server: calls("createServer")[0]?.[0] as Record<string, unknown> };
+  }
+
+  it("stops on SIGINT too, saying so", async () => {
+    const done = cli("serve", "-m", "m", "--workers", "1");
+    for (let i = 0; i < 200 && !stderr.join("").includes("rerank-kit: serving"); i++) await new Promise((r) => setTimeout(r, 5));
+    process.emit("SIGINT", "SIGINT");
+    expect(await done).toBe(0);
+    expect(stderr.join("")).toContain("rerank-kit: SIGINT: finishing in-flight requests");
+  });
+
+  it("sends an encoder's chat template to the server and a reranker's to the loader", async () => {
+    const enc = await loadAndServer("--chat-template", "C: {{ messages }}");
+    expect(enc.load).not.toHaveProperty("scoreTemplate");
+    expect(enc.server.chatTemplate).toBe("C: {{ messages }}");
+    modelShape.scoreType = "cross-encoder";
+    const ce = await loadAndServer("--chat-template", "qwen3-reranker");
+    expect(ce.load.scoreTemplate).toBe("qwen3-reranker");
+    expect(ce.server.chatTemplate).toBe("qwen3-reranker");
+    const none = await loadAndServer();
+    expect(none.load).not.toHaveProperty("scoreTemplate");
+    expect(none.server).not.toHaveProperty("chatTemplate");
+  });
+
+  it("refuses a reranker preset as an encoder's chat template, naming the family", async () => {
+    const r = await loadAndServer("--chat-template", "qwen3-reranker");
+    expect(r.code).toBe(2);
+    expect(stderr.join("")).toContain("--chat-template qwen3-reranker is a reranker's score template; a bi-encoder takes a Jinja chat template");
+    expect(calls("load")).toEqual([]);
+  });
+
+  it("splits --hf-overrides: Matryoshka keys to the server, head keys to the loader", async () => {
+    const r = await loadAndServer("--hf-overrides", '{"matryoshka_dimensions":[4,8],"classifier_from_token":["a","b"]}');
+    expect(r.server.matryoshka).toEqual([4, 8]);
+    expect(r.load.hfOverrides).toBe('{"classifier_from_token":["a","b"]}');
+    const plain = await loadAndServer();
+    expect(plain.server).not.toHaveProperty("matryoshka");
+    expect(plain.load).not.toHaveProperty("hfOverrides");
+  });
+
+  it("leaves the family to the worker's load when the files cannot be read here", async () => {
+    filesShape.throws = true;
+    const r = await loadAndServer("--chat-template", "qwen3-reranker", "--hf-overrides", '{"architectures":["X"]}');
+    // Unknown family: a reranker's score template and every override go to the loader.
+    expect(r.load.scoreTemplate).toBe("qwen3-reranker");
+    expect(r.load.hfOverrides).toBe('{"architectures":["X"]}');
+    expect(r.load).not.toHaveProperty("convention");
+  });
+
+  it("takes the family from --score-type without reading the files", async () => {
+    filesShape.throws = true;
+    const r = await loadAndServer("--score-type", "late-interaction", "--colbert-convention", "vllm");
+    expect(r.load.convention).toBe("vllm");
+  });
+
+  it("checks --task and --runner against the model, warns for --trust-remote-code, and reads --max-model-len", async () => {
+    modelShape.scoreType = "cross-encoder";
+    expect((await loadAndServer("--task", "embed")).code).toBe(2);
+    expect(stderr.join("")).toContain("--task embed needs a bi-encoder model; this model is a cross-encoder");
+    expect((await loadAndServer("--runner", "generate")).code).toBe(2);
+    const r = await loadAndServer("--trust-remote-code", "--max-model-len", "77");
+    expect(stderr.join("")).toContain("--trust-remote-code has no effect");
+    expect(r.load.maxLength).toBe(77);
+    expect((await loadAndServer("--max-model-len", "77", "--max-length", "78")).code).toBe(2);
+    expect((await loadAndServer("extra/model")).code).toBe(2);
+    expect(stderr.join("")).toContain("serve: the model is given twice");
+  });
+
+  it("passes the key, names, pooling task, timeouts and limits as given", async () => {
+    const r = await loadAndServer(
+      "--api-key-file", file("k.txt", "secret\n"), "--served-model-name", "a", "b", "--pooler-config.task", "token_embed",
+      "--max-in-flight-body-bytes", "99", "--max-batch-pairs", "7", "--load-timeout-ms", "5",
+    );
+    expect(r.server).toMatchObject({ apiKey: "secret", servedModelName: ["a", "b"], poolingTask: "token_embed", maxInFlightBodyBytes: 99, batching: { maxBatchPairs: 7 } });
+    expect(r.load.loadTimeoutMs).toBe(5);
+    expect(r.load.workers).toBe(1);
+    expect(r.server.closeScorer).toBe(true);
+    expect(r.server.requestLog).toBe("off");
+    const plain = await loadAndServer();
+    expect(plain.load).not.toHaveProperty("loadTimeoutMs");
   });
 });
