@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { CliError, oneLine } from "../../src/cli/cli-error.js";
+import { poolingTaskOf } from "../../src/cli/commands/serve.js";
 import { integer, port, positiveInteger } from "../../src/cli/parsers.js";
 import { dashedFlags, run } from "../../src/cli/program.js";
 import { readChatTemplate, loadOptions } from "../../src/cli/model-options.js";
@@ -642,5 +643,44 @@ describe("serve, family-dependent flags", () => {
     expect(r.server.requestLog).toBe("off");
     const plain = await loadAndServer();
     expect(plain.load).not.toHaveProperty("loadTimeoutMs");
+  });
+});
+
+describe("more flags that must reach something", () => {
+  it("embed --sparse honours --max-line-bytes (it was read only without --sparse)", async () => {
+    const input = file("long-sparse.txt", "short\nthis line is longer than eleven bytes\n");
+    expect(await cli("embed", "-m", "m", "--sparse", "--max-line-bytes", "11", "-i", input)).toBe(1);
+    expect(stderr.join("")).toContain("line 2 is longer than 11 bytes (--max-line-bytes)");
+    expect(JSON.stringify(sink)).not.toContain("eleven");
+  });
+
+  it("serve --log text and json reach the server; a plain serve prints no warning", async () => {
+    serverShape.listenThrows = true;
+    for (const log of ["text", "json"]) {
+      sink.length = 0;
+      await cli("serve", "-m", "m", "--workers", "1", "--log", log);
+      expect((calls("createServer")[0]?.[0] as { requestLog: string }).requestLog).toBe(log);
+    }
+    stderr.length = 0;
+    await cli("serve", "-m", "m", "--workers", "1");
+    expect(stderr.join("").toLowerCase()).not.toContain("warning");
+  });
+
+  it("serve takes RERANK_KIT_API_KEY from the environment", async () => {
+    serverShape.listenThrows = true;
+    process.env["RERANK_KIT_API_KEY"] = "from-env";
+    try {
+      await cli("serve", "-m", "m", "--workers", "1", "--host", "0.0.0.0");
+    } finally {
+      delete process.env["RERANK_KIT_API_KEY"];
+    }
+    expect((calls("createServer")[0]?.[0] as { apiKey: string }).apiKey).toBe("from-env");
+  });
+
+  it("--pooler-config refuses JSON that is not an object, names every extra key, and lets the dotted form fill in", () => {
+    for (const json of ["null", "7", '"embed"']) expect(() => poolingTaskOf(json, undefined), json).toThrow("--pooler-config must be a JSON object");
+    expect(() => poolingTaskOf('{"a": 1, "b": 2}', undefined)).toThrow("got a, b");
+    expect(poolingTaskOf("{}", "classify")).toBe("classify");
+    expect(poolingTaskOf('{"task": "classify"}', "classify")).toBe("classify");
   });
 });
