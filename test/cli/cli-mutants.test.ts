@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { CliError, oneLine } from "../../src/cli/cli-error.js";
-import { poolingTaskOf } from "../../src/cli/commands/serve.js";
+import { defaultServeWorkers, poolingTaskOf } from "../../src/cli/commands/serve.js";
 import { integer, port, positiveInteger } from "../../src/cli/parsers.js";
 import { dashedFlags, run } from "../../src/cli/program.js";
 import { readChatTemplate, loadOptions } from "../../src/cli/model-options.js";
@@ -682,5 +682,49 @@ describe("more flags that must reach something", () => {
     expect(() => poolingTaskOf('{"a": 1, "b": 2}', undefined)).toThrow("got a, b");
     expect(poolingTaskOf("{}", "classify")).toBe("classify");
     expect(poolingTaskOf('{"task": "classify"}', "classify")).toBe("classify");
+    // The forms test/cli/serve-pooling-tasks.test.ts checks, here in the mutation run's file list
+    // (that file also spawns servers on real models, too slow for it).
+    expect(poolingTaskOf('{"task": "token_embed"}', undefined)).toBe("token_embed");
+    expect(poolingTaskOf(undefined, "classify")).toBe("classify");
+    expect(poolingTaskOf(undefined, undefined)).toBeUndefined();
+    expect(() => poolingTaskOf("{task", undefined)).toThrow(`--pooler-config must be a JSON object such as '{"task": "token_embed"}', got {task`);
+    expect(() => poolingTaskOf("[1]", undefined)).toThrow("--pooler-config must be a JSON object");
+    expect(() => poolingTaskOf('{"task": "embed", "normalize": false}', undefined)).toThrow(
+      '--pooler-config: only "task" can be set here (the model\'s files decide pooling and normalization), got normalize',
+    );
+    expect(() => poolingTaskOf('{"task": "reward"}', undefined)).toThrow('--pooler-config: task must be one of embed, classify, token_embed, token_classify, got "reward"');
+    expect(() => poolingTaskOf('{"task": "embed"}', "token_embed")).toThrow("--pooler-config.task token_embed contradicts --pooler-config's task embed");
+    for (const bad of ["{task", '{"task": "reward"}']) {
+      try {
+        poolingTaskOf(bad, undefined);
+      } catch (error) {
+        expect((error as CliError).exitCode, bad).toBe(2);
+      }
+    }
+  });
+
+  it("serve's default pool is one worker per core, at most four", () => {
+    expect([1, 2, 3, 4, 5, 8, 64].map((cores) => defaultServeWorkers(cores))).toEqual([1, 2, 3, 4, 4, 4, 4]);
+    expect(defaultServeWorkers(0)).toBe(1);
+  });
+});
+
+describe("progress on a terminal", () => {
+  it("labels the bar with the command's name", async () => {
+    const input = file("many.txt", Array.from({ length: 70 }, (_, i) => `line ${i}`).join("\n"));
+    const tty = process.stderr.isTTY;
+    Object.defineProperty(process.stderr, "isTTY", { value: true, configurable: true });
+    try {
+      for (const command of ["rerank", "embed"]) {
+        stderr.length = 0;
+        expect(await cli(command, "-m", "m", ...(command === "rerank" ? ["-q", "q"] : []), "-i", input), command).toBe(0);
+        expect(stderr.join(""), command).toContain(`${command} [`);
+      }
+      stderr.length = 0;
+      expect(await cli("embed", "-m", "m", "--sparse", "-i", input)).toBe(0);
+      expect(stderr.join("")).toContain("embed [");
+    } finally {
+      Object.defineProperty(process.stderr, "isTTY", { value: tty, configurable: true });
+    }
   });
 });
