@@ -31,9 +31,10 @@ const TESTS: Record<string, string[]> = {
   // serve-*) reach it only through a child process, which no mutant reaches, and their servers on
   // real models time out on a loaded machine; cli-mutants.test.ts repeats their unit checks.
   "cli-commands": ["test/cli/flag-table.test.ts", "test/cli/cli-mutants.test.ts"],
+  "cli-rerank-embed": ["test/cli/flag-table.test.ts", "test/cli/cli-mutants.test.ts"],
   cli: [
     "test/cli/flag-table.test.ts", "test/cli/cli-mutants.test.ts", "test/cli/read-input.test.ts", "test/cli/api-key.test.ts",
-    "test/cli/progress.test.ts", "test/cli/serve-vllm-habits.test.ts",
+    "test/cli/progress.test.ts",
   ],
   // server-runtime: the coalescer's unit file and the in-process server files over fake scorers
   // (no model, no worker thread).

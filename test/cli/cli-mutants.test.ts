@@ -647,6 +647,17 @@ describe("serve, family-dependent flags", () => {
 });
 
 describe("more flags that must reach something", () => {
+  it("embed --kind document is accepted as given, and --sparse keeps every vector of a batch in order", async () => {
+    expect(await cli("embed", "-m", "m", "--kind", "document", "-i", file("kind.txt", "a\n"))).toBe(0);
+    expect(calls("embed")).toStrictEqual([[["a"], { kind: "document" }]]);
+    stdout.length = 0;
+    expect(await cli("embed", "-m", "m", "--sparse", "-i", file("two.txt", "ab\nabc\n"))).toBe(0);
+    expect(lines()).toEqual([
+      { index: 0, indices: [7, 9], values: [2, 0.25] },
+      { index: 1, indices: [7, 9], values: [3, 0.25] },
+    ]);
+  });
+
   it("embed --sparse honours --max-line-bytes (it was read only without --sparse)", async () => {
     const input = file("long-sparse.txt", "short\nthis line is longer than eleven bytes\n");
     expect(await cli("embed", "-m", "m", "--sparse", "--max-line-bytes", "11", "-i", input)).toBe(1);
@@ -723,6 +734,10 @@ describe("progress on a terminal", () => {
       stderr.length = 0;
       expect(await cli("embed", "-m", "m", "--sparse", "-i", input)).toBe(0);
       expect(stderr.join("")).toContain("embed [");
+      // Progress inside a batch: the model gets the bar's callback.
+      for (const fn of ["score", "embed", "embedSparse"]) {
+        expect(typeof (calls(fn)[0]?.[2] ?? calls(fn)[0]?.[1] as { onProgress?: unknown })?.onProgress, fn).toBe("function");
+      }
     } finally {
       Object.defineProperty(process.stderr, "isTTY", { value: tty, configurable: true });
     }
