@@ -26,6 +26,24 @@ const TESTS: Record<string, string[]> = {
     "test/local/score-template-option.test.ts",
   ],
   quantize: ["test/local/quantize.test.ts", "test/local/quantize-defaults.test.ts", "test/local/lm-head-per-column.test.ts"],
+  // cli and cli-commands: the in-process files (commands run against a recording fake model), plus
+  // the files whose unit tests cover the scope. The files that spawn the CLI (cli, streaming,
+  // serve-*) reach it only through a child process, which no mutant reaches, and their servers on
+  // real models time out on a loaded machine; cli-mutants.test.ts repeats their unit checks.
+  "cli-commands": ["test/cli/flag-table.test.ts", "test/cli/cli-mutants.test.ts"],
+  "cli-rerank-embed": ["test/cli/flag-table.test.ts", "test/cli/cli-mutants.test.ts"],
+  cli: [
+    "test/cli/flag-table.test.ts", "test/cli/cli-mutants.test.ts", "test/cli/read-input.test.ts", "test/cli/api-key.test.ts",
+    "test/cli/progress.test.ts",
+  ],
+  // server-runtime: the coalescer's unit file and the in-process server files over fake scorers
+  // (no model, no worker thread).
+  "server-runtime": [
+    "test/server/runtime/**/*.test.ts", "test/server/vllm-conformance/tensor-bytes.test.ts",
+    "test/server/{batching,embed-batching,behaviour,score,rerank,pooling,load,large-token-embed,vllm-newest}.test.ts",
+  ],
+  // adapters: each framework's files over fake scorers, and the option table (test/options).
+  adapters: ["test/{ai-sdk,langchain,llamaindex,mastra}/**/*.test.ts", "test/options/adapter-options.test.ts"],
 };
 const scope = process.env["MUTATE_SCOPE"]?.replace(/^src\//, "").replace(/^(local|server)\//, "") ?? "scoring";
 

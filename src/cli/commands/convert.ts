@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { DTYPES, type Dtype } from "../../local/options.js";
+import { CliError } from "../cli-error.js";
 import { readChatTemplate } from "../model-options.js";
 
 interface ConvertFlags {
@@ -49,7 +50,9 @@ export function registerConvert(program: Command): void {
     .option("--local-files-only", "never download; use the cache or folder only")
     .action(async (flags: ConvertFlags) => {
       if (!flags.template && flags.chatTemplate !== undefined) {
-        throw new InvalidArgumentError("--chat-template and --no-template contradict each other; keep one");
+        // A CliError: commander prints its own errors only while parsing, so an InvalidArgumentError
+        // thrown here ended the run with exit 2 and no message.
+        throw new CliError("--chat-template and --no-template contradict each other; keep one", 2);
       }
       const { convertLlmReranker } = await import("../../local/llm-reranker/convert.js");
       const result = await convertLlmReranker(flags.model, {

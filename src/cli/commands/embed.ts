@@ -71,7 +71,7 @@ async function embedSparse(scorer: unknown, flags: EmbedFlags): Promise<void> {
   if (!has(scorer, "sparseEmbed")) {
     throw new CliError(`${flags.model} has no sparse output; embed --sparse needs a SPLADE or bge-m3 model`);
   }
-  await streamTexts({ input: flags.input, batchSize: flags.batchSize, label: "embed", stdin: process.stdin }, async (batch) => {
+  await streamTexts({ input: flags.input, batchSize: flags.batchSize, maxLineBytes: flags.maxLineBytes, label: "embed", stdin: process.stdin }, async (batch) => {
     const vectors =
       batch.texts.length === 0
         ? []
