@@ -736,7 +736,7 @@ describe("progress on a terminal", () => {
       expect(stderr.join("")).toContain("embed [");
       // Progress inside a batch: the model gets the bar's callback.
       for (const fn of ["score", "embed", "embedSparse"]) {
-        expect(typeof (calls(fn)[0]?.[2] ?? calls(fn)[0]?.[1] as { onProgress?: unknown })?.onProgress, fn).toBe("function");
+        expect(typeof ((calls(fn)[0]?.[2] ?? calls(fn)[0]?.[1]) as { onProgress?: unknown } | undefined)?.onProgress, fn).toBe("function");
       }
     } finally {
       Object.defineProperty(process.stderr, "isTTY", { value: tty, configurable: true });
