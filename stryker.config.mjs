@@ -6,7 +6,10 @@
  *   MUTATE_SCOPE=src/batching npm run mutate
  * Scopes: scoring, batching, tokenization, http, remote (the HTTP call path: chunk runner, retries,
  * backoff delay, transport with its timeouts, replica fail-over), templates (score templates, presets,
- * the bounded Jinja renderer), quantize (the int8 graph quantizer).
+ * the bounded Jinja renderer), quantize (the int8 graph quantizer), split for a loaded machine into
+ * quantize-graph (the graph rewrite) and quantize-model (the command: folder copy, parity report);
+ * llm-reranker (LLM rerankers), split into llm-reranker-config (hf_overrides, token head, presets,
+ * template file) and llm-reranker-load (scorer, head session, convert).
  * Incremental mode reuses earlier results, so a second run only re-tests changed code and tests.
  */
 import process from "node:process";
@@ -18,6 +21,11 @@ const SCOPES = {
   remote: ["src/remote/run-chunks.ts", "src/remote/retry.ts", "src/remote/delay.ts", "src/remote/transport.ts", "src/remote/replica-pool.ts"],
   templates: ["src/templates/**/*.ts", "!src/templates/index.ts"],
   quantize: ["src/local/quantize/**/*.ts"],
+  "quantize-graph": ["src/local/quantize/quantize-graph.ts"],
+  "quantize-model": ["src/local/quantize/quantize-model.ts"],
+  "llm-reranker": ["src/local/llm-reranker/**/*.ts"],
+  "llm-reranker-config": ["src/local/llm-reranker/{hf-overrides,presets,score-head,template-source}.ts"],
+  "llm-reranker-load": ["src/local/llm-reranker/{llm-reranker,score-session,convert}.ts"],
 };
 const raw = (process.env.MUTATE_SCOPE ?? "scoring").replace(/^src\//, "").replace(/^local\//, "").replace(/^server\//, "");
 const scope = /** @type {keyof typeof SCOPES} */ (raw);
