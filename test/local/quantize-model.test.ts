@@ -4,7 +4,7 @@
  * refuses. The slow parity files (quantize.test.ts) check the same command against the Python
  * goldens; this file is the quick one the mutation scope runs.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -97,10 +97,18 @@ describe("quantizeModel output folder", () => {
     expect(readFileSync(join(out, "1_Pooling", "config.json"), "utf8")).toBe('{"pooling_mode_cls_token": true}');
     expect(readFileSync(join(out, "notes.onnx.txt"), "utf8")).toBe("kept");
     expect(readFileSync(join(out, "config.json"), "utf8")).toBe(readFileSync(join(CROSS, "config.json"), "utf8"));
-    expect(statSync(join(out, "README.md")).isFile()).toBe(true);
+    expect(lstatSync(join(out, "README.md")).isFile()).toBe(true); // a copy, not the link
     expect(readFileSync(join(out, "README.md"), "utf8")).toBe("linked");
     for (const f of ["model.onnx", "weights.onnx_data", "extra.onnx.data", ".cache", ".hidden", "onnx/model.onnx"]) expect(existsSync(join(out, f)), f).toBe(false);
     expect(existsSync(join(out, "onnx", "model_quantized.onnx"))).toBe(true);
+  });
+
+  it("creates missing parent folders, and writes into an earlier output again", async () => {
+    const out = join(fresh(), "nested", "deeper");
+    await quantizeModel(CROSS, { out, skipParity: true });
+    const first = readFileSync(join(out, "onnx", "model_quantized.onnx"));
+    await quantizeModel(CROSS, { out, skipParity: true });
+    expect(readFileSync(join(out, "onnx", "model_quantized.onnx")).equals(first)).toBe(true);
   });
 });
 
