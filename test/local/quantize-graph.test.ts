@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { afterAll, describe, expect, it } from "vitest";
-import { ModelLoadError } from "../../src/index.js";
+import { ModelLoadError } from "../../src/errors/model-load-error.js";
 import { opCounts, quantizeGraph } from "../../src/local/quantize/quantize-graph.js";
 import { parseModel, serializeModel } from "../../src/local/runtime/onnx-proto.js";
 import { bytes, concat, int } from "../../src/local/runtime/onnx-writer.js";
@@ -203,6 +203,41 @@ describe("quantizeGraph naming", () => {
     expect(maxErr(out["y1"]!, matmul(X, W1))).toBeLessThan(0.05);
     expect(maxErr(out["y2"]!, matmul(X, W2))).toBeLessThan(0.05);
     expect(maxErr(out["y1"]!, out["y2"]!)).toBeGreaterThan(0.1);
+  });
+});
+
+describe("quantizeGraph keeps names apart and other tensors as they are", () => {
+  it("node names that differ only in a character ONNX names may hold stay different weights", async () => {
+    const model = encodeModel({
+      name: "n",
+      nodes: [
+        { opType: "MatMul", inputs: ["x", "w1"], outputs: ["y1"], name: "mm:0", attrs: {} },
+        { opType: "MatMul", inputs: ["x", "w2"], outputs: ["y2"], name: "mm0", attrs: {} },
+      ],
+      initializers: [
+        { name: "w1", tensor: floatTensor([K, N], W1) },
+        { name: "w2", tensor: floatTensor([K, N], W2) },
+      ],
+      inputs: [{ name: "x", elemType: DataType.FLOAT, dims: [2, K] }],
+      outputs: [
+        { name: "y1", elemType: DataType.FLOAT, dims: [2, N] },
+        { name: "y2", elemType: DataType.FLOAT, dims: [2, N] },
+      ],
+      opsets: { "": 17 },
+    });
+    const out = await run(quantizeGraph(model).model, feeds());
+    expect(maxErr(out["y1"]!, matmul(X, W1))).toBeLessThan(0.05);
+    expect(maxErr(out["y2"]!, matmul(X, W2))).toBeLessThan(0.05);
+  });
+
+  it("inline tensors of other types (uint8 here) are kept as they are", async () => {
+    const g = new Graph("u8");
+    const x = g.input("x", DataType.FLOAT, [2, K]);
+    const y = g.op("MatMul", [x, g.init("w", floatTensor([K, N], W2))]);
+    const bias = g.init("bias", { dataType: DataType.UINT8, dims: [1], raw: Uint8Array.from([9]) });
+    g.output("y", g.op("Add", [y, g.op("Cast", [bias], { to: DataType.FLOAT })]), DataType.FLOAT, [2, N]);
+    const out = (await run(quantizeGraph(g.toBytes()).model, feeds()))["y"]!;
+    expect(maxErr(out, matmul(X, W2).map((v) => v + 9))).toBeLessThan(0.05);
   });
 });
 
