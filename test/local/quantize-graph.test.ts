@@ -213,6 +213,7 @@ describe("quantizeGraph keeps names apart and other tensors as they are", () => 
       nodes: [
         { opType: "MatMul", inputs: ["x", "w1"], outputs: ["y1"], name: "mm:0", attrs: {} },
         { opType: "MatMul", inputs: ["x", "w2"], outputs: ["y2"], name: "mm0", attrs: {} },
+        { opType: "MatMul", inputs: ["x", "w1"], outputs: ["y3"], name: "mm/0", attrs: {} },
       ],
       initializers: [
         { name: "w1", tensor: floatTensor([K, N], W1) },
@@ -222,10 +223,12 @@ describe("quantizeGraph keeps names apart and other tensors as they are", () => 
       outputs: [
         { name: "y1", elemType: DataType.FLOAT, dims: [2, N] },
         { name: "y2", elemType: DataType.FLOAT, dims: [2, N] },
+        { name: "y3", elemType: DataType.FLOAT, dims: [2, N] },
       ],
       opsets: { "": 17 },
     });
     const out = await run(quantizeGraph(model).model, feeds());
+    expect(maxErr(out["y3"]!, matmul(X, W1))).toBeLessThan(0.05);
     expect(maxErr(out["y1"]!, matmul(X, W1))).toBeLessThan(0.05);
     expect(maxErr(out["y2"]!, matmul(X, W2))).toBeLessThan(0.05);
   });
