@@ -244,6 +244,26 @@ describe("quantizeGraph keeps names apart and other tensors as they are", () => 
   });
 });
 
+describe("quantizeGraph leaves other ops alone", () => {
+  it("an Add of a 2-D float constant stays an exact fp32 Add", async () => {
+    const g = new Graph("add");
+    const x = g.input("x", DataType.FLOAT, [2, K]);
+    const b = g.init("b", floatTensor([2, K], [1, 2, 3, 4, 5, 6, 7, 8]));
+    const y = g.op("Add", [x, b]);
+    g.output("z", g.op("MatMul", [y, g.init("w", floatTensor([K, N], W2))]), DataType.FLOAT, [2, N]);
+    g.output("y", y, DataType.FLOAT, [2, K]);
+    const r = quantizeGraph(g.toBytes());
+    expect({ quantized: r.quantized, kept: r.kept }).toEqual({ quantized: 1, kept: 0 });
+    const out = await run(r.model, feeds());
+    expect(maxErr(out["y"]!, X.map((v, i) => v + i + 1))).toBeLessThan(1e-6);
+  });
+
+  it("opCounts names model.onnx when the bytes are not a model", () => {
+    expect(() => opCounts(Uint8Array.from([0xff, 0xff, 0xff]))).toThrow(/^model\.onnx is not a readable ONNX model/);
+    expect(opCounts(graph())).toMatchObject({ MatMul: 4, Transpose: 1, ReduceSum: 1 });
+  });
+});
+
 /** A TensorProto whose data is at `offset` in `location` (external data). */
 function externalTensor(name: string, dims: number[], dataType: number, location: string, offset: number, length: number): Uint8Array {
   const entry = (k: string, v: string) => bytes(13, concat([bytes(1, k), bytes(2, v)]));
