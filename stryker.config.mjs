@@ -6,7 +6,10 @@
  *   MUTATE_SCOPE=src/batching npm run mutate
  * Scopes: scoring, batching, tokenization, http, remote (the HTTP call path: chunk runner, retries,
  * backoff delay, transport with its timeouts, replica fail-over), templates (score templates, presets,
- * the bounded Jinja renderer), quantize (the int8 graph quantizer), cli-rerank-embed (the rerank and
+ * the bounded Jinja renderer), quantize (the int8 graph quantizer), split for a loaded machine into
+ * quantize-graph (the graph rewrite) and quantize-model (the command: folder copy, parity report);
+ * llm-reranker (LLM rerankers), split into llm-reranker-config (hf_overrides, token head, presets,
+ * template file) and llm-reranker-load (scorer, head session, convert); cli-rerank-embed (the rerank and
  * embed commands), cli-commands (serve, convert, quantize), cli (the rest of src/cli: input
  * reading, flag parsers, progress, vLLM serve habits), server-runtime
  * (src/server/runtime: coalescer, strategies, slots, metrics), routes (src/server/routes), adapters
@@ -29,6 +32,11 @@ const SCOPES = {
   routes: ["src/server/routes/**/*.ts"],
   adapters: ["adapters/**/*.ts", "!adapters/**/index.ts"],
   "worker-pool": ["src/local/worker-pool/**/*.ts", "!src/local/worker-pool/index.ts"],
+  "quantize-graph": ["src/local/quantize/quantize-graph.ts"],
+  "quantize-model": ["src/local/quantize/quantize-model.ts"],
+  "llm-reranker": ["src/local/llm-reranker/**/*.ts"],
+  "llm-reranker-config": ["src/local/llm-reranker/{hf-overrides,presets,score-head,template-source}.ts"],
+  "llm-reranker-load": ["src/local/llm-reranker/{llm-reranker,score-session,convert}.ts"],
 };
 // Module-level (static) mutants run every test file of the scope. cli's files spawn servers on real
 // models (about 4 min for the list on 2 cores) and its 222 static mutants (choice lists, defaults,

@@ -25,7 +25,6 @@ const TESTS: Record<string, string[]> = {
     "test/remote/prompt-templates.test.ts",
     "test/local/score-template-option.test.ts",
   ],
-  quantize: ["test/local/quantize.test.ts", "test/local/quantize-defaults.test.ts", "test/local/lm-head-per-column.test.ts"],
   // cli and cli-commands: the in-process files (commands run against a recording fake model), plus
   // the files whose unit tests cover the scope. The files that spawn the CLI (cli, streaming,
   // serve-*) reach it only through a child process, which no mutant reaches, and their servers on
@@ -44,6 +43,42 @@ const TESTS: Record<string, string[]> = {
   ],
   // adapters: each framework's files over fake scorers, and the option table (test/options).
   adapters: ["test/{ai-sdk,langchain,llamaindex,mastra}/**/*.test.ts", "test/options/adapter-options.test.ts"],
+  // quantize: the quick files (hand-built graphs, a 3-document parity sample). quantize.test.ts and
+  // quantize-defaults.test.ts check the same code against the Python goldens at 10-30 s per mutant.
+  quantize: ["test/local/quantize-graph.test.ts", "test/local/quantize-report.test.ts", "test/local/quantize-model.test.ts"],
+  // Split so that a graph mutant runs only the hand-built graphs (the model tests cover it too, at
+  // 20-30 s per mutant on a loaded 2-core machine).
+  "quantize-graph": ["test/local/quantize-graph.test.ts"],
+  "quantize-model": ["test/local/quantize-model.test.ts", "test/local/quantize-report.test.ts"],
+  // The model-backed files run the tiny causal LMs (a few seconds each); the worker and CLI tests
+  // in them cannot see an in-process mutant, so Stryker runs them only in its first pass.
+  "llm-reranker": [
+    "test/local/llm-reranker-helpers.test.ts",
+    "test/local/llm-reranker-next-token.test.ts",
+    "test/local/convert-output.test.ts",
+    "test/local/hf-overrides.test.ts",
+    "test/templates/render-budget.test.ts",
+    "test/local/llm-reranker-options.test.ts",
+    "test/local/llm-reranker-head-precedence.test.ts",
+    "test/local/llm-reranker.parity.test.ts",
+    "test/local/prefix-reuse.test.ts",
+    "test/local/gqa-reranker.parity.test.ts",
+    "test/local/silent-scores.test.ts",
+    "test/local/convert.test.ts",
+    "test/local/score-template-option.test.ts",
+    "test/server/generative-scoring.test.ts",
+  ],
+  "llm-reranker-config": ["test/local/llm-reranker-helpers.test.ts", "test/local/hf-overrides.test.ts", "test/templates/render-budget.test.ts"],
+  "llm-reranker-load": [
+    "test/local/llm-reranker-next-token.test.ts",
+    "test/local/convert-output.test.ts",
+    "test/local/llm-reranker-options.test.ts",
+    "test/local/llm-reranker-head-precedence.test.ts",
+    "test/local/llm-reranker.parity.test.ts",
+    "test/local/prefix-reuse.test.ts",
+    "test/local/silent-scores.test.ts",
+    "test/local/convert.test.ts",
+  ],
 };
 const scope = process.env["MUTATE_SCOPE"]?.replace(/^src\//, "").replace(/^(local|server)\//, "") ?? "scoring";
 
