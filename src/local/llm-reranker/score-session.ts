@@ -42,7 +42,8 @@ export async function openScoreSession(files: ModelFiles, options: CrossEncoderO
     if (!(cause instanceof ModelLoadError) || !/cannot rewrite the LM head/.test(cause.message)) throw cause;
     return { session: await openGraphSession(files.onnxPath, session), rewritten: false };
   }
-  if (wantsUint8Weights(session.int8Weights)) bytes = rewriteInt8WeightsToUint8(bytes, files.onnxPath)?.model ?? bytes;
+  // The rewrite's output is ours: flipping its int8 weights in place saves a copy of them.
+  if (wantsUint8Weights(session.int8Weights)) bytes = rewriteInt8WeightsToUint8(bytes, files.onnxPath, { inPlace: true })?.model ?? bytes;
   const rewritten = await openRewrittenSession(bytes, { ...session, externalDataDir: dirname(files.onnxPath), source: files.onnxPath });
   return { session: rewritten, rewritten: true };
 }
