@@ -16,7 +16,9 @@ The real model's files, real dimensions, random weights:
   <out>/gguf/model-f16.gguf, model-q8_0.gguf, model-q4_k_m.gguf   with --llama-cpp: the same
                                weights through llama.cpp's own converter (convert_hf_to_gguf.py
                                recognises a Qwen3 reranker by the folder name and writes
-                               cls.output.weight and the rerank template) and llama-quantize
+                               cls.output.weight and the rerank template); Q4_K_M by
+                               llama-quantize when built, else by the same llama_model_quantize
+                               called in node-llama-cpp's prebuilt libllama (bench/engines)
 
 Weights are normal(0, 0.02) (the config's initializer_range; norms at 1), so the yes / no logits
 are not saturated: scores mean nothing for ranking, only the parity between engines means something.
@@ -151,12 +153,54 @@ def gguf(out: Path, llama_cpp: Path) -> None:
             env={**__import__("os").environ, "PYTHONPATH": env_path, "NO_LOCAL_GGUF": ""},
         )
         print("gguf", outtype, "ok", flush=True)
-    quantize = next((p for p in [llama_cpp / "build" / "bin" / "llama-quantize"] if p.exists()), None)
-    if quantize is None:
-        print("no llama-quantize under", llama_cpp / "build" / "bin", "- Q4_K skipped (build it: cmake --build build --target llama-quantize)", flush=True)
-        return
-    subprocess.run([str(quantize), str(gguf_dir / "model-f16.gguf"), str(gguf_dir / "model-q4_k_m.gguf"), "Q4_K_M", "2"], check=True)
+    q4 = gguf_dir / "model-q4_k_m.gguf"
+    tool = llama_cpp / "build" / "bin" / "llama-quantize"
+    if tool.exists():
+        subprocess.run([str(tool), str(gguf_dir / "model-f16.gguf"), str(q4), "Q4_K_M", "2"], check=True)
+    else:
+        quantize_with_libllama(gguf_dir / "model-f16.gguf", q4, LLAMA_FTYPE_MOSTLY_Q4_K_M)
     print("gguf q4_k_m ok", flush=True)
+
+
+LLAMA_FTYPE_MOSTLY_Q4_K_M = 15
+
+
+def quantize_with_libllama(src: Path, dst: Path, ftype: int) -> None:
+    """llama-quantize without building llama.cpp: the same `llama_model_quantize` from the libllama
+    that node-llama-cpp ships prebuilt (struct layout of the bundle's include/llama.h)."""
+    import ctypes
+
+    bins = REPO / "bench" / "engines" / "node_modules" / "@node-llama-cpp" / "linux-x64" / "bins" / "linux-x64"
+    lib = ctypes.CDLL(str(next(bins.glob("libllama*.so"))))
+
+    class Params(ctypes.Structure):
+        _fields_ = [
+            ("nthread", ctypes.c_int32),
+            ("ftype", ctypes.c_int),
+            ("output_tensor_type", ctypes.c_int),
+            ("token_embedding_type", ctypes.c_int),
+            ("allow_requantize", ctypes.c_bool),
+            ("quantize_output_tensor", ctypes.c_bool),
+            ("only_copy", ctypes.c_bool),
+            ("pure", ctypes.c_bool),
+            ("keep_split", ctypes.c_bool),
+            ("dry_run", ctypes.c_bool),
+            ("imatrix", ctypes.c_void_p),
+            ("kv_overrides", ctypes.c_void_p),
+            ("tt_overrides", ctypes.c_void_p),
+            ("prune_layers", ctypes.c_void_p),
+            ("max_buf_size", ctypes.c_size_t),
+        ]
+
+    lib.llama_model_quantize_default_params.restype = Params
+    lib.llama_model_quantize.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(Params)]
+    lib.llama_model_quantize.restype = ctypes.c_uint32
+    lib.llama_backend_init()
+    params = lib.llama_model_quantize_default_params()
+    params.ftype = ftype
+    params.nthread = 2
+    if lib.llama_model_quantize(str(src).encode(), str(dst).encode(), ctypes.byref(params)) != 0:
+        raise RuntimeError(f"llama_model_quantize failed for {dst}")
 
 
 def main() -> None:
