@@ -15,6 +15,7 @@ import { readFileSync } from "node:fs";
 import { parseModel, readElements, serializeModel, type NodeInfo, type TensorInfo } from "./onnx-proto.js";
 import { ElemType, bytes, concat, encodeTensor } from "./onnx-writer.js";
 import { readFields } from "./proto-fields.js";
+import { externalizedTensor } from "./in-memory-weights.js";
 
 /**
  * Which int8 kernel quantized MatMuls should run: `auto` rewrites int8 weights to uint8 when the
@@ -67,9 +68,16 @@ export function wantsUint8Weights(choice: Int8Weights | undefined): boolean {
  * @param options.inPlace the caller owns `model` (e.g. the output of another load-time rewrite):
  *   weights are flipped in its bytes (the element type is one byte either way), and the same
  *   buffer is returned unless zero points had to be added, so a large model is not copied again.
+ * @param options.externalize with `inPlace`, when zero points had to be added: the graph is
+ *   written small, its large weights referencing `model` (returned as `inMemoryWeights`; see
+ *   in-memory-weights.ts), instead of copying them into a new model.
  * @returns the rewritten model and the number of weights rewritten, or undefined when none was.
  */
-export function rewriteInt8WeightsToUint8(model: Uint8Array, source: string, options: { inPlace?: boolean } = {}): { model: Uint8Array; weights: number } | undefined {
+export function rewriteInt8WeightsToUint8(
+  model: Uint8Array,
+  source: string,
+  options: { inPlace?: boolean; externalize?: boolean } = {},
+): { model: Uint8Array; weights: number; inMemoryWeights?: Uint8Array } | undefined {
   // Cheap check before a parse: the op names are stored as plain strings.
   const text = Buffer.from(model.buffer, model.byteOffset, model.byteLength);
   if (!text.includes("MatMulInteger") && !text.includes("DynamicQuantizeMatMul")) return undefined;
@@ -129,13 +137,23 @@ export function rewriteInt8WeightsToUint8(model: Uint8Array, source: string, opt
     weights++;
   }
   if (weights === 0) return undefined;
-  if (added.size === 0 && [...converted].every(([name, raw]) => raw === inits.get(name)?.raw)) return { model, weights };
+  const flippedInPlace = [...converted].every(([name, raw]) => raw === inits.get(name)?.raw);
+  if (added.size === 0 && flippedInPlace) return { model, weights };
+  // Tensors flipped in place stay views of `model` and can be referenced there; the rest (small
+  // zero points stored as int32_data) are new bytes, written inline.
+  const external = options.inPlace === true && options.externalize === true;
+  const initializer = (t: TensorInfo) => {
+    const c = converted.get(t.name);
+    if (c !== undefined && c !== t.raw) return c;
+    return external ? externalizedTensor(t, model) : t.raw;
+  };
   return {
+    ...(external && { inMemoryWeights: model }),
     model: serializeModel({
       modelFields: parsed.modelFields,
       graphFields: parsed.graphFields,
       nodes: parsed.nodes.map((n) => (nodeInputs.has(n) ? withInputs(n, nodeInputs.get(n) as string[]) : n.raw)),
-      initializers: [...parsed.initializers.map((t) => converted.get(t.name) ?? t.raw), ...added.values()],
+      initializers: [...parsed.initializers.map(initializer), ...added.values()],
       outputs: parsed.outputs.map((o) => o.raw),
     }),
     weights,
