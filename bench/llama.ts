@@ -138,8 +138,8 @@ function row(dir: string, p: Precision, n: number, r: Awaited<ReturnType<typeof 
   const speed = pps(r.rk) / pps(r.llama);
   const tokens = r.rk.tokens.reduce((a, b) => a + b, 0);
   console.log(
-    `  ${p.label}, 1 x ${n} docs (${tokens} tokens): rerank-kit ${pps(r.rk).toFixed(2)} pairs/s, peak RSS ${r.rk.peakMb.toFixed(0)} MB | ` +
-      `llama.cpp ${pps(r.llama).toFixed(2)} pairs/s, peak RSS ${r.llama.peakMb.toFixed(0)} MB | ${speed.toFixed(2)}x; ` +
+    `  ${p.label}, 1 x ${n} docs (${tokens} tokens): rerank-kit ${pps(r.rk).toPrecision(3)} pairs/s, peak RSS ${r.rk.peakMb.toFixed(0)} MB | ` +
+      `llama.cpp ${pps(r.llama).toPrecision(3)} pairs/s, peak RSS ${r.llama.peakMb.toFixed(0)} MB | ${speed.toFixed(2)}x; ` +
       `max |logit diff| ${diff.toExponential(2)} (drift allowed ${p.tolerance})${sameTokens ? "" : "; token counts differ"}`,
   );
   const load = (side: Side) => `${(Number(side.child.ready["loadMs"]) / 1000).toFixed(1)} s, ${Number(side.child.ready["loadPeakMb"]).toFixed(0)} MB`;
@@ -150,7 +150,7 @@ function row(dir: string, p: Precision, n: number, r: Awaited<ReturnType<typeof 
     return;
   }
   if (!p.target) return;
-  recordTarget(`${name} pairs/s`, speed, p.target, `(${pps(r.rk).toFixed(2)} vs ${pps(r.llama).toFixed(2)} pairs/s, ${dir.split("/").pop()})`);
+  recordTarget(`${name} pairs/s`, speed, p.target, `(${pps(r.rk).toPrecision(3)} vs ${pps(r.llama).toPrecision(3)} pairs/s, ${dir.split("/").pop()})`);
   recordLimit(`${name} peak RSS`, Math.round(r.rk.peakMb), Math.round(r.llama.peakMb), "MB", "(limit: llama.cpp's peak RSS)");
 }
 
