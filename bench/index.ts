@@ -52,9 +52,13 @@ if (only === "llm") {
   process.exit(0);
 }
 if (only === "llama") {
-  // `npm run bench -- llama [20|100]`: only when asked (a generated 2.4 GB model and GGUFs, see bench/README.md).
-  const counts = process.argv.slice(3).map(Number).filter((n) => Number.isInteger(n) && n > 0);
-  await benchLlama(root, counts.length > 0 ? counts : undefined);
+  // `npm run bench -- llama [20|100] [fp32|q8|q4] [rounds=N]`: only when asked (a generated 2.4 GB
+  // model and GGUFs, see bench/README.md).
+  const args = process.argv.slice(3);
+  const counts = args.map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  const dtypes = args.filter((a): a is "fp32" | "q8" | "q4" => a === "fp32" || a === "q8" || a === "q4");
+  const rounds = Number(/^rounds=(\d+)$/.exec(args.find((a) => a.startsWith("rounds=")) ?? "")?.[1]);
+  await benchLlama(root, counts.length > 0 ? counts : undefined, { dtypes: dtypes.length > 0 ? dtypes : undefined, rounds: rounds > 0 ? rounds : undefined });
   printTargets();
   process.exit(0);
 }

@@ -89,11 +89,15 @@ function missing(dir: string): string | undefined {
 }
 
 /** Runs the llama.cpp rows on 1 query x each of `counts` documents; `root` is bench/.models. */
-export async function benchLlama(root: string, counts: number[] = [20, 100]): Promise<void> {
+export async function benchLlama(
+  root: string,
+  counts: number[] = [20, 100],
+  only: { dtypes?: RkDtype[] | undefined; rounds?: number | undefined } = {},
+): Promise<void> {
   const dir = join(root, LLAMA_MODEL);
   console.log(`\n## LLM reranker vs llama.cpp (node-llama-cpp ranking context), Qwen3-Reranker-0.6B shape (28 layers), ${THREADS} threads each`);
   const why = missing(dir);
-  for (const p of PRECISIONS) {
+  for (const p of PRECISIONS.filter((x) => only.dtypes?.includes(x.rk) ?? true)) {
     for (const n of counts) {
       const name = `LLM reranker ${p.label}, 1 x ${n} docs`;
       if (why) {
@@ -107,7 +111,7 @@ export async function benchLlama(root: string, counts: number[] = [20, 100]): Pr
         continue;
       }
       try {
-        row(dir, p, n, await runRow(dir, p, n));
+        row(dir, p, n, await runRow(dir, p, n, only.rounds));
       } catch (error) {
         console.log(`  ${name}: failed (${(error as Error).message})`);
         if (p.target) skipTarget(name, (error as Error).message);
@@ -117,7 +121,8 @@ export async function benchLlama(root: string, counts: number[] = [20, 100]): Pr
   if (why) console.log(`  skipped: ${why}`);
 }
 
-function runRow(dir: string, p: Precision, n: number) {
+/** One row: a warm-up call of each engine, then `rounds` alternated timed calls (default 3, 1 in quick mode). */
+function runRow(dir: string, p: Precision, n: number, rounds?: number) {
   const { query, documents } = makeWorkload(n, 30, 300, 23);
   const spec = { query, documents, threads: THREADS };
   return race(
@@ -125,7 +130,7 @@ function runRow(dir: string, p: Precision, n: number) {
       rk: () => startEngine(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--rk-child"], { ...spec, dir, dtype: p.rk }, REPO),
       llama: () => startEngine(process.execPath, [LLAMA_CHILD], { ...spec, gguf: join(dir, "gguf", p.gguf) }, REPO),
     },
-    QUICK ? 1 : 3,
+    rounds ?? (QUICK ? 1 : 3),
   );
 }
 
