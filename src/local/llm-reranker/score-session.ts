@@ -14,6 +14,7 @@ import { openRewrittenSession, rewriteLmHeadToScore } from "../runtime/lm-head-r
 import { rewriteInt8WeightsToUint8, wantsUint8Weights } from "../runtime/int8-weights-u8.js";
 import type { OnnxSession } from "../runtime/onnx-session.js";
 import { openGraphSession } from "../runtime/open-encoder-session.js";
+import { externalizeWeights } from "../runtime/in-memory-weights.js";
 import type { TextTokenizer } from "../tokenization/text-tokenizer.js";
 import { parseHfOverrides, tokenChoice, type HfOverrides } from "./hf-overrides.js";
 import { headFromLogitScore, headFromTokens, type ScoreHeadSpec } from "./score-head.js";
@@ -42,8 +43,25 @@ export async function openScoreSession(files: ModelFiles, options: CrossEncoderO
     if (!(cause instanceof ModelLoadError) || !/cannot rewrite the LM head/.test(cause.message)) throw cause;
     return { session: await openGraphSession(files.onnxPath, session), rewritten: false };
   }
-  if (wantsUint8Weights(session.int8Weights)) bytes = rewriteInt8WeightsToUint8(bytes, files.onnxPath)?.model ?? bytes;
-  const rewritten = await openRewrittenSession(bytes, { ...session, externalDataDir: dirname(files.onnxPath), source: files.onnxPath });
+  // The rewrite's output is ours: its int8 weights are flipped in place, and ONNX Runtime reads
+  // the weights from it as in-memory external data instead of copying them into its own protobuf
+  // first (see in-memory-weights.ts). ONNX Runtime copies them into its tensors at creation, so
+  // nothing keeps the buffer alive after this.
+  let weights: Uint8Array | undefined;
+  if (wantsUint8Weights(session.int8Weights)) {
+    const shifted = rewriteInt8WeightsToUint8(bytes, files.onnxPath, { inPlace: true, externalize: true });
+    if (shifted) ({ model: bytes, inMemoryWeights: weights } = shifted);
+  }
+  if (!weights) {
+    const small = externalizeWeights(bytes, files.onnxPath);
+    if (small) [weights, bytes] = [bytes, small];
+  }
+  const rewritten = await openRewrittenSession(bytes, {
+    ...session,
+    externalDataDir: dirname(files.onnxPath),
+    source: files.onnxPath,
+    ...(weights && { inMemoryWeights: weights }),
+  });
   return { session: rewritten, rewritten: true };
 }
 

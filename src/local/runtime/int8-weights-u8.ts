@@ -15,6 +15,7 @@ import { readFileSync } from "node:fs";
 import { parseModel, readElements, serializeModel, type NodeInfo, type TensorInfo } from "./onnx-proto.js";
 import { ElemType, bytes, concat, encodeTensor } from "./onnx-writer.js";
 import { readFields } from "./proto-fields.js";
+import { externalizedTensor } from "./in-memory-weights.js";
 
 /**
  * Which int8 kernel quantized MatMuls should run: `auto` rewrites int8 weights to uint8 when the
@@ -64,9 +65,19 @@ export function wantsUint8Weights(choice: Int8Weights | undefined): boolean {
  * external data, shared with another kind of node, or the graph has subgraphs (whose nodes may
  * read it), and a `MatMulInteger` whose activation is not uint8 from `DynamicQuantizeLinear`.
  * @param source named in errors
+ * @param options.inPlace the caller owns `model` (e.g. the output of another load-time rewrite):
+ *   weights are flipped in its bytes (the element type is one byte either way), and the same
+ *   buffer is returned unless zero points had to be added, so a large model is not copied again.
+ * @param options.externalize with `inPlace`, when zero points had to be added: the graph is
+ *   written small, its large weights referencing `model` (returned as `inMemoryWeights`; see
+ *   in-memory-weights.ts), instead of copying them into a new model.
  * @returns the rewritten model and the number of weights rewritten, or undefined when none was.
  */
-export function rewriteInt8WeightsToUint8(model: Uint8Array, source: string): { model: Uint8Array; weights: number } | undefined {
+export function rewriteInt8WeightsToUint8(
+  model: Uint8Array,
+  source: string,
+  options: { inPlace?: boolean; externalize?: boolean } = {},
+): { model: Uint8Array; weights: number; inMemoryWeights?: Uint8Array } | undefined {
   // Cheap check before a parse: the op names are stored as plain strings.
   const text = Buffer.from(model.buffer, model.byteOffset, model.byteLength);
   if (!text.includes("MatMulInteger") && !text.includes("DynamicQuantizeMatMul")) return undefined;
@@ -110,7 +121,11 @@ export function rewriteInt8WeightsToUint8(model: Uint8Array, source: string): { 
     const w = n.inputs[s.weight] as string;
     const zp = n.inputs[s.zeroPoint];
     if (shared(w, "weight") || (zp && shared(zp, "zeroPoint"))) continue;
-    for (const name of zp ? [w, zp] : [w]) if (!converted.has(name)) converted.set(name, toUint8(inits.get(name) as TensorInfo, source));
+    for (const name of zp ? [w, zp] : [w]) {
+      if (converted.has(name)) continue;
+      const t = inits.get(name) as TensorInfo;
+      converted.set(name, options.inPlace && flipInPlace(t) ? t.raw : toUint8(t, source));
+    }
     if (!zp) {
       const name = `rerank_kit_u8_zero_point_128`;
       added.set(name, encodeTensor(name, [], ElemType.UINT8, new Uint8Array([128])));
@@ -122,16 +137,38 @@ export function rewriteInt8WeightsToUint8(model: Uint8Array, source: string): { 
     weights++;
   }
   if (weights === 0) return undefined;
+  const flippedInPlace = [...converted].every(([name, raw]) => raw === inits.get(name)?.raw);
+  if (added.size === 0 && flippedInPlace) return { model, weights };
+  // Tensors flipped in place stay views of `model` and can be referenced there; the rest (small
+  // zero points stored as int32_data) are new bytes, written inline.
+  const external = options.inPlace === true && options.externalize === true;
+  const initializer = (t: TensorInfo) => {
+    const c = converted.get(t.name);
+    if (c !== undefined && c !== t.raw) return c;
+    return external ? externalizedTensor(t, model) : t.raw;
+  };
   return {
+    ...(external && { inMemoryWeights: model }),
     model: serializeModel({
       modelFields: parsed.modelFields,
       graphFields: parsed.graphFields,
       nodes: parsed.nodes.map((n) => (nodeInputs.has(n) ? withInputs(n, nodeInputs.get(n) as string[]) : n.raw)),
-      initializers: [...parsed.initializers.map((t) => converted.get(t.name) ?? t.raw), ...added.values()],
+      initializers: [...parsed.initializers.map(initializer), ...added.values()],
       outputs: parsed.outputs.map((o) => o.raw),
     }),
     weights,
   };
+}
+
+/** Flips an inline raw int8 tensor to uint8 + 128 in its own bytes; false when it is stored otherwise. */
+function flipInPlace(t: TensorInfo): boolean {
+  const data = t.rawData;
+  const type = readFields(t.raw).find((f) => f.field === 2 && f.wire === 0);
+  // data_type is a one-byte varint after a one-byte tag: INT8 (3) and UINT8 (2) take the same room.
+  if (!data || data.length !== t.dims.reduce((a, b) => a * b, 1) || type?.raw.length !== 2) return false;
+  type.raw[1] = ElemType.UINT8;
+  for (let i = 0; i < data.length; i++) data[i] = (data[i] as number) ^ 0x80;
+  return true;
 }
 
 /** The int8 tensor as uint8 + 128 (flipping the sign bit of each two's-complement byte). */

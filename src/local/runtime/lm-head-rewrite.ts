@@ -1,10 +1,11 @@
 import { ModelLoadError } from "../../errors/model-load-error.js";
-import { checkExternalData } from "../files/external-data.js";
-import { OnnxSession, type SessionOptions } from "./onnx-session.js";
 import { elementCount, parseModel, readElements, serializeModel, type NodeInfo, type ParsedModel, type TensorInfo } from "./onnx-proto.js";
 import { ElemType, encodeNode, encodeTensor, encodeValueInfo, type NodeSpec } from "./onnx-writer.js";
 import { hasGroupQueryAttention } from "./fused-attention.js";
 import { lastAttendedScore } from "./last-attended.js";
+
+// Where the rewritten graph is opened lives beside it; importers of the rewrite keep one import.
+export { openRewrittenSession } from "./open-rewritten-session.js";
 
 /** Which LM-head rows make the score, and with what weight. */
 export interface LmHeadScoreSpec {
@@ -298,28 +299,4 @@ function integerHead(g: GraphIndex, node: NodeInfo, fail: (why: string) => Model
       return g.read(w, range(tok, k, n)).map((q) => (q - zero) * scale);
     },
   };
-}
-
-/**
- * Opens a session on rewritten bytes. When the graph still references external data files
- * (`model.onnx_data` next to the original model), every reference is checked first (inside the
- * model folder, a regular file, its range within the file) and ONNX Runtime reads them from
- * `externalDataDir` while the graph stays in memory: nothing is written, so a read-only model
- * folder (a shared cache, a container image) loads.
- * @throws {ModelLoadError} as {@link OnnxSession.create}, when `externalDataDir` is missing, or
- *   as {@link checkExternalData} for a reference it refuses.
- */
-export async function openRewrittenSession(
-  model: Uint8Array,
-  options: SessionOptions & { externalDataDir?: string | undefined; source?: string | undefined } = {},
-): Promise<OnnxSession> {
-  const source = options.source ?? "rewritten model";
-  const { externalDataDir, source: _source, ...sessionOptions } = options;
-  const initializers = parseModel(model, source).initializers;
-  if (!initializers.some((t) => t.external)) return OnnxSession.fromBytes(model, source, sessionOptions);
-  if (!externalDataDir) {
-    throw new ModelLoadError(`${source} references external data; pass externalDataDir`, { path: source });
-  }
-  checkExternalData(initializers, externalDataDir, source);
-  return OnnxSession.fromBytes(model, source, { ...sessionOptions, externalDataDir });
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import { ModelLoadError } from "../../errors/model-load-error.js";
-import { bytes, concat } from "./onnx-writer.js";
+import { lengthHeader } from "./onnx-writer.js";
 import { readFields, readPackedVarints, text, type ProtoField } from "./proto-fields.js";
 
 /** A node attribute, as far as the rewrite needs it. */
@@ -152,7 +152,11 @@ function valueInfoName(buf: Uint8Array): string {
   return f ? text(f) : "";
 }
 
-/** Serializes a (rewritten) model: untouched fields as they were, then nodes, initializers, outputs. */
+/**
+ * Serializes a (rewritten) model: untouched fields as they were, then nodes, initializers, outputs.
+ * Written into one buffer sized up front: wrapping each part, then the graph, then the model, in
+ * turn (four transient copies of every weight) took a q8 Qwen3-0.6B's load to 3.2 GB.
+ */
 export function serializeModel(m: {
   modelFields: Uint8Array[];
   graphFields: Uint8Array[];
@@ -160,11 +164,26 @@ export function serializeModel(m: {
   initializers: Uint8Array[];
   outputs: Uint8Array[];
 }): Uint8Array {
-  const graph = concat([
-    ...m.nodes.map((n) => bytes(1, n)),
-    ...m.graphFields,
-    ...m.initializers.map((t) => bytes(5, t)),
-    ...m.outputs.map((o) => bytes(12, o)),
-  ]);
-  return concat([...m.modelFields, bytes(7, graph)]);
+  const graphParts: Array<[number | undefined, Uint8Array]> = [
+    ...m.nodes.map((n): [number, Uint8Array] => [1, n]),
+    ...m.graphFields.map((f): [undefined, Uint8Array] => [undefined, f]),
+    ...m.initializers.map((t): [number, Uint8Array] => [5, t]),
+    ...m.outputs.map((o): [number, Uint8Array] => [12, o]),
+  ];
+  const partSize = ([field, data]: [number | undefined, Uint8Array]) => (field === undefined ? 0 : lengthHeader(field, data.length).length) + data.length;
+  const graphLength = graphParts.reduce((n, p) => n + partSize(p), 0);
+  const graphHeader = lengthHeader(7, graphLength);
+  const out = new Uint8Array(m.modelFields.reduce((n, f) => n + f.length, 0) + graphHeader.length + graphLength);
+  let off = 0;
+  const put = (data: Uint8Array) => {
+    out.set(data, off);
+    off += data.length;
+  };
+  for (const f of m.modelFields) put(f);
+  put(graphHeader);
+  for (const [field, data] of graphParts) {
+    if (field !== undefined) put(lengthHeader(field, data.length));
+    put(data);
+  }
+  return out;
 }

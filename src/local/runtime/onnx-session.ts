@@ -85,11 +85,21 @@ export class OnnxSession {
    * @param source named in errors
    * @throws {ModelLoadError} as {@link OnnxSession.create}.
    */
-  static async fromBytes(model: Uint8Array, source: string, options: SessionOptions & { externalDataDir?: string | undefined } = {}): Promise<OnnxSession> {
-    return OnnxSession.open(model, source, options, options.externalDataDir);
+  static async fromBytes(
+    model: Uint8Array,
+    source: string,
+    options: SessionOptions & { externalDataDir?: string | undefined; externalData?: Array<{ path: string; data: Uint8Array }> | undefined } = {},
+  ): Promise<OnnxSession> {
+    return OnnxSession.open(model, source, options, options.externalDataDir, options.externalData);
   }
 
-  private static async open(model: string | Uint8Array, source: string, options: SessionOptions, externalDataDir?: string): Promise<OnnxSession> {
+  private static async open(
+    model: string | Uint8Array,
+    source: string,
+    options: SessionOptions,
+    externalDataDir?: string,
+    externalData?: Array<{ path: string; data: Uint8Array }>,
+  ): Promise<OnnxSession> {
     const ort = await loadOnnxRuntime();
     let session: Ort.InferenceSession;
     const sessionOptions: Ort.InferenceSession.SessionOptions = {
@@ -97,6 +107,8 @@ export class OnnxSession {
       graphOptimizationLevel: "all",
       executionProviders: [options.device ?? "cpu"],
       ...(externalDataDir !== undefined && { extra: { session: { model_external_initializers_file_folder_path: externalDataDir } } }),
+      // In-memory external data files (see in-memory-weights.ts), read into ONNX Runtime's tensors at creation.
+      ...(externalData !== undefined && { externalData }),
     };
     try {
       session =

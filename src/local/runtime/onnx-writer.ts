@@ -37,7 +37,12 @@ export function int(field: number, value: number | bigint): Bytes {
 /** A length-delimited field (wire type 2): bytes, a string or an embedded message. */
 export function bytes(field: number, value: Bytes | string): Bytes {
   const data = typeof value === "string" ? new TextEncoder().encode(value) : value;
-  return concat([Uint8Array.from([...varint((field << 3) | 2), ...varint(data.length)]), data]);
+  return concat([lengthHeader(field, data.length), data]);
+}
+
+/** The tag and length that start a length-delimited field of `length` bytes. */
+export function lengthHeader(field: number, length: number): Bytes {
+  return Uint8Array.from([...varint((field << 3) | 2), ...varint(length)]);
 }
 
 /** ONNX tensor element types used here. */
