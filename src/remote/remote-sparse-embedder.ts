@@ -149,20 +149,7 @@ export class RemoteSparseEmbedder {
         texts: chunk,
         truncate: options.truncate,
         vocabularySize: this.#options.vocabularySize,
-        send: async (path, body, fromRoot) => {
-          const r = await this.#transport.request({
-            method: "POST",
-            path,
-            fromRoot,
-            body,
-            signal,
-            requestId: options.requestId === undefined ? undefined : chunks.length > 1 ? `${options.requestId}-${i}` : options.requestId,
-            timeoutMs: options.timeoutMs,
-            maxRetries: options.maxRetries,
-            headers: options.headers,
-          });
-          return { url: r.url, data: r.data };
-        },
+        send: this.#sender(options, signal, chunks.length > 1 ? i : undefined),
       });
       done += chunk.length;
       options.onProgress?.({ done, total: texts.length });
@@ -171,6 +158,24 @@ export class RemoteSparseEmbedder {
     const prune = options.topK !== undefined || options.threshold !== undefined;
     const vectors = parts.flatMap((p) => p.vectors).map((v) => (prune ? pruneSparse(v, options) : v));
     return { vectors, usage: parts.map((p) => p.usage).reduce(addUsage, { promptTokens: 0, totalTokens: 0 }) };
+  }
+
+  /** One chunk's POST through the transport, with the call's overrides; `part` suffixes the request id when a call is split. */
+  #sender(options: Pick<RemoteCallOptions, "requestId" | "timeoutMs" | "maxRetries" | "headers">, signal: AbortSignal | undefined, part: number | undefined) {
+    return async (path: string, body: unknown, fromRoot?: boolean): Promise<{ url: string; data: unknown }> => {
+      const r = await this.#transport.request({
+        method: "POST",
+        path,
+        fromRoot,
+        body,
+        signal,
+        requestId: options.requestId === undefined ? undefined : part !== undefined ? `${options.requestId}-${part}` : options.requestId,
+        timeoutMs: options.timeoutMs,
+        maxRetries: options.maxRetries,
+        headers: options.headers,
+      });
+      return { url: r.url, data: r.data };
+    };
   }
 
   /**
@@ -198,20 +203,7 @@ export class RemoteSparseEmbedder {
     const chunks: number[][] = [];
     for (let i = 0; i < ids.length; i += route.perRequest) chunks.push(ids.slice(i, i + route.perRequest));
     const parts = await runChunks(chunks, this.#limit, [options.signal, this.#closed.signal], (chunk, i, signal) =>
-      route.run(chunk, this.#options.model, async (path, body, fromRoot) => {
-        const r = await this.#transport.request({
-          method: "POST",
-          path,
-          fromRoot,
-          body,
-          signal,
-          requestId: options.requestId === undefined ? undefined : chunks.length > 1 ? `${options.requestId}-${i}` : options.requestId,
-          timeoutMs: options.timeoutMs,
-          maxRetries: options.maxRetries,
-          headers: options.headers,
-        });
-        return { url: r.url, data: r.data };
-      }),
+      route.run(chunk, this.#options.model, this.#sender(options, signal, chunks.length > 1 ? i : undefined)),
     );
     const tokens = parts.flat();
     return kept.map((k, i) => [tokens[i] as string, vector.values[k] as number]);
