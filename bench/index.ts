@@ -30,6 +30,7 @@ import { benchRemote } from "./remote.js";
 import { benchScaling } from "./scaling.js";
 import { benchServer } from "./server.js";
 import { benchSparse } from "./sparse.js";
+import { machineLine } from "./machine.js";
 import { printTargets } from "./targets.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), ".models");
@@ -45,6 +46,7 @@ async function ensure(name: string, spec: ModelSpec): Promise<string> {
 
 const only = process.argv[2];
 console.log(`rerank-kit bench (${new Date().toISOString()}); ratios compare runs made in this process`);
+console.log(machineLine());
 if (only === "llm") {
   // `npm run bench -- llm [folder under bench/.models] [fp32|q8]`
   const args = process.argv.slice(3);
