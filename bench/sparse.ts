@@ -110,7 +110,8 @@ async function staticRows(st: StProcess | undefined, root: string, dir: string, 
     ], QUICK ? 1 : 5);
     const err = Math.max(...r.output("rk").map((e, i) => maxAbs(e, r.output("st")[i]!)));
     console.log(`  sentence-transformers SentenceTransformer.encode, batch 32: ${r.ms("st").toFixed(0)} ms  ${per(r.ms("st"), passages.length)} passages/s`);
-    console.log(`  rerank-kit StaticEmbedder.embed: ${r.ms("rk").toFixed(1)} ms  ${per(r.ms("rk"), passages.length)} passages/s  (max |embedding - sentence-transformers| ${err.toExponential(1)})`);
+    const kernel = "kernel" in rk ? `, ${String(rk.kernel)} row sum` : "";
+    console.log(`  rerank-kit StaticEmbedder.embed${kernel}: ${r.ms("rk").toFixed(1)} ms  ${per(r.ms("rk"), passages.length)} passages/s  (max |embedding - sentence-transformers| ${err.toExponential(1)})`);
     recordTarget(TARGETS.staticSt[0], r.ms("st") / r.ms("rk"), TARGETS.staticSt[1], `(max embedding diff ${err.toExponential(1)})`);
   } else skipTarget(TARGETS.staticSt[0], "sentence-transformers did not start");
   const few = passages.slice(0, sized(500));

@@ -15,7 +15,7 @@ export interface RawTensor {
   dtype: string;
   /** Shape, e.g. `[rows, dim]`. */
   shape: number[];
-  /** The tensor's bytes in a buffer of their own (offset 0, so any typed-array view is aligned). */
+  /** The tensor's bytes in a buffer of their own (offset 0, so any typed-array view is aligned), or in the view `into` gave. */
   bytes: Uint8Array;
   /** The tensor name that was found. */
   name: string;
@@ -32,12 +32,19 @@ export async function readSafetensor(path: string, names: string[]): Promise<Flo
 }
 
 /**
+ * Where a tensor's bytes should go, chosen once its dtype and shape are known: a view of exactly
+ * `byteLength` bytes (e.g. inside a WebAssembly memory), or undefined for a buffer of its own.
+ */
+export type TensorDestination = (tensor: { dtype: string; shape: number[]; byteLength: number }) => Uint8Array | undefined;
+
+/**
  * Reads the first of `names` present in a safetensors file, straight into one buffer and without
  * converting it: a static embedding table of 30522 x 768 float32 is 94 MB, and a second copy
- * would double the peak memory.
+ * would double the peak memory. `into` may name that buffer (the static embedder reads its table
+ * into the WebAssembly memory its kernel sums from); a view of the wrong length is not used.
  * @throws {ModelLoadError} naming the file and tensor when either is missing or malformed.
  */
-export async function readSafetensorRaw(path: string, names: string[]): Promise<RawTensor> {
+export async function readSafetensorRaw(path: string, names: string[], into?: TensorDestination): Promise<RawTensor> {
   // Reads the header and then only the wanted tensor: a stanford checkpoint's model.safetensors
   // holds the whole encoder, of which only `linear.weight` is needed.
   let file: Awaited<ReturnType<typeof open>>;
@@ -70,7 +77,8 @@ export async function readSafetensorRaw(path: string, names: string[]): Promise<
     if (!(end >= start && 8 + headerLength + end <= size)) {
       throw new ModelLoadError(`${path}: tensor ${name} lies outside the file`, { path });
     }
-    const bytes = new Uint8Array(new ArrayBuffer(end - start));
+    const given = into?.({ dtype: entry.dtype, shape: entry.shape, byteLength: end - start });
+    const bytes = given?.byteLength === end - start ? given : new Uint8Array(new ArrayBuffer(end - start));
     let at = 0;
     // A single read() is capped (2 GiB) and may return short: loop until the tensor is in.
     while (at < bytes.length) {

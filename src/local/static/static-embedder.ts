@@ -44,13 +44,18 @@ export class StaticEmbedder extends BaseScorer implements Embedder {
   readonly model: string;
   /** Width of the vectors. */
   readonly dimensions: number;
+  /**
+   * What sums the table rows of a text: `wasm-simd` (a float32 table held in WebAssembly memory,
+   * summed with SIMD) or `js` (other dtypes, or no WebAssembly SIMD here). Both sum in float64 in
+   * the same order, so the vectors are the same bits either way; only the speed differs.
+   */
+  readonly kernel: "wasm-simd" | "js";
   /** Most tokens pooled per text: 512 for model2vec; sentence-transformers' StaticEmbedding has no limit. */
   readonly maxLength: number;
   private readonly spec: StaticSpec;
   private readonly tokenizer: Tokenizer;
   /** Word -> ids cache when the tokenizer splits on spaces (BERT-style); undefined otherwise. */
   private readonly words: WordIdCache | undefined;
-  private readonly acc: Float64Array;
   private closed = false;
 
   private constructor(model: string, spec: StaticSpec) {
@@ -58,8 +63,8 @@ export class StaticEmbedder extends BaseScorer implements Embedder {
     this.model = model;
     this.spec = spec;
     this.dimensions = spec.table.dim;
+    this.kernel = spec.table.kernel;
     this.maxLength = spec.maxTokens ?? Number.MAX_SAFE_INTEGER;
-    this.acc = new Float64Array(spec.table.dim);
     this.tokenizer = new Tokenizer(spec.tokenizerJson, {});
     this.words = splitsOnSpaces(spec.tokenizerJson) ? new WordIdCache(this.tokenizer) : undefined;
   }
@@ -95,11 +100,14 @@ export class StaticEmbedder extends BaseScorer implements Embedder {
   });
 
   /**
-   * Opens a static model folder.
-   * @throws {ModelLoadError} when the folder is not a static model or its files are unreadable.
+   * Opens a static model folder. `kernel` chooses how rows are summed: `auto` (the default) uses
+   * the WebAssembly SIMD kernel for a float32 table and JavaScript otherwise; `js` forces
+   * JavaScript (float64 sums, e.g. to compare); `wasm-simd` insists on the kernel.
+   * @throws {ModelLoadError} when the folder is not a static model or its files are unreadable, or
+   *   when `kernel` is `wasm-simd` and the kernel cannot run here or hold this table.
    */
-  static async load(dir: string, model = dir): Promise<StaticEmbedder> {
-    return new StaticEmbedder(model, await readStaticSpec(dir));
+  static async load(dir: string, model = dir, options: { kernel?: "auto" | "wasm-simd" | "js" } = {}): Promise<StaticEmbedder> {
+    return new StaticEmbedder(model, await readStaticSpec(dir, options.kernel));
   }
 
   /** One vector per text, in input order. `kind` is accepted for symmetry: static models embed queries and documents alike. */
@@ -187,18 +195,9 @@ export class StaticEmbedder extends BaseScorer implements Embedder {
 
   private pool(ids: number[], normalize: boolean): Float32Array {
     const { table, mapping, weights } = this.spec;
-    // One float64 accumulator per model, reused: a fresh one per text (6 KB at width 768) is
-    // garbage the collector frees late, and 5000 texts of it showed up as ~30 MB of peak RSS.
-    const acc = this.acc;
-    if (mapping || weights) acc.fill(0);
-    for (const id of ids) {
-      const row = mapping ? (mapping[id] as number) : id;
-      if (!(row >= 0 && row < table.rows)) throw new InvalidInputError(`token id ${id} is outside the embedding table (${table.rows} rows)`, { field: "text" });
-      if (mapping || weights) table.addRow(row, acc, weights ? (weights[id] as number) : 1);
-    }
-    if (!mapping && !weights) table.sumRows(ids, acc);
+    const sum = table.sum(ids, mapping, weights);
     const out = new Float32Array(table.dim);
-    for (let k = 0; k < table.dim; k++) out[k] = (acc[k] as number) / ids.length;
+    for (let k = 0; k < table.dim; k++) out[k] = (sum[k] as number) / ids.length;
     if (normalize && this.spec.normalize) normalizeInPlace(out, this.spec.layout === "model2vec");
     return out;
   }

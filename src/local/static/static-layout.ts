@@ -3,7 +3,7 @@ import { basename, join } from "node:path";
 import { ModelLoadError } from "../../errors/model-load-error.js";
 import { readJsonFileSync } from "../files/bounded-read.js";
 import { readSafetensorRaw } from "../files/safetensors.js";
-import { EmbeddingTable } from "./embedding-table.js";
+import { EmbeddingTable, type PoolKernel } from "./embedding-table.js";
 
 /** A parsed JSON object (not imported from model-files: the Hub download reads this module, and model-files reads the Hub). */
 type Json = Record<string, unknown>;
@@ -69,11 +69,12 @@ function staticKind(dir: string): { kind: "st"; modules: Array<{ path: string; t
 }
 
 /**
- * Reads a static model's table, tokenizer and pooling settings.
+ * Reads a static model's table, tokenizer and pooling settings; `kernel` chooses how the table's
+ * rows will be summed (see {@link PoolKernel}).
  * @throws {ModelLoadError} when the folder is not a static model, a file is missing, or a module
  *   other than `Normalize` follows the `StaticEmbedding`.
  */
-export async function readStaticSpec(dir: string): Promise<StaticSpec> {
+export async function readStaticSpec(dir: string, kernel: PoolKernel = "auto"): Promise<StaticSpec> {
   const found = staticKind(dir);
   if (!found) throw new ModelLoadError(`${dir} is not a StaticEmbedding or model2vec model`, { path: dir });
   if (found.kind === "st") {
@@ -83,7 +84,7 @@ export async function readStaticSpec(dir: string): Promise<StaticSpec> {
       throw new ModelLoadError(`${dir}: module ${other.type} after StaticEmbedding is not supported (only Normalize)`, { path: dir });
     }
     const sub = join(dir, first?.path ?? "");
-    const table = await readTable(sub, ["embedding.weight", "embeddings"]);
+    const table = await readTable(sub, ["embedding.weight", "embeddings"], kernel);
     return {
       layout: "sentence-transformers",
       table,
@@ -95,7 +96,7 @@ export async function readStaticSpec(dir: string): Promise<StaticSpec> {
   const config = readJson(join(dir, "config.json"));
   const tokenizerJson = readTokenizer(dir);
   const path = join(dir, "model.safetensors");
-  const table = await readTable(dir, ["embeddings", "embedding.weight"]);
+  const table = await readTable(dir, ["embeddings", "embedding.weight"], kernel);
   const weights = await optionalTensor(path, "weights");
   const mapping = await optionalTensor(path, "mapping");
   const vocab = vocabularyInIdOrder(tokenizerJson);
@@ -114,10 +115,10 @@ export async function readStaticSpec(dir: string): Promise<StaticSpec> {
   };
 }
 
-async function readTable(dir: string, names: string[]): Promise<EmbeddingTable> {
+async function readTable(dir: string, names: string[], kernel: PoolKernel): Promise<EmbeddingTable> {
   const path = join(dir, "model.safetensors");
   if (!existsSync(path)) throw new ModelLoadError(`${path} is missing (the static embedding table)`, { path });
-  return EmbeddingTable.fromRaw(await readSafetensorRaw(path, names), path);
+  return EmbeddingTable.read(path, names, kernel);
 }
 
 async function optionalTensor(path: string, name: string) {
