@@ -271,10 +271,11 @@ const MAX_DEFAULT_WORKERS = 4;
  * {@link MAX_DEFAULT_WORKERS}, for float weights (fp32, fp16) and 4-bit ones; one worker with all
  * cores for dynamic int8 weights (q8, int8, uint8). An int8 request can be split across workers
  * only along its own micro-batches (its answers depend on the batch), and a typical request of a
- * few documents is one micro-batch, so it would run on one single-thread worker: measured on a
- * 2-core AMD EPYC (AVX2) with a MiniLM-L6-shaped q8 cross-encoder, two single-thread workers
- * served 0.75x the requests of one two-thread worker at concurrency 1 and 0.82x at 16 (on a
- * Xeon with AMX 0.72x and 1.12x): see bench/README.md.
+ * few documents is one micro-batch, so it would run on one single-thread worker: measured on an
+ * idle 2-core AMD EPYC (AVX2) with a MiniLM-L6-shaped q8 cross-encoder, two single-thread workers
+ * served 0.75x the requests of one two-thread worker at concurrency 1 and 0.83x at 16 (on a
+ * Xeon with AMX 0.72x and 1.12x; on a machine busy with other jobs the pool did better): see
+ * bench/README.md.
  */
 export function defaultServeWorkers(cores = availableParallelism(), dtype?: string): number {
   if (budgetDtype(dtype) === "q8") return 1;

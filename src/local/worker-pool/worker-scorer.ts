@@ -46,7 +46,7 @@ export class WorkerScorer extends BaseScorer {
   readonly batchInvariant: boolean;
   /**
    * Whether a score call may be split along the micro-batches one worker would run it in
-   * ({@link WorkerScorer.planScore}): each micro-batch is one model run, so its floats are the
+   * (`planScore`): each micro-batch is one model run, so its floats are the
    * same on any worker, even for q8 / q4 weights whose activation scales depend on the batch.
    * True for cross-encoders (right-padded, one sequence per pair); false for other families, LLM
    * rerankers and a custom `loader`.
