@@ -142,10 +142,16 @@ describe("serve splits a lone large request across idle workers, with the unspli
       const whole = counted(q8, methods);
       const a = await start({ scorer: split.scorer, concurrency: 2 });
       const b = await start({ scorer: whole.scorer, concurrency: 2, batching: { split: false } });
-      // 80 pairs of mixed lengths: q8 runs at most 32 rows at a time, so 3 micro-batches or more.
-      const many = Array.from({ length: 80 }, (_, i) => `${texts[i % texts.length]} ${texts[(i * 7) % texts.length]}`.split(" ").slice(0, 2 + (i % 13)).join(" "));
+      // 80 pairs of 3 to 90 words (under the 128-token limit the server enforces): micro-batches of
+      // mixed padding, where q8 scores move
+      // when rows change company (a contiguous split of this list changes most of them, below).
+      const many = Array.from({ length: 80 }, (_, i) => Array.from({ length: 3 + ((i * 37) % 88) }, (_, j) => words[(i + j * 3) % words.length]).join(" "));
       const plan = await q8.planScore("alpha bravo", many);
       expect(plan.batches.length).toBeGreaterThanOrEqual(3);
+      const half = await Promise.all([q8.scoreWithUsage("alpha bravo", many.slice(0, 40)), q8.scoreWithUsage("alpha bravo", many.slice(40))]);
+      const unsplit = await q8.scoreWithUsage("alpha bravo", many);
+      const moved = half.flatMap((h) => h.scores).filter((x, i) => x !== unsplit.scores[i]).length;
+      expect(moved, "the fixture must be sensitive to batch company").toBeGreaterThan(10);
       for (const request of [
         { path: "/rerank", payload: { query: "alpha bravo", documents: many } },
         { path: "/score", payload: { queries: many.map((t) => t.split(" ")[0]), documents: many } },
