@@ -11,7 +11,7 @@ const TESTS: Record<string, string[]> = {
   scoring: ["test/scoring/**/*.test.ts"],
   // Model-backed parity files (cross-encoder.parity, truncation-options) also cover these two
   // folders but cost 15-30 s per mutant here; the unit files below cover every line on their own.
-  batching: ["test/scoring/similarity.test.ts"],
+  batching: ["test/scoring/similarity.test.ts", "test/batching/share-batches.test.ts"],
   tokenization: ["test/local/tokenization.test.ts"],
   // http and remote: only their fast unit tests (no model, waits of milliseconds; the transport's fetch is
   // a test double), which is what a loaded 2-core machine can afford per mutant. The end-to-end

@@ -5,7 +5,7 @@ import { validateScoreOptions } from "../options/call-options.js";
 import { argmax, classActivation, classProbabilities, labelNames, type ClassActivation } from "../scoring/classification.js";
 import { applyActivation, resolveActivation, type ResolvedActivation } from "../scoring/activation.js";
 import type { ScoreOptionName } from "../options/call-options.js";
-import type { Classifier, ClassifyOptions, ClassifyResponse, ScoreOptions, ScoreResponse } from "../types.js";
+import type { Classifier, ClassifyOptions, ClassifyResponse, ScoreInput, ScoreOptions, ScoreResponse } from "../types.js";
 import { assertFamily } from "./assert-family.js";
 import { countLabels } from "./count-labels.js";
 import type { ModelFiles } from "./files/model-files.js";
@@ -113,6 +113,29 @@ export class CrossEncoderScorer extends LocalScorerBase implements Classifier {
 
   /** Each pair encoded as one sequence (or rendered through the score template), one logit row read. */
   protected async scorePairs(pairs: Pairs<string>, options: ScoreOptions): Promise<ScoreResponse> {
+    const sequences = this.encodePairs(pairs, options);
+    const labels = this.numLabels;
+    const logits = await this.runBatches(sequences, options, ({ output, row }) => output.data.slice(row * labels, (row + 1) * labels));
+    const activation = options.activation === false ? "identity" : this.activation.activation;
+    const scores = logits.map((l) => applyActivation(l, activation));
+    return { scores, ...pairUsage(sequences.map((s) => s.ids.length)) };
+  }
+
+  /**
+   * The micro-batches `scoreWithUsage(queries, documents, options)` runs, as item (pair) indices
+   * per model run in run order, and each pair's tokens: the same checks, encoding and planner.
+   * A worker pool cuts a lone large call of a model whose answers depend on the batch (q8) along
+   * these runs, so each runs whole on some worker and every score is the unsplit one.
+   * @throws as `scoreWithUsage` does for bad pairs, options or over-long texts.
+   * @internal
+   */
+  planScore(queries: ScoreInput | ScoreInput[], documents: ScoreInput | ScoreInput[], options: ScoreOptions = {}): { batches: number[][]; lengths: number[] } {
+    const pairs = this.textPairs(queries, documents, options);
+    return this.planBatches(this.encodePairs(pairs, options));
+  }
+
+  /** Each pair as the one sequence the model reads (through the score template when there is one). */
+  private encodePairs(pairs: Pairs<string>, options: ScoreOptions): EncodedSequence[] {
     if (this.numLabels !== 1) {
       // As vLLM ("Score API is only enabled for num_labels == 1"): a score would be one label's raw logit.
       const names = this.labels.map((l, i) => l ?? String(i)).join(", ");
@@ -128,16 +151,11 @@ export class CrossEncoderScorer extends LocalScorerBase implements Classifier {
       instruction: options.instruction,
       kwargs: options.chatTemplateKwargs,
     });
-    const sequences = pairs.queries.map((q, i) =>
+    return pairs.queries.map((q, i) =>
       templated
         ? templated.encodePair(q, pairs.documents[i] as string, this.maxLength, options)
         : encodePair(this.tokenizer, encode(q), encode(pairs.documents[i] as string), this.maxLength, options),
     );
-    const labels = this.numLabels;
-    const logits = await this.runBatches(sequences, options, ({ output, row }) => output.data.slice(row * labels, (row + 1) * labels));
-    const activation = options.activation === false ? "identity" : this.activation.activation;
-    const scores = logits.map((l) => applyActivation(l, activation));
-    return { scores, ...pairUsage(sequences.map((s) => s.ids.length)) };
   }
 
   /**

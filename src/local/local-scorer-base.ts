@@ -11,7 +11,7 @@ import type { ModelFiles } from "./files/model-files.js";
 import type { BatchLimits } from "./family/limits.js";
 import type { LocalParts } from "./family/open-parts.js";
 import type { OnnxSession } from "./runtime/onnx-session.js";
-import { runMicroBatches, type BatchRow, type EncodedSequence, type RunOptions } from "./runtime/run-batches.js";
+import { planRuns, runMicroBatches, type BatchRow, type EncodedSequence, type RunOptions } from "./runtime/run-batches.js";
 import type { TextTokenizer } from "./tokenization/text-tokenizer.js";
 
 /**
@@ -130,7 +130,19 @@ export abstract class LocalScorerBase extends BaseScorer implements DocumentWind
     head: (row: BatchRow, index: number) => T,
     settings: BatchSettings = {},
   ): Promise<T[]> {
-    const options: RunOptions = {
+    return runMicroBatches(this.session, sequences, this.runOptions(call, settings), head);
+  }
+
+  /**
+   * The micro-batches {@link LocalScorerBase.runBatches} would run `sequences` in, with the same
+   * settings, and the tokens each is planned by (see `planRuns`).
+   */
+  protected planBatches(sequences: readonly EncodedSequence[], settings: BatchSettings = {}): { batches: number[][]; lengths: number[] } {
+    return planRuns(this.session, sequences, this.runOptions({}, settings));
+  }
+
+  private runOptions(call: BatchCall, settings: BatchSettings): RunOptions {
+    return {
       ...this.limits,
       output: this.outputName,
       padId: this.tokenizer.padId,
@@ -139,7 +151,6 @@ export abstract class LocalScorerBase extends BaseScorer implements DocumentWind
       signal: call.signal,
       onProgress: call.onProgress,
     };
-    return runMicroBatches(this.session, sequences, options, head);
   }
 
   /** Tokenizes one text, with the model's special tokens unless `addSpecialTokens` is false. */

@@ -361,6 +361,16 @@ describe("serve", () => {
     expect(workers).toBeGreaterThanOrEqual(1);
     expect(workers).toBeLessThanOrEqual(4);
   });
+
+  it("defaults to one worker with all cores for --dtype q8, and --workers still wins", async () => {
+    serverShape.listenThrows = true;
+    await cli("serve", "-m", "m", "--dtype", "q8");
+    expect(calls("load")[0]?.[1]).toMatchObject({ workers: 1, dtype: "q8" });
+    expect(calls("load")[0]?.[1]).not.toHaveProperty("threads");
+    sink.length = 0;
+    await cli("serve", "-m", "m", "--dtype", "q8", "--workers", "2");
+    expect(calls("load")[0]?.[1]).toMatchObject({ workers: 2, dtype: "q8" });
+  });
 });
 
 describe("helpers", () => {
@@ -717,6 +727,11 @@ describe("more flags that must reach something", () => {
   it("serve's default pool is one worker per core, at most four", () => {
     expect([1, 2, 3, 4, 5, 8, 64].map((cores) => defaultServeWorkers(cores))).toEqual([1, 2, 3, 4, 4, 4, 4]);
     expect(defaultServeWorkers(0)).toBe(1);
+  });
+
+  it("serve's default pool for dynamic int8 weights is one worker (with all cores), whatever the cores", () => {
+    for (const dtype of ["q8", "int8", "uint8"]) expect([1, 2, 4, 8].map((cores) => defaultServeWorkers(cores, dtype)), dtype).toEqual([1, 1, 1, 1]);
+    for (const dtype of ["fp32", "fp16", "q4", undefined]) expect(defaultServeWorkers(2, dtype), String(dtype)).toBe(2);
   });
 });
 

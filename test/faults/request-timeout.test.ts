@@ -70,9 +70,15 @@ describe("a model that hangs while loading", () => {
 });
 
 describe("SIGTERM while a worker is stuck", () => {
-  it("rerank-kit serve exits 0 within the printed bound", async () => {
+  // A grace far longer than the bound below: a shutdown that waited for the stuck worker (its
+  // cancel grace, or the 30 s an idle close may take) instead of terminating it would exit after
+  // 20 s or more and fail, while process teardown on a loaded 2-core machine (seconds at worst)
+  // stays far inside the bound. A 2.5 s bound failed there on teardown alone.
+  const SHUTDOWN_MS = 500;
+  const CANCEL_GRACE_MS = 20_000;
+  it("rerank-kit serve exits 0 within the printed bound, without waiting for the stuck worker", async () => {
     const { exitCode, tookMs, stderr } = await runCliUntil(
-      ["--shutdown-timeout-ms", "500", "--workers", "1"],
+      ["--shutdown-timeout-ms", String(SHUTDOWN_MS), "--cancel-timeout-ms", String(CANCEL_GRACE_MS), "--workers", "1"],
       async (base) => {
         const socket = await open(base);
         socket.on("error", () => undefined);
@@ -82,9 +88,10 @@ describe("SIGTERM while a worker is stuck", () => {
       },
       hostile,
     );
-    expect(stderr).toContain("SIGTERM: finishing in-flight requests (at most 500 ms)");
+    expect(stderr).toContain(`SIGTERM: finishing in-flight requests (at most ${SHUTDOWN_MS} ms)`);
     expect(exitCode).toBe(0);
-    // The bound plus process teardown; before the fix the stuck worker held the exit for 30 s.
-    expect(tookMs).toBeLessThan(2500);
+    // The bound plus process teardown, and well under the worker's grace: before the fix the
+    // stuck worker held the exit for 30 s.
+    expect(tookMs).toBeLessThan(SHUTDOWN_MS + CANCEL_GRACE_MS / 2);
   }, 60_000);
 });

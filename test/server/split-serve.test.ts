@@ -48,8 +48,9 @@ describe("serve splits a lone large request across idle workers, with the unspli
 
   it("/score and /rerank on a cross-encoder: same scores and usage, in two parts", async () => {
     expect(crossEncoder.batchInvariant).toBe(true);
-    const split = counted(crossEncoder, ["scoreWithUsage"]);
-    const whole = counted(crossEncoder, ["scoreWithUsage"]);
+    // fp32 splits anywhere: no plan is asked for (counted, so an extra round trip would show).
+    const split = counted(crossEncoder, ["scoreWithUsage", "planScore"]);
+    const whole = counted(crossEncoder, ["scoreWithUsage", "planScore"]);
     const a = await start({ scorer: split.scorer, concurrency: 2 });
     const b = await start({ scorer: whole.scorer, concurrency: 2, batching: { split: false } });
     for (const request of [
@@ -71,6 +72,8 @@ describe("serve splits a lone large request across idle workers, with the unspli
 
   it("/v1/embeddings and /pooling on a bi-encoder: same vectors and usage, in two parts", async () => {
     expect(biEncoder.batchInvariant).toBe(true);
+    // Its pairs are not one sequence each: it has no score plan (fp32 splits anywhere anyway).
+    expect(biEncoder.microBatchSplit).toBe(false);
     const methods = ["embedWithUsage", "embedSequences", "scoreWithUsage"];
     const split = counted(biEncoder, methods);
     const whole = counted(biEncoder, methods);
@@ -129,14 +132,45 @@ describe("serve splits a lone large request across idle workers, with the unspli
     expect(crossEncoder.idleWorkers).toBe(2);
   }, 60_000);
 
-  it("never splits dynamically quantized (q8) weights, whose floats depend on the batch", async () => {
+  it("splits q8 weights only along the worker's own micro-batches, with bit-identical answers", async () => {
     const q8 = await loadWorkerScorer(models["cross-encoder-q8"] as string, { workers: 2, threads: 1, dtype: "q8" });
     try {
       expect(q8.batchInvariant).toBe(false);
-      const split = counted(q8, ["scoreWithUsage"]);
-      const { url } = await start({ scorer: split.scorer, concurrency: 2 });
-      expect((await post(`${url}/rerank`, { query: "alpha", documents: texts })).status).toBe(200);
-      expect(split.calls).toHaveLength(1);
+      expect(q8.microBatchSplit).toBe(true);
+      const methods = ["planScore", "scoreWithUsage"];
+      const split = counted(q8, methods);
+      const whole = counted(q8, methods);
+      const a = await start({ scorer: split.scorer, concurrency: 2 });
+      const b = await start({ scorer: whole.scorer, concurrency: 2, batching: { split: false } });
+      // 80 pairs of 3 to 90 words (under the 128-token limit the server enforces): micro-batches of
+      // mixed padding, where q8 scores move
+      // when rows change company (a contiguous split of this list changes most of them, below).
+      const many = Array.from({ length: 80 }, (_, i) => Array.from({ length: 3 + ((i * 37) % 88) }, (_, j) => words[(i + j * 3) % words.length]).join(" "));
+      const plan = await q8.planScore("alpha bravo", many);
+      expect(plan.batches.length).toBeGreaterThanOrEqual(3);
+      const half = await Promise.all([q8.scoreWithUsage("alpha bravo", many.slice(0, 40)), q8.scoreWithUsage("alpha bravo", many.slice(40))]);
+      const unsplit = await q8.scoreWithUsage("alpha bravo", many);
+      const moved = half.flatMap((h) => h.scores).filter((x, i) => x !== unsplit.scores[i]).length;
+      expect(moved, "the fixture must be sensitive to batch company").toBeGreaterThan(10);
+      for (const request of [
+        { path: "/rerank", payload: { query: "alpha bravo", documents: many } },
+        { path: "/score", payload: { queries: many.map((t) => t.split(" ")[0]), documents: many } },
+      ]) {
+        split.calls.length = 0;
+        whole.calls.length = 0;
+        const x = await post(`${a.url}${request.path}`, request.payload);
+        const y = await post(`${b.url}${request.path}`, request.payload);
+        expect(x.status, request.path).toBe(200);
+        expect(y.status, request.path).toBe(200);
+        // The same floats, ranks and token counts, not merely close ones.
+        expect(body(x), request.path).toEqual(body(y));
+        expect(split.calls, request.path).toEqual(["planScore", "scoreWithUsage", "scoreWithUsage"]);
+        expect(whole.calls, request.path).toEqual(["scoreWithUsage"]);
+      }
+      // A request of one micro-batch (a few short pairs) has nothing to split: one call after the plan.
+      split.calls.length = 0;
+      expect((await post(`${a.url}/rerank`, { query: "alpha", documents: texts.slice(0, 6) })).status).toBe(200);
+      expect(split.calls).toEqual(["planScore", "scoreWithUsage"]);
     } finally {
       await q8.close();
     }
@@ -147,6 +181,7 @@ describe("serve splits a lone large request across idle workers, with the unspli
     const llm = await loadWorkerScorer("test/golden/llm-rerankers/qwen3-causal", { workers: 2, threads: 1, hfOverrides: overrides, chatTemplate: "qwen3-reranker" });
     try {
       expect(llm.batchInvariant).toBe(false);
+      expect(llm.microBatchSplit).toBe(false);
       const split = counted(llm, ["scoreWithUsage"]);
       const { url } = await start({ scorer: split.scorer, concurrency: 2 });
       expect((await post(`${url}/rerank`, { query: "alpha", documents: texts.slice(0, 8) })).status).toBe(200);

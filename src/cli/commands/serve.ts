@@ -17,6 +17,7 @@ import {
 import { CliError } from "../cli-error.js";
 import { integer, port, positiveInteger } from "../parsers.js";
 import { SERVER_DEFAULTS as D } from "../../server/defaults.js";
+import { budgetDtype } from "../../batching/micro-batches.js";
 import { addMediaFlags, mediaOptions, type MediaFlags } from "../media-flags.js";
 
 interface ServeFlags extends ModelFlags, MediaFlags, VllmServeFlags {
@@ -101,7 +102,7 @@ export function registerServe(program: Command): void {
     .option("--served-model-name <names...>", "model names clients may send (first is echoed)")
     .option(
       "--workers <n>",
-      `worker threads, each with its own copy of the model and cores/n ONNX Runtime threads (default: one per core, at most ${MAX_DEFAULT_WORKERS}; 1 for large models)`,
+      `worker threads, each with its own copy of the model and cores/n ONNX Runtime threads (default: one per core, at most ${MAX_DEFAULT_WORKERS}; 1 with all cores for q8 weights)`,
       positiveInteger,
     )
     .option("--no-batching", "score each request on its own (no dynamic batching)")
@@ -175,7 +176,8 @@ export function registerServe(program: Command): void {
     const convention = family === "late-interaction" ? { convention: chosen } : {};
     // Concurrent requests run side by side on single-thread sessions, one per core: on small
     // batches ONNX Runtime's second thread adds little, a second session nearly doubles throughput.
-    const workers = flags.workers ?? defaultServeWorkers();
+    // Not for int8 weights, whose lone small requests cannot be split (see defaultServeWorkers).
+    const workers = flags.workers ?? defaultServeWorkers(undefined, loaded.dtype);
     const scorer = await loadWorkerScorer(flags.model, {
       ...loaded,
       ...convention,
@@ -264,8 +266,19 @@ async function closingOnError<T>(scorer: { close(): Promise<void> }, build: () =
 /** Most workers `serve` starts by default: each holds a copy of the model. */
 const MAX_DEFAULT_WORKERS = 4;
 
-/** `serve`'s default pool: one worker per core, at most {@link MAX_DEFAULT_WORKERS}. */
-export function defaultServeWorkers(cores = availableParallelism()): number {
+/**
+ * `serve`'s default pool for weights of `dtype`: one single-thread worker per core, at most
+ * {@link MAX_DEFAULT_WORKERS}, for float weights (fp32, fp16) and 4-bit ones; one worker with all
+ * cores for dynamic int8 weights (q8, int8, uint8). An int8 request can be split across workers
+ * only along its own micro-batches (its answers depend on the batch), and a typical request of a
+ * few documents is one micro-batch, so it would run on one single-thread worker: measured on an
+ * idle 2-core AMD EPYC (AVX2) with a MiniLM-L6-shaped q8 cross-encoder, two single-thread workers
+ * served 0.75x the requests of one two-thread worker at concurrency 1 and 0.83x at 16 (on a
+ * Xeon with AMX 0.72x and 1.12x; on a machine busy with other jobs the pool did better): see
+ * bench/README.md.
+ */
+export function defaultServeWorkers(cores = availableParallelism(), dtype?: string): number {
+  if (budgetDtype(dtype) === "q8") return 1;
   return Math.max(1, Math.min(cores, MAX_DEFAULT_WORKERS));
 }
 

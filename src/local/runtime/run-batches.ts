@@ -70,14 +70,8 @@ export async function runMicroBatches<T>(
   extract: (row: BatchRow, index: number) => T,
 ): Promise<T[]> {
   const results = new Array<T>(sequences.length);
-  const shared = sharedPrefix(session, sequences, options);
-  if (shared) {
-    options = { ...options, prefix: shared, reusePrefix: false };
-    sequences = sequences.map((s) => ({ ...s, ids: s.ids.slice(shared.length) }));
-  }
+  ({ sequences, options } = prepareRun(session, sequences, options));
   const fused = session.attention === "group-query";
-  // GroupQueryAttention continues a cached prefix one row at a time (see fused-attention.ts).
-  if (fused && options.prefix && options.prefix.length > 0) options = { ...options, maxBatchSize: 1 };
   const batches = planMicroBatches(
     sequences.map((s) => s.ids.length),
     options,
@@ -113,6 +107,29 @@ export async function runMicroBatches<T>(
     });
   });
   return results;
+}
+
+/**
+ * The micro-batches {@link runMicroBatches} would run `sequences` in (item indices per batch, in
+ * run order), with the tokens each item is planned by: the same preparation and the same planner,
+ * so a caller that splits a call along these batches gets the runs one call would make.
+ */
+export function planRuns(session: OnnxSession, sequences: readonly EncodedSequence[], options: RunOptions): { batches: number[][]; lengths: number[] } {
+  const prepared = prepareRun(session, sequences, options);
+  const lengths = prepared.sequences.map((s) => s.ids.length);
+  return { batches: planMicroBatches(lengths, prepared.options, prepared.options.dtype), lengths };
+}
+
+/** A run's sequences and options once a shared prefix is taken out and fused attention's limit applied. */
+function prepareRun(session: OnnxSession, sequences: readonly EncodedSequence[], options: RunOptions): { sequences: readonly EncodedSequence[]; options: RunOptions } {
+  const shared = sharedPrefix(session, sequences, options);
+  if (shared) {
+    options = { ...options, prefix: shared, reusePrefix: false };
+    sequences = sequences.map((s) => ({ ...s, ids: s.ids.slice(shared.length) }));
+  }
+  // GroupQueryAttention continues a cached prefix one row at a time (see fused-attention.ts).
+  if (session.attention === "group-query" && options.prefix && options.prefix.length > 0) options = { ...options, maxBatchSize: 1 };
+  return { sequences, options };
 }
 
 /** The longest common token prefix worth caching, or undefined. */

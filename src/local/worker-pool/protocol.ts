@@ -19,7 +19,12 @@ export interface WorkerModelInfo {
   threads?: number | undefined;
   /** Whether the model's answers do not depend on the batch (see `WorkerScorer.batchInvariant`). */
   batchInvariant?: boolean | undefined;
+  /** Whether a score call may be split along its own micro-batches (see `WorkerScorer.microBatchSplit`). */
+  microBatchSplit?: boolean | undefined;
 }
+
+/** The worker method that returns a cross-encoder's micro-batch plan of a score call (`planScore`). @internal */
+export const PLAN_SCORE = "planScore";
 
 /** A method of the capability table the worker runs, or `close`. @internal */
 export type WorkerMethod = string;

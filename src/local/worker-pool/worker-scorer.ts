@@ -4,7 +4,7 @@ import type { Progress, ScoreInput, ScoreType } from "../../contracts/vocabulary
 import type { ScoreOptions, ScoreResponse } from "../../contracts/scorer.js";
 import { RerankKitError } from "../../errors/rerank-kit-error.js";
 import { cloneable, installCapabilities } from "./capability-proxy.js";
-import type { WorkerModelInfo } from "./protocol.js";
+import { PLAN_SCORE, type WorkerModelInfo } from "./protocol.js";
 import type { WorkerHandle } from "./worker-handle.js";
 
 /**
@@ -44,6 +44,14 @@ export class WorkerScorer extends BaseScorer {
    * `loader` (unknown).
    */
   readonly batchInvariant: boolean;
+  /**
+   * Whether a score call may be split along the micro-batches one worker would run it in
+   * (`planScore`): each micro-batch is one model run, so its floats are the
+   * same on any worker, even for q8 / q4 weights whose activation scales depend on the batch.
+   * True for cross-encoders (right-padded, one sequence per pair); false for other families, LLM
+   * rerankers and a custom `loader`.
+   */
+  readonly microBatchSplit: boolean;
   private readonly handles: WorkerHandle[];
   private readonly respawn: (signal: AbortSignal) => Promise<WorkerHandle>;
   private readonly replacing = new Map<number, Promise<void>>();
@@ -56,6 +64,7 @@ export class WorkerScorer extends BaseScorer {
   constructor(handles: WorkerHandle[], info: WorkerModelInfo, respawn: (signal: AbortSignal) => Promise<WorkerHandle>) {
     super();
     this.batchInvariant = info.batchInvariant === true;
+    this.microBatchSplit = info.microBatchSplit === true;
     this.handles = handles;
     this.respawn = respawn;
     this.capabilities = Object.freeze([...info.capabilities]);
@@ -146,6 +155,24 @@ export class WorkerScorer extends BaseScorer {
     options?: ScoreOptions,
   ): Promise<ScoreResponse> {
     return this.invoke("scoreWithUsage", [queries, documents, cloneable(options)], options?.signal, options?.onProgress);
+  }
+
+  /**
+   * The micro-batches a worker would run `scoreWithUsage(queries, documents, options)` in (pair
+   * indices per model run, in run order) and each pair's tokens, computed in a worker by the
+   * model's own encoding and planner. A server cuts a lone large call along these runs when
+   * {@link WorkerScorer.microBatchSplit} (see `shareMicroBatches`).
+   * @throws {RerankKitError} when the model cannot plan (`microBatchSplit` false), or as
+   *   `scoreWithUsage` for bad input.
+   * @internal
+   */
+  async planScore(
+    queries: ScoreInput | ScoreInput[],
+    documents: ScoreInput | ScoreInput[],
+    options?: ScoreOptions,
+  ): Promise<{ batches: number[][]; lengths: number[] }> {
+    if (!this.microBatchSplit) throw new RerankKitError(`${this.model} cannot plan its score calls in advance (microBatchSplit is false)`);
+    return this.invoke(PLAN_SCORE, [queries, documents, cloneable(options)], options?.signal);
   }
 
   /**

@@ -10,7 +10,7 @@ import { has } from "../../contracts/capabilities.js";
 import { LlmRerankerScorer } from "../llm-reranker/llm-reranker.js";
 import { adoptNativeCallCounter } from "../runtime/native-runs.js";
 import { callShapeOf, reportCapabilities } from "./capability-proxy.js";
-import { serializeError, transferables, type FromWorker, type ToWorker, type WorkerModelInfo } from "./protocol.js";
+import { PLAN_SCORE, serializeError, transferables, type FromWorker, type ToWorker, type WorkerModelInfo } from "./protocol.js";
 
 type Target = Record<string, (...args: unknown[]) => unknown>;
 
@@ -34,7 +34,12 @@ async function load(message: Extract<ToWorker, { type: "load" }>): Promise<void>
     const loaded = await loadTarget(message);
     if (!has(loaded, "score")) throw new TypeError("The loader did not return a Scorer");
     target = loaded as unknown as Target;
-    const info: WorkerModelInfo = { ...reportCapabilities(loaded), threads: openedThreads(message), batchInvariant: batchInvariant(loaded, message) };
+    const info: WorkerModelInfo = {
+      ...reportCapabilities(loaded),
+      threads: openedThreads(message),
+      batchInvariant: batchInvariant(loaded, message),
+      microBatchSplit: microBatchSplit(loaded, message),
+    };
     send({ type: "loaded", info });
   } catch (error) {
     send({ type: "load-failed", error: serializeError(error) });
@@ -73,6 +78,18 @@ function batchInvariant(loaded: object, message: Extract<ToWorker, { type: "load
   return (loaded as { padding?: unknown }).padding === "right";
 }
 
+/**
+ * Whether a score call may be cut along the micro-batches the model would run it in (its
+ * `planScore`), whatever the weights: each micro-batch is one ONNX run, so a dynamically quantized
+ * model's activation scales see the same rows and padding on whichever worker runs it. Needs
+ * rerank-kit's own cross-encoder (a pair is one sequence) on right-padded batches; a custom
+ * loader's model is unknown, so never.
+ */
+function microBatchSplit(loaded: object, message: Extract<ToWorker, { type: "load" }>): boolean {
+  if (message.loader || loaded instanceof LlmRerankerScorer) return false;
+  return typeof (loaded as { planScore?: unknown }).planScore === "function" && (loaded as { padding?: unknown }).padding === "right";
+}
+
 /** Runs the custom loader, a scorer class's `fromPretrained` (`entry`), or `loadScorer`. */
 async function loadTarget(message: Extract<ToWorker, { type: "load" }>): Promise<unknown> {
   if (message.loader) {
@@ -95,7 +112,8 @@ async function call(message: Extract<ToWorker, { type: "call" }>): Promise<void>
   running.set(id, controller);
   try {
     const fn = target?.[method];
-    const shape = method === "close" ? "plain" : callShapeOf(method);
+    // `planScore` (a cross-encoder's plan of a score call) is the pool's own, outside the capability table.
+    const shape = method === "close" ? "plain" : method === PLAN_SCORE ? 2 : callShapeOf(method);
     if (!target || typeof fn !== "function" || shape === undefined) throw new TypeError(`The loaded model has no ${method}()`);
     // The call options sit at a place the capability table names; give them this side's signal
     // and progress callback, keeping every other option the caller set.

@@ -17,7 +17,9 @@ export interface BatcherOptions {
    * Split a lone large request across idle workers of a worker pool whose results do not depend
    * on the batch (encoders with fp32 / fp16 weights; `WorkerScorer.batchInvariant`): the parts
    * run in parallel and are joined in order, with the same scores, vectors and usage as one call.
-   * Only while no other request waits or is on its way, so a loaded server never splits.
+   * A cross-encoder pool with q8 / q4 weights splits score requests only along the micro-batches
+   * one worker would run (`WorkerScorer.microBatchSplit`), so a request of one micro-batch is not
+   * split. Only while no other request waits or is on its way, so a loaded server never splits.
    * @default true
    */
   split?: boolean;

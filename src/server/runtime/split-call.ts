@@ -1,4 +1,5 @@
-import type { ScoreResponse } from "../../types.js";
+import { shareMicroBatches } from "../../batching/share-batches.js";
+import type { ScoreInput, ScoreOptions, ScoreResponse } from "../../types.js";
 
 /**
  * What a pool offers a split: how many calls can start in parallel right now, and whether the
@@ -18,6 +19,19 @@ export function splitLanes(target: unknown): number {
   const t = target as Partial<ParallelTarget> | undefined;
   if (typeof t?.idleWorkers !== "number" || t.batchInvariant !== true) return 1;
   return Math.max(1, t.idleWorkers);
+}
+
+/** A pool that can plan a score call's micro-batches (a `WorkerScorer` of a cross-encoder). */
+export interface PlanningTarget {
+  readonly idleWorkers: number;
+  readonly microBatchSplit: boolean;
+  planScore(queries: ScoreInput[], documents: ScoreInput[], options: ScoreOptions): Promise<{ batches: number[][]; lengths: number[] }>;
+}
+
+/** `target` when it can split score calls along their micro-batches (see `WorkerScorer.microBatchSplit`). */
+export function planningTarget(target: unknown): PlanningTarget | undefined {
+  const t = target as Partial<PlanningTarget> | undefined;
+  return typeof t?.idleWorkers === "number" && t.microBatchSplit === true && typeof t.planScore === "function" ? (t as PlanningTarget) : undefined;
 }
 
 /**
@@ -56,22 +70,74 @@ export async function runSplit<R>(
   join: (answers: R[]) => R,
 ): Promise<R> {
   const bounds = partition(weights, parts);
+  return join(await runParts(bounds.length - 1, signal, (p, part) => call(bounds[p]!, bounds[p + 1]!, part)));
+}
+
+/**
+ * Runs `count` calls, all started before any is awaited (so each lands on its own idle worker),
+ * and returns their answers in order. A call that fails aborts the others and the whole rejects
+ * with that call's error; `signal` aborts them all.
+ */
+export async function runParts<R>(count: number, signal: AbortSignal, call: (part: number, signal: AbortSignal) => Promise<R>): Promise<R[]> {
   const controller = new AbortController();
   const stop = (): void => controller.abort(signal.reason);
   if (signal.aborted) stop();
   signal.addEventListener("abort", stop, { once: true });
   try {
-    const running = bounds.slice(1).map((end, p) =>
-      call(bounds[p]!, end, controller.signal).catch((error: unknown) => {
+    const running = Array.from({ length: count }, (_, p) =>
+      call(p, controller.signal).catch((error: unknown) => {
         // The first failure wins: the siblings' abort errors that follow are not the cause.
         controller.abort(error);
         throw error;
       }),
     );
-    return join(await Promise.all(running));
+    return await Promise.all(running);
   } finally {
     signal.removeEventListener("abort", stop);
   }
+}
+
+/**
+ * Runs one score call as parts made of whole micro-batches of its plan (`planScore`, cut by
+ * `shareMicroBatches`), one per idle worker, and puts every score back at its pair's index. Each
+ * micro-batch runs whole with its own rows and padding, so even q8 scores equal the unsplit
+ * call's bit for bit. A plan of one micro-batch runs as one call.
+ */
+export async function runPlannedSplit(
+  target: PlanningTarget,
+  queries: ScoreInput[],
+  documents: ScoreInput[],
+  options: ScoreOptions,
+  parts: number,
+  signal: AbortSignal,
+  call: (queries: ScoreInput[], documents: ScoreInput[], signal: AbortSignal) => Promise<ScoreResponse>,
+): Promise<ScoreResponse> {
+  const plan = await target.planScore(queries, documents, { ...options, signal });
+  const groups = shareMicroBatches(plan.batches, plan.lengths, parts);
+  if (groups.length < 2) return call(queries, documents, signal);
+  const answers = await runParts(groups.length, signal, (p, part) => {
+    const items = groups[p] as number[];
+    return call(items.map((i) => queries[i] as ScoreInput), items.map((i) => documents[i] as ScoreInput), part);
+  });
+  return scatterScores(groups, answers, queries.length);
+}
+
+/** Answers of parts holding the pair indices `groups` as one answer in pair order, usage summed. */
+export function scatterScores(groups: readonly (readonly number[])[], answers: readonly ScoreResponse[], pairs: number): ScoreResponse {
+  const scores = new Array<number>(pairs);
+  const pairTokens = new Array<number>(pairs);
+  groups.forEach((items, p) => {
+    const answer = answers[p] as ScoreResponse;
+    if (answer.scores.length !== items.length) throw new Error(`A part of ${items.length} pairs returned ${answer.scores.length} scores`);
+    items.forEach((i, k) => {
+      scores[i] = answer.scores[k] as number;
+      if (answer.pairTokens) pairTokens[i] = answer.pairTokens[k] as number;
+    });
+  });
+  const joined = joinScores(answers as ScoreResponse[]);
+  const result: ScoreResponse = { scores, usage: joined.usage };
+  if (joined.pairTokens !== undefined) result.pairTokens = pairTokens;
+  return result;
 }
 
 /** The score answers of consecutive parts as one: scores and per-pair tokens concatenated, usage summed. */

@@ -227,3 +227,44 @@ describe("partition", () => {
     expect(partition([1, 2], 5)).toEqual([0, 1, 2]);
   });
 });
+
+describe("splitting a lone score request along the pool's own micro-batches (q8)", () => {
+  /** A pool whose answers depend on the batch and that plans its calls, as a q8 cross-encoder pool. */
+  function planningPool(plan: { batches: number[][]; lengths: number[] }): { pool: object; sent: string[][]; planned: number } {
+    const state = { pool: {}, sent: [] as string[][], planned: 0 };
+    state.pool = {
+      idleWorkers: 2,
+      batchInvariant: false,
+      microBatchSplit: true,
+      planScore: async () => {
+        state.planned++;
+        return plan;
+      },
+      scoreWithUsage: async (_q: unknown, documents: string[]) => {
+        state.sent.push(documents);
+        return { scores: documents.map((d) => Number(d.slice(1))), usage: { promptTokens: documents.length, totalTokens: documents.length }, pairTokens: documents.map((d) => 10 + Number(d.slice(1))) };
+      },
+    };
+    return state;
+  }
+  const pairs = (n: number): { queries: string[]; documents: string[] } => ({ queries: Array(n).fill("q"), documents: Array.from({ length: n }, (_, j) => `d${j}`) });
+
+  it("sends whole micro-batches of the plan, each part's pairs in caller order, and puts every score back at its pair", async () => {
+    // Runs in plan order (length-sorted), not in the caller's order.
+    const state = planningPool({ batches: [[5, 1], [0, 4], [3, 2, 6]], lengths: [3, 3, 9, 9, 3, 2, 9] });
+    const { pool, sent } = state;
+    const coalescer = new RequestCoalescer(new Slots(2, 1000));
+    const answer = await coalescer.submit(scoreStrategy(pool as never) as never, pairs(7), {});
+    expect(state.planned).toBe(1);
+    // 6 + 6 padded tokens, then 27: the first two runs make one part, the third the other.
+    expect(sent).toEqual([["d0", "d1", "d4", "d5"], ["d2", "d3", "d6"]]);
+    expect(answer).toEqual({ scores: [0, 1, 2, 3, 4, 5, 6], usage: { promptTokens: 7, totalTokens: 7 }, pairTokens: [10, 11, 12, 13, 14, 15, 16] });
+  });
+
+  it("runs a plan of one micro-batch as one call", async () => {
+    const { pool, sent } = planningPool({ batches: [[0, 1, 2, 3]], lengths: [5, 5, 5, 5] });
+    const coalescer = new RequestCoalescer(new Slots(2, 1000));
+    await coalescer.submit(scoreStrategy(pool as never) as never, pairs(4), {});
+    expect(sent).toEqual([["d0", "d1", "d2", "d3"]]);
+  });
+});
