@@ -99,6 +99,37 @@ describe("weights left on disk", () => {
     }
   });
 
+  it("in a cache snapshot, a graph with model.onnx_data (both links into blobs/) loads and scores as from a plain folder", async () => {
+    // The fp32 Hub layout of large decoders. Before, the references kept the snapshot's names and
+    // ONNX Runtime refused them ("External data path escapes model directory").
+    const cell = "test/golden/decoders/qwen3-causal-lm";
+    const root = mkdtempSync(join(tmpdir(), "rk-on-disk-cache-data-"));
+    const repo = join(root, "models--test--qwen3-causal");
+    const snapshot = join(repo, "snapshots", "abc123");
+    mkdirSync(join(repo, "blobs"), { recursive: true });
+    mkdirSync(join(snapshot, "onnx"), { recursive: true });
+    for (const f of ["model.onnx", "model.onnx_data"]) {
+      copyFileSync(join(cell, "external", f), join(repo, "blobs", `blob-${f}`));
+      symlinkSync(join("..", "..", "..", "blobs", `blob-${f}`), join(snapshot, "onnx", f));
+    }
+    for (const f of readdirSync(cell).filter((f) => f !== "onnx" && f !== "external")) symlinkSync(resolve(cell, f), join(snapshot, f));
+    const plain = mkdtempSync(join(tmpdir(), "rk-on-disk-plain-"));
+    mkdirSync(join(plain, "onnx"));
+    for (const f of ["model.onnx", "model.onnx_data"]) copyFileSync(join(cell, "external", f), join(plain, "onnx", f));
+    for (const f of readdirSync(cell).filter((f) => f !== "onnx" && f !== "external")) symlinkSync(resolve(cell, f), join(plain, f));
+    const options = { hfOverrides: '{"classifier_from_token": ["no", "yes"], "method": "from_2_way_softmax"}', chatTemplate: "qwen3-reranker", threads: 1, activation: "identity", maxLength: 256 } as const;
+    const scores = async (dir: string) => {
+      const scorer = await loadScorer(dir, options);
+      try {
+        return await scorer.score("what is a reranker", ["a model that orders documents", "a cooking recipe"]);
+      } finally {
+        await scorer.close();
+      }
+    };
+    const [cached, local] = [await scores(snapshot), await scores(plain)];
+    expect(cached).toEqual(local);
+  });
+
   it("int8 weights left on disk compute exact integer sums on every CPU (ONNX Runtime makes them uint8 where VNNI is missing)", async () => {
     // MatMulInteger(DynamicQuantizeLinear(x), W), W int8 [K, 2] of +127 / -127 (128 KiB, left on
     // disk): with x all 1.0 the exact sums are +-K * 255 * 127; AVX2's int8 kernel saturates them.

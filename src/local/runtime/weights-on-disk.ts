@@ -15,7 +15,8 @@ import { closeSync, readSync, realpathSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { ModelLoadError } from "../../errors/model-load-error.js";
 import { MAX_ONNX_BYTES, openRegularFile } from "../files/bounded-read.js";
-import { parseModel } from "./onnx-model-parse.js";
+import { readFields, text } from "./proto-fields.js";
+import { resolveExternalData } from "../files/external-data.js";
 import { bytes, concat, int, lengthHeader } from "./onnx-writer.js";
 
 /** Weights smaller than this are read inline (the saving is in the large ones). */
@@ -28,10 +29,11 @@ export interface GraphWithWeightsOnDisk {
   /** Bytes of weights left on disk (0: the model is the file as it is). */
   bytesOnDisk: number;
   /**
-   * The folder the references are relative to: pass it as `externalDataDir`. The file's own
-   * folder, or, when the file is a symlink (a Hugging Face cache snapshot links each file to
-   * `blobs/<hash>`) and the graph references no other file, the folder it links to: ONNX Runtime
-   * refuses external data whose resolved path leaves the folder it is given.
+   * The folder the references are relative to: pass it as `externalDataDir`. It is the real
+   * folder of the files (symlinks resolved) and each reference names its file there: a Hugging
+   * Face cache snapshot links every file to `blobs/<hash>`, and ONNX Runtime refuses external data
+   * whose resolved path leaves the folder it is given. Each referenced file is checked first
+   * (inside the model folder or its cache repository, a regular file).
    */
   dir: string;
 }
@@ -44,15 +46,25 @@ export interface GraphWithWeightsOnDisk {
  *   2 GiB, or is not a readable ONNX model.
  */
 export function readGraphLeavingWeightsOnDisk(path: string): GraphWithWeightsOnDisk {
+  const dir = dirname(path);
   const real = realpathOrSelf(path);
-  if (real !== resolve(path)) {
-    const linked = readAs(path, basename(real));
-    // Without references to itself the graph is the same either way, and any others are relative to `path`'s folder.
-    if (linked.bytesOnDisk === 0) return { ...linked, dir: dirname(path) };
-    const others = parseModel(linked.model, path).initializers.some((t) => t.external && t.external.location !== basename(real));
-    if (!others) return { ...linked, dir: dirname(real) };
-  }
-  return { ...readAs(path, basename(path)), dir: dirname(path) };
+  // Every file the graph references is resolved (and checked: inside the model folder, or the
+  // cache repository's blobs) and named where it really is, so all can be read from one real folder.
+  const folders = new Set<string>([dirname(real)]);
+  const resolved = new Map<string, string>();
+  const relocate = (location: string, tensor: string): string => {
+    let at = resolved.get(location);
+    if (at === undefined) {
+      at = resolveExternalData(dir, { location, offset: 0, length: -1 }, tensor, path).path;
+      resolved.set(location, at);
+    }
+    folders.add(dirname(at));
+    return basename(at);
+  };
+  const linked = readAs(path, basename(real), relocate);
+  if (folders.size === 1) return { ...linked, dir: dirname(real) };
+  // Referenced files in several real folders: named as the graph names them, from its own folder.
+  return { ...readAs(path, basename(path)), dir };
 }
 
 function realpathOrSelf(path: string): string {
@@ -63,8 +75,11 @@ function realpathOrSelf(path: string): string {
   }
 }
 
-/** The walk: large `raw_data` fields become references to `location`. */
-function readAs(path: string, location: string): { model: Uint8Array; bytesOnDisk: number } {
+/**
+ * The walk: large `raw_data` fields become references to `location`, and the locations of
+ * existing references are renamed by `relocate`.
+ */
+function readAs(path: string, location: string, relocate?: (location: string, tensor: string) => string): { model: Uint8Array; bytesOnDisk: number } {
   const { fd, size } = openRegularFile(path, "the ONNX graph");
   try {
     if (size > MAX_ONNX_BYTES) {
@@ -75,9 +90,15 @@ function readAs(path: string, location: string): { model: Uint8Array; bytesOnDis
     const tensor = (start: number, end: number): Uint8Array => {
       const parts: Uint8Array[] = [];
       let moved: { offset: number; length: number } | undefined;
+      let name = "";
       for (const f of file.fields(start, end)) {
         if (f.field === 9 && f.wire === 2 && f.length >= MIN_BYTES && moved === undefined) moved = { offset: f.payload, length: f.length };
-        else parts.push(file.read(f.start, f.end));
+        else if (f.field === 13 && f.wire === 2 && relocate) parts.push(relocated(file.read(f.payload, f.end), name, relocate));
+        else {
+          const raw = file.read(f.start, f.end);
+          if (f.field === 8 && f.wire === 2) name = new TextDecoder().decode(file.read(f.payload, f.end));
+          parts.push(raw);
+        }
       }
       if (!moved) return concat(parts);
       bytesOnDisk += moved.length;
@@ -86,8 +107,8 @@ function readAs(path: string, location: string): { model: Uint8Array; bytesOnDis
     const graph = (start: number, end: number): Uint8Array => {
       const parts: Uint8Array[] = [];
       for (const f of file.fields(start, end)) {
-        // Only initializers large enough to hold a large weight are walked; the rest is read as is.
-        if (f.field === 5 && f.wire === 2 && f.length >= MIN_BYTES) {
+        // Initializers are walked (their weights may stay on disk, their references be renamed); the rest is read as is.
+        if (f.field === 5 && f.wire === 2 && (f.length >= MIN_BYTES || relocate)) {
           const t = tensor(f.payload, f.end);
           parts.push(lengthHeader(5, t.length), t);
         } else parts.push(file.read(f.start, f.end));
@@ -106,6 +127,15 @@ function readAs(path: string, location: string): { model: Uint8Array; bytesOnDis
   } finally {
     closeSync(fd);
   }
+}
+
+/** An `external_data` entry (its payload) with a `location` value renamed, as a whole field 13. */
+function relocated(entryBytes: Uint8Array, tensor: string, relocate: (location: string, tensor: string) => string): Uint8Array {
+  const fields = readFields(entryBytes);
+  const key = fields.find((f) => f.field === 1);
+  const value = fields.find((f) => f.field === 2);
+  if (!key || !value || text(key) !== "location") return bytes(13, entryBytes);
+  return entry("location", relocate(text(value), tensor));
 }
 
 /** One StringStringEntryProto of `external_data` (TensorProto field 13). */
