@@ -7,7 +7,6 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { ModelLoadError } from "../../src/index.js";
 import { OnnxSession } from "../../src/local/runtime/onnx-session.js";
@@ -46,47 +45,6 @@ async function lastLogits(file: string, logitsToKeep?: number): Promise<number[]
   }
 }
 
-/**
- * The file run by onnxruntime-node directly, with the feeds transformers.js builds (as
- * scripts/reference/decoders.py does in Python): one left-padded batch, positions cumsum(mask) - 1
- * with padding at 1, an empty float32 cache.
- */
-async function ortLastLogits(file: string): Promise<number[][]> {
-  const session = await ort.InferenceSession.create(join(CELL, file), { intraOpNumThreads: 1 });
-  const rows = golden.input_ids;
-  const b = rows.length;
-  const s = Math.max(...rows.map((r) => r.length));
-  const ids = new BigInt64Array(b * s).fill(BigInt(PAD));
-  const mask = new BigInt64Array(b * s);
-  const pos = new BigInt64Array(b * s).fill(1n);
-  rows.forEach((r, i) => {
-    r.forEach((t, j) => {
-      const at = i * s + s - r.length + j;
-      ids[at] = BigInt(t);
-      mask[at] = 1n;
-      pos[at] = BigInt(j);
-    });
-  });
-  const feeds: Record<string, ort.Tensor> = {
-    input_ids: new ort.Tensor("int64", ids, [b, s]),
-    attention_mask: new ort.Tensor("int64", mask, [b, s]),
-    position_ids: new ort.Tensor("int64", pos, [b, s]),
-  };
-  const heads = Number(config["num_key_value_heads"]);
-  const headDim = Number(config["head_dim"]);
-  for (const name of session.inputNames) {
-    if (name.startsWith("past_key_values")) feeds[name] = new ort.Tensor("float32", new Float32Array(0), [b, heads, 0, headDim]);
-  }
-  try {
-    const logits = (await session.run(feeds, ["logits"]))["logits"]!;
-    const vocab = logits.dims[2] as number;
-    const data = logits.data as Float32Array;
-    return rows.map((_, i) => golden.token_ids.map((t) => data[(i * s + s - 1) * vocab + t] as number));
-  } finally {
-    await session.release();
-  }
-}
-
 function maxAbs(a: number[][], b: number[][]): number {
   return Math.max(...a.flatMap((r, i) => r.map((v, j) => Math.abs(v - (b[i]?.[j] as number)))));
 }
@@ -118,17 +76,17 @@ describe("decoder graph inputs", () => {
   // fp16 and quantized graphs differ from transformers by their own rounding; their reference is
   // the same file run by onnxruntime in Python with transformers.js' feeds (same batch, so q8's
   // dynamic activation scales match too).
-  // q8's reference is run here, on this CPU: ONNX Runtime's uint8 x int8 kernel saturates on x86
-  // CPUs without VNNI (0.234 off the Python run recorded on an AVX-512 VNNI CPU), and this test
-  // opens the file as is (the load-time uint8 shift is test/local/int8-weights-u8.test.ts).
+  // q8's Python run was recorded on an AVX-512 VNNI CPU; where VNNI is missing, ONNX Runtime's
+  // uint8 x int8 kernel saturates (0.234 off it), and OnnxSession sets `session.x64quantprecision`
+  // there, so the file matches that run on every CPU (int8-weights-u8.ts).
   it.each([
-    ["fp16 (half cache inputs and outputs)", "onnx/model_fp16.onnx", 1e-2, "python"],
-    ["q8 (DynamicQuantizeLinear + MatMulInteger)", "onnx/model_quantized.onnx", 0.3, "this CPU"],
-    ["q4 (MatMulNBits)", "onnx/model_q4.onnx", 0.5, "python"],
-    ["q4, embedding via GatherBlockQuantized on the head's weight", "onnx/model_q4_shared.onnx", 0.6, "python"],
-  ])("%s matches onnxruntime's run of the same file within 1e-4", async (_label, file, fromTransformers, reference) => {
+    ["fp16 (half cache inputs and outputs)", "onnx/model_fp16.onnx", 1e-2],
+    ["q8 (DynamicQuantizeLinear + MatMulInteger)", "onnx/model_quantized.onnx", 0.3],
+    ["q4 (MatMulNBits)", "onnx/model_q4.onnx", 0.5],
+    ["q4, embedding via GatherBlockQuantized on the head's weight", "onnx/model_q4_shared.onnx", 0.6],
+  ])("%s matches onnxruntime's run of the same file within 1e-4", async (_label, file, fromTransformers) => {
     const got = await lastLogits(file);
-    const want = reference === "python" ? (golden.ort_last_logits[file] as number[][]) : await ortLastLogits(file);
+    const want = golden.ort_last_logits[file] as number[][];
     expect(maxAbs(got, want)).toBeLessThan(1e-4);
     expect(maxAbs(got, golden.last_logits)).toBeLessThan(fromTransformers);
   });

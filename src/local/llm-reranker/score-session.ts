@@ -4,17 +4,15 @@
  * compute that head's score only when the rewrite recognizes the head.
  * @module
  */
-import { MAX_ONNX_BYTES, readRegularFile } from "../files/bounded-read.js";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { ModelLoadError } from "../../errors/model-load-error.js";
 import { readJson, type ModelFiles } from "../files/model-files.js";
 import { sessionOptions } from "../family/open-session.js";
 import type { CrossEncoderOptions } from "../options.js";
 import { openRewrittenSession, rewriteLmHeadToScore } from "../runtime/lm-head-rewrite.js";
-import { rewriteInt8WeightsToUint8, wantsUint8Weights } from "../runtime/int8-weights-u8.js";
 import type { OnnxSession } from "../runtime/onnx-session.js";
 import { openGraphSession } from "../runtime/open-encoder-session.js";
-import { externalizeWeights } from "../runtime/in-memory-weights.js";
+import { readGraphLeavingWeightsOnDisk } from "../runtime/weights-on-disk.js";
 import type { TextTokenizer } from "../tokenization/text-tokenizer.js";
 import { parseHfOverrides, tokenChoice, type HfOverrides } from "./hf-overrides.js";
 import { headFromLogitScore, headFromTokens, type ScoreHeadSpec } from "./score-head.js";
@@ -34,34 +32,23 @@ export interface ScoreSession {
 export async function openScoreSession(files: ModelFiles, options: CrossEncoderOptions, head: ScoreHeadSpec): Promise<ScoreSession> {
   const session = sessionOptions(files, options);
   if (options.rewriteHead === false) return { session: await openGraphSession(files.onnxPath, session), rewritten: false };
+  // The graph is read without its large weights: they stay in the file, referenced by offset, and
+  // ONNX Runtime reads them from there into its tensors (weights-on-disk.ts). No JavaScript copy of
+  // the weights is resident while it builds them.
+  const graph = readGraphLeavingWeightsOnDisk(files.onnxPath);
+  const dir = graph.dir;
   let bytes: Uint8Array;
   try {
     // Fused-attention graphs pad on the right: the rewrite then reads each row where its mask ends.
-    bytes = rewriteLmHeadToScore(await readRegularFile(files.onnxPath, "the ONNX graph", MAX_ONNX_BYTES), head, { externalDataDir: dirname(files.onnxPath), source: files.onnxPath });
+    bytes = rewriteLmHeadToScore(graph.model, head, { externalDataDir: dir, source: files.onnxPath });
   } catch (cause) {
     // A head the rewrite does not recognize still scores exactly, only slower (full logits).
     if (!(cause instanceof ModelLoadError) || !/cannot rewrite the LM head/.test(cause.message)) throw cause;
     return { session: await openGraphSession(files.onnxPath, session), rewritten: false };
   }
-  // The rewrite's output is ours: its int8 weights are flipped in place, and ONNX Runtime reads
-  // the weights from it as in-memory external data instead of copying them into its own protobuf
-  // first (see in-memory-weights.ts). ONNX Runtime copies them into its tensors at creation, so
-  // nothing keeps the buffer alive after this.
-  let weights: Uint8Array | undefined;
-  if (wantsUint8Weights(session.int8Weights)) {
-    const shifted = rewriteInt8WeightsToUint8(bytes, files.onnxPath, { inPlace: true, externalize: true });
-    if (shifted) ({ model: bytes, inMemoryWeights: weights } = shifted);
-  }
-  if (!weights) {
-    const small = externalizeWeights(bytes, files.onnxPath);
-    if (small) [weights, bytes] = [bytes, small];
-  }
-  const rewritten = await openRewrittenSession(bytes, {
-    ...session,
-    externalDataDir: dirname(files.onnxPath),
-    source: files.onnxPath,
-    ...(weights && { inMemoryWeights: weights }),
-  });
+  // int8 weights stay int8 on disk: where the CPU lacks VNNI, ONNX Runtime's own
+  // `session.x64quantprecision` makes them uint8 as it loads them (see onnx-session.ts).
+  const rewritten = await openRewrittenSession(bytes, { ...session, externalDataDir: dir, source: files.onnxPath });
   return { session: rewritten, rewritten: true };
 }
 

@@ -8,14 +8,16 @@
  * products, and the logits move by tenths. Its uint8 x uint8 kernel widens to int16 before
  * multiplying and never saturates. Adding 128 to the weights and to their zero point is the same
  * math (`(w + 128) - (zp + 128) = w - zp`), so the rewrite changes which kernel runs, not the
- * result the graph means.
+ * result the graph means. Graphs whose weights stay on disk (an LLM reranker's, see
+ * weights-on-disk.ts) get the same shift from ONNX Runtime itself: the session option
+ * `session.x64quantprecision` (set in onnx-session.ts whenever this shift is wanted) converts the
+ * weights as it loads them, so they never pass through JavaScript.
  * @module
  */
 import { readFileSync } from "node:fs";
 import { parseModel, readElements, serializeModel, type NodeInfo, type TensorInfo } from "./onnx-proto.js";
 import { ElemType, bytes, concat, encodeTensor } from "./onnx-writer.js";
 import { readFields } from "./proto-fields.js";
-import { externalizedTensor } from "./in-memory-weights.js";
 
 /**
  * Which int8 kernel quantized MatMuls should run: `auto` rewrites int8 weights to uint8 when the
@@ -65,19 +67,12 @@ export function wantsUint8Weights(choice: Int8Weights | undefined): boolean {
  * external data, shared with another kind of node, or the graph has subgraphs (whose nodes may
  * read it), and a `MatMulInteger` whose activation is not uint8 from `DynamicQuantizeLinear`.
  * @param source named in errors
- * @param options.inPlace the caller owns `model` (e.g. the output of another load-time rewrite):
- *   weights are flipped in its bytes (the element type is one byte either way), and the same
- *   buffer is returned unless zero points had to be added, so a large model is not copied again.
- * @param options.externalize with `inPlace`, when zero points had to be added: the graph is
- *   written small, its large weights referencing `model` (returned as `inMemoryWeights`; see
- *   in-memory-weights.ts), instead of copying them into a new model.
  * @returns the rewritten model and the number of weights rewritten, or undefined when none was.
  */
 export function rewriteInt8WeightsToUint8(
   model: Uint8Array,
   source: string,
-  options: { inPlace?: boolean; externalize?: boolean } = {},
-): { model: Uint8Array; weights: number; inMemoryWeights?: Uint8Array } | undefined {
+): { model: Uint8Array; weights: number } | undefined {
   // Cheap check before a parse: the op names are stored as plain strings.
   const text = Buffer.from(model.buffer, model.byteOffset, model.byteLength);
   if (!text.includes("MatMulInteger") && !text.includes("DynamicQuantizeMatMul")) return undefined;
@@ -124,7 +119,7 @@ export function rewriteInt8WeightsToUint8(
     for (const name of zp ? [w, zp] : [w]) {
       if (converted.has(name)) continue;
       const t = inits.get(name) as TensorInfo;
-      converted.set(name, options.inPlace && flipInPlace(t) ? t.raw : toUint8(t, source));
+      converted.set(name, toUint8(t, source));
     }
     if (!zp) {
       const name = `rerank_kit_u8_zero_point_128`;
@@ -137,18 +132,8 @@ export function rewriteInt8WeightsToUint8(
     weights++;
   }
   if (weights === 0) return undefined;
-  const flippedInPlace = [...converted].every(([name, raw]) => raw === inits.get(name)?.raw);
-  if (added.size === 0 && flippedInPlace) return { model, weights };
-  // Tensors flipped in place stay views of `model` and can be referenced there; the rest (small
-  // zero points stored as int32_data) are new bytes, written inline.
-  const external = options.inPlace === true && options.externalize === true;
-  const initializer = (t: TensorInfo) => {
-    const c = converted.get(t.name);
-    if (c !== undefined && c !== t.raw) return c;
-    return external ? externalizedTensor(t, model) : t.raw;
-  };
+  const initializer = (t: TensorInfo) => converted.get(t.name) ?? t.raw;
   return {
-    ...(external && { inMemoryWeights: model }),
     model: serializeModel({
       modelFields: parsed.modelFields,
       graphFields: parsed.graphFields,
@@ -158,17 +143,6 @@ export function rewriteInt8WeightsToUint8(
     }),
     weights,
   };
-}
-
-/** Flips an inline raw int8 tensor to uint8 + 128 in its own bytes; false when it is stored otherwise. */
-function flipInPlace(t: TensorInfo): boolean {
-  const data = t.rawData;
-  const type = readFields(t.raw).find((f) => f.field === 2 && f.wire === 0);
-  // data_type is a one-byte varint after a one-byte tag: INT8 (3) and UINT8 (2) take the same room.
-  if (!data || data.length !== t.dims.reduce((a, b) => a * b, 1) || type?.raw.length !== 2) return false;
-  type.raw[1] = ElemType.UINT8;
-  for (let i = 0; i < data.length; i++) data[i] = (data[i] as number) ^ 0x80;
-  return true;
 }
 
 /** The int8 tensor as uint8 + 128 (flipping the sign bit of each two's-complement byte). */

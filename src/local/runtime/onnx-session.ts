@@ -5,7 +5,7 @@ import { halfToFloat } from "../files/safetensors.js";
 import { onnxRuntimeLoadError } from "./onnx-runtime-load-error.js";
 import { attentionKind, type AttentionKind } from "./fused-attention.js";
 import { fillGraphInputs, planGraphInputs, type CacheConfig, type FillOptions, type GraphInputPlan, type PrefixCache } from "./graph-inputs.js";
-import type { Int8Weights } from "./int8-weights-u8.js";
+import { wantsUint8Weights, type Int8Weights } from "./int8-weights-u8.js";
 import { trackNativeCall } from "./native-runs.js";
 import { RunGate } from "./run-gate.js";
 
@@ -88,9 +88,9 @@ export class OnnxSession {
   static async fromBytes(
     model: Uint8Array,
     source: string,
-    options: SessionOptions & { externalDataDir?: string | undefined; externalData?: Array<{ path: string; data: Uint8Array }> | undefined } = {},
+    options: SessionOptions & { externalDataDir?: string | undefined } = {},
   ): Promise<OnnxSession> {
-    return OnnxSession.open(model, source, options, options.externalDataDir, options.externalData);
+    return OnnxSession.open(model, source, options, options.externalDataDir);
   }
 
   private static async open(
@@ -98,17 +98,21 @@ export class OnnxSession {
     source: string,
     options: SessionOptions,
     externalDataDir?: string,
-    externalData?: Array<{ path: string; data: Uint8Array }>,
   ): Promise<OnnxSession> {
     const ort = await loadOnnxRuntime();
     let session: Ort.InferenceSession;
+    const sessionConfig: Record<string, string> = {
+      ...(externalDataDir !== undefined && { model_external_initializers_file_folder_path: externalDataDir }),
+      // Where the CPU lacks VNNI (int8-weights-u8.ts), ONNX Runtime turns int8 MatMul weights into
+      // uint8 itself as it builds the session: the same uint8 x uint8 kernel the JavaScript rewrite
+      // selects, for graphs whose weights it never held (an LLM reranker's stay on disk).
+      ...(wantsUint8Weights(options.int8Weights) && { x64quantprecision: "1" }),
+    };
     const sessionOptions: Ort.InferenceSession.SessionOptions = {
       intraOpNumThreads: options.threads ?? availableParallelism(),
       graphOptimizationLevel: "all",
       executionProviders: [options.device ?? "cpu"],
-      ...(externalDataDir !== undefined && { extra: { session: { model_external_initializers_file_folder_path: externalDataDir } } }),
-      // In-memory external data files (see in-memory-weights.ts), read into ONNX Runtime's tensors at creation.
-      ...(externalData !== undefined && { externalData }),
+      ...(Object.keys(sessionConfig).length > 0 && { extra: { session: sessionConfig } }),
     };
     try {
       session =
