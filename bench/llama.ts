@@ -43,14 +43,14 @@ interface Precision {
   /** Speed target (rerank-kit pairs/s over llama.cpp's), when the issue sets one. */
   target?: number;
 }
-// Allowances, per engine against fp32, set before any per-engine drift was measured (reasoning in
-// bench/README.md, "The verdict"): about twice each precision's worst expected drift on logits that
-// spread by ~0.9, and well under the ~2.8 of a different computation (scores unrelated to fp32).
-// fp32 / F16 is rounding only; the subtle errors quantization noise would hide are that row's job.
+// Allowances, per engine against fp32, fixed before the first llama.cpp run (bench/README.md, "The
+// verdict"). q4 stays at 0.6: a later estimate argued for 1.0 on an assumed logit spread of 0.9,
+// but the measured spread is 0.21, so the argument fails and the allowance is not moved after
+// seeing results. fp32 / F16 is rounding only; subtle errors quantization noise hides are that row's job.
 const PRECISIONS: Precision[] = [
   { rk: "fp32", gguf: "model-f16.gguf", label: "fp32 vs F16", allowance: 0.02 },
   { rk: "q8", gguf: "model-q8_0.gguf", label: "q8 vs Q8_0", allowance: 0.15, target: 3 },
-  { rk: "q4", gguf: "model-q4_k_m.gguf", label: "q4 vs Q4_K_M", allowance: 1, target: 2 },
+  { rk: "q4", gguf: "model-q4_k_m.gguf", label: "q4 vs Q4_K_M", allowance: 0.6, target: 2 },
 ];
 
 const ONNX_FILE: Record<RkDtype, string> = { fp32: "onnx/model.onnx", q8: "onnx/model_quantized.onnx", q4: "onnx/model_q4.onnx" };
