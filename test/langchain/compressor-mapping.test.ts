@@ -181,6 +181,7 @@ describe("RerankCompressor fields", () => {
     expect(message(() => new RerankCompressor({ scorer, longDocuments: "chunk-max" }))).toBe(
       'longDocuments: longDocuments "chunk-max" needs a scorer with tokenizer access (a local scorer)',
     );
+    expect(message(() => new RerankCompressor({ scorer, topN: -1 }))).toBe("topN: RerankCompressor: option `topN` must be an integer >= 0 (0 = all), got -1");
     expect(message(() => new RerankCompressor({ scorer, overlapTokens: -1 }))).toMatch(/^overlapTokens: /);
     expect(message(() => new RerankCompressor({ scorer, maxChunksPerDoc: 0 }))).toMatch(/^maxChunksPerDoc: /);
     expect(message(() => new RerankCompressor({ scorer, longDocuments: "split" as never }))).toMatch(/^longDocuments: /);

@@ -64,6 +64,7 @@ describe("RerankKitPostprocessor mapping", () => {
     await expect(new RerankKitPostprocessor({ scorer }).postprocessNodes("x" as never, QUERY)).rejects.toMatchObject({ field: "nodes", message: "nodes must be an array" });
     expect(() => new RerankKitPostprocessor({ scorer: { score: () => [] } as never })).toThrow("RerankKitPostprocessor needs a scorer or a model id / folder");
     expect(() => new RerankKitPostprocessor({ scorer, nodesWithoutText: "first" as never })).toThrow(InvalidInputError);
+    expect(() => new RerankKitPostprocessor({ scorer, topN: -2 })).toThrow("RerankKitPostprocessor: option `topN` must be an integer >= 0 (0 = all), got -2");
   });
 });
 
