@@ -207,6 +207,34 @@ describe("the model cores", () => {
     expect(new RerankKitEmbeddingModelV4({ embedder, modelId: "e" })).toMatchObject({ provider: "rerank-kit", modelId: "e", maxEmbeddingsPerCall: Infinity });
   });
 
+  it("name the missing setting in the error's field", () => {
+    const field = (make: () => unknown) => {
+      try {
+        make();
+      } catch (e) {
+        return (e as InvalidInputError).field;
+      }
+      return "no error";
+    };
+    expect(field(() => new RerankKitRerankingModel({ scorer: 1 as never }))).toBe("scorer");
+    expect(field(() => new RerankKitRerankingModel({ scorer: async () => new CountingScorer() }))).toBe("modelId");
+    expect(field(() => new RerankKitEmbeddingModel({ embedder: 1 as never }))).toBe("embedder");
+    expect(field(() => new RerankKitEmbeddingModel({ embedder: async () => new CountingEmbedder() }))).toBe("modelId");
+  });
+
+  it("close the model they loaded, in both specification versions", async () => {
+    const embedder = new CountingEmbedder();
+    const v3 = new RerankKitEmbeddingModel({ embedder: async () => embedder, modelId: "e" });
+    await v3.doEmbed({ values: ["a"] });
+    await v3.close();
+    expect(embedder.closed).toBe(1);
+    const scorer = new CountingScorer();
+    const v4 = new RerankKitRerankingModelV4({ scorer: async () => scorer, modelId: "r" });
+    await v4.doRerank({ documents: text(DOCS), query: QUERY });
+    await v4.close();
+    expect(scorer.closed).toBe(1);
+  });
+
   it("refuse missing settings with a typed error", () => {
     expect(() => new RerankKitRerankingModel(undefined as never)).toThrow(InvalidInputError);
     expect(() => new RerankKitEmbeddingModelV4(undefined as never)).toThrow(InvalidInputError);
