@@ -13,7 +13,10 @@
  * embed commands), cli-commands (serve, convert, quantize), cli (the rest of src/cli: input
  * reading, flag parsers, progress, vLLM serve habits), server-runtime
  * (src/server/runtime: coalescer, strategies, slots, metrics), routes (src/server/routes), adapters
- * (adapters/), worker-pool (src/local/worker-pool).
+ * (adapters/), split for a loaded machine into adapters-ai-sdk (with ai-sdk/v4/index.ts, the V4
+ * provider), adapters-langchain and adapters-llamaindex-mastra (with adapters/shared), worker-pool
+ * (src/local/worker-pool's main-thread parts, over stand-in workers) and worker-pool-handle (the
+ * thread handle, with real threads).
  * Incremental mode reuses earlier results, so a second run only re-tests changed code and tests.
  */
 import process from "node:process";
@@ -31,7 +34,13 @@ const SCOPES = {
   "server-runtime": ["src/server/runtime/**/*.ts"],
   routes: ["src/server/routes/**/*.ts"],
   adapters: ["adapters/**/*.ts", "!adapters/**/index.ts"],
-  "worker-pool": ["src/local/worker-pool/**/*.ts", "!src/local/worker-pool/index.ts"],
+  "adapters-ai-sdk": ["adapters/ai-sdk/**/*.ts", "!adapters/ai-sdk/index.ts"],
+  "adapters-langchain": ["adapters/langchain/**/*.ts", "!adapters/langchain/index.ts"],
+  "adapters-llamaindex-mastra": ["adapters/{llamaindex,mastra,shared}/**/*.ts", "!adapters/**/index.ts"],
+  // worker.ts runs only in a worker thread, which Stryker's mutant switch (a main-thread global)
+  // never reaches; worker-handle.ts needs real threads, so it has a scope of its own.
+  "worker-pool": ["src/local/worker-pool/**/*.ts", "!src/local/worker-pool/{index,worker,worker-handle}.ts"],
+  "worker-pool-handle": ["src/local/worker-pool/worker-handle.ts"],
   "quantize-graph": ["src/local/quantize/quantize-graph.ts"],
   "quantize-model": ["src/local/quantize/quantize-model.ts"],
   "llm-reranker": ["src/local/llm-reranker/**/*.ts"],

@@ -1,6 +1,14 @@
 import { defineConfig } from "vitest/config";
 import base from "./vitest.config.js";
 
+/** The in-process adapter test files, per framework (see `adapters` below). */
+const ADAPTER_TESTS = {
+  aiSdk: ["test/ai-sdk/ai-sdk.test.ts", "test/ai-sdk/call-mapping.test.ts"],
+  langchain: ["test/langchain/{compressor,compressor-mapping,embeddings,long-documents}.test.ts"],
+  llamaindexMastra: ["test/llamaindex/{postprocessor,node-mapping}.test.ts", "test/mastra/relevance-scorer.test.ts"],
+  shared: ["test/adapters/local-loading.test.ts", "test/options/adapter-options.test.ts"],
+};
+
 /**
  * The suite as StrykerJS runs it (`npm run mutate`): per scope, the in-process test files that
  * exercise that folder. Tests that spawn a CLI or vitest subprocess, build dist/ or measure load
@@ -41,8 +49,22 @@ const TESTS: Record<string, string[]> = {
     "test/server/runtime/**/*.test.ts", "test/server/vllm-conformance/tensor-bytes.test.ts",
     "test/server/{batching,embed-batching,behaviour,score,rerank,pooling,load,large-token-embed,vllm-newest}.test.ts",
   ],
-  // adapters: each framework's files over fake scorers, and the option table (test/options).
-  adapters: ["test/{ai-sdk,langchain,llamaindex,mastra}/**/*.test.ts", "test/options/adapter-options.test.ts"],
+  // adapters: each framework's files over fakes (recording scorers and embedders, a recording
+  // fetch for the AI SDK provider's server path, recording loaders for models given by id), and
+  // the option table (test/options). The files on real models (ai-sdk/models, langchain/{consumers,
+  // local-models,chunk-max-worker,long-document-windows,sparse-embeddings,embed-images},
+  // llamaindex/{pipeline,multimodal-embedding}, mastra/relevance-scorer-models) load models or
+  // start workers and servers in their hooks, seconds per mutant; they cover the same code.
+  // Split per framework so that one run fits a loaded 2-core machine.
+  adapters: [...ADAPTER_TESTS.aiSdk, ...ADAPTER_TESTS.langchain, ...ADAPTER_TESTS.llamaindexMastra, ...ADAPTER_TESTS.shared],
+  "adapters-ai-sdk": [...ADAPTER_TESTS.aiSdk, ...ADAPTER_TESTS.shared],
+  "adapters-langchain": [...ADAPTER_TESTS.langchain, ...ADAPTER_TESTS.shared],
+  "adapters-llamaindex-mastra": [...ADAPTER_TESTS.llamaindexMastra, ...ADAPTER_TESTS.shared, "test/ai-sdk/call-mapping.test.ts"],
+  // worker-pool: the main-thread units over stand-in workers (no thread starts) and toWire's file.
+  // worker.ts runs only inside a worker thread, where Stryker's mutant switch (a global of the main
+  // thread) never reaches, so no scope mutates it; worker-handle.ts (its own scope) starts real
+  // threads, covered by test/server/worker-pool.test.ts and test/local/worker-option.test.ts.
+  "worker-pool": ["test/local/worker-pool-units.test.ts", "test/local/worker-pool-start.test.ts", "test/local/worker-wire-args.test.ts"],
   // quantize: the quick files (hand-built graphs, a 3-document parity sample). quantize.test.ts and
   // quantize-defaults.test.ts check the same code against the Python goldens at 10-30 s per mutant.
   quantize: ["test/local/quantize-graph.test.ts", "test/local/quantize-report.test.ts", "test/local/quantize-model.test.ts"],

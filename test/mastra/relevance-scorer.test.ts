@@ -1,14 +1,14 @@
 /**
  * RerankKitRelevanceScorer with @mastra/rag's real rerankWithScorer: N documents cost one model
- * call, scores are the model's, and failures reach only their own callers.
+ * call, scores are the model's, and failures reach only their own callers. Fakes only (the local
+ * model runs in relevance-scorer-models.test.ts), so StrykerJS runs this file per mutant.
  */
 import { rerankWithScorer } from "@mastra/rag";
 import type { QueryResult } from "@mastra/core/vector";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AbortError, CrossEncoderScorer, InvalidInputError, RerankKitError } from "../../src/index.js";
+import { describe, expect, it } from "vitest";
+import { AbortError, ContextLengthError, InvalidInputError, RerankKitError } from "../../src/index.js";
 import type { ScoreInput, ScoreOptions, ScoreResponse } from "../../src/index.js";
 import { RerankKitRelevanceScorer } from "../../adapters/mastra/index.js";
-import { ensureTestModels } from "../fixtures/index.js";
 import { FakeScorer, lexicalScore } from "../langchain/helpers/fake-scorer.js";
 
 const QUERY = "solar panels turn light into power";
@@ -101,32 +101,68 @@ describe("RerankKitRelevanceScorer with rerankWithScorer", () => {
   });
 });
 
-describe("with a local cross-encoder", () => {
-  let cross: CrossEncoderScorer;
-  let models: Record<string, string>;
-  beforeAll(async () => {
-    models = await ensureTestModels();
-    cross = await CrossEncoderScorer.fromPretrained(models["cross-encoder"] as string);
-  });
-  afterAll(() => cross?.close());
-
-  it("scores all documents in one call with the model's own scores", async () => {
-    let calls = 0;
-    const counted = new Proxy(cross, { get: (t, p, r) => (p === "score" ? (...a: Parameters<CrossEncoderScorer["score"]>) => (calls++, t.score(...a)) : Reflect.get(t, p, r)) });
-    const scorer = new RerankKitRelevanceScorer({ scorer: counted });
-    const out = await rerankWithScorer({ results: results(), query: QUERY, scorer, options: { topK: TEXTS.length, weights: WEIGHTS } });
-    expect(calls).toBe(1);
-    const scores = await cross.score(QUERY, TEXTS);
-    out.forEach((r) => expect(r.details.semantic).toBeCloseTo(scores[Number(r.result.id.slice(1))] as number, 5));
-  });
-
-  it("loads a model folder in a worker thread and closes it", async () => {
-    const scorer = new RerankKitRelevanceScorer({ scorer: models["cross-encoder"] as string });
-    try {
-      const [a] = await Promise.all([scorer.getRelevanceScore(QUERY, TEXTS[1] as string), scorer.getRelevanceScore(QUERY, TEXTS[0] as string)]);
-      expect(a).toBeCloseTo((await cross.score(QUERY, [TEXTS[1] as string]))[0] as number, 5);
-    } finally {
-      await scorer.close();
+describe("RerankKitRelevanceScorer batching details", () => {
+  it("defaults to a 2 ms wait and batches of 256, and takes a wait of 0 and of 1000", () => {
+    expect(new RerankKitRelevanceScorer({ scorer: new FakeScorer() })).toMatchObject({ maxWaitMs: 2, maxBatchSize: 256 });
+    expect(new RerankKitRelevanceScorer({ scorer: new FakeScorer(), maxWaitMs: 0 }).maxWaitMs).toBe(0);
+    expect(new RerankKitRelevanceScorer({ scorer: new FakeScorer(), maxWaitMs: 1000 }).maxWaitMs).toBe(1000);
+    for (const maxWaitMs of [-1, 1001]) {
+      expect(() => new RerankKitRelevanceScorer({ scorer: new FakeScorer(), maxWaitMs })).toThrow(`maxWaitMs must be between 0 and 1000, got ${maxWaitMs}`);
     }
+    expect(() => new RerankKitRelevanceScorer({ scorer: { rerank: () => [] } as never })).toThrow("RerankKitRelevanceScorer needs a scorer or a model id / folder");
+  });
+
+  it("sends a batch the moment it holds maxBatchSize documents, without waiting", async () => {
+    const model = new FakeScorer();
+    const scorer = new RerankKitRelevanceScorer({ scorer: model, maxBatchSize: 2, maxWaitMs: 1000 });
+    const started = performance.now();
+    const scores = await Promise.all([scorer.getRelevanceScore(QUERY, "a"), scorer.getRelevanceScore(QUERY, "solar")]);
+    expect(performance.now() - started).toBeLessThan(900);
+    expect(scores).toEqual([lexicalScore(QUERY, "a"), lexicalScore(QUERY, "solar")]);
+    expect(model.calls).toHaveLength(1);
+  });
+
+  it("starts a new batch for the same query after a flush, and answers each caller with its own document's score", async () => {
+    const model = new FakeScorer();
+    const scorer = new RerankKitRelevanceScorer({ scorer: model, maxBatchSize: 2, maxWaitMs: 0 });
+    const docs = ["solar panels", "bread", "light power", "cats"];
+    const scores = await Promise.all(docs.map((d) => scorer.getRelevanceScore(QUERY, d)));
+    expect(scores).toEqual(docs.map((d) => lexicalScore(QUERY, d)));
+    expect(model.calls.map((c) => c.documents)).toEqual([["solar panels", "bread"], ["light power", "cats"]]);
+    expect(model.calls.every((c) => c.queries === QUERY)).toBe(true);
+  });
+
+  it("passes scoreOptions to every scorer call", async () => {
+    const model = new FakeScorer();
+    const scorer = new RerankKitRelevanceScorer({ scorer: model, scoreOptions: { activation: false, maxTokensPerDoc: 8 } });
+    await Promise.all([scorer.getRelevanceScore(QUERY, "a"), scorer.getRelevanceScore(QUERY, "b")]);
+    expect(model.calls[0]?.options).toMatchObject({ activation: false, maxTokensPerDoc: 8 });
+  });
+
+  it("rejects a non-string query on its own, naming it", async () => {
+    const scorer = new RerankKitRelevanceScorer({ scorer: new FakeScorer() });
+    await expect(scorer.getRelevanceScore(3 as never, "a")).rejects.toMatchObject({ field: "text1", message: "text1 (the query) must be a string, got number" });
+    await expect(scorer.getRelevanceScore(QUERY, null as never)).rejects.toMatchObject({ message: "text2 (the document) must be a string, got object" });
+  });
+
+  it("retries documents one by one after a ContextLengthError, and does not retry a single document", async () => {
+    class LengthPicky extends FakeScorer {
+      override async scoreWithUsage(q: ScoreInput | ScoreInput[], d: ScoreInput | ScoreInput[], o?: ScoreOptions): Promise<ScoreResponse> {
+        if ((Array.isArray(d) ? d : [d]).some((x) => String(x).includes("LONG"))) {
+          this.calls.push({ queries: q, documents: d, options: o });
+          throw new ContextLengthError(8, 9);
+        }
+        return super.scoreWithUsage(q, d, o);
+      }
+    }
+    const model = new LengthPicky();
+    const scorer = new RerankKitRelevanceScorer({ scorer: model });
+    const settled = await Promise.allSettled([scorer.getRelevanceScore(QUERY, "solar"), scorer.getRelevanceScore(QUERY, "LONG")]);
+    expect(settled.map((s) => s.status)).toEqual(["fulfilled", "rejected"]);
+    expect((settled[1] as PromiseRejectedResult).reason).toBeInstanceOf(ContextLengthError);
+    expect(model.calls.map((c) => (c.documents as string[]).length)).toEqual([2, 1, 1]);
+    const alone = new LengthPicky();
+    await expect(new RerankKitRelevanceScorer({ scorer: alone }).getRelevanceScore(QUERY, "LONG")).rejects.toBeInstanceOf(ContextLengthError);
+    expect(alone.calls).toHaveLength(1);
   });
 });
