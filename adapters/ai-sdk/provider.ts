@@ -1,7 +1,7 @@
 import type { Embedder, Scorer } from "../../src/index.js";
 import { RemoteEmbedder, RemoteScorer, type RemoteEmbedderOptions, type RemoteScorerOptions } from "../../src/remote/index.js";
 import { validateOptions, type OptionRule } from "../../src/internal.js";
-import { LOCAL_MODEL_RULES, loadLocalEmbedder, loadLocalScorer, type LocalModelSettings } from "../shared/local-model.js";
+import { borrowedLoader, LOCAL_MODEL_RULES, loadLocalEmbedder, loadLocalScorer, type LocalModelSettings } from "../shared/local-model.js";
 import { RerankKitEmbeddingModel, type RerankKitEmbeddingModelSettings } from "./embedding-model.js";
 import { RerankKitRerankingModel, type RerankKitRerankingModelSettings } from "./reranking-model.js";
 
@@ -114,9 +114,11 @@ export function buildProvider<R, E>(
     );
 
   return {
-    rerankingModel: (idOrFolder, options = {}) => newReranking({ ...options, scorer: () => scorer(idOrFolder), modelId: idOrFolder }),
+    // Borrowed: the provider owns each shared model; a model's own close() leaves it to the others.
+    rerankingModel: (idOrFolder, options = {}) =>
+      newReranking({ ...options, scorer: borrowedLoader(() => scorer(idOrFolder)), modelId: idOrFolder }),
     embeddingModel: (idOrFolder, options = {}) =>
-      newEmbedding({ ...options, embedder: () => embedder(idOrFolder), modelId: idOrFolder, remote: baseURL !== undefined }),
+      newEmbedding({ ...options, embedder: borrowedLoader(() => embedder(idOrFolder)), modelId: idOrFolder, remote: baseURL !== undefined }),
     async close() {
       const all = [...scorers.values(), ...embedders.values()];
       scorers.clear();

@@ -50,23 +50,37 @@ export async function loadLocalEmbedder(idOrFolder: string, settings: LocalModel
   return scorer as Scorer & Embedder;
 }
 
+const BORROWED = Symbol("rerank-kit.borrowedLoader");
+
+/**
+ * Marks a loader whose model belongs to someone else (a provider that shares one model per id
+ * among the models it hands out): a {@link Lazy} given it loads through it but never closes the
+ * result, so one model's `close()` cannot close the others' shared model.
+ */
+export function borrowedLoader<T>(load: () => Promise<T>): () => Promise<T> {
+  return Object.assign(() => load(), { [BORROWED]: true });
+}
+
 /**
  * A model that is either given (used as is, never closed here) or loaded on first use (and then
- * owned: {@link Lazy.close} releases it). Frameworks create models synchronously, so loading waits
- * for the first call; a failed load is forgotten so that the next call tries again.
+ * owned: {@link Lazy.close} releases it, unless the loader is a {@link borrowedLoader}).
+ * Frameworks create models synchronously, so loading waits for the first call; a failed load is
+ * forgotten so that the next call tries again.
  */
 export class Lazy<T extends object> {
   #promise: Promise<T> | undefined;
   readonly #load: (() => Promise<T>) | undefined;
+  readonly #owns: boolean;
 
   constructor(source: T | (() => Promise<T>)) {
     if (typeof source === "function") this.#load = source;
     else this.#promise = Promise.resolve(source);
+    this.#owns = typeof source === "function" && !(BORROWED in source);
   }
 
-  /** Whether this wrapper loads (and so owns) the model. */
+  /** Whether this wrapper owns (and so closes) the model: it loads it through a loader of its own. */
   get owned(): boolean {
-    return this.#load !== undefined;
+    return this.#owns;
   }
 
   /** The model, loading it on the first call. */

@@ -422,6 +422,26 @@ describe("createRerankKit with a server (baseURL)", () => {
     await kit.close();
   });
 
+  it("a model's own close() leaves the client it shares with the provider's other models open", async () => {
+    const f = recordingFetch();
+    const kit = createRerankKit({
+      baseURL: "http://rerank.test",
+      remoteScorer: { fetch: f.fetch, maxRetries: 0 },
+      remoteEmbedder: { fetch: f.fetch, maxRetries: 0 },
+    });
+    const [first, second] = [kit.rerankingModel("a"), kit.rerankingModel("a")];
+    await first.doRerank({ documents: text(DOCS), query: QUERY });
+    await first.close();
+    await second.doRerank({ documents: text(DOCS), query: QUERY });
+    const [e1, e2] = [kit.embeddingModel("e"), kit.embeddingModel("e")];
+    await e1.doEmbed({ values: ["a"] });
+    await e1.close();
+    await e2.doEmbed({ values: ["b"] });
+    expect(f.calls).toHaveLength(4);
+    await kit.close();
+    await expect(second.doRerank({ documents: text(DOCS), query: QUERY })).rejects.toThrow(/closed/);
+  });
+
   it("refuses a mistyped setting before any model exists", () => {
     expect(() => createRerankKit({ apiKey: 3 } as never)).toThrow(InvalidOptionError);
     expect(() => createRerankKit({ remoteScorer: "fast" } as never)).toThrow(/^createRerankKit: option `remoteScorer` must be an object/);
