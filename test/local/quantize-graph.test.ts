@@ -234,8 +234,9 @@ describe("quantizeGraph keeps names apart and other tensors as they are", () => 
   });
 
   it("names that sanitize to one name, or a node named like its input, get added names of their own", async () => {
-    // Exporter-style names: ":" becomes "_", so "/enc/mm:0" and "/enc/mm_0" meet, as do the
-    // activations "in:1" and "in_1"; the node "x" would share names with the quantized activation x.
+    // Exporter-style names: ":" and " " become "_", so "/enc/mm:0", "/enc/mm_0" and "/enc/mm 0"
+    // meet (a second suffix too), as do the activations "in:1" and "in_1"; the node "x" would
+    // share names with the quantized activation x.
     const X2 = X.map((v) => -2 * v + 0.1);
     const model = encodeModel({
       name: "c",
@@ -244,17 +245,18 @@ describe("quantizeGraph keeps names apart and other tensors as they are", () => 
         { opType: "MatMul", inputs: ["x", "w2"], outputs: ["y2"], name: "/enc/mm_0", attrs: {} },
         { opType: "MatMul", inputs: ["in:1", "w1"], outputs: ["y3"], name: "x", attrs: {} },
         { opType: "MatMul", inputs: ["in_1", "w2"], outputs: ["y4"], name: "dec/m4", attrs: {} },
+        { opType: "MatMul", inputs: ["x", "w1"], outputs: ["y5"], name: "/enc/mm 0", attrs: {} },
       ],
       initializers: [
         { name: "w1", tensor: floatTensor([K, N], W1) },
         { name: "w2", tensor: floatTensor([K, N], W2) },
       ],
       inputs: ["x", "in:1", "in_1"].map((name) => ({ name, elemType: DataType.FLOAT, dims: [2, K] })),
-      outputs: ["y1", "y2", "y3", "y4"].map((name) => ({ name, elemType: DataType.FLOAT, dims: [2, N] })),
+      outputs: ["y1", "y2", "y3", "y4", "y5"].map((name) => ({ name, elemType: DataType.FLOAT, dims: [2, N] })),
       opsets: { "": 17 },
     });
     const r = quantizeGraph(model);
-    expect(r.quantized).toBe(4);
+    expect(r.quantized).toBe(5);
     // Before names were made unique, ONNX Runtime refused this graph (a name defined twice).
     const out = await run(r.model, {
       x: new ort.Tensor("float32", Float32Array.from(X), [2, K]),
@@ -265,6 +267,7 @@ describe("quantizeGraph keeps names apart and other tensors as they are", () => 
     expect(maxErr(out["y2"]!, matmul(X, W2))).toBeLessThan(0.05);
     expect(maxErr(out["y3"]!, matmul(X2, W1))).toBeLessThan(0.1);
     expect(maxErr(out["y4"]!, matmul(X.slice().reverse(), W2))).toBeLessThan(0.05);
+    expect(maxErr(out["y5"]!, matmul(X, W1))).toBeLessThan(0.05);
     const parsed = parseModel(r.model, "c");
     const outputs = parsed.nodes.flatMap((n) => n.outputs);
     const nodeNames = parsed.nodes.map((n) => n.name);
@@ -276,6 +279,7 @@ describe("quantizeGraph keeps names apart and other tensors as they are", () => 
       "/rerank_kit/q8/enc/mm_0_1/W_quantized",
       "/rerank_kit/q8/x_1/W_quantized",
       "/rerank_kit/q8/dec/m4/W_quantized",
+      "/rerank_kit/q8/enc/mm_0_2/W_quantized",
     ]);
   });
 
