@@ -3,7 +3,7 @@
  * the token head, the Hub-id presets and the tokenizer's special tokens a score template sees.
  * Each error names the key or token at fault.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -178,5 +178,121 @@ describe("a folder's chat_template.jinja", () => {
     expect(modelScoreTemplate(files(temp), false, "qwen3-reranker")).toBeUndefined();
     expect(modelScoreTemplate(files(temp), "qwen3-reranker", undefined)?.name).toBe("qwen3-reranker");
     expect(modelScoreTemplate(files(temp), undefined, "qwen3-reranker")?.origin).toBe("chat_template.jinja");
+  });
+});
+
+/** The error `fn` throws (fails the test when it throws none). */
+function thrown(fn: () => unknown): Error & { field?: string; path?: string } {
+  try {
+    fn();
+  } catch (error) {
+    return error as Error & { field?: string; path?: string };
+  }
+  throw new Error("expected an error");
+}
+
+describe("the errors name the key or file at fault (field / path, not only the message)", () => {
+  it("parseHfOverrides: field is the key, and broken JSON keeps the parser's error as cause", () => {
+    const broken = thrown(() => parseHfOverrides("{nope"));
+    expect(broken).toBeInstanceOf(InvalidInputError);
+    expect(broken.field).toBe("hfOverrides");
+    expect(broken.cause).toBeInstanceOf(SyntaxError);
+    expect(thrown(() => parseHfOverrides("[1]")).field).toBe("hfOverrides");
+    expect(thrown(() => parseHfOverrides({ classifier_from_token: [] })).field).toBe("hfOverrides.classifier_from_token");
+    expect(thrown(() => parseHfOverrides({ method: "softmax" as never })).field).toBe("hfOverrides.method");
+    expect(thrown(() => parseHfOverrides({ is_original_qwen3_reranker: 1 as never })).field).toBe("hfOverrides.is_original_qwen3_reranker");
+  });
+
+  it("tokenChoice: a method without tokens, or a token count that does not fit, names classifier_from_token", () => {
+    for (const o of [{ method: "no_post_processing" as const }, { classifier_from_token: ["a"], method: "from_2_way_softmax" as const }, { classifier_from_token: ["a", "b", "c"] }]) {
+      const error = thrown(() => tokenChoice(o));
+      expect(error).toBeInstanceOf(InvalidInputError);
+      expect(error.field, JSON.stringify(o)).toBe("hfOverrides.classifier_from_token");
+    }
+  });
+
+  it("the score head: ModelLoadError.path is the model folder or config file", () => {
+    expect(thrown(() => headFromTokens({ tokens: ["maybe"], method: "no_post_processing" }, ids, "/models/x")).path).toBe("/models/x");
+    expect(thrown(() => headFromLogitScore({}, "/m/3_LogitScore/config.json")).path).toBe("/m/3_LogitScore/config.json");
+    expect(thrown(() => headFromLogitScore({ true_token_id: 1, false_token_id: "0" }, "/m/c.json")).path).toBe("/m/c.json");
+  });
+});
+
+describe("llmRerankerPreset reads owner/name", () => {
+  it("empty path parts (a doubled or trailing separator) are not parts", () => {
+    expect(llmRerankerPreset("Qwen/Qwen3-Reranker-0.6B//")?.family).toBe("Qwen3-Reranker");
+    expect(llmRerankerPreset("C:\\models\\mixedbread-ai\\mxbai-rerank-base-v2\\\\")?.family).toBe("mxbai-rerank-v2");
+  });
+
+  it("the two parts are matched with the separator between them, not run together", () => {
+    // "bge-reranker-v2-" + "gemma" would read as the gemma reranker if the parts were joined with "".
+    expect(llmRerankerPreset("models/bge-reranker-v2-/gemma")).toBeUndefined();
+    expect(llmRerankerPreset("qwen3-reranker-/4b")).toBeUndefined();
+  });
+});
+
+describe("modelScoreTemplate: where the template comes from", () => {
+  const temp = mkdtempSync(join(tmpdir(), "rk-template-origin-"));
+  afterAll(() => rmSync(temp, { recursive: true, force: true }));
+  const files = (dir: string, tokenizerConfig: Record<string, unknown> = {}) => ({ dir, tokenizerConfig }) as unknown as ModelFiles;
+  const ROLES = "{% if messages[0]['role'] == 'query' and messages[1]['role'] == 'document' %}{{ messages[0].content }}|{{ messages[1].content }}|{% endif %}";
+  let n = 0;
+  const folder = () => {
+    const dir = join(temp, `m${n++}`);
+    mkdirSync(dir);
+    return dir;
+  };
+
+  it("without chat_template.jinja: tokenizer_config's chat_template, then the preset, then none", () => {
+    const dir = folder();
+    const fromConfig = modelScoreTemplate(files(dir, { chat_template: `cfg:${ROLES}` }), undefined, "qwen3-reranker");
+    expect(fromConfig?.origin).toBe("tokenizer_config.json");
+    expect(fromConfig?.render({ query: "q", document: "d" })).toBe("cfg:q|d|");
+    expect(modelScoreTemplate(files(dir), undefined, "qwen3-reranker")?.origin).toBe("preset");
+    expect(modelScoreTemplate(files(dir), undefined, undefined)).toBeUndefined();
+  });
+
+  it("the template sees the tokenizer's special tokens (strings and AddedToken contents)", () => {
+    const dir = folder();
+    writeFileSync(join(dir, "chat_template.jinja"), `{{ bos_token }}${ROLES}{{ eos_token }}`);
+    const template = modelScoreTemplate(files(dir, { bos_token: "<s>", eos_token: { content: "</s>" } }), undefined, undefined);
+    expect(template?.render({ query: "q", document: "d" })).toBe("<s>q|d|</s>");
+  });
+
+  it("a chat_template.jinja of exactly 1 MiB is read; one byte more is a ModelLoadError naming the file", () => {
+    const dir = folder();
+    const file = join(dir, "chat_template.jinja");
+    // Padded with text lines (a long run of spaces renders in quadratic time).
+    writeFileSync(file, ROLES.padEnd(1024 * 1024, `${"x".repeat(63)}\n`));
+    expect(modelScoreTemplate(files(dir), undefined, undefined)?.origin).toBe("chat_template.jinja");
+    writeFileSync(file, ROLES.padEnd(1024 * 1024 + 1, " "));
+    const error = thrown(() => modelScoreTemplate(files(dir), undefined, undefined));
+    expect(error).toBeInstanceOf(ModelLoadError);
+    expect(error.path).toBe(file);
+    expect(error.message).toBe(`Cannot read chat_template.jinja: ${file} is ${1024 * 1024 + 1} bytes, more than the 1048576 bytes a template can hold`);
+  });
+
+  it("a chat_template.jinja that is not a regular file is refused as the template file", () => {
+    const dir = folder();
+    const file = join(dir, "chat_template.jinja");
+    mkdirSync(file);
+    const error = thrown(() => modelScoreTemplate(files(dir), undefined, "qwen3-reranker"));
+    expect(error).toBeInstanceOf(ModelLoadError);
+    expect(error.message).toBe(`Cannot read chat_template.jinja: ${file} is not a regular file`);
+  });
+
+  it.runIf(existsSync("/proc/self/fd"))("closes the file it opened, read or refused (no descriptor left open)", () => {
+    const ok = folder();
+    writeFileSync(join(ok, "chat_template.jinja"), ROLES);
+    const big = folder();
+    writeFileSync(join(big, "chat_template.jinja"), ROLES.padEnd(1024 * 1024 + 1, " "));
+    const open = () => readdirSync("/proc/self/fd").length;
+    const before = open();
+    for (let i = 0; i < 20; i++) {
+      modelScoreTemplate(files(ok), undefined, undefined);
+      expect(() => modelScoreTemplate(files(big), undefined, undefined)).toThrow(ModelLoadError);
+    }
+    // Other tests of the worker may open a file meanwhile; 40 leaked descriptors would show.
+    expect(open() - before).toBeLessThan(10);
   });
 });

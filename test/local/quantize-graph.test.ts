@@ -233,6 +233,56 @@ describe("quantizeGraph keeps names apart and other tensors as they are", () => 
     expect(maxErr(out["y2"]!, matmul(X, W2))).toBeLessThan(0.05);
   });
 
+  it("names that sanitize to one name, or a node named like its input, get added names of their own", async () => {
+    // Exporter-style names: ":" and " " become "_", so "/enc/mm:0", "/enc/mm_0" and "/enc/mm 0"
+    // meet (a second suffix too), as do the activations "in:1" and "in_1"; the node "x" would
+    // share names with the quantized activation x.
+    const X2 = X.map((v) => -2 * v + 0.1);
+    const model = encodeModel({
+      name: "c",
+      nodes: [
+        { opType: "MatMul", inputs: ["x", "w1"], outputs: ["y1"], name: "/enc/mm:0", attrs: {} },
+        { opType: "MatMul", inputs: ["x", "w2"], outputs: ["y2"], name: "/enc/mm_0", attrs: {} },
+        { opType: "MatMul", inputs: ["in:1", "w1"], outputs: ["y3"], name: "x", attrs: {} },
+        { opType: "MatMul", inputs: ["in_1", "w2"], outputs: ["y4"], name: "dec/m4", attrs: {} },
+        { opType: "MatMul", inputs: ["x", "w1"], outputs: ["y5"], name: "/enc/mm 0", attrs: {} },
+      ],
+      initializers: [
+        { name: "w1", tensor: floatTensor([K, N], W1) },
+        { name: "w2", tensor: floatTensor([K, N], W2) },
+      ],
+      inputs: ["x", "in:1", "in_1"].map((name) => ({ name, elemType: DataType.FLOAT, dims: [2, K] })),
+      outputs: ["y1", "y2", "y3", "y4", "y5"].map((name) => ({ name, elemType: DataType.FLOAT, dims: [2, N] })),
+      opsets: { "": 17 },
+    });
+    const r = quantizeGraph(model);
+    expect(r.quantized).toBe(5);
+    // Before names were made unique, ONNX Runtime refused this graph (a name defined twice).
+    const out = await run(r.model, {
+      x: new ort.Tensor("float32", Float32Array.from(X), [2, K]),
+      "in:1": new ort.Tensor("float32", Float32Array.from(X2), [2, K]),
+      "in_1": new ort.Tensor("float32", Float32Array.from(X.slice().reverse()), [2, K]),
+    });
+    expect(maxErr(out["y1"]!, matmul(X, W1))).toBeLessThan(0.05);
+    expect(maxErr(out["y2"]!, matmul(X, W2))).toBeLessThan(0.05);
+    expect(maxErr(out["y3"]!, matmul(X2, W1))).toBeLessThan(0.1);
+    expect(maxErr(out["y4"]!, matmul(X.slice().reverse(), W2))).toBeLessThan(0.05);
+    expect(maxErr(out["y5"]!, matmul(X, W1))).toBeLessThan(0.05);
+    const parsed = parseModel(r.model, "c");
+    const outputs = parsed.nodes.flatMap((n) => n.outputs);
+    const nodeNames = parsed.nodes.map((n) => n.name);
+    expect(new Set(outputs).size).toBe(outputs.length);
+    expect(new Set(nodeNames).size).toBe(nodeNames.length);
+    // The first keeps the sanitized name (readable in a profile); a later one gets a suffix.
+    expect(weightNames(r.model).filter((w) => w.endsWith("/W_quantized"))).toEqual([
+      "/rerank_kit/q8/enc/mm_0/W_quantized",
+      "/rerank_kit/q8/enc/mm_0_1/W_quantized",
+      "/rerank_kit/q8/x_1/W_quantized",
+      "/rerank_kit/q8/dec/m4/W_quantized",
+      "/rerank_kit/q8/enc/mm_0_2/W_quantized",
+    ]);
+  });
+
   it("inline tensors of other types (uint8 here) are kept as they are", async () => {
     const g = new Graph("u8");
     const x = g.input("x", DataType.FLOAT, [2, K]);
@@ -310,6 +360,31 @@ describe("quantizeGraph with external data", () => {
     const expected = matmul(X, W2).map((v) => v - 3);
     expect(out).toHaveLength(2 * N);
     expect(maxErr(out, expected)).toBeLessThan(0.05);
+  });
+
+  it("inlines an external float tensor that stays fp32 (a weight another node reads too)", async () => {
+    const dir = tmp();
+    const g = new Graph("ext-kept");
+    const x = g.input("x", DataType.FLOAT, [2, K]);
+    const w = g.init("w", floatTensor([K, N], [0]));
+    g.output("y", g.op("MatMul", [x, w]), DataType.FLOAT, [2, N]);
+    g.output("wsum", g.op("ReduceSum", [w], { keepdims: 0 }), DataType.FLOAT, []);
+    const parsed = parseModel(g.toBytes(), "ext-kept");
+    const data = Buffer.from(Float32Array.from(W2).buffer);
+    writeFileSync(join(dir, "model.onnx_data"), data);
+    const model = serializeModel({
+      modelFields: parsed.modelFields,
+      graphFields: parsed.graphFields,
+      nodes: parsed.nodes.map((n) => n.raw),
+      initializers: [externalTensor("w", [K, N], DataType.FLOAT, "model.onnx_data", 0, data.length)],
+      outputs: parsed.outputs.map((o) => o.raw),
+    });
+    const r = quantizeGraph(model, { externalDataDir: dir });
+    rmSync(join(dir, "model.onnx_data"));
+    expect(weightNames(r.model)).toContain("w");
+    const out = await run(r.model, feeds());
+    expect(out["wsum"]![0]).toBeCloseTo(W2.reduce((s, v) => s + v, 0), 5);
+    expect(maxErr(out["y"]!, matmul(X, W2))).toBeLessThan(0.05);
   });
 
   it("refuses an external tensor of a type it cannot inline, naming it", () => {

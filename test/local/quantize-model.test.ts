@@ -4,15 +4,34 @@
  * refuses. The slow parity files (quantize.test.ts) check the same command against the Python
  * goldens; this file is the quick one the mutation scope runs.
  */
-import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { InvalidInputError, loadScorer } from "../../src/index.js";
 import { DEFAULT_PARITY_SAMPLE, quantizeModel } from "../../src/local/quantize/quantize-model.js";
 
+/** Every loadScorer call (the parity check's two models included): folder, options, whether it was closed. */
+const loads = vi.hoisted(() => [] as Array<{ dir: string; options: Record<string, unknown>; closed: boolean }>);
+vi.mock("../../src/local/load-scorer.js", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("../../src/local/load-scorer.js")>();
+  const recorded = async (dir: string, options: Record<string, unknown> = {}) => {
+    const record = { dir, options: { ...options }, closed: false };
+    loads.push(record);
+    const scorer = await actual.loadScorer(dir, options);
+    const close = scorer.close.bind(scorer);
+    scorer.close = async () => {
+      record.closed = true;
+      await close();
+    };
+    return scorer;
+  };
+  return { ...actual, loadScorer: recorded };
+});
+
 const CROSS = "test/golden/encoders/cross/bert";
 const DECODER = join("test", "golden", "decoders", "qwen3-embedding");
+const BI = "test/golden/encoders/bi/bert-mean";
 const root = mkdtempSync(join(tmpdir(), "rk-quantize-model-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
@@ -122,6 +141,10 @@ describe("quantizeModel refuses", () => {
   it("an output folder that is the model folder or inside it, naming it", async () => {
     await expect(quantizeModel(CROSS, { out: join(CROSS, "q8") })).rejects.toThrow(`the output folder ${resolve(CROSS, "q8")} is the model folder or inside it; choose another folder`);
     await expect(quantizeModel(CROSS, { out: CROSS, skipParity: true })).rejects.toThrow(InvalidInputError);
+    // A folder inside it whose name starts with ".." is inside (it is no path through "..").
+    const dotted = join(root, "src-dotted");
+    cpSync(CROSS, dotted, { recursive: true });
+    await expect(quantizeModel(dotted, { out: join(dotted, "..q8"), skipParity: true })).rejects.toThrow(`the output folder ${resolve(dotted, "..q8")} is the model folder or inside it`);
     // A sibling whose name starts like the model's is outside it.
     const sibling = join(root, "src-sib");
     cpSync(CROSS, sibling, { recursive: true });
@@ -140,5 +163,61 @@ describe("quantizeModel refuses", () => {
   it("a two-document sample is enough", async () => {
     const r = await quantizeModel(CROSS, { out: fresh(), sample: { query: "q", documents: ["a", "b"] }, threads: 1 });
     expect(r.parity?.documents).toBe(2);
+  });
+});
+
+/** The error a promise rejects with (fails the test when it resolves). */
+async function rejection(promise: Promise<unknown>): Promise<Error & { field?: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error & { field?: string };
+  }
+  throw new Error("expected a rejection");
+}
+
+describe("quantizeModel errors name the option at fault", () => {
+  it("field is out for a missing or misplaced output folder, sample for a bad sample", async () => {
+    expect((await rejection(quantizeModel(CROSS, { out: "" }))).field).toBe("out");
+    expect((await rejection(quantizeModel(CROSS, { out: join(CROSS, "q8") }))).field).toBe("out");
+    expect((await rejection(quantizeModel(CROSS, { out: fresh(), sample: { query: "q", documents: ["a"] } }))).field).toBe("sample");
+  });
+});
+
+describe("quantizeModel loads what the caller names, and the parity models as the family needs", () => {
+  beforeEach(() => {
+    loads.length = 0;
+  });
+
+  it("onnxFile picks the fp32 graph (quantized, and the parity reference); onnx/ is never copied", async () => {
+    const src = join(root, "custom-onnx-src");
+    cpSync(CROSS, src, { recursive: true });
+    // No onnx/model.onnx: the default file would fail to load.
+    renameSync(join(src, "onnx", "model.onnx"), join(src, "onnx", "reranker.onnx"));
+    writeFileSync(join(src, "onnx", "notes.txt"), "graphs only");
+    const out = fresh();
+    const result = await quantizeModel(src, { out, onnxFile: "onnx/reranker.onnx", sample: SAMPLE, threads: 1 });
+    expect(result.matmuls).toEqual({ quantized: 12, kept: 4 });
+    expect(result.bytes.fp32).toBe(statSync(join(src, "onnx", "reranker.onnx")).size);
+    expect(result.parity?.documents).toBe(3);
+    expect(readdirSync(join(out, "onnx"))).toEqual(["model_quantized.onnx"]);
+    expect(loads.map((l) => l.options["onnxFile"] ?? l.options["dtype"])).toEqual(["onnx/reranker.onnx", "q8"]);
+  });
+
+  it("passes threads to both models and closes both (the cross-encoder on logits)", async () => {
+    await quantizeModel(CROSS, { out: fresh(), sample: SAMPLE, threads: 1 });
+    expect(loads).toHaveLength(2);
+    for (const l of loads) {
+      expect(l.options).toMatchObject({ threads: 1, activation: "identity" });
+      expect(l.closed).toBe(true);
+    }
+  });
+
+  it("a bi-encoder is compared on its own scores (cosine): no cross-encoder activation reaches it", async () => {
+    const result = await quantizeModel(BI, { out: fresh(), sample: SAMPLE, threads: 1 });
+    expect(result.parity?.documents).toBe(3);
+    expect(result.parity!.maxAbsDrift).toBeLessThan(0.05);
+    expect(loads).toHaveLength(2);
+    for (const l of loads) expect(l.options).not.toHaveProperty("activation");
   });
 });

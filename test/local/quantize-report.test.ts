@@ -3,7 +3,7 @@
  * scores against the fp32 ones, on score lists whose answers are worked out by hand.
  */
 import { describe, expect, it } from "vitest";
-import { compareScores } from "../../src/local/quantize/quantize-model.js";
+import { compareScores, DEFAULT_PARITY_SAMPLE } from "../../src/local/quantize/quantize-model.js";
 
 describe("compareScores (the quantize parity report)", () => {
   it("drift, spread and agreement of a candidate that keeps the order", () => {
@@ -54,5 +54,22 @@ describe("compareScores (the quantize parity report)", () => {
     expect(compareScores([3, 2, 1], [3, 3, 1]).sameTop1).toBe(true);
     expect(compareScores([1, 3, 3], [1, 3, 2]).sameTop1).toBe(true);
     expect(compareScores([1, 2, 3], [1, 3, 2]).sameTop1).toBe(false);
+  });
+});
+
+describe("the built-in parity sample", () => {
+  it("16 distinct documents, from one word to a paragraph, some about the query and some not", () => {
+    const { query, documents } = DEFAULT_PARITY_SAMPLE;
+    expect(query).toBe("how do vaccines train the immune system");
+    expect(documents).toHaveLength(16);
+    expect(new Set(documents).size).toBe(16);
+    const words = documents.map((d) => d.split(/\s+/).filter(Boolean).length);
+    // Each document is a sentence or more (at least 5 words), except the one-word "Immune".
+    expect(words.filter((w) => w < 5)).toEqual([1]);
+    expect(Math.max(...words)).toBeGreaterThan(45);
+    // A ranking to agree on: documents that share the query's topic, and documents that do not.
+    const onTopic = documents.filter((d) => /vaccin|immun/i.test(d));
+    expect(onTopic.length).toBeGreaterThanOrEqual(5);
+    expect(documents.length - onTopic.length).toBeGreaterThanOrEqual(5);
   });
 });

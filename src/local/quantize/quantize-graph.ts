@@ -85,6 +85,7 @@ export function quantizeGraph(model: Uint8Array, options: QuantizeGraphOptions =
   let quantized = 0;
   let kept = 0;
   let index = 0;
+  const prefixes = new Set<string>();
   const emit = (spec: NodeSpec) => nodes.push(encodeNode(spec, index++));
   for (const node of parsed.nodes) {
     const w = node.op === "MatMul" && !node.domain ? inits.get(node.inputs[1] ?? "") : undefined;
@@ -100,7 +101,7 @@ export function quantizeGraph(model: Uint8Array, options: QuantizeGraphOptions =
         ? new Float32Array(Uint8Array.from(w.rawData).buffer) // a copy: Buffer.slice would be a view
         : readElements(w, range(elementCount(w.dims)), options.externalDataDir, source);
     const { q, scale } = quantizeWeight(values, k, n, perColumn);
-    const base = `/rerank_kit/q8/${sanitize(node.name || `MatMul_${quantized}`)}`;
+    const base = uniquePrefix(prefixes, sanitize(node.name || `MatMul_${quantized}`));
     const wq = `${base}/W_quantized`;
     const wScale = `${base}/W_scale`;
     const wZero = `${base}/W_zero_point`;
@@ -115,7 +116,7 @@ export function quantizeGraph(model: Uint8Array, options: QuantizeGraphOptions =
     let xq = quantizedInputs.get(x);
     if (!xq) {
       // One DynamicQuantizeLinear per activation, shared by Q, K and V (as quantize_dynamic does).
-      const p = `/rerank_kit/q8/${sanitize(x)}`;
+      const p = uniquePrefix(prefixes, sanitize(x));
       xq = [`${p}/quantized`, `${p}/scale`, `${p}/zero_point`];
       emit({ op: "DynamicQuantizeLinear", inputs: [x], outputs: [...xq], name: `${p}/DynamicQuantizeLinear` });
       quantizedInputs.set(x, xq);
@@ -170,6 +171,20 @@ function range(count: number): number[] {
 
 function sanitize(name: string): string {
   return name.replace(/^\/+/, "").replace(/[^A-Za-z0-9_./-]/g, "_");
+}
+
+/**
+ * The prefix of the names the quantizer adds for one node or activation: `/rerank_kit/q8/<name>`,
+ * or `<name>_1`, `<name>_2`, ... when an earlier one took it. Sanitizing maps distinct names to one
+ * (`a:b` and `a_b`), and a node may be named like the activation it reads; two nodes writing the
+ * same output or weight name make a graph ONNX Runtime refuses. The names added under a prefix
+ * end in one segment without a slash, so distinct prefixes never give the same name.
+ */
+function uniquePrefix(taken: Set<string>, name: string): string {
+  let prefix = `/rerank_kit/q8/${name}`;
+  for (let i = 1; taken.has(prefix); i++) prefix = `/rerank_kit/q8/${name}_${i}`;
+  taken.add(prefix);
+  return prefix;
 }
 
 /** Op counts of a model, e.g. to check that a graph really holds integer MatMuls. */

@@ -16,7 +16,7 @@ export interface QuantizeOptions extends Pick<LocalModelOptions, "onnxFile" | "r
   out: string;
   /** Weight scales per output column (default) or per tensor. */
   granularity?: "per-column" | "per-tensor" | undefined;
-  /** Parity sample: a query and documents. @default a built-in sample of 16 documents of 5-120 words */
+  /** Parity sample: a query and documents. @default a built-in sample of 16 documents of 1-52 words */
   sample?: ParitySample | undefined;
   /** Skip the parity check (e.g. a model family without a local scorer). @default false */
   skipParity?: boolean | undefined;
@@ -104,7 +104,8 @@ export async function quantizeModel(model: string, options: QuantizeOptions): Pr
   const files = await loadModelFiles(model, { ...load, dtype: "fp32" });
   const out = resolve(options.out);
   const rel = relative(files.dir, out);
-  if (rel === "" || (!rel.startsWith("..") && !isAbsolute(rel))) {
+  // Outside means a path through `..` (not a folder named `..q8`), or another drive on Windows.
+  if (rel.split(sep)[0] !== ".." && !isAbsolute(rel)) {
     throw new InvalidInputError(`the output folder ${out} is the model folder or inside it; choose another folder`, { field: "out" });
   }
   const sourceDir = dirname(files.onnxPath);
