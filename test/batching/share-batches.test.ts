@@ -7,17 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { planMicroBatches, type MicroBatchLimits } from "../../src/batching/micro-batches.js";
 import { shareMicroBatches } from "../../src/batching/share-batches.js";
-
-/** A seeded generator, so a failure names a reproducible case. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "../fixtures/prng.js";
 
 /**
  * The micro-batches a worker runs for one part, as indices of the whole call: the part is sent as
@@ -38,7 +28,7 @@ describe("shareMicroBatches: parts made of whole micro-batches", () => {
   ];
 
   it("each worker re-plans its part into exactly the whole call's micro-batches of that part", () => {
-    const next = random(23);
+    const next = mulberry32(23);
     let checked = 0;
     for (let trial = 0; trial < 200; trial++) {
       const { dtype, limits } = cases[trial % cases.length]!;
