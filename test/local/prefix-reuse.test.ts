@@ -52,3 +52,42 @@ describe("LLM reranker prefix reuse with unevenly shared document prefixes", () 
     expect(Math.max(...alone) - Math.min(...alone)).toBeGreaterThan(100 * TOL);
   });
 });
+
+// Each row of a batch behind a cached prefix gets its own copy of the prefix's key/value cache
+// and attends over prefix + its own tokens, so the micro-batch budget counts the prefix: planned
+// by the documents' own tokens, 32 short documents behind a 100-token prefix fed 32 cache copies
+// (about 0.7 GB on Qwen3-Reranker-0.6B; bench/README.md).
+describe("LLM reranker prefix reuse within the micro-batch budget", () => {
+  const MAX_BATCH_TOKENS = 480;
+  let budgeted: LlmRerankerScorer;
+  let full: LlmRerankerScorer;
+  beforeAll(async () => {
+    const options = { hfOverrides: OVERRIDES, chatTemplate: "qwen3-reranker" } as const;
+    budgeted = (await loadScorer(CELL, { ...options, maxBatchTokens: MAX_BATCH_TOKENS })) as LlmRerankerScorer;
+    full = (await loadScorer(CELL, { ...options, reusePrefix: false })) as LlmRerankerScorer;
+  });
+  afterAll(async () => {
+    await budgeted?.close();
+    await full?.close();
+  });
+
+  it("keeps rows x (prefix + longest row) within maxBatchTokens, and scores as the full pass", async () => {
+    type Run = (feeds: Record<string, { dims: number[] }>, output: string, options?: { prefix?: { length: number } }) => Promise<unknown>;
+    const session = (budgeted as unknown as { session: { run: Run } }).session;
+    const spy = vi.spyOn(session, "run");
+    const documents = [...DOCUMENTS, ...DOCUMENTS.map((d) => d.split(" ").reverse().join(" "))];
+    const scores = await budgeted.score(QUERY, documents, { activation: false });
+    const batches = spy.mock.calls.map(([feeds, , options]) => {
+      const [rows, seq] = feeds["input_ids"]!.dims as [number, number];
+      return { rows, context: seq + (options?.prefix?.length ?? 0), prefix: options?.prefix?.length ?? 0 };
+    });
+    spy.mockRestore();
+    // The prefix was reused, and some batch holds several rows, so the bound below is tested.
+    expect(batches.every((b) => b.prefix >= 16)).toBe(true);
+    expect(batches.some((b) => b.rows > 1)).toBe(true);
+    for (const b of batches) if (b.rows > 1) expect(b.rows * b.context).toBeLessThanOrEqual(MAX_BATCH_TOKENS);
+    const alone: number[] = [];
+    for (const d of documents) alone.push((await full.score(QUERY, d, { activation: false }))[0] as number);
+    expect(Math.max(...scores.map((s, i) => Math.abs(s - (alone[i] as number))))).toBeLessThanOrEqual(TOL);
+  });
+});

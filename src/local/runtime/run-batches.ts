@@ -72,11 +72,7 @@ export async function runMicroBatches<T>(
   const results = new Array<T>(sequences.length);
   ({ sequences, options } = prepareRun(session, sequences, options));
   const fused = session.attention === "group-query";
-  const batches = planMicroBatches(
-    sequences.map((s) => s.ids.length),
-    options,
-    options.dtype,
-  );
+  const batches = planMicroBatches(planLengths(sequences, options), options, options.dtype);
   const withTypes = session.hasInput("token_type_ids");
   const left = options.padding === "left";
   const prefix = options.prefix && options.prefix.length > 0 ? await session.prefixCache(options.prefix) : undefined;
@@ -116,8 +112,20 @@ export async function runMicroBatches<T>(
  */
 export function planRuns(session: OnnxSession, sequences: readonly EncodedSequence[], options: RunOptions): { batches: number[][]; lengths: number[] } {
   const prepared = prepareRun(session, sequences, options);
-  const lengths = prepared.sequences.map((s) => s.ids.length);
+  const lengths = planLengths(prepared.sequences, prepared.options);
   return { batches: planMicroBatches(lengths, prepared.options, prepared.options.dtype), lengths };
+}
+
+/**
+ * The length each sequence is planned by. A row that continues a cached prefix attends to the
+ * prefix too, and the prefix's key/value cache is copied into every row of its batch (then
+ * concatenated again inside the graph), so the budget counts it: planned by its own tokens, a
+ * batch of 32 short documents behind a 100-token prefix fed 32 copies of that cache (about 0.7 GB
+ * on Qwen3-Reranker-0.6B).
+ */
+function planLengths(sequences: readonly EncodedSequence[], options: RunOptions): number[] {
+  const prefix = options.prefix?.length ?? 0;
+  return sequences.map((s) => s.ids.length + prefix);
 }
 
 /** A run's sequences and options once a shared prefix is taken out and fused attention's limit applied. */
