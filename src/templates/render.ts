@@ -1,5 +1,6 @@
 import { Environment, Interpreter, Template } from "@huggingface/jinja";
 import { InvalidInputError } from "../errors/invalid-input-error.js";
+import { whitespaceProblem } from "./whitespace-bound.js";
 
 /** A render's budget: renders are synchronous, so one is in progress at a time per thread. */
 interface Budget {
@@ -144,16 +145,26 @@ export interface ScoreTemplateInput {
 
 const compiled = new Map<string, Template>();
 
-function compile(source: string): Template {
+/**
+ * Parses a Jinja template once (the last 64 sources are kept). A template whose runs of whitespace
+ * the library would lex in quadratic time is refused before the library sees it (the bound,
+ * `MAX_WHITESPACE_COST`, and why are in whitespace-bound.ts); any other reaches it unchanged.
+ * @param kind `score template` or `chat template`, for errors.
+ * @param name the template's name for the whitespace error (`chat_template.jinja`), if it has one.
+ * @throws {InvalidInputError} (field `chatTemplate`) when the template does not parse, or exceeds
+ *   the whitespace bound (a render-budget error naming the template and its longest run).
+ */
+export function compileTemplate(source: string, kind: "score template" | "chat template", name?: string): Template {
   let template = compiled.get(source);
   if (!template) {
+    const problem = whitespaceProblem(source);
+    if (problem) {
+      throw new InvalidInputError(`The ${kind}${name === undefined ? "" : ` ${name}`} exceeded its render budget: ${problem}`, { field: "chatTemplate" });
+    }
     try {
       template = new Template(source);
     } catch (cause) {
-      throw new InvalidInputError(`The score template does not parse: ${(cause as Error).message}`, {
-        field: "chatTemplate",
-        cause,
-      });
+      throw new InvalidInputError(`The ${kind} does not parse: ${(cause as Error).message}`, { field: "chatTemplate", cause });
     }
     if (compiled.size > 64) compiled.clear();
     compiled.set(source, template);
@@ -170,7 +181,8 @@ function compile(source: string): Template {
  *
  * Rendering is budgeted as jinja2's sandbox bounds it: `range()` of at most 100,000 items
  * (`MAX_RANGE`), at most 100,000 evaluated nodes, no string or list longer than 32 Mi characters
- * or items; applied on every render (at load and per request).
+ * or items; applied on every render (at load and per request). Before that, a template whose runs
+ * of whitespace would take the library's lexer minutes to read is refused (`compileTemplate`).
  * @param name the template's name, for errors (`chat_template.jinja`, a preset name).
  * @throws {InvalidInputError} when the template does not parse, raises (`raise_exception`), or
  *   exceeds its render budget (the message names the template and the limit).
@@ -181,7 +193,7 @@ function compile(source: string): Template {
  * ```
  */
 export function renderScoreTemplate(source: string, input: ScoreTemplateInput, name = "custom"): string {
-  const template = compile(source);
+  const template = compileTemplate(source, "score template", name);
   const context: Record<string, unknown> = {
     messages: [
       { role: "query", content: input.query },

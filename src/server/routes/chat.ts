@@ -1,4 +1,4 @@
-import { Template } from "@huggingface/jinja";
+import { compileTemplate } from "../../templates/render.js";
 import type { ServerContext } from "../context.js";
 import { badRequest } from "../http/http-error.js";
 import { validationErrors } from "../http/validation.js";
@@ -12,14 +12,14 @@ export interface ChatFields {
   chat_template_kwargs?: Record<string, unknown> | null | undefined;
 }
 
-const templates = new Map<string, Template>();
-
 /**
  * Renders chat `messages` to the prompt text, as vLLM's chat preprocessing does with the server's
  * chat template (`createServer({ chatTemplate })`, else the tokenizer's `chat_template`):
  * `add_generation_prompt` appends the assistant prefix; `continue_final_message` cuts the text
  * right after the last message's content so it stays open. Both at once is vLLM's validation error.
  * @throws {HttpError} 400 without a template, for an untrusted request template, or a render error.
+ * @throws {InvalidInputError} (a 400) when the template does not parse or its runs of whitespace
+ *   exceed the lexing bound.
  */
 export function renderChat(ctx: ServerContext, body: ChatFields, defaultAddGenerationPrompt: boolean): string {
   if (body.continue_final_message && body.add_generation_prompt) {
@@ -41,11 +41,9 @@ export function renderChat(ctx: ServerContext, body: ChatFields, defaultAddGener
       "messages",
     );
   }
-  let template = templates.get(source);
-  if (!template) {
-    template = new Template(source);
-    templates.set(source, template);
-  }
+  // Parsed once per source in the shared bounded cache, and refused (InvalidInputError: 400)
+  // when its whitespace would take the lexer minutes, as score templates are.
+  const template = compileTemplate(source, "chat template");
   const messages = (body.messages ?? []).map((m) => {
     const msg = m as { role: string; content?: unknown };
     // Text parts are joined, as vLLM's "string" content format does for text-only models.
