@@ -150,7 +150,7 @@ describe("the whitespace bound on the server's chat templates", () => {
       const r = await post(`${url}${path}`, { messages, chat_template: hostile });
       expect(cpuMs() - started).toBeLessThan(BOUND_MS);
       expect(r.status).toBe(400);
-      expect(r.body.error.message).toMatch(/^The chat template exceeded its render budget: its runs of whitespace are too long to parse in bounded time \(the longest is 65536 characters/);
+      expect(r.body.error.message).toMatch(/^The chat template request chat_template exceeded its render budget: its runs of whitespace are too long to parse in bounded time \(the longest is 65536 characters/);
     }
     // A fine template still renders on the same server.
     const ok = await post(`${url}/tokenize`, { messages, chat_template: "{% for m in messages %}{{ m.content }}{% endfor %}" });
@@ -169,7 +169,7 @@ describe("the whitespace bound on the server's chat templates", () => {
     const r = await post(`${url}/tokenize`, { messages });
     expect(cpuMs() - started).toBeLessThan(BOUND_MS);
     expect(r.status).toBe(400);
-    expect(r.body.error.message).toMatch(/^The chat template exceeded its render budget: its runs of whitespace/);
+    expect(r.body.error.message).toMatch(/^The chat template server chatTemplate \(--chat-template\) exceeded its render budget: its runs of whitespace/);
   });
 });
 
