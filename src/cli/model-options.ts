@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { Option, type Command } from "commander";
+import { MAX_TEMPLATE_BYTES } from "../local/llm-reranker/template-source.js";
 import { isScoreTemplatePreset } from "../templates/presets.js";
 import { CliError } from "./cli-error.js";
 import { DTYPES, type Dtype, type LoadScorerOptions } from "../local/options.js";
@@ -43,13 +44,42 @@ export function addModelFlags(command: Command, { modelRequired = true } = {}): 
 
 /**
  * Resolves `--chat-template` as vLLM does (a file path or the template itself), plus preset names.
- * @throws {CliError} (exit 2) when the value is none of them.
+ * A file holds at most `MAX_TEMPLATE_BYTES` (1 MiB), as a model folder's chat_template.jinja.
+ * @throws {CliError} (exit 2) when the value is none of them, or the file is larger than that.
  */
 export async function readChatTemplate(value: string): Promise<string> {
   if (isScoreTemplatePreset(value)) return value;
-  if (existsSync(value)) return readFile(value, "utf8");
+  if (existsSync(value)) return readTemplateFile(value);
   if (/[{][{%]/.test(value)) return value;
   throw new CliError(`--chat-template ${value}: not a file, a Jinja template or a preset name`, 2);
+}
+
+/**
+ * Reads a `--chat-template` file of at most {@link MAX_TEMPLATE_BYTES}: a regular file by its size
+ * before reading, anything else (a pipe such as `<(...)`, a device) by counting what it yields, so
+ * `/dev/zero` or a huge file is an error instead of memory filled before the template is parsed.
+ */
+async function readTemplateFile(path: string): Promise<string> {
+  const tooLarge = (what: string): CliError =>
+    new CliError(`--chat-template ${path}: the file ${what} more than the ${MAX_TEMPLATE_BYTES} bytes a template file can hold (as a model folder's chat_template.jinja)`, 2);
+  const handle = await open(path, "r");
+  try {
+    const stat = await handle.stat();
+    if (stat.isFile() && stat.size > MAX_TEMPLATE_BYTES) throw tooLarge(`is ${stat.size} bytes,`);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(64 * 1024);
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > MAX_TEMPLATE_BYTES) throw tooLarge("yields");
+      chunks.push(chunk.subarray(0, bytesRead));
+    }
+    return Buffer.concat(chunks).toString("utf8");
+  } finally {
+    await handle.close();
+  }
 }
 
 /** The `loadScorer` options named by the flags (unset flags stay unset). */

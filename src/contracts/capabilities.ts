@@ -7,7 +7,7 @@
  */
 import type { Classifier } from "./classifier.js";
 import type { Embedder } from "./embedder.js";
-import type { ImageEmbedder } from "./image-embedder.js";
+import type { ImageEmbedder, ImageTokenCounter } from "./image-embedder.js";
 import type { ModelMetadata } from "./metadata.js";
 import type { NextTokenScorer } from "./next-token-scorer.js";
 import type { Scorer } from "./scorer.js";
@@ -24,6 +24,8 @@ export interface CapabilityContracts {
   embed: Embedder;
   /** One vector per image, in the text vectors' space (CLIP, SigLIP): {@link ImageEmbedder}. */
   imageEmbed: ImageEmbedder;
+  /** How many positions the vision tower encodes per image: {@link ImageTokenCounter}. */
+  imageTokens: ImageTokenCounter;
   /** Per-token vectors of texts (ColBERT): {@link TokenEmbedder}. */
   tokenEmbed: TokenEmbedder;
   /** One sparse vector over the vocabulary per text (SPLADE, bge-m3): {@link SparseEmbedder}. */
@@ -99,6 +101,8 @@ export const CAPABILITIES: { readonly [C in Capability]: CapabilitySpec<Capabili
   },
   embed: { methods: { embed: 1, embedWithUsage: 1 } },
   imageEmbed: { methods: { embedImages: 1 } },
+  // Apart from imageEmbed: a remote embedder embeds images without knowing the server's tower.
+  imageTokens: { methods: {}, data: { tokensPerImage: "number" }, requires: ["imageEmbed"] },
   tokenEmbed: { methods: { embedTokens: 1 } },
   sparseEmbed: { methods: { embedSparse: 1, embedSparseWithUsage: 1, decode: "plain" }, data: { vocabularySize: "number" } },
   tokenWeights: { methods: { embedTokenWeights: 1 } },

@@ -32,3 +32,16 @@ export interface ImageEmbedder {
   /** One L2-normalised vector per image, in input order. */
   embedImages(images: ImageInput[], options?: EmbedImagesOptions): Promise<Float32Array[]>;
 }
+
+/**
+ * An image embedder that knows how many positions its vision tower encodes per image: the
+ * patches of the tower's input, plus CLIP's class position. What `/v2/embed` reports as Cohere's
+ * `billed_units.image_tokens`.
+ */
+export interface ImageTokenCounter {
+  /**
+   * Positions the vision tower encodes for one image (every image is resized to the tower's input
+   * size first): `(image_size / patch_size)^2`, plus 1 for CLIP's class position.
+   */
+  readonly tokensPerImage: number;
+}

@@ -8,7 +8,7 @@ export { SCORE_TYPES, VLLM_SCORE_TYPES } from "./vocabulary.js";
 export type { ScoreType, ContentPart, MultiModalInput, ScoreInput, Usage, Progress, MaybePromise } from "./vocabulary.js";
 export type { ScoreOptions, RerankOptions, RankedResult, ScoreResponse, RerankResponse, Scorer } from "./scorer.js";
 export type { EmbedKind, EmbedOptions, EmbedResponse, Embedder } from "./embedder.js";
-export type { ImageInput, EmbedImagesOptions, ImageEmbedder } from "./image-embedder.js";
+export type { ImageInput, EmbedImagesOptions, ImageEmbedder, ImageTokenCounter } from "./image-embedder.js";
 export type { TokenEmbeddings, TokenEmbedder } from "./token-embedder.js";
 export type { SparseVector, SparseEmbedOptions, SparseEmbedResponse, SparseEmbedder, TokenWeightEmbedder, TokenWeights } from "./sparse-embedder.js";
 export type { SequenceEmbedder, SequenceTokenEmbedder } from "./sequence-embedder.js";

@@ -1,10 +1,12 @@
 import { Environment, Interpreter, Template } from "@huggingface/jinja";
 import { InvalidInputError } from "../errors/invalid-input-error.js";
+import { whitespaceProblem } from "./whitespace-bound.js";
 
 /** A render's budget: renders are synchronous, so one is in progress at a time per thread. */
 interface Budget {
   steps: number;
-  name: string;
+  /** What errors call the template: `score template chat_template.jinja`, `chat template ...`. */
+  label: string;
   exceeded?: string;
 }
 
@@ -28,7 +30,9 @@ export const MAX_RANGE = 100_000;
  * The most template nodes one render evaluates: 100,000. Real score templates take about 20 (the
  * presets) to about 100 (Qwen3's chat template on a query and a document), so this is a thousand
  * times that; @huggingface/jinja evaluates roughly 30,000-100,000 nodes a second inside loops, so
- * a template with nested loops stops within a few seconds instead of never.
+ * a template with nested loops stops within a few seconds instead of never. The server's chat
+ * templates render under it too (`renderBudgeted`): Qwen3's chat template costs about 49 nodes
+ * a message, so one chat input renders up to about 2,000 messages.
  */
 export const MAX_RENDER_STEPS = 100_000;
 
@@ -42,7 +46,7 @@ export const MAX_RENDER_SIZE = 32 * 1024 * 1024;
 function overBudget(what: string): InvalidInputError {
   // Once exceeded, every later step fails too, even if the interpreter catches the first error.
   if (active.budget) active.budget.exceeded ??= what;
-  return new InvalidInputError(`The score template ${active.budget?.name ?? "custom"} exceeded its render budget: ${active.budget?.exceeded ?? what}`, {
+  return new InvalidInputError(`The ${active.budget?.label ?? "score template custom"} exceeded its render budget: ${active.budget?.exceeded ?? what}`, {
     field: "chatTemplate",
   });
 }
@@ -144,16 +148,26 @@ export interface ScoreTemplateInput {
 
 const compiled = new Map<string, Template>();
 
-function compile(source: string): Template {
+/**
+ * Parses a Jinja template once (the last 64 sources are kept). A template whose runs of whitespace
+ * the library would lex in quadratic time is refused before the library sees it (the bound,
+ * `MAX_WHITESPACE_COST`, and why are in whitespace-bound.ts); any other reaches it unchanged.
+ * @param kind `score template` or `chat template`, for errors.
+ * @param name the template's name for the whitespace error (`chat_template.jinja`), if it has one.
+ * @throws {InvalidInputError} (field `chatTemplate`) when the template does not parse, or exceeds
+ *   the whitespace bound (a render-budget error naming the template and its longest run).
+ */
+export function compileTemplate(source: string, kind: "score template" | "chat template", name?: string): Template {
   let template = compiled.get(source);
   if (!template) {
+    const problem = whitespaceProblem(source);
+    if (problem) {
+      throw new InvalidInputError(`The ${kind}${name === undefined ? "" : ` ${name}`} exceeded its render budget: ${problem}`, { field: "chatTemplate" });
+    }
     try {
       template = new Template(source);
     } catch (cause) {
-      throw new InvalidInputError(`The score template does not parse: ${(cause as Error).message}`, {
-        field: "chatTemplate",
-        cause,
-      });
+      throw new InvalidInputError(`The ${kind} does not parse: ${(cause as Error).message}`, { field: "chatTemplate", cause });
     }
     if (compiled.size > 64) compiled.clear();
     compiled.set(source, template);
@@ -170,7 +184,8 @@ function compile(source: string): Template {
  *
  * Rendering is budgeted as jinja2's sandbox bounds it: `range()` of at most 100,000 items
  * (`MAX_RANGE`), at most 100,000 evaluated nodes, no string or list longer than 32 Mi characters
- * or items; applied on every render (at load and per request).
+ * or items; applied on every render (at load and per request). Before that, a template whose runs
+ * of whitespace would take the library's lexer minutes to read is refused (`compileTemplate`).
  * @param name the template's name, for errors (`chat_template.jinja`, a preset name).
  * @throws {InvalidInputError} when the template does not parse, raises (`raise_exception`), or
  *   exceeds its render budget (the message names the template and the limit).
@@ -181,7 +196,7 @@ function compile(source: string): Template {
  * ```
  */
 export function renderScoreTemplate(source: string, input: ScoreTemplateInput, name = "custom"): string {
-  const template = compile(source);
+  const template = compileTemplate(source, "score template", name);
   const context: Record<string, unknown> = {
     messages: [
       { role: "query", content: input.query },
@@ -194,16 +209,36 @@ export function renderScoreTemplate(source: string, input: ScoreTemplateInput, n
     ...input.kwargs,
   };
   if (input.instruction !== undefined) context["instruction"] = input.instruction;
-  active.budget = { steps: 0, name };
   try {
-    return template.render(context);
+    return renderBudgeted(template, context, "score template", name);
   } catch (cause) {
-    if (cause instanceof RangeError) throw overBudget(`${cause.message}`);
     if (cause instanceof InvalidInputError) throw cause;
     throw new InvalidInputError(`The score template failed to render: ${(cause as Error).message}`, {
       field: "chatTemplate",
       cause,
     });
+  }
+}
+
+/**
+ * Renders a parsed template under the render budget (`MAX_RANGE`, `MAX_RENDER_STEPS`,
+ * `MAX_RENDER_SIZE`), the one way rerank-kit renders Jinja: score templates and the server's chat
+ * templates alike, since both may come from a downloaded model or a caller and
+ * @huggingface/jinja has no sandbox of its own to stop nested loops.
+ * @param kind `score template` or `chat template`, for errors.
+ * @param name the template's name for errors (`chat_template.jinja`, `request chat_template`).
+ * @throws {InvalidInputError} (field `chatTemplate`) when the render exceeds its budget: "The
+ *   {kind} {name} exceeded its render budget: {what}". Any other error of the template (an
+ *   undefined filter, `raise_exception`) is rethrown as the library threw it, for the caller to word.
+ */
+export function renderBudgeted(template: Template, context: Record<string, unknown>, kind: "score template" | "chat template", name: string): string {
+  active.budget = { steps: 0, label: `${kind} ${name}` };
+  try {
+    return template.render(context);
+  } catch (cause) {
+    // V8's own limits (string length, call stack) reached by a runaway template.
+    if (cause instanceof RangeError) throw overBudget(`${cause.message}`);
+    throw cause;
   } finally {
     active.budget = undefined;
   }

@@ -419,6 +419,23 @@ describe("helpers", () => {
     await expect(readChatTemplate("just words { not }")).rejects.toThrow(CliError);
   });
 
+  it("a --chat-template file holds at most 1 MiB, as a model folder's chat_template.jinja: a CliError naming the file", async () => {
+    const limit = 1024 * 1024;
+    const at = file("at.jinja", `{{ x }}${"y".repeat(limit - 7)}`);
+    expect((await readChatTemplate(at)).length).toBe(limit);
+    const over = file("over.jinja", `{{ x }}${"y".repeat(limit - 6)}`);
+    const error = await readChatTemplate(over).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CliError);
+    expect((error as CliError).exitCode).toBe(2);
+    expect((error as CliError).message).toBe(
+      `--chat-template ${over}: the file is ${limit + 1} bytes, more than the ${limit} bytes a template file can hold (as a model folder's chat_template.jinja)`,
+    );
+    // Not a regular file (a device, a pipe): counted as read, so /dev/zero ends instead of filling memory.
+    await expect(readChatTemplate("/dev/zero")).rejects.toThrow(
+      `--chat-template /dev/zero: the file yields more than the ${limit} bytes a template file can hold (as a model folder's chat_template.jinja)`,
+    );
+  });
+
   it("loadOptions sets only the flags given", async () => {
     expect(await loadOptions({ model: "m" })).toEqual({});
     expect(await loadOptions({ model: "m", localFilesOnly: true, chatTemplate: "x {{ y }}", hfOverrides: "{}" })).toEqual({

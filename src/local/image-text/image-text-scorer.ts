@@ -99,7 +99,7 @@ export class ImageTextScorer extends BaseScorer implements Embedder, ImageEmbedd
   private closed = false;
 
   /** What this family can do: the worker proxy of `fromPretrained({ worker: true })` has exactly these. */
-  static readonly capabilities = ["score", "embed", "imageEmbed", "tokenize", "detokenize"] as const satisfies readonly Capability[];
+  static readonly capabilities = ["score", "embed", "imageEmbed", "imageTokens", "tokenize", "detokenize"] as const satisfies readonly Capability[];
 
   private constructor(
     /** The model id or folder it was loaded from. */
@@ -211,6 +211,11 @@ export class ImageTextScorer extends BaseScorer implements Embedder, ImageEmbedd
   /** Like {@link ImageTextScorer.rerank}, with usage. */
   override async rerankWithUsage(query: ImageTextInput, documents: ImageTextInput[], options?: RerankOptions & ImageTextScoreOptions): Promise<RerankResponse> {
     return super.rerankWithUsage(query as ScoreInput, documents as ScoreInput[], options);
+  }
+
+  /** Positions the vision tower encodes per image: its patches, plus CLIP's class position (50 for CLIP ViT-B/32 at 224 px). */
+  get tokensPerImage(): number {
+    return this.towers.tokensPerImage;
   }
 
   /** Largest number of tokens per text, special tokens included (77 for CLIP, 64 for SigLIP). */

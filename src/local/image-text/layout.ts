@@ -128,3 +128,20 @@ export function textWindow(layout: ImageTextLayout): number {
   const declared = layout.tokenizerConfig["model_max_length"];
   return typeof declared === "number" && declared > 0 && declared <= positions ? declared : positions;
 }
+
+/**
+ * Positions the vision tower encodes per image, as vLLM's `VisionEncoderInfo.get_num_image_tokens`
+ * counts them: `(image_size / patch_size)^2` patches from `config.json`'s `vision_config`
+ * (transformers' defaults for a key left out: 224 and 32 for CLIP, 224 and 16 for SigLIP), plus
+ * CLIP's class position. The processor resizes every image to the tower's size, so this is the
+ * count for any image. NaN for a size or patch that is not a positive integer (then nothing is
+ * reported).
+ */
+export function visionPositions(layout: ImageTextLayout): number {
+  const vision = (layout.config["vision_config"] ?? {}) as Json;
+  const size = vision["image_size"] ?? 224;
+  const patch = vision["patch_size"] ?? (layout.family === "clip" ? 32 : 16);
+  if (![size, patch].every((n) => typeof n === "number" && Number.isInteger(n) && n > 0)) return Number.NaN;
+  const grid = Math.floor((size as number) / (patch as number));
+  return grid * grid + (layout.family === "clip" ? 1 : 0);
+}

@@ -5,7 +5,7 @@ import { pixelValues, type PixelBatch } from "../../imaging/preprocess.js";
 import type { RgbImage } from "../../imaging/pixels.js";
 import { l2Normalize } from "../../scoring/similarity.js";
 import { TextTokenizer } from "../tokenization/text-tokenizer.js";
-import { textWindow, type ImageTextLayout } from "./layout.js";
+import { textWindow, visionPositions, type ImageTextLayout } from "./layout.js";
 import { TowerSession, type TowerFeed } from "./tower-session.js";
 
 /** Names the Hub's exports give the projected embeddings (Xenova CLIP, SigLIP, one-graph exports). */
@@ -77,6 +77,11 @@ export class ImageTextTowers {
     const raw = this.tokenizer.encode(text);
     const ids = specials ? this.tokenizer.single(raw).ids : raw;
     return { ids, tokens: this.tokenizer.idsToTokens(ids) };
+  }
+
+  /** Positions the vision tower encodes per image (see `visionPositions`). */
+  get tokensPerImage(): number {
+    return visionPositions(this.layout);
   }
 
   /** Text of token ids. */

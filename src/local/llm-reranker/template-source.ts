@@ -7,8 +7,11 @@ import { ModelLoadError } from "../../errors/model-load-error.js";
 import { openRegularFile } from "../files/bounded-read.js";
 import type { ModelFiles } from "../files/model-files.js";
 
-/** The largest chat_template.jinja read: 1 MiB (real chat templates are a few KB, tool-calling ones about 10 KB). */
-const MAX_TEMPLATE_BYTES = 1024 * 1024;
+/**
+ * The largest template file read: 1 MiB, for a folder's chat_template.jinja and the CLI's
+ * `--chat-template` file alike (real chat templates are a few KB, tool-calling ones about 10 KB).
+ */
+export const MAX_TEMPLATE_BYTES = 1024 * 1024;
 
 /** Reads a folder's template file bounded: a regular file (never a FIFO or a device) of at most 1 MiB. */
 function readTemplateFile(file: string): string {

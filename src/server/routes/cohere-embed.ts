@@ -15,7 +15,8 @@ type EmbeddingType = (typeof COHERE_EMBEDDING_TYPES)[number];
  * prompt, `truncate` NONE / START / END (with `max_tokens`) maps to `truncate_prompt_tokens` and
  * `truncation_side`, `output_dimension` to `dimensions`. The answer carries Cohere's `meta`
  * (`billed_units.input_tokens`, which Cohere's clients read, and vLLM's `tokens`); a request
- * with images adds Cohere's `billed_units.images`, their count.
+ * with images adds Cohere's `billed_units.images`, their count, and `image_tokens` is the
+ * positions the vision tower encoded for them (its patches per image, plus CLIP's class position).
  */
 export function registerCohereEmbed(app: OpenAPIHono<AppEnv>, ctx: ServerContext): void {
   const prompts = promptsOf(ctx);
@@ -54,9 +55,9 @@ export function registerCohereEmbed(app: OpenAPIHono<AppEnv>, ctx: ServerContext
       truncate_prompt_tokens: truncate === "NONE" ? undefined : (maxTokens ?? -1),
       truncation_side: truncate === "START" ? ("left" as const) : undefined,
     };
-    const { outputs, promptTokens, images } = mixed
+    const { outputs, promptTokens, images, imageTokens } = mixed
       ? await embedMixed(ctx, c, mixed, { dimensions: body.output_dimension })
-      : { ...(await embedRequest(ctx, c, fields)), images: 0 };
+      : { ...(await embedRequest(ctx, c, fields)), images: 0, imageTokens: 0 };
     const vectors = outputs.map((o) => Array.from(o.data));
     const types: EmbeddingType[] = body.embedding_types && body.embedding_types.length > 0 ? body.embedding_types : ["float"];
     const embeddings: Partial<Record<EmbeddingType, unknown>> = {};
@@ -68,8 +69,9 @@ export function registerCohereEmbed(app: OpenAPIHono<AppEnv>, ctx: ServerContext
         ...(body.texts && body.texts.length > 0 && { texts: [...body.texts] }),
         meta: {
           api_version: { version: "2" },
-          // Images are billed by count, Cohere's `images` field; the tower's positions are not known here.
-          billed_units: { input_tokens: promptTokens, image_tokens: 0, ...(images > 0 && { images }) },
+          // Cohere's `images` is the count; `image_tokens` the positions the vision tower encoded
+          // for them (left out when the embedder cannot tell, rather than a made-up 0).
+          billed_units: { input_tokens: promptTokens, ...(imageTokens !== undefined && { image_tokens: imageTokens }), ...(images > 0 && { images }) },
           tokens: { input_tokens: promptTokens },
         },
         response_type: "embeddings_by_type" as const,

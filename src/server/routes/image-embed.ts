@@ -17,6 +17,11 @@ export interface MixedOutcome {
   promptTokens: number;
   /** How many images were embedded (Cohere bills images by count). */
   images: number;
+  /**
+   * Positions the vision tower encoded for those images (Cohere's `image_tokens`), or undefined
+   * when the embedder cannot tell (then the field is left out rather than reported as 0).
+   */
+  imageTokens: number | undefined;
 }
 
 /** The served embedder when it embeds images too (CLIP, SigLIP), else `undefined`. */
@@ -96,5 +101,11 @@ export async function embedMixed(
     const data = it.kind === "text" ? (result.text?.embeddings[t++] as Float32Array) : (result.vectors[i++] as Float32Array);
     return { data, shape: [data.length] };
   });
-  return { outputs, promptTokens: result.text?.usage.promptTokens ?? 0, images: imageItems.length };
+  const perImage = has(embedder, "imageTokens") ? embedder.tokensPerImage : undefined;
+  return {
+    outputs,
+    promptTokens: result.text?.usage.promptTokens ?? 0,
+    images: imageItems.length,
+    imageTokens: imageItems.length === 0 ? 0 : perImage === undefined ? undefined : perImage * imageItems.length,
+  };
 }

@@ -49,7 +49,7 @@ export const CohereEmbedResponseSchema = z
     texts: z.array(z.string()).optional(),
     meta: z.object({
       api_version: z.object({ version: z.string() }),
-      billed_units: z.object({ input_tokens: z.number().int(), image_tokens: z.number().int(), images: z.number().int().optional() }),
+      billed_units: z.object({ input_tokens: z.number().int(), image_tokens: z.number().int().optional(), images: z.number().int().optional() }),
       tokens: z.object({ input_tokens: z.number().int() }),
     }),
     response_type: z.literal("embeddings_by_type"),

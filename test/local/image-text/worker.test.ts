@@ -49,6 +49,10 @@ describe("ImageTextScorer in a worker (fromPretrained({ worker: true }))", () =>
     expect([...clip.capabilities].sort()).toEqual([...ImageTextScorer.capabilities].sort());
     expect(has(clip, "imageEmbed")).toBe(true);
     expect(clip.maxLength).toBe(24);
+    // The tower's positions per image cross as data (transformers' count, vision_positions.py).
+    const positions = JSON.parse(readFileSync(join(IMAGES_ROOT, "vision-positions.json"), "utf8")) as { fixtures: { clip: number } };
+    expect(has(clip, "imageTokens")).toBe(true);
+    expect(clip.tokensPerImage).toBe(positions.fixtures.clip);
   });
 
   it("text and image embeddings equal transformers' through the worker (paths, bytes, file: URLs)", async () => {
