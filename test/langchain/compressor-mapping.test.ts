@@ -398,6 +398,7 @@ describe("what the LangChain adapters hand on, exactly", () => {
     const images = Object.assign(new FakeEmbedder(), { embedImages: async () => undefined as never });
     await expect(new RerankKitEmbeddings({ embedder: images }).embedImages(["a.png"])).rejects.toMatchObject({
       name: "InvalidInputError",
+      field: "embedder",
       message: "The embedder returned undefined vectors for 1 images",
     });
     const sparse = { embedSparse: async () => undefined as never };
@@ -422,5 +423,22 @@ describe("what the LangChain adapters hand on, exactly", () => {
   it("treats null callbacks as none", async () => {
     const out = await new RerankCompressor({ scorer: new FakeScorer(), topN: 1 }).compressDocuments(docs(), QUERY, null as never);
     expect(out.map((d) => d.id)).toEqual([`id-${order()[0]}`]);
+  });
+
+  it("names batchSize when it refuses one", () => {
+    expect(() => new RerankKitEmbeddings({ embedder: new FakeEmbedder(), batchSize: 0 })).toThrow(expect.objectContaining({ field: "batchSize" }));
+    const sparse = { embedSparse: async () => [] };
+    expect(() => new RerankKitSparseEmbeddings({ embedder: sparse, batchSize: 0 })).toThrow(expect.objectContaining({ field: "batchSize" }));
+  });
+
+  it("chunk-max applies topN and scoreThreshold to the documents' best windows", async () => {
+    const scorer = new FakeTokenizingScorer(64);
+    const top = await new RerankCompressor({ scorer, topN: 1, longDocuments: "chunk-max" }).rerank(TEXTS, QUERY);
+    expect(top).toEqual([{ index: order()[0], relevanceScore: lexicalScore(QUERY, TEXTS[order()[0] as number] as string) }]);
+    const kept = await new RerankCompressor({ scorer, topN: 0, scoreThreshold: 2, longDocuments: "chunk-max" }).rerank(TEXTS, QUERY);
+    const expected = order().filter((i) => lexicalScore(QUERY, TEXTS[i] as string) >= 2);
+    expect(kept.map((r) => r.index)).toEqual(expected);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.length).toBeLessThan(TEXTS.length);
   });
 });
