@@ -22,8 +22,6 @@ export interface WindowedScores {
   scores: number[];
   /** Texts sent to the scorer (windows of all documents). */
   windows: number;
-  /** Documents split into more than one window. */
-  chunked: number;
   /** Documents that still lost text because they needed more than `maxChunksPerDoc` windows. */
   truncated: number;
 }
@@ -70,12 +68,10 @@ export async function scoreWithWindows(
   const overlap = Math.min(windowOptions.overlapTokens, Math.floor(budget / 2));
   const flat: string[] = [];
   const owner: number[] = [];
-  let chunked = 0;
   let truncated = 0;
   const split = await Promise.all(texts.map((text) => scorer.splitIntoWindows(text, budget, overlap)));
   split.forEach((all, i) => {
     let windows = all;
-    if (windows.length > 1) chunked++;
     if (windows.length > windowOptions.maxChunksPerDoc) {
       truncated++;
       windows = windows.slice(0, windowOptions.maxChunksPerDoc);
@@ -92,5 +88,5 @@ export async function scoreWithWindows(
     // NaN must survive the max so that ranking rejects it instead of hiding it.
     scores[i] = Number.isNaN(score) || Number.isNaN(scores[i] as number) ? Number.NaN : Math.max(scores[i] as number, score);
   });
-  return { scores, windows: flat.length, chunked, truncated };
+  return { scores, windows: flat.length, truncated };
 }

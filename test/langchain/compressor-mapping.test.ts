@@ -5,6 +5,7 @@
  * and model-free, so StrykerJS runs them for the `adapters` scopes (vitest.mutate.config.ts).
  */
 import { describe, expect, it } from "vitest";
+import { CallbackManager } from "@langchain/core/callbacks/manager";
 import { Document, type DocumentInterface } from "@langchain/core/documents";
 import { AbortError, InvalidInputError } from "../../src/index.js";
 import type { SparseEmbedOptions, SparseVector } from "../../src/index.js";
@@ -352,5 +353,92 @@ describe("RerankKitSparseEmbeddings over a recording embedder", () => {
     const failing = { embedSparse: async () => (calls++, Promise.reject(new Error("model error"))) };
     await expect(new RerankKitSparseEmbeddings({ embedder: failing }).embedQuery("q")).rejects.toThrow("model error");
     expect(calls).toBe(1);
+  });
+});
+
+describe("what the LangChain adapters hand on, exactly", () => {
+  it("accepts the documented default values when given explicitly", async () => {
+    const scorer = new FakeScorer();
+    const compressor = new RerankCompressor({ scorer, topN: 0, onError: "throw", longDocuments: "truncate" });
+    expect(compressor).toMatchObject({ onError: "throw", longDocuments: "truncate" });
+    expect((await compressor.rerank(TEXTS, QUERY)).map((r) => r.index)).toEqual(order());
+  });
+
+  it("refuses missing fields with the typed error, not a TypeError", () => {
+    expect(() => new RerankCompressor(undefined as never)).toThrow(expect.objectContaining({ name: "InvalidInputError", field: "scorer" }));
+    expect(() => new RerankKitEmbeddings(undefined as never)).toThrow(expect.objectContaining({ name: "InvalidInputError", field: "embedder" }));
+    expect(() => new RerankKitSparseEmbeddings(undefined as never)).toThrow(expect.objectContaining({ name: "InvalidInputError", field: "embedder" }));
+    expect(() => new RerankKitSparseEmbeddings({} as never)).toThrow(expect.objectContaining({ name: "InvalidInputError", field: "embedder" }));
+  });
+
+  it("sends the embedders no dimensions / normalize / topK / threshold key it was not given", async () => {
+    const embedder = new FakeEmbedder();
+    await new RerankKitEmbeddings({ embedder }).embedDocuments(["d"]);
+    await new RerankKitEmbeddings({ embedder }).embedQuery("q");
+    expect(embedder.calls.map((c) => Object.keys(c.options ?? {}))).toEqual([["kind"], ["kind"]]);
+    const calls: Array<SparseEmbedOptions | undefined> = [];
+    const sparse = {
+      embedSparse: async (texts: string[], options?: SparseEmbedOptions) => (
+        calls.push(options), texts.map(() => ({ indices: Uint32Array.of(1), values: Float32Array.of(1) }) as unknown as SparseVector)
+      ),
+    };
+    await new RerankKitSparseEmbeddings({ embedder: sparse }).embedDocuments(["d"]);
+    await new RerankKitSparseEmbeddings({ embedder: sparse }).embedQuery("q");
+    expect(calls.map((o) => Object.keys(o ?? {}))).toEqual([["kind"], ["kind"]]);
+  });
+
+  it("names a non-array answer from an embedder instead of failing on it", async () => {
+    const broken = new FakeEmbedder();
+    broken.embed = async () => undefined as never;
+    await expect(new RerankKitEmbeddings({ embedder: broken }).embedDocuments(["a"])).rejects.toMatchObject({
+      name: "InvalidInputError",
+      field: "embedder",
+      message: "The embedder returned undefined vectors for 1 texts",
+    });
+    const images = Object.assign(new FakeEmbedder(), { embedImages: async () => undefined as never });
+    await expect(new RerankKitEmbeddings({ embedder: images }).embedImages(["a.png"])).rejects.toMatchObject({
+      name: "InvalidInputError",
+      field: "embedder",
+      message: "The embedder returned undefined vectors for 1 images",
+    });
+    const sparse = { embedSparse: async () => undefined as never };
+    await expect(new RerankKitSparseEmbeddings({ embedder: sparse }).embedDocuments(["a"])).rejects.toMatchObject({
+      name: "InvalidInputError",
+      message: "The sparse embedder returned undefined vectors for 1 texts",
+    });
+  });
+
+  it("hands the callback handlers the parent run's id, or a fresh run id without one", async () => {
+    const runIds: unknown[] = [];
+    const handler = { handleCustomEvent: (_: string, __: RerankEvent, runId: unknown) => void runIds.push(runId), awaitHandlers: true };
+    const compressor = new RerankCompressor({ scorer: new FakeScorer() });
+    await compressor.compressDocuments(docs(), QUERY, [handler]);
+    const parent = new CallbackManager("3f1c6a2e-1111-4222-8333-444455556666");
+    parent.addHandler(handler as never);
+    await compressor.compressDocuments(docs(), QUERY, parent);
+    expect(runIds[0]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(runIds[1]).toBe("3f1c6a2e-1111-4222-8333-444455556666");
+  });
+
+  it("treats null callbacks as none", async () => {
+    const out = await new RerankCompressor({ scorer: new FakeScorer(), topN: 1 }).compressDocuments(docs(), QUERY, null as never);
+    expect(out.map((d) => d.id)).toEqual([`id-${order()[0]}`]);
+  });
+
+  it("names batchSize when it refuses one", () => {
+    expect(() => new RerankKitEmbeddings({ embedder: new FakeEmbedder(), batchSize: 0 })).toThrow(expect.objectContaining({ field: "batchSize" }));
+    const sparse = { embedSparse: async () => [] };
+    expect(() => new RerankKitSparseEmbeddings({ embedder: sparse, batchSize: 0 })).toThrow(expect.objectContaining({ field: "batchSize" }));
+  });
+
+  it("chunk-max applies topN and scoreThreshold to the documents' best windows", async () => {
+    const scorer = new FakeTokenizingScorer(64);
+    const top = await new RerankCompressor({ scorer, topN: 1, longDocuments: "chunk-max" }).rerank(TEXTS, QUERY);
+    expect(top).toEqual([{ index: order()[0], relevanceScore: lexicalScore(QUERY, TEXTS[order()[0] as number] as string) }]);
+    const kept = await new RerankCompressor({ scorer, topN: 0, scoreThreshold: 2, longDocuments: "chunk-max" }).rerank(TEXTS, QUERY);
+    const expected = order().filter((i) => lexicalScore(QUERY, TEXTS[i] as string) >= 2);
+    expect(kept.map((r) => r.index)).toEqual(expected);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.length).toBeLessThan(TEXTS.length);
   });
 });

@@ -152,3 +152,36 @@ describe("RerankKitMultiModalEmbedding over a recording image-text embedder", ()
     expect(() => new RerankKitMultiModalEmbedding({ embedder: { embedImages: async () => [] } as never })).toThrow(/texts and images/);
   });
 });
+
+describe("what the LlamaIndex adapters hand on, exactly", () => {
+  it("refuses a missing options object with the typed error, not a TypeError", () => {
+    expect(() => new RerankKitPostprocessor(undefined as never)).toThrow(expect.objectContaining({ name: "InvalidInputError", field: "scorer" }));
+    expect(() => new RerankKitEmbedding(undefined as never)).toThrow(expect.objectContaining({ name: "InvalidInputError", field: "embedder" }));
+    expect(() => new RerankKitMultiModalEmbedding(undefined as never)).toThrow(expect.objectContaining({ name: "InvalidInputError", field: "embedder" }));
+  });
+
+  it("accepts nodesWithoutText \"last\" given explicitly, and an embedBatchSize of 1", async () => {
+    const blank = { node: new TextNode({ id_: "blank", text: "" }) };
+    const out = await new RerankKitPostprocessor({ scorer: new FakeScorer(), topN: 0, nodesWithoutText: "last" }).postprocessNodes([blank, ...nodes()], QUERY);
+    expect(out.map((n) => n.node.id_)).toEqual([...order().map((i) => `n${i}`), "blank"]);
+    expect(new RerankKitMultiModalEmbedding({ embedder: Object.assign(new FakeEmbedder(), { embedImages: async () => [] }), embedBatchSize: 1 }).embedBatchSize).toBe(1);
+  });
+
+  it("drops entries that hold no node when nodesWithoutText is \"drop\"", async () => {
+    const broken = [null, {}, ...nodes()] as unknown as NodeWithScore[];
+    const out = await new RerankKitPostprocessor({ scorer: new FakeScorer(), topN: 0, nodesWithoutText: "drop" }).postprocessNodes(broken, QUERY);
+    expect(out.map((n) => n.node.id_)).toEqual(order().map((i) => `n${i}`));
+  });
+
+  it("sends the embedder no dimensions or normalize key it was not given", async () => {
+    const embedder = new FakeEmbedder();
+    const embedding = new RerankKitEmbedding({ embedder });
+    await embedding.getTextEmbeddings(["a"]);
+    await embedding.getQueryEmbedding({ type: "text", text: "q" });
+    expect(embedder.calls.map((c) => Object.keys(c.options ?? {}))).toEqual([["kind"], ["kind"]]);
+  });
+
+  it("skips empty parts of a multi-modal query", () => {
+    expect(queryText([null, { type: "text", text: "only" }] as never)).toBe("only");
+  });
+});

@@ -166,3 +166,11 @@ describe("RerankKitRelevanceScorer batching details", () => {
     expect(alone.calls).toHaveLength(1);
   });
 });
+
+describe("RerankKitRelevanceScorer options", () => {
+  it("refuses a missing options object or scorer with the typed error, not a TypeError", () => {
+    for (const options of [undefined, {}]) {
+      expect(() => new RerankKitRelevanceScorer(options as never)).toThrow(expect.objectContaining({ name: "InvalidInputError", field: "scorer" }));
+    }
+  });
+});
