@@ -83,3 +83,46 @@ export function llamaRowVerdict(input: LlamaRowInput): LlamaRowVerdict {
   if (!(drift.llama <= allowance.llama)) reasons.push(`llama.cpp drifts ${drift.llama.toExponential(2)} from fp32, over the ${allowance.llama} allowed`);
   return { void: reasons.length > 0, reasons, drift, between };
 }
+
+/** Where an engine's drift from the reference sits: a shift common to every document, or scatter. */
+export interface DriftSummary {
+  /** max |engine - reference|. */
+  max: number;
+  /** Mean of engine - reference (signed): a shift every document shares shows here. */
+  meanSigned: number;
+  /** Smallest and largest signed difference. */
+  range: [number, number];
+  /** Pearson correlation of the engine's logits with the reference's (NaN with fewer than 2 documents or no spread). */
+  pearson: number;
+}
+
+/**
+ * Signed drift statistics of one engine against the reference. A q4 file's error at the last
+ * position, which sits on the template suffix every document shares, moves all scores alike;
+ * the max alone cannot tell that from reordering, the mean and the correlation can.
+ *
+ * @throws {RangeError} when the lists differ in length or are empty.
+ */
+export function driftSummary(engine: readonly number[], reference: readonly number[]): DriftSummary {
+  if (engine.length !== reference.length || engine.length === 0) throw new RangeError(`driftSummary: ${engine.length} scores against ${reference.length}`);
+  const n = engine.length;
+  const d = engine.map((x, i) => x - (reference[i] as number));
+  const meanE = engine.reduce((a, b) => a + b, 0) / n;
+  const meanR = reference.reduce((a, b) => a + b, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < n; i++) {
+    const x = (engine[i] as number) - meanE;
+    const y = (reference[i] as number) - meanR;
+    sxy += x * y;
+    sxx += x * x;
+    syy += y * y;
+  }
+  return {
+    max: maxAbsDiff(engine, reference),
+    meanSigned: d.reduce((a, b) => a + b, 0) / n,
+    range: [Math.min(...d), Math.max(...d)],
+    pearson: n > 1 && sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : Number.NaN,
+  };
+}

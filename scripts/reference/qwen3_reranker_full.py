@@ -12,7 +12,11 @@ The real model's files, real dimensions, random weights:
                                (onnx/model.onnx_data)
   <out>/onnx/model_quantized.onnx   q8: onnxruntime's quantize_dynamic (MatMulInteger), the
                                form onnx-community ships and the existing `bench -- llm` uses
-  <out>/onnx/model_q4.onnx     q4: MatMulNBits, block 32, symmetric (onnx-community's form)
+  <out>/onnx/model_q4.onnx     q4 as the bench judges it: Q4_K_M's recipe in MatMulNBits terms
+                               (4-bit asymmetric blocks of 32; 8 bits, accuracy_level 4, for v_proj
+                               and down_proj in llama.cpp's use_more_bits layers and for the head)
+  <out>/onnx/model_q4_symmetric32.onnx   q4 as onnx-community ships it: every MatMul 4-bit,
+                               block 32, symmetric (the bench prints its drift beside the q4 row)
   <out>/gguf/model-f16.gguf, model-q8_0.gguf, model-q4_k_m.gguf   with --llama-cpp: the same
                                weights through llama.cpp's own converter (convert_hf_to_gguf.py
                                recognises a Qwen3 reranker by the folder name and writes
@@ -25,7 +29,7 @@ are not saturated: scores mean nothing for ranking, only the parity between engi
 
 Usage (about 25 minutes and 12 GB peak RAM on 2 cores; run it alone, niced):
     nice python3 scripts/reference/qwen3_reranker_full.py --out bench/.models/qwen3-reranker-0.6b-full \
-        [--llama-cpp /path/to/llama.cpp] [--only onnx|q8|q4|gguf]
+        [--llama-cpp /path/to/llama.cpp] [--only onnx|q8|q4|gguf] [--q4-files model_q4.onnx,...]
 """
 
 from __future__ import annotations
@@ -33,10 +37,12 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Callable, NamedTuple
 
 sys.modules.setdefault("torchvision", None)  # type: ignore[arg-type]
 
@@ -123,21 +129,78 @@ def quantize_q8(out: Path) -> None:
     print("q8 onnx ok", flush=True)
 
 
-def quantize_q4(out: Path) -> None:
+def more_bits(i_layer: int, n_layers: int) -> bool:
+    """llama.cpp's `use_more_bits` (src/llama-quant.cpp): the layers whose attn_v and ffn_down
+    Q4_K_M keeps at Q6_K (14 of Qwen3-0.6B's 28)."""
+    return i_layer < n_layers // 8 or i_layer >= 7 * n_layers // 8 or (i_layer - n_layers // 8) % 3 == 2
+
+
+class Q4Recipe(NamedTuple):
+    """How a 4-bit file is written with onnxruntime's MatMulNBitsQuantizer (QOperator form)."""
+
+    block_size: int
+    symmetric: bool
+    # MatMul node names (fp32 export's) written at 8 bits (MatMulNBits bits=8, block 32, symmetric,
+    # accuracy_level 4: int8 activations per block, as llama.cpp's Q6_K x Q8_K dot products; at
+    # accuracy_level 0 ONNX Runtime 1.30 has no fp32 kernel for 8 bits and dequantizes the whole
+    # weight per call, 1.7x slower than 4 bits on down_proj's shape).
+    eight_bit: Callable[[str, int], bool]
+    # MatMul node names left fp32.
+    keep_fp32: Callable[[str], bool]
+
+
+LAYER = re.compile(r"/layers\.(\d+)/")
+HEAD = "/model/lm_head/MatMul"
+
+
+def _v_down_more_bits(name: str, n_layers: int) -> bool:
+    m = LAYER.search(name)
+    return bool(m) and ("/v_proj/" in name or "/down_proj/" in name) and more_bits(int(m.group(1)), n_layers)
+
+
+Q4_RECIPES: dict[str, Q4Recipe] = {
+    # What onnx-community ships as model_q4.onnx: every MatMul (the head too) at 4 bits, block 32,
+    # symmetric; the embedding table stays fp32.
+    "model_q4_symmetric32.onnx": Q4Recipe(32, True, lambda name, n: False, lambda name: False),
+    # The bench's q4: Q4_K_M's recipe in MatMulNBits terms (bench/README.md, "The q4 file"): 4 bits
+    # asymmetric per block of 32 (Q4_K: a scale and a min per 32), 8 bits where Q4_K_M keeps Q6_K
+    # (attn_v and ffn_down in use_more_bits layers, and the tied output / embedding: the head).
+    "model_q4.onnx": Q4Recipe(32, False, lambda name, n: name == HEAD or _v_down_more_bits(name, n), lambda name: False),
+}
+
+
+def quantize_q4(out: Path, names: list[str] | None = None) -> None:
     from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
 
     onnx_dir = out / "onnx"
-    q4 = MatMulNBitsQuantizer(onnx.load(str(onnx_dir / "model.onnx")), block_size=32, is_symmetric=True)
-    q4.process()
-    model = q4.model.model
-    # Under 2 GB once quantized, but the fp32 embedding table stays: keep the file self-contained
-    # only when it fits.
-    size = model.ByteSize()
-    if size < 2**31 - 1:
-        onnx.save(model, str(onnx_dir / "model_q4.onnx"))
-    else:
-        onnx.save(model, str(onnx_dir / "model_q4.onnx"), save_as_external_data=True, all_tensors_to_one_file=True, location="model_q4.onnx_data")
-    print("q4 onnx ok", flush=True)
+    n_layers = json.loads((out / "config.json").read_text())["num_hidden_layers"]
+    for name in names or list(Q4_RECIPES):
+        recipe = Q4_RECIPES[name]
+        model = onnx.load(str(onnx_dir / "model.onnx"))
+        inits = {t.name for t in model.graph.initializer}
+        matmuls = [n.name for n in model.graph.node if n.op_type == "MatMul" and len(n.input) > 1 and n.input[1] in inits]
+        fp32 = [m for m in matmuls if recipe.keep_fp32(m)]
+        eight = [m for m in matmuls if m not in fp32 and recipe.eight_bit(m, n_layers)]
+        if eight:
+            # nodes_to_include does not restrict (the quantizer also takes every node of its op types):
+            # the 8-bit pass excludes every other MatMul instead.
+            q8 = MatMulNBitsQuantizer(
+                model, bits=8, block_size=32, is_symmetric=True, accuracy_level=4, nodes_to_exclude=[m for m in matmuls if m not in eight]
+            )
+            q8.process()
+            model = q8.model.model
+        q4 = MatMulNBitsQuantizer(model, bits=4, block_size=recipe.block_size, is_symmetric=recipe.symmetric, nodes_to_exclude=fp32 + eight)
+        q4.process()
+        model = q4.model.model
+        # The fp32 embedding table stays: keep the file self-contained only when it fits.
+        stem = name.removesuffix(".onnx")
+        if model.ByteSize() < 2**31 - 1:
+            onnx.save(model, str(onnx_dir / name))
+        else:
+            onnx.save(model, str(onnx_dir / name), save_as_external_data=True, all_tensors_to_one_file=True, location=f"{stem}.onnx_data")
+        print(f"q4 onnx ok: {name} ({len(eight)} MatMuls at 8 bits, {len(fp32)} fp32)", flush=True)
+        del model, q4
+        gc.collect()
 
 
 def gguf(out: Path, llama_cpp: Path) -> None:
@@ -208,6 +271,7 @@ def main() -> None:
     parser.add_argument("--out", required=True, help="model folder; its name must contain qwen3-reranker (the GGUF converter and rerank-kit's preset match on it)")
     parser.add_argument("--llama-cpp", default="", help="a llama.cpp checkout (node-llama-cpp's llama/gitRelease.bundle, cloned) for the GGUF files")
     parser.add_argument("--only", default="", help="comma-separated steps: onnx, q8, q4, gguf (default: all)")
+    parser.add_argument("--q4-files", default="", help=f"comma-separated 4-bit files the q4 step writes (default: all of {', '.join(Q4_RECIPES)})")
     args = parser.parse_args()
     out = Path(args.out).resolve()
     if "qwen3-reranker" not in out.name.lower():
@@ -224,7 +288,7 @@ def main() -> None:
     if "q8" in steps:
         quantize_q8(out)
     if "q4" in steps:
-        quantize_q4(out)
+        quantize_q4(out, [f for f in args.q4_files.split(",") if f] or None)
     if "gguf" in steps:
         if not args.llama_cpp:
             print("--llama-cpp not given: GGUF files skipped", flush=True)

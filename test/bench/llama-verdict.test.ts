@@ -4,7 +4,7 @@
  * Scores are binary fractions so every difference below is exact.
  */
 import { describe, expect, it } from "vitest";
-import { llamaRowVerdict, maxAbsDiff, type LlamaRowInput } from "../../bench/llama-verdict.js";
+import { driftSummary, llamaRowVerdict, maxAbsDiff, type LlamaRowInput } from "../../bench/llama-verdict.js";
 
 const REF = [0.5, -1, 2, 0];
 const TOKENS = [210, 305, 198, 260];
@@ -103,5 +103,42 @@ describe("llamaRowVerdict", () => {
     const v = llamaRowVerdict({ ...base, llama: { logits: REF.slice(0, 3), tokens: TOKENS.slice(0, 3) } });
     expect(v.void).toBe(true);
     expect(v.reasons).toEqual(["the sides returned different numbers of scores (rerank-kit 4, llama.cpp 3, reference 4)"]);
+  });
+});
+
+describe("driftSummary", () => {
+  it("tells a shift every document shares (the q4 file's case) from scatter: signed mean, range, correlation 1", () => {
+    const s = driftSummary(shift([-0.25, -0.25, -0.25, -0.25]), REF);
+    expect(s.max).toBe(0.25);
+    expect(s.meanSigned).toBe(-0.25);
+    expect(s.range).toEqual([-0.25, -0.25]);
+    expect(s.pearson).toBeCloseTo(1, 12);
+  });
+
+  it("signs the drift engine minus reference", () => {
+    const s = driftSummary(shift([0.5, 0, 0.25, 0.25]), REF);
+    expect(s.meanSigned).toBe(0.25);
+    expect(s.range).toEqual([0, 0.5]);
+  });
+
+  it("is Pearson's correlation: 0.8 for two swapped neighbours of four, -1 for the reversed order", () => {
+    // Means 1.5; deviations (-1.5, -0.5, 1.5, 0.5) and (-1.5, -0.5, 0.5, 1.5): 4 / 5.
+    expect(driftSummary([0, 1, 3, 2], [0, 1, 2, 3]).pearson).toBeCloseTo(0.8, 12);
+    // Scale-free: the engine's spread twice the reference's changes nothing.
+    expect(driftSummary([0, 2, 6, 4], [0, 1, 2, 3]).pearson).toBeCloseTo(0.8, 12);
+    const reversed = driftSummary([3, 2, 1], [1, 2, 3]);
+    expect(reversed.pearson).toBeCloseTo(-1, 12);
+    expect(reversed).toMatchObject({ max: 2, meanSigned: 0, range: [-2, 2] });
+  });
+
+  it("gives no correlation for one document or a reference without spread", () => {
+    expect(driftSummary([1], [2]).pearson).toBeNaN();
+    expect(driftSummary([1, 2, 3], [0.5, 0.5, 0.5]).pearson).toBeNaN();
+  });
+
+  it("keeps a broken score visible (max NaN) and refuses lists of different or zero length", () => {
+    expect(driftSummary([0, Number.NaN], [0, 1]).max).toBeNaN();
+    expect(() => driftSummary([1, 2], [1])).toThrow(RangeError);
+    expect(() => driftSummary([], [])).toThrow(RangeError);
   });
 });
