@@ -60,11 +60,15 @@ const TESTS: Record<string, string[]> = {
   "adapters-ai-sdk": [...ADAPTER_TESTS.aiSdk, ...ADAPTER_TESTS.shared],
   "adapters-langchain": [...ADAPTER_TESTS.langchain, ...ADAPTER_TESTS.shared],
   "adapters-llamaindex-mastra": [...ADAPTER_TESTS.llamaindexMastra, ...ADAPTER_TESTS.shared, "test/ai-sdk/call-mapping.test.ts"],
-  // worker-pool: the main-thread units over stand-in workers (no thread starts) and toWire's file.
+  // worker-pool: the main-thread units over stand-in workers (no thread starts), toWire's file and
+  // startWorker's flags over a recording Worker class.
   // worker.ts runs only inside a worker thread, where Stryker's mutant switch (a global of the main
   // thread) never reaches, so no scope mutates it; worker-handle.ts (its own scope) starts real
   // threads, covered by test/server/worker-pool.test.ts and test/local/worker-option.test.ts.
-  "worker-pool": ["test/local/worker-pool-units.test.ts", "test/local/worker-pool-start.test.ts", "test/local/worker-wire-args.test.ts"],
+  "worker-pool": [
+    "test/local/worker-pool-units.test.ts", "test/local/worker-pool-start.test.ts", "test/local/worker-wire-args.test.ts",
+    "test/local/worker-start-flags.test.ts",
+  ],
   // quantize: the quick files (hand-built graphs, a 3-document parity sample). quantize.test.ts and
   // quantize-defaults.test.ts check the same code against the Python goldens at 10-30 s per mutant.
   quantize: ["test/local/quantize-graph.test.ts", "test/local/quantize-report.test.ts", "test/local/quantize-model.test.ts"],

@@ -50,6 +50,13 @@ vi.mock("../../src/local/worker-pool/worker-handle.js", () => ({
   },
 }));
 
+/** What the in-process path of pretrainedLoader read with the default reader (loadModelFiles). */
+const filesRead: Array<{ idOrPath: string; options: unknown }> = [];
+vi.mock("../../src/local/files/model-files.js", async (importOriginal) => ({
+  ...(await importOriginal<object>()),
+  loadModelFiles: async (idOrPath: string, options: unknown) => (filesRead.push({ idOrPath, options }), { read: idOrPath }),
+}));
+
 const { loadWorkerScorer, startWorkerScorer } = await import("../../src/local/worker-pool/start-pool.js");
 const { loadInWorker, pretrainedLoader } = await import("../../src/local/worker-pool/in-worker.js");
 
@@ -57,6 +64,7 @@ beforeEach(() => {
   starts.length = 0;
   handles.length = 0;
   failures.clear();
+  filesRead.length = 0;
 });
 
 describe("starting a pool", () => {
@@ -124,6 +132,7 @@ describe("starting a pool", () => {
 
   it("checks rerank-kit's load options, but not a custom loader's", async () => {
     await expect(loadWorkerScorer("org/m", { dtyp: "q8" } as never)).rejects.toBeInstanceOf(InvalidOptionError);
+    await expect(loadWorkerScorer("org/m", { dtyp: "q8" } as never)).rejects.toThrow(/^loadWorkerScorer\b/); // names the call
     await expect(loadWorkerScorer("org/m", { workers: 0 })).rejects.toMatchObject({ name: "InvalidOptionError", option: "workers" });
     expect(starts).toHaveLength(0);
     await loadWorkerScorer("org/m", { loader: "/x/loader.mjs", custom: 1 } as never);
@@ -140,7 +149,7 @@ describe("the worker option's pool", () => {
     expect(starts.map((s) => s.options)).toEqual([{ threads: 8 }]);
     starts.length = 0;
     await loadInWorker("org/m", { worker: true }, undefined);
-    expect(starts[0]?.options).toEqual({});
+    expect(starts[0]?.options).toStrictEqual({}); // no `threads` key at all, not even an undefined one
   });
 
   it("pretrainedLoader checks the options, then loads in a pool or in process", async () => {
@@ -164,5 +173,19 @@ describe("the worker option's pool", () => {
     expect(starts[0]?.entry).toBe("CrossEncoderScorer");
     expect(checked).toHaveLength(3);
     await expect(load("org/m", { worker: "yes" })).rejects.toThrow(/^CrossEncoderScorer\.fromPretrained: option `worker`/);
+  });
+
+  it("pretrainedLoader reads a family's files with loadModelFiles when the family has no reader of its own", async () => {
+    const built: unknown[] = [];
+    const family = {
+      entry: "BiEncoderScorer" as const,
+      capabilities: ["score"] as const,
+      check: () => {},
+      fromFiles: async (files: unknown, o: unknown, id: string) => (built.push({ files, o, id }), "in-process scorer"),
+    };
+    const load = pretrainedLoader(family as never) as unknown as (id: string, o?: object) => Promise<unknown>;
+    expect(await load("org/m", { worker: false, maxLength: 64 })).toBe("in-process scorer");
+    expect(filesRead).toStrictEqual([{ idOrPath: "org/m", options: { maxLength: 64 } }]);
+    expect(built).toStrictEqual([{ files: { read: "org/m" }, o: { maxLength: 64 }, id: "org/m" }]);
   });
 });

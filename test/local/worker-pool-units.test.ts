@@ -67,6 +67,13 @@ describe("errors across the thread boundary", () => {
     expect(transferables(null)).toEqual([]);
     expect(transferables(new Uint8Array(2))).toEqual([]);
   });
+
+  it("moves only arrays that own their whole buffer: not shared memory, not the head of a larger buffer, and passes over undefined fields", () => {
+    const shared = new Float32Array(new SharedArrayBuffer(8)); // shared, so it cannot be moved
+    const head = new Float32Array(new ArrayBuffer(32), 0, 2); // starts at 0 but is 8 of 32 bytes
+    const whole = new Float32Array(2);
+    expect(transferables({ shared, head, whole, maxLength: undefined, model: "m" })).toEqual([whole.buffer]);
+  });
 });
 
 describe("the capability proxy", () => {
@@ -116,6 +123,9 @@ describe("the capability proxy", () => {
     expect(proxy).toMatchObject({ scoreType: "bi-encoder", model: "m", maxLength: 128, labels: ["a", "b"] });
     expect(Object.getOwnPropertyDescriptor(proxy, "model")).toMatchObject({ writable: false, enumerable: true });
     expect(() => ((proxy as { model: string }).model = "other")).toThrow(TypeError);
+    // A wrapper may still redefine a data member on purpose (configurable), never by plain assignment.
+    Object.defineProperty(proxy, "model", { value: "renamed" });
+    expect(proxy.model).toBe("renamed");
     expect((proxy.scoreWithUsage as () => string)()).toBe("own"); // the class's own method stays
     const signal = new AbortController().signal;
     const onProgress = () => {};
@@ -130,6 +140,7 @@ describe("the capability proxy", () => {
       { method: "classify", args: [["text"], { activation: false }], signal: undefined, progress: undefined },
     ]);
     expect(Object.keys(proxy)).not.toContain("embed"); // methods are not enumerable data
+    expect(() => (proxy.embed = () => "replaced")).toThrow(TypeError); // nor can they be overwritten
     expect(proxy).not.toHaveProperty("embedTokens");
   });
 });
@@ -142,6 +153,9 @@ describe("the worker option", () => {
         checkWorkerOption(value, "loadScorer");
       } catch (e) {
         expect(e).toBeInstanceOf(InvalidOptionError);
+        if (typeof value !== "object" || value === null || Array.isArray(value)) {
+          expect(e).toMatchObject({ option: "worker", field: "worker", allowed: "true, false, or { workers, threads }" });
+        }
         return (e as Error).message;
       }
       return "no error";
@@ -172,6 +186,14 @@ describe("a worker's flags", () => {
     expect(workerExecArgv(["--check", "--enable-source-maps"])).toEqual(["--enable-source-maps"]);
     expect(workerExecArgv([])).toBeUndefined();
   });
+
+  it("drops --input-type and --print too, and the separate values of --input-type, --eval and --print", () => {
+    // node --input-type module --eval "..." / --print "...": each value is the next argument.
+    expect(workerExecArgv(["--input-type", "module", "--conditions=dev", "--eval", "1", "--print", "2", "--input-type=commonjs", "--trace-warnings"])).toEqual([
+      "--conditions=dev",
+      "--trace-warnings",
+    ]);
+  });
 });
 
 describe("toWire edges", () => {
@@ -188,6 +210,32 @@ describe("toWire edges", () => {
     expect(out.args[0]).toEqual({ view, date, n: 1, s: "x" });
     expect((out.args[0] as { view: DataView }).view).toBe(view);
     expect(out.transfer).toEqual([]);
+  });
+
+  it("still copies and moves a typed array six levels down (the deepest walked)", () => {
+    const bytes = new Uint8Array([7]);
+    const { args, transfer } = toWire([[[[[[[bytes]]]]]]]); // bytes at depth 6 of the first argument
+    let leaf: unknown = args[0];
+    for (let depth = 0; depth < 6; depth++) leaf = (leaf as unknown[])[0];
+    expect(leaf).toEqual(bytes);
+    expect(leaf).not.toBe(bytes);
+    expect(transfer).toEqual([(leaf as Uint8Array).buffer]);
+  });
+
+  it("counts object levels toward the six as well: a typed array seven objects down is left as it is", () => {
+    const bytes = new Uint8Array([7]);
+    const deep = { a: { a: { a: { a: { a: { a: { a: bytes } } } } } } }; // bytes at depth 7
+    const { args, transfer } = toWire([deep]);
+    let leaf: unknown = args[0];
+    for (let depth = 0; depth < 7; depth++) leaf = (leaf as { a: unknown }).a;
+    expect(leaf).toBe(bytes);
+    expect(transfer).toEqual([]);
+  });
+
+  it("passes null and undefined through, and sends a URL under any other key as an image", () => {
+    const url = new URL("https://example.com/cat.png");
+    const { args } = toWire(["q", null, undefined, { topN: null, extra: undefined, source: url }]);
+    expect(args).toStrictEqual(["q", null, undefined, { topN: null, extra: undefined, source: { image: "https://example.com/cat.png" } }]);
   });
 
   it("copies other typed arrays into buffers of their own", () => {
@@ -223,6 +271,14 @@ class StandInHandle {
   async terminate(graceMs?: number): Promise<void> {
     this.terminated.push(graceMs);
     this.alive = false;
+  }
+}
+
+/** A stand-in that counts a call in flight from the moment it is sent, as a real worker does until its answer. */
+class BusyStandIn extends StandInHandle {
+  override call<T>(method: string, args: unknown[], signal?: AbortSignal): Promise<T> {
+    this.load++;
+    return super.call<T>(method, args, signal);
   }
 }
 
@@ -328,12 +384,96 @@ describe("WorkerScorer over stand-in workers", () => {
     expect(a.calls).toHaveLength(0);
   });
 
-  it("does not replace workers that die after close", async () => {
+  it("does not replace workers that die after close, nor start one for a call after close", async () => {
     const a = new StandInHandle("a");
     let respawns = 0;
     const scorer = pool([a], async () => (respawns++, new StandInHandle("x")));
     await scorer.close();
     a.die();
     expect(respawns).toBe(0);
+    await expect(scorer.scoreWithUsage("q", ["d"])).rejects.toMatchObject({ message: "Scorer for org/model is closed" });
+    expect(respawns).toBe(0);
+  });
+
+  it("counts no worker live or idle from the moment close() is called", async () => {
+    const a = new StandInHandle("a");
+    const scorer = pool([a]);
+    const closing = scorer.close();
+    expect(a.alive).toBe(true); // not terminated yet
+    expect(scorer.liveWorkers).toBe(0);
+    expect(scorer.idleWorkers).toBe(0);
+    await closing;
+  });
+
+  it("counts a dead worker neither live nor idle while it is replaced", () => {
+    const [a, b] = [new StandInHandle("a"), new StandInHandle("b")];
+    const scorer = pool([a, b], () => new Promise(() => {})); // the replacement never arrives
+    a.die();
+    expect(scorer.liveWorkers).toBe(1);
+    expect(scorer.idleWorkers).toBe(1);
+  });
+
+  it("sends calls made back to back to distinct idle workers", async () => {
+    const [a, b] = [new BusyStandIn("a"), new BusyStandIn("b")];
+    const scorer = pool([a, b]);
+    const answers = (await Promise.all([scorer.scoreWithUsage("q", ["d"]), scorer.scoreWithUsage("q", ["d"])])) as unknown as Array<{ from: string }>;
+    expect(answers.map((x) => x.from)).toEqual(["a", "b"]);
+  });
+
+  it("starts one replacement per slot when the worker's exit is reported while it is already being replaced", async () => {
+    const [a, b] = [new StandInHandle("a"), new StandInHandle("b")];
+    let respawns = 0;
+    const scorer = pool([a, b], () => (respawns++, new Promise(() => {})));
+    a.alive = false; // stopped serving; its exit event comes later
+    expect(((await scorer.scoreWithUsage("q", ["d"])) as unknown as { from: string }).from).toBe("b");
+    expect(respawns).toBe(1);
+    a.die();
+    expect(respawns).toBe(1);
+  });
+
+  it("ignores the late exit of a worker whose slot was already refilled", async () => {
+    const [a, b] = [new StandInHandle("a"), new StandInHandle("b")];
+    let respawns = 0;
+    const scorer = pool([a, b], async () => (respawns++, new StandInHandle("fresh")));
+    a.alive = false; // found dead by the next call, replaced at once
+    await scorer.scoreWithUsage("q", ["d"]);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(scorer.liveWorkers).toBe(2);
+    a.die(); // the old thread's exit event arrives after its replacement
+    expect(respawns).toBe(1);
+    expect(scorer.liveWorkers).toBe(2);
+  });
+
+  it("serves a call on the workers that did restart when another restart fails", async () => {
+    const [a, b] = [new StandInHandle("a"), new StandInHandle("b")];
+    let respawns = 0;
+    const scorer = pool([a, b], async () => {
+      if (++respawns === 1) throw new ModelLoadError("gone", { path: "/m" });
+      return new StandInHandle("fresh");
+    });
+    a.alive = false;
+    b.alive = false;
+    expect(((await scorer.scoreWithUsage("q", ["d"])) as unknown as { from: string }).from).toBe("fresh");
+  });
+
+  it("plans a score call in a worker only when the model reports it can (microBatchSplit)", async () => {
+    const a = new StandInHandle("a");
+    const planner = pool([a], undefined, { ...INFO, microBatchSplit: true });
+    expect(planner.microBatchSplit).toBe(true);
+    const signal = new AbortController().signal;
+    await planner.planScore("q", ["d1", "d2"], { activation: false, signal });
+    await planner.planScore("q", ["d1"]);
+    expect(a.calls).toEqual([
+      { method: "planScore", args: ["q", ["d1", "d2"], { activation: false }], signal },
+      { method: "planScore", args: ["q", ["d1"], {}], signal: undefined },
+    ]);
+    const b = new StandInHandle("b");
+    const plain = pool([b]); // INFO does not report microBatchSplit
+    expect(plain.microBatchSplit).toBe(false);
+    await expect(plain.planScore("q", ["d"])).rejects.toMatchObject({
+      name: "RerankKitError",
+      message: "org/model cannot plan its score calls in advance (microBatchSplit is false)",
+    });
+    expect(b.calls).toHaveLength(0);
   });
 });
