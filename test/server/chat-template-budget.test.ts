@@ -4,8 +4,6 @@
  * render under the score templates' render budget (render.ts). Without it a template with nested
  * loops ran synchronously on the event loop without bound: the server answered nothing else.
  */
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { Template } from "@huggingface/jinja";
 import { describe, expect, it } from "vitest";
 import type { ServerContext } from "../../src/server/context.js";
@@ -13,6 +11,7 @@ import { renderChat } from "../../src/server/routes/chat.js";
 import { MAX_RANGE, MAX_RENDER_STEPS } from "../../src/templates/render.js";
 import { FakeBiEncoder } from "./fakes.js";
 import { post, start } from "./helpers.js";
+import { genuineChatTemplates } from "../fixtures/genuine-templates.js";
 
 /**
  * The stated bound: an over-budget template is answered within 2 s of CPU. CPU time, not wall
@@ -96,23 +95,7 @@ describe("chat templates render under the render budget", () => {
 });
 
 describe("genuine chat templates render as the library renders them", () => {
-  /** Every chat template committed with the tests: chat_template.jinja files and tokenizer_config.json's. */
-  function genuine(): Array<[string, string]> {
-    const out: Array<[string, string]> = [];
-    const walk = (dir: string): void => {
-      for (const entry of readdirSync(dir, { withFileTypes: true })) {
-        const path = join(dir, entry.name);
-        if (entry.isDirectory()) walk(path);
-        else if (entry.name === "chat_template.jinja") out.push([path, readFileSync(path, "utf8")]);
-        else if (entry.name === "tokenizer_config.json") {
-          const t = (JSON.parse(readFileSync(path, "utf8")) as { chat_template?: unknown }).chat_template;
-          if (typeof t === "string") out.push([path, t]);
-        }
-      }
-    };
-    walk("test/golden");
-    return out;
-  }
+  const genuine = genuineChatTemplates;
 
   it("each renders a conversation byte-identically through the budget, and Qwen3's up to 2,000 messages", () => {
     const conversation = [

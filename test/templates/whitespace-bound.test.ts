@@ -7,7 +7,7 @@
  * to parse and the 1 MiB a chat_template.jinja may hold about 20 minutes; genuine templates are
  * far under it and reach the library unchanged.
  */
-import { readdirSync, readFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Template } from "@huggingface/jinja";
@@ -21,6 +21,7 @@ import { ScoreTemplate } from "../../src/templates/score-template.js";
 import { MAX_WHITESPACE_COST, whitespaceCost } from "../../src/templates/whitespace-bound.js";
 import { FakeBiEncoder } from "../server/fakes.js";
 import { post, start } from "../server/helpers.js";
+import { genuineChatTemplates } from "../fixtures/genuine-templates.js";
 
 /** The largest chat_template.jinja a folder may hold (template-source.ts reads at most this). */
 const FILE_LIMIT = 1024 * 1024;
@@ -175,22 +176,10 @@ describe("the whitespace bound on the server's chat templates", () => {
 
 describe("genuine templates are far under the bound and render as the library renders them", () => {
   /** Every genuine template committed with the tests, and the presets. */
-  function genuine(): Array<[string, string]> {
-    const out: Array<[string, string]> = Object.entries(scoreTemplatePresets).map(([name, source]) => [`preset ${name}`, source]);
-    const walk = (dir: string): void => {
-      for (const entry of readdirSync(dir, { withFileTypes: true })) {
-        const path = join(dir, entry.name);
-        if (entry.isDirectory()) walk(path);
-        else if (entry.name === "chat_template.jinja") out.push([path, readFileSync(path, "utf8")]);
-        else if (entry.name === "tokenizer_config.json") {
-          const t = (JSON.parse(readFileSync(path, "utf8")) as { chat_template?: unknown }).chat_template;
-          if (typeof t === "string") out.push([path, t]);
-        }
-      }
-    };
-    walk("test/golden");
-    return out;
-  }
+  const genuine = (): Array<[string, string]> => [
+    ...Object.entries(scoreTemplatePresets).map(([name, source]): [string, string] => [`preset ${name}`, source]),
+    ...genuineChatTemplates(),
+  ];
 
   it("each costs at most a thousandth of the bound and renders byte-identically through the bound", () => {
     const sources = genuine();
