@@ -83,7 +83,8 @@ export class RerankKitPostprocessor implements BaseNodePostprocessor {
 
   /**
    * Reranks `nodes` against the text of `query` and returns the best `topN`, best first.
-   * @throws {InvalidInputError} when `query` is missing or has no text.
+   * @throws {InvalidInputError} when `query` is missing or has no text, or (with `nodesWithoutText: "last"`)
+   *   naming `nodes[i]` when an entry holds no node (`"drop"` drops such entries).
    * @throws {AbortError} when `scoreOptions.signal` fires.
    */
   async postprocessNodes(nodes: NodeWithScore[], query?: MessageContent): Promise<NodeWithScore[]> {
@@ -98,16 +99,19 @@ export class RerankKitPostprocessor implements BaseNodePostprocessor {
       if (typeof content === "string" && content.trim() !== "") {
         withText.push(i);
         texts.push(content);
-      } else withoutText.push(i);
+      } else if (this.nodesWithoutText === "last") {
+        // "last" hands every entry's node back, so an entry without one cannot be kept: say which.
+        if (entry?.node == null) throw new InvalidInputError(`nodes[${i}] holds no node`, { field: `nodes[${i}]` });
+        withoutText.push(i);
+      }
     });
     const ranked =
       texts.length === 0
         ? []
         : await (await this.#scorer.get()).rerank(text, texts, { ...this.#scoreOptions, topN: this.topN, scoreThreshold: this.scoreThreshold });
     const out: NodeWithScore[] = ranked.map(({ index, score }) => ({ node: (nodes[withText[index] as number] as NodeWithScore).node, score }));
-    if (this.nodesWithoutText === "last") {
-      for (const i of withoutText) out.push({ node: (nodes[i] as NodeWithScore).node, score: undefined });
-    }
+    // withoutText is empty with "drop".
+    for (const i of withoutText) out.push({ node: (nodes[i] as NodeWithScore).node, score: undefined });
     return this.topN > 0 ? out.slice(0, this.topN) : out;
   }
 

@@ -173,6 +173,16 @@ describe("what the LlamaIndex adapters hand on, exactly", () => {
     expect(out.map((n) => n.node.id_)).toEqual(order().map((i) => `n${i}`));
   });
 
+  it("refuses an entry holding no node by its index when nodesWithoutText is \"last\", before any model call", async () => {
+    for (const [bad, label] of [[null, "null"], [{}, "{}"], [{ score: 0.4 }, "no node"]] as const) {
+      const scorer = new FakeScorer();
+      const broken = [...nodes().slice(0, 2), bad, ...nodes().slice(2)] as unknown as NodeWithScore[];
+      const call = new RerankKitPostprocessor({ scorer, topN: 0 }).postprocessNodes(broken, QUERY);
+      await expect(call, label).rejects.toMatchObject({ name: "InvalidInputError", field: "nodes[2]", message: "nodes[2] holds no node" });
+      expect(scorer.calls, label).toHaveLength(0);
+    }
+  });
+
   it("sends the embedder no dimensions or normalize key it was not given", async () => {
     const embedder = new FakeEmbedder();
     const embedding = new RerankKitEmbedding({ embedder });
