@@ -16,7 +16,9 @@
  * (adapters/), split for a loaded machine into adapters-ai-sdk (with ai-sdk/v4/index.ts, the V4
  * provider), adapters-langchain and adapters-llamaindex-mastra (with adapters/shared), worker-pool
  * (src/local/worker-pool's main-thread parts, over stand-in workers) and worker-pool-handle (the
- * thread handle, with real threads).
+ * thread handle, with real threads), and src/local/runtime split into runtime-proto (protobuf reader and
+ * writer, weights on disk), runtime-rewrite (the encoder, LM-head and attention graph rewrites) and
+ * runtime-session (sessions, batch plan and loop, graph inputs, native-run gate).
  * Incremental mode reuses earlier results, so a second run only re-tests changed code and tests.
  */
 import process from "node:process";
@@ -46,6 +48,11 @@ const SCOPES = {
   "llm-reranker": ["src/local/llm-reranker/**/*.ts"],
   "llm-reranker-config": ["src/local/llm-reranker/{hf-overrides,presets,score-head,template-source}.ts"],
   "llm-reranker-load": ["src/local/llm-reranker/{llm-reranker,score-session,convert}.ts"],
+  // src/local/runtime in three: the protobuf reader / writer and weight storage, the graph rewrites,
+  // and the sessions with their batch loop.
+  "runtime-proto": ["src/local/runtime/{onnx-model-parse,onnx-proto,onnx-writer,proto-fields,tensor-elements,weights-on-disk,int8-weights-u8}.ts"],
+  "runtime-rewrite": ["src/local/runtime/{encoder-graph-rewrite,lm-head-rewrite,fused-attention,last-attended,open-rewritten-session}.ts"],
+  "runtime-session": ["src/local/runtime/{onnx-session,run-batches,batch-loop,graph-inputs,native-runs,run-gate,onnx-runtime-load-error,open-encoder-session}.ts"],
 };
 // Module-level (static) mutants run every test file of the scope. cli's files spawn servers on real
 // models (about 4 min for the list on 2 cores) and its 222 static mutants (choice lists, defaults,

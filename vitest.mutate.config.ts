@@ -94,6 +94,33 @@ const TESTS: Record<string, string[]> = {
     "test/local/score-template-option.test.ts",
     "test/server/generative-scoring.test.ts",
   ],
+  // routes: the server files over fake scorers and the tiny models that load in under a second;
+  // the worker-backed and streaming files (worker-pool, split-serve, response-budget, sdk,
+  // local-models, vllm-conformance/*-online) exercise the same routes through slower paths.
+  routes: [
+    "test/server/{auth-routes,behaviour,chat-template-budget,create-server-options,defaults,http-validation,http-errors}.test.ts",
+    "test/server/{large-token-embed,llm-reranker,pooling,request-log,rerank,score,utf8-body,vllm-newest,embeddings-prompt}.test.ts",
+    "test/server/{image-embed-serve,image-text-serve,image-embed-usage,generative-scoring,batching,embed-batching,sparse-serve}.test.ts",
+    "test/server/vllm-conformance/tensor-bytes.test.ts",
+  ],
+  // worker-pool-handle: the files that start real worker threads on the tiny models.
+  "worker-pool-handle": [
+    "test/server/worker-pool.test.ts", "test/server/worker-capabilities.test.ts", "test/local/worker-option.test.ts",
+    "test/faults/{worker-faults,request-timeout,thread-split}.test.ts", "test/local/close-during-run.test.ts",
+  ],
+  // src/local/runtime: the hand-built graphs of each part, plus the tiny decoders where a session runs.
+  "runtime-proto": [
+    "test/local/{onnx-proto,weights-on-disk,int8-weights-u8,external-data,lm-head-per-column}.test.ts",
+    "test/local/quantize-graph.test.ts",
+  ],
+  "runtime-rewrite": [
+    "test/local/{encoder-graph-rewrite,encoder-graph-rewrite-inf,lm-head-rewrite,lm-head-per-column,external-data,kv-cache-shape}.test.ts",
+    "test/local/gqa-reranker.parity.test.ts",
+  ],
+  "runtime-session": [
+    "test/local/{decoder-graphs,kv-cache-shape,close-during-run,close-under-native-run,onnxruntime-load-error,prefix-reuse,int8-weights-u8}.test.ts",
+    "test/batching/budgets.test.ts", "test/local/gqa-reranker.parity.test.ts", "test/local/gqa-embedder.parity.test.ts",
+  ],
   "llm-reranker-config": ["test/local/llm-reranker-helpers.test.ts", "test/local/hf-overrides.test.ts", "test/templates/render-budget.test.ts"],
   "llm-reranker-load": [
     "test/local/llm-reranker-next-token.test.ts",
