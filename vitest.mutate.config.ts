@@ -44,10 +44,11 @@ const TESTS: Record<string, string[]> = {
     "test/cli/progress.test.ts",
   ],
   // server-runtime: the coalescer's unit file and the in-process server files over fake scorers
-  // (no model, no worker thread).
+  // (no model, no worker thread). load.test.ts stays out: autocannon returns no latency figures
+  // inside Stryker's runner, and a load round per mutant would cost minutes.
   "server-runtime": [
     "test/server/runtime/**/*.test.ts", "test/server/vllm-conformance/tensor-bytes.test.ts",
-    "test/server/{batching,embed-batching,behaviour,score,rerank,pooling,load,large-token-embed,vllm-newest}.test.ts",
+    "test/server/{batching,embed-batching,behaviour,score,rerank,pooling,large-token-embed,vllm-newest}.test.ts",
   ],
   // adapters: each framework's files over fakes (recording scorers and embedders, a recording
   // fetch for the AI SDK provider's server path, recording loaders for models given by id), and
@@ -71,11 +72,11 @@ const TESTS: Record<string, string[]> = {
   ],
   // quantize: the quick files (hand-built graphs, a 3-document parity sample). quantize.test.ts and
   // quantize-defaults.test.ts check the same code against the Python goldens at 10-30 s per mutant.
-  quantize: ["test/local/quantize-graph.test.ts", "test/local/quantize-report.test.ts", "test/local/quantize-model.test.ts"],
+  quantize: ["test/local/quantize-graph.test.ts", "test/local/quantize-report.test.ts", "test/local/quantize-model.test.ts", "test/local/quantize-model-graph-size.test.ts"],
   // Split so that a graph mutant runs only the hand-built graphs (the model tests cover it too, at
   // 20-30 s per mutant on a loaded 2-core machine).
   "quantize-graph": ["test/local/quantize-graph.test.ts"],
-  "quantize-model": ["test/local/quantize-model.test.ts", "test/local/quantize-report.test.ts"],
+  "quantize-model": ["test/local/quantize-model.test.ts", "test/local/quantize-model-graph-size.test.ts", "test/local/quantize-report.test.ts"],
   // The model-backed files run the tiny causal LMs (a few seconds each); the worker and CLI tests
   // in them cannot see an in-process mutant, so Stryker runs them only in its first pass.
   "llm-reranker": [
