@@ -10,6 +10,8 @@
  * by the sum of the two drifts, so it needs no test of its own.
  */
 
+import { pearson } from "../src/scoring/correlation.js";
+
 /** One side's answer for the workload: `z_yes - z_no` and the prompt's token count per document. */
 export interface EngineScores {
   logits: readonly number[];
@@ -107,22 +109,10 @@ export function driftSummary(engine: readonly number[], reference: readonly numb
   if (engine.length !== reference.length || engine.length === 0) throw new RangeError(`driftSummary: ${engine.length} scores against ${reference.length}`);
   const n = engine.length;
   const d = engine.map((x, i) => x - (reference[i] as number));
-  const meanE = engine.reduce((a, b) => a + b, 0) / n;
-  const meanR = reference.reduce((a, b) => a + b, 0) / n;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    const x = (engine[i] as number) - meanE;
-    const y = (reference[i] as number) - meanR;
-    sxy += x * y;
-    sxx += x * x;
-    syy += y * y;
-  }
   return {
     max: maxAbsDiff(engine, reference),
     meanSigned: d.reduce((a, b) => a + b, 0) / n,
     range: [Math.min(...d), Math.max(...d)],
-    pearson: n > 1 && sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : Number.NaN,
+    pearson: pearson(engine, reference),
   };
 }

@@ -1,6 +1,7 @@
 import { cp, mkdir, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { InvalidInputError } from "../../errors/invalid-input-error.js";
+import { pearson } from "../../scoring/correlation.js";
 import { detectFamily } from "../detect-family.js";
 import { MAX_ONNX_BYTES, readRegularFile } from "../files/bounded-read.js";
 import { checkExternalData } from "../files/external-data.js";
@@ -191,20 +192,8 @@ function ranks(xs: readonly number[]): number[] {
 }
 
 function spearman(a: readonly number[], b: readonly number[]): number {
-  const ra = ranks(a);
-  const rb = ranks(b);
-  const n = ra.length;
-  const ma = ra.reduce((s, v) => s + v, 0) / n;
-  const mb = rb.reduce((s, v) => s + v, 0) / n;
-  let num = 0;
-  let da = 0;
-  let db = 0;
-  for (let i = 0; i < n; i++) {
-    const x = (ra[i] as number) - ma;
-    const y = (rb[i] as number) - mb;
-    num += x * y;
-    da += x * x;
-    db += y * y;
-  }
-  return da === 0 || db === 0 ? (da === db ? 1 : 0) : num / Math.sqrt(da * db);
+  const rho = pearson(ranks(a), ranks(b));
+  if (!Number.isNaN(rho)) return rho;
+  // A list without spread has no ranking: two such lists agree, one against a ranking does not.
+  return new Set(a).size === 1 && new Set(b).size === 1 ? 1 : 0;
 }
