@@ -35,6 +35,10 @@ const SCOPES = {
   cli: ["src/cli/*.ts", "!src/cli/main.ts"],
   "server-runtime": ["src/server/runtime/**/*.ts"],
   routes: ["src/server/routes/**/*.ts"],
+  // routes in two for a 2-core machine: the scoring routes (score, rerank, classify, chat-style
+  // prompts, generative scoring) and the pooling routes (embeddings, pooling, tokenize, info, docs).
+  "routes-score": ["src/server/routes/{score,rerank,scoring-options,score-inputs,generative-scoring,classify,classify-request,chat,render-request,prompts,invocations}.ts"],
+  "routes-embed": ["src/server/routes/**/*.ts", "!src/server/routes/{score,rerank,scoring-options,score-inputs,generative-scoring,classify,classify-request,chat,render-request,prompts,invocations}.ts"],
   adapters: ["adapters/**/*.ts", "!adapters/**/index.ts"],
   "adapters-ai-sdk": ["adapters/ai-sdk/**/*.ts", "!adapters/ai-sdk/index.ts"],
   "adapters-langchain": ["adapters/langchain/**/*.ts", "!adapters/langchain/index.ts"],

@@ -10,6 +10,19 @@ const ADAPTER_TESTS = {
 };
 
 /**
+ * The route files' suite (`routes`, `routes-score`, `routes-embed`): the server files over fake
+ * scorers and the tiny models that load in under a second. The worker-backed and streaming files
+ * (worker-pool, split-serve, response-budget, sdk, local-models, vllm-conformance/*-online)
+ * exercise the same routes through slower paths.
+ */
+const ROUTE_TESTS = [
+  "test/server/{auth-routes,behaviour,chat-template-budget,create-server-options,defaults,http-validation,http-errors}.test.ts",
+  "test/server/{large-token-embed,llm-reranker,pooling,request-log,rerank,score,utf8-body,vllm-newest,embeddings-prompt}.test.ts",
+  "test/server/{image-embed-serve,image-text-serve,image-embed-usage,generative-scoring,batching,embed-batching,sparse-serve}.test.ts",
+  "test/server/vllm-conformance/tensor-bytes.test.ts",
+];
+
+/**
  * The suite as StrykerJS runs it (`npm run mutate`): per scope, the in-process test files that
  * exercise that folder. Tests that spawn a CLI or vitest subprocess, build dist/ or measure load
  * cannot see an in-process mutant, and type tests have no runtime, so they are never included.
@@ -95,15 +108,9 @@ const TESTS: Record<string, string[]> = {
     "test/local/score-template-option.test.ts",
     "test/server/generative-scoring.test.ts",
   ],
-  // routes: the server files over fake scorers and the tiny models that load in under a second;
-  // the worker-backed and streaming files (worker-pool, split-serve, response-budget, sdk,
-  // local-models, vllm-conformance/*-online) exercise the same routes through slower paths.
-  routes: [
-    "test/server/{auth-routes,behaviour,chat-template-budget,create-server-options,defaults,http-validation,http-errors}.test.ts",
-    "test/server/{large-token-embed,llm-reranker,pooling,request-log,rerank,score,utf8-body,vllm-newest,embeddings-prompt}.test.ts",
-    "test/server/{image-embed-serve,image-text-serve,image-embed-usage,generative-scoring,batching,embed-batching,sparse-serve}.test.ts",
-    "test/server/vllm-conformance/tensor-bytes.test.ts",
-  ],
+  routes: ROUTE_TESTS,
+  "routes-score": ROUTE_TESTS,
+  "routes-embed": ROUTE_TESTS,
   // worker-pool-handle: the files that start real worker threads on the tiny models.
   "worker-pool-handle": [
     "test/server/worker-pool.test.ts", "test/server/worker-capabilities.test.ts", "test/local/worker-option.test.ts",

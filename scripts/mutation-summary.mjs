@@ -11,7 +11,7 @@ import { join } from "node:path";
 import console from "node:console";
 
 const DIR = "reports/mutation";
-const SCOPES = ["scoring", "batching", "tokenization", "http", "remote", "templates", "quantize-graph", "quantize-model", "llm-reranker-config", "llm-reranker-load", "cli-rerank-embed", "adapters-ai-sdk", "adapters-langchain", "adapters-llamaindex-mastra", "worker-pool", "worker-pool-handle", "cli-commands", "cli", "server-runtime", "routes", "runtime-proto", "runtime-rewrite", "runtime-session"];
+const SCOPES = ["scoring", "batching", "tokenization", "http", "remote", "templates", "quantize-graph", "quantize-model", "llm-reranker-config", "llm-reranker-load", "cli-rerank-embed", "adapters-ai-sdk", "adapters-langchain", "adapters-llamaindex-mastra", "worker-pool", "worker-pool-handle", "cli-commands", "cli", "server-runtime", "routes-score", "routes-embed", "runtime-proto", "runtime-rewrite", "runtime-session"];
 /** @type {Record<string, string>} key `path:line:column mutator` -> why it cannot be killed */
 const equivalent = existsSync(join(DIR, "equivalent.json")) ? JSON.parse(readFileSync(join(DIR, "equivalent.json"), "utf8")) : {};
 
