@@ -134,6 +134,29 @@ describe("loading by id or folder", () => {
     await kit.close();
   });
 
+  it("an adapter keeps, and later closes, the model it loaded after close() when the load from before close() fails late", async () => {
+    // close() forgets the load in flight; a call after it starts a new load. The old load failing
+    // afterwards must not make the adapter forget the new model: it would load a second copy on the
+    // next call and leave the first one open, since close() would find nothing to close.
+    let rejectOld: (error: Error) => void = () => {};
+    const { loadWorkerScorer } = await import("../../src/index.js");
+    let started = false;
+    vi.mocked(loadWorkerScorer).mockImplementationOnce(() => ((started = true), new Promise<never>((_, reject) => (rejectOld = reject))));
+    const scorer = new RerankKitRelevanceScorer({ scorer: "org/reranker", maxWaitMs: 0 });
+    const before = scorer.getRelevanceScore(QUERY, DOCS[0] as string);
+    await vi.waitFor(() => expect(started).toBe(true)); // the batch's timer has started the load
+    const closing = scorer.close(); // waits for the old load
+    expect(await scorer.getRelevanceScore(QUERY, DOCS[1] as string)).toBe(lexicalScore(QUERY, DOCS[1] as string));
+    expect(loads).toHaveLength(1);
+    rejectOld(new Error("stale load failed"));
+    await expect(before).rejects.toThrow("stale load failed");
+    await closing;
+    expect(await scorer.getRelevanceScore(QUERY, DOCS[2] as string)).toBe(lexicalScore(QUERY, DOCS[2] as string));
+    expect(loads).toHaveLength(1); // still the model loaded after close()
+    await scorer.close();
+    expect(loads[0]?.model.closed).toBe(1);
+  });
+
   it("refuses an empty or missing model id before loading", async () => {
     for (const id of ["", undefined]) {
       const error = await RerankCompressor.fromModel(id as never).catch((e: unknown) => e);

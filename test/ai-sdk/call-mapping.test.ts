@@ -235,6 +235,16 @@ describe("the model cores", () => {
     expect(scorer.closed).toBe(1);
   });
 
+  it("close quietly when the embedder they loaded has no close() (an Embedder need not have one)", async () => {
+    for (const make of [(s: { embedder: () => Promise<FakeEmbedder>; modelId: string }) => new RerankKitEmbeddingModel(s), (s: { embedder: () => Promise<FakeEmbedder>; modelId: string }) => new RerankKitEmbeddingModelV4(s)]) {
+      const embedder = new FakeEmbedder();
+      expect("close" in embedder).toBe(false);
+      const model = make({ embedder: async () => embedder, modelId: "e" });
+      await model.doEmbed({ values: ["a"] });
+      await expect(model.close()).resolves.toBeUndefined();
+    }
+  });
+
   it("refuse missing settings with a typed error", () => {
     expect(() => new RerankKitRerankingModel(undefined as never)).toThrow(InvalidInputError);
     expect(() => new RerankKitEmbeddingModelV4(undefined as never)).toThrow(InvalidInputError);

@@ -15,6 +15,7 @@ import { FakeEmbedder, FakeScorer, hashVector, lexicalScore } from "../langchain
 const QUERY = "solar panels turn light into power";
 const TEXTS = ["Bread needs yeast to rise.", "Solar panels turn light into power.", "Light travels fast.", "Solar power is cheap."];
 const nodes = (texts = TEXTS): NodeWithScore[] => texts.map((text, i) => ({ node: new TextNode({ id_: `n${i}`, text, metadata: { source: `s${i}` } }), score: 0.5 }));
+const idsAndScores = (ranked: NodeWithScore[]) => ranked.map((n) => [n.node.id_, n.score]);
 const order = (texts = TEXTS) => texts.map((t, i) => ({ i, s: lexicalScore(QUERY, t) })).sort((a, b) => b.s - a.s || a.i - b.i).map((e) => e.i);
 
 describe("RerankKitPostprocessor mapping", () => {
@@ -189,6 +190,35 @@ describe("what the LlamaIndex adapters hand on, exactly", () => {
     await embedding.getTextEmbeddings(["a"]);
     await embedding.getQueryEmbedding({ type: "text", text: "q" });
     expect(embedder.calls.map((c) => Object.keys(c.options ?? {}))).toEqual([["kind"], ["kind"]]);
+  });
+
+  it("treats a node whose text is only whitespace as a node without text: never scored, last or dropped", async () => {
+    // A chunk of spaces and newlines has nothing to rank on; scoring it would rank noise among the
+    // real nodes (and spend a model slot), so it goes where the empty chunk goes. TextNode trims its
+    // content itself, but a node class of one's own need not (BaseNode.getContent is abstract).
+    class RawTextNode extends TextNode {
+      override getContent(): string {
+        return this.text;
+      }
+    }
+    const blanks = [{ node: new TextNode({ id_: "ws", text: " \n\t " }) }, { node: new RawTextNode({ id_: "raw-ws", text: " \n\t " }) }];
+    expect(blanks[1]?.node.getContent(MetadataMode.NONE)).toBe(" \n\t ");
+    const scorer = new FakeScorer();
+    const last = await new RerankKitPostprocessor({ scorer, topN: 0 }).postprocessNodes([...blanks, ...nodes()], QUERY);
+    expect(scorer.calls.map((c) => c.documents)).toEqual([TEXTS]);
+    expect(idsAndScores(last)).toEqual([...order().map((i) => [`n${i}`, lexicalScore(QUERY, TEXTS[i] as string)]), ["ws", undefined], ["raw-ws", undefined]]);
+    const dropped = await new RerankKitPostprocessor({ scorer, topN: 0, nodesWithoutText: "drop" }).postprocessNodes([...nodes(), ...blanks], QUERY);
+    expect(scorer.calls[1]?.documents).toEqual(TEXTS);
+    expect(dropped.map((n) => n.node.id_)).toEqual(order().map((i) => `n${i}`));
+  });
+
+  it("names embedBatchSize in the field of its error, for a zero and a fractional size", () => {
+    const embedder = Object.assign(new FakeEmbedder(), { embedImages: async () => [] });
+    for (const embedBatchSize of [0, 2.5]) {
+      expect(() => new RerankKitMultiModalEmbedding({ embedder, embedBatchSize })).toThrow(
+        expect.objectContaining({ name: "InvalidInputError", field: "embedBatchSize", message: `embedBatchSize must be a positive integer, got ${embedBatchSize}` }),
+      );
+    }
   });
 
   it("skips empty parts of a multi-modal query", () => {

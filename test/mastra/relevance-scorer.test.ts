@@ -112,6 +112,14 @@ describe("RerankKitRelevanceScorer batching details", () => {
     expect(() => new RerankKitRelevanceScorer({ scorer: { rerank: () => [] } as never })).toThrow("RerankKitRelevanceScorer needs a scorer or a model id / folder");
   });
 
+  it("names maxWaitMs in the field of its range error", () => {
+    for (const maxWaitMs of [-1, 1001, Infinity]) {
+      expect(() => new RerankKitRelevanceScorer({ scorer: new FakeScorer(), maxWaitMs })).toThrow(
+        expect.objectContaining({ name: "InvalidInputError", field: "maxWaitMs" }),
+      );
+    }
+  });
+
   it("sends a batch the moment it holds maxBatchSize documents, without waiting", async () => {
     const model = new FakeScorer();
     const scorer = new RerankKitRelevanceScorer({ scorer: model, maxBatchSize: 2, maxWaitMs: 1000 });
