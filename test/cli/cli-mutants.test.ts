@@ -582,6 +582,36 @@ describe("convert and quantize", () => {
       expect(calls("quantize")).toEqual([]);
     }
   });
+
+  it("convert refuses a token list with any entry that is not a string, even when others are", async () => {
+    // vLLM's classifier_from_token names vocabulary tokens: a number among them is a typo, not a
+    // token, and must stop the run before the converter reads the model.
+    for (const bad of ['["no",1]', '["no",null]', '[1,"yes"]']) {
+      stderr.length = 0;
+      sink.length = 0;
+      expect(await cli("convert", "-m", "llm", "-o", "x", "--classifier-from-tokens", bad), bad).toBe(2);
+      expect(stderr.join(""), bad).toContain("Not a JSON array of strings, e.g. '[\"no\",\"yes\"]'.");
+      expect(calls("convert"), bad).toEqual([]);
+    }
+  });
+
+  it("convert and quantize hand --cache-dir and --local-files-only to the loader as given", async () => {
+    const cache = join(dir, "hub-cache");
+    expect(await cli("convert", "-m", "llm", "-o", "x", "--cache-dir", cache, "--local-files-only")).toBe(0);
+    expect(calls("convert")[0]?.[1]).toMatchObject({ cacheDir: cache, localFilesOnly: true });
+    expect(await cli("quantize", "-m", "fp32", "-o", "q", "--cache-dir", cache, "--local-files-only")).toBe(0);
+    expect(calls("quantize")[0]?.[1]).toMatchObject({ cacheDir: cache, localFilesOnly: true });
+  });
+
+  it("quantize takes both granularities by name, the default one included", async () => {
+    for (const granularity of ["per-column", "per-tensor"]) {
+      sink.length = 0;
+      stderr.length = 0;
+      expect(await cli("quantize", "-m", "fp32", "-o", "q", "--granularity", granularity), granularity).toBe(0);
+      expect(stderr.join(""), granularity).toBe("");
+      expect(calls("quantize")[0]?.[1], granularity).toMatchObject({ granularity });
+    }
+  });
 });
 
 describe("serve, family-dependent flags", () => {
@@ -670,6 +700,35 @@ describe("serve, family-dependent flags", () => {
     expect(r.server.requestLog).toBe("off");
     const plain = await loadAndServer();
     expect(plain.load).not.toHaveProperty("loadTimeoutMs");
+  });
+});
+
+describe("serve, as typed", () => {
+  it("takes the model as its only argument, as `vllm serve MODEL`, and asks for one when none is given", async () => {
+    serverShape.listenThrows = true;
+    expect(await cli("serve", "positional/model", "--workers", "1")).toBe(1);
+    expect(calls("load").map((args) => args[0])).toEqual(["positional/model"]);
+    expect(stderr.join("")).toBe("rerank-kit: error: EADDRINUSE\n");
+    sink.length = 0;
+    stderr.length = 0;
+    expect(await cli("serve", "--workers", "1")).toBe(2);
+    expect(stderr.join("")).toBe("rerank-kit: error: serve: name the model: rerank-kit serve MODEL (or --model MODEL)\n");
+    expect(calls("load")).toEqual([]);
+  });
+
+  it("--log off is accepted by name (the default spelled out) and reaches the server", async () => {
+    serverShape.listenThrows = true;
+    expect(await cli("serve", "-m", "m", "--workers", "1", "--log", "off")).toBe(1);
+    expect(stderr.join("")).toBe("rerank-kit: error: EADDRINUSE\n");
+    expect((calls("createServer")[0]?.[0] as { requestLog: string }).requestLog).toBe("off");
+  });
+
+  it("names every --hf-overrides key that has no effect, comma-separated", async () => {
+    serverShape.listenThrows = true;
+    await cli("serve", "-m", "m", "--workers", "1", "--hf-overrides", '{"num_labels": 3, "id2label": {"0": "a"}}');
+    expect(stderr.join("")).toContain(
+      "rerank-kit: warning: --hf-overrides num_labels, id2label: no effect here (rerank-kit reads the model's own files)\n",
+    );
   });
 });
 
