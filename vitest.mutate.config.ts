@@ -55,6 +55,9 @@ const TESTS: Record<string, string[]> = {
   cli: [
     "test/cli/flag-table.test.ts", "test/cli/cli-mutants.test.ts", "test/cli/read-input.test.ts", "test/cli/api-key.test.ts",
     "test/cli/progress.test.ts",
+    // Its unit tests call serve-vllm-flags in-process; its spawning tests cover no in-process code,
+    // so Stryker runs them only in the dry run, never per mutant.
+    "test/cli/serve-vllm-habits.test.ts",
   ],
   // server-runtime: the coalescer's unit file and the in-process server files over fake scorers
   // (no model, no worker thread). load.test.ts stays out: autocannon returns no latency figures

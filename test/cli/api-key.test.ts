@@ -56,6 +56,64 @@ describe("serve API key sources", () => {
     expect(openBindWarning("127.0.0.1", undefined)).toBeUndefined();
   });
 
+  const refusal = (sources: Parameters<typeof resolveApiKey>[0]): CliError => {
+    try {
+      resolveApiKey(sources, warn);
+    } catch (error) {
+      expect(error).toBeInstanceOf(CliError);
+      expect((error as CliError).exitCode).toBe(2);
+      return error as CliError;
+    }
+    throw new Error("not refused");
+  };
+
+  it("refuses --api-key and --api-key-file together, whichever holds a key", () => {
+    const file = join(dir, "both");
+    writeFileSync(file, "from-file\n");
+    expect(refusal({ flag: "from-flag", file }).message).toBe("give the API key once: --api-key or --api-key-file, not both");
+    expect(refusal({ flag: "from-flag", file, env: "from-env" }).message).toBe("give the API key once: --api-key or --api-key-file, not both");
+  });
+
+  it("names the --api-key-file it cannot read and the reason code", () => {
+    const missing = join(dir, "no-such-key");
+    expect(refusal({ file: missing }).message).toBe(`cannot read --api-key-file ${missing}: ENOENT`);
+  });
+
+  it("drops only the trailing newline of a key file, never one inside it, and takes CRLF files", () => {
+    const inner = join(dir, "inner");
+    writeFileSync(inner, "a\nb\n");
+    expect(resolveApiKey({ file: inner }, warn)).toBe("a\nb");
+    const crlf = join(dir, "crlf");
+    writeFileSync(crlf, "s3cret\r\n");
+    expect(resolveApiKey({ file: crlf }, warn)).toBe("s3cret");
+  });
+
+  it("refuses a key of blanks only from the file or the flag", () => {
+    const blank = join(dir, "blank");
+    writeFileSync(blank, "   \n");
+    expect(refusal({ file: blank }).message).toBe(`--api-key-file ${blank} is empty; refusing to start an open server`);
+    expect(refusal({ flag: "  " }).message).toBe("--api-key is empty; refusing to start an open server");
+  });
+
+  it("counts every 127.x.y.z address and IPv4-mapped 127.0.0.1 as loopback, whatever the digits per part", () => {
+    for (const host of ["127.10.20.30", "127.0.10.1", "127.0.0.10", "127.255.255.254", "::ffff:127.0.0.1", "[::ffff:127.0.0.1]", "LOCALHOST"]) {
+      expect(isLoopback(host), host).toBe(true);
+    }
+  });
+
+  it("does not take a host name that merely contains a loopback address, or stray brackets, for loopback", () => {
+    // DNS names that can resolve anywhere.
+    for (const host of ["evil127.0.0.1", "127.0.0.1.example.org", "[[::1]", "[::1]]", "local[host", "local]host"]) {
+      expect(isLoopback(host), host).toBe(false);
+    }
+  });
+
+  it("tells the user how to set a key in the open-bind warning", () => {
+    expect(openBindWarning("0.0.0.0", undefined)).toBe(
+      "rerank-kit: WARNING: serving on 0.0.0.0 without an API key: anyone who can reach this port can use the model. Set RERANK_KIT_API_KEY or --api-key-file.",
+    );
+  });
+
   it("createServer refuses an empty apiKey instead of serving open", () => {
     expect(() => createServer({ scorer: new FakeScorer(), apiKey: "" })).toThrow(/empty/);
   });

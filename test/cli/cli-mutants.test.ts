@@ -2,7 +2,7 @@
 // the cases test/cli/cli.test.ts and streaming.test.ts check through a child process (which a
 // mutation run cannot see): broken and blank input lines, --top-n ranking, exit codes, serve's
 // startup line, shutdown and error paths.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
@@ -443,6 +443,57 @@ describe("helpers", () => {
       scoreTemplate: "x {{ y }}",
       hfOverrides: "{}",
     });
+  });
+
+  it("loadOptions leaves every unset flag out of the loader's options (no key set to undefined), and passes --cache-dir", async () => {
+    expect(Object.keys(await loadOptions({ model: "m" }))).toEqual([]);
+    expect(await loadOptions({ model: "m", cacheDir: "/tmp/hub", revision: "v2", maxLength: 64, dtype: "q8", scoreType: "cross-encoder" })).toStrictEqual({
+      cacheDir: "/tmp/hub",
+      revision: "v2",
+      maxLength: 64,
+      dtype: "q8",
+      scoreType: "cross-encoder",
+    });
+  });
+
+  it("readChatTemplate closes the template file it read (no descriptor left open per load)", async () => {
+    const path = file("closed.jinja", "{{ closed }}");
+    expect(await readChatTemplate(path)).toBe("{{ closed }}");
+    const open = readdirSync("/proc/self/fd").filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`) === path;
+      } catch {
+        return false;
+      }
+    });
+    expect(open).toEqual([]);
+  });
+
+  it("mediaOptions passes --allow-private-media-addresses on as true", () => {
+    expect(mediaOptions({ maxMediaBytes: 1, mediaFetchTimeoutMs: 2, allowPrivateMediaAddresses: true })).toEqual({
+      maxMediaBytes: 1,
+      mediaFetchTimeoutMs: 2,
+      allowPrivateMediaAddresses: true,
+    });
+  });
+
+  it("rerank and embed require --model: exit 2 naming the flag", async () => {
+    for (const command of ["rerank", "embed"]) {
+      stderr.length = 0;
+      expect(await cli(command, "-q", "q", "-i", file("m.txt", "a\n"))).toBe(2);
+      expect(stderr.join("")).toContain("required option '-m, --model <id|folder>' not specified");
+    }
+  });
+
+  it("names itself rerank-kit in the help and describes itself, whatever the script's file name", async () => {
+    expect(await run(["node", "/usr/lib/node_modules/rerank-kit/dist/cli/main.js", "--help"])).toBe(0);
+    const help = stdout.join("");
+    expect(help).toMatch(/^Usage: rerank-kit \[options\] \[command\]\n\n\S[^\n]*embeddings[^\n]*\n/);
+  });
+
+  it("after a usage error points to --help", async () => {
+    expect(await cli("embed", "-m", "m", "--nope")).toBe(2);
+    expect(stderr.join("")).toContain("(run with --help for usage)");
   });
 
   it("mediaOptions keeps unset flags unset and an empty local path as given", () => {

@@ -91,6 +91,57 @@ describe("vLLM's serve flags, resolved", () => {
     expect(refusal(() => planHfOverrides('{"matryoshka_dimensions": [0]}', "bi-encoder")).message).toMatch(/positive integers/);
   });
 
+  it("refuses a missing model and a contradicting --max-model-len with the whole message", () => {
+    expect(refusal(() => servedModelOf(undefined, undefined)).message).toBe("serve: name the model: rerank-kit serve MODEL (or --model MODEL)");
+    expect(refusal(() => maxLengthOf(128, 512)).message).toBe("--max-model-len 512 contradicts --max-length 128; they are the same limit");
+  });
+
+  it("lets --task embed through when the model's family could not be read here (the worker's load checks it)", () => {
+    expect(() => checkTaskAndRunner({ task: "embed" }, undefined)).not.toThrow();
+    expect(() => checkTaskAndRunner({ task: "classify" }, undefined)).not.toThrow();
+  });
+
+  it("refuses --hf-overrides JSON that is not an object (a list, null, a number, a string), quoting it", () => {
+    for (const json of ["[256]", "null", "3", '"is_matryoshka"', "true"]) {
+      expect(refusal(() => planHfOverrides(json, "bi-encoder")).message).toBe(
+        `--hf-overrides must be a JSON object such as '{"is_matryoshka": true}', got ${json}`,
+      );
+    }
+    expect(refusal(() => planHfOverrides("{nope", "bi-encoder")).message).toBe(
+      `--hf-overrides must be a JSON object such as '{"is_matryoshka": true}', got {nope`,
+    );
+  });
+
+  it("refuses an is_matryoshka that is not a boolean, and matryoshka_dimensions that are not a non-empty list of positive integers", () => {
+    expect(refusal(() => planHfOverrides('{"is_matryoshka": "yes"}', "bi-encoder")).message).toBe(
+      '--hf-overrides: is_matryoshka must be true or false, got "yes"',
+    );
+    for (const dims of ["[]", "[256, 0]", "[0]", "[-64]", "[1.5]", '"256"', "256"]) {
+      expect(refusal(() => planHfOverrides(`{"matryoshka_dimensions": ${dims}}`, "bi-encoder")).message).toBe(
+        `--hf-overrides: matryoshka_dimensions must be a list of positive integers, got ${JSON.stringify(JSON.parse(dims))}`,
+      );
+    }
+  });
+
+  it("takes matryoshka_dimensions: null (Sentence Transformers' unset value) as no list, keeping is_matryoshka", () => {
+    expect(planHfOverrides('{"is_matryoshka": true, "matryoshka_dimensions": null}', "bi-encoder")).toEqual({
+      loader: undefined,
+      matryoshka: true,
+      ignored: [],
+    });
+    expect(planHfOverrides('{"matryoshka_dimensions": [64, 128]}', "bi-encoder")).toEqual({ loader: undefined, matryoshka: [64, 128], ignored: [] });
+  });
+
+  it("sends a head key to the loader with the keys beside it for a known family too, reporting none as ignored", () => {
+    expect(planHfOverrides('{"method": "from_2_way_softmax", "architectures": ["X"]}', "cross-encoder")).toEqual({
+      loader: '{"method":"from_2_way_softmax","architectures":["X"]}',
+      matryoshka: undefined,
+      ignored: [],
+    });
+    // Only Matryoshka keys on an LLM reranker: nothing for its loader.
+    expect(planHfOverrides('{"is_matryoshka": false}', undefined)).toEqual({ loader: undefined, matryoshka: false, ignored: [] });
+  });
+
   it("sends --chat-template to the server for encoders and to the loader for rerankers", () => {
     expect(chatTemplateTarget("bi-encoder")).toBe("server");
     expect(chatTemplateTarget("late-interaction")).toBe("server");
