@@ -25,6 +25,9 @@ describe("Metrics", () => {
     const text = m.render({ queued: 4, running: 2, inFlight: 6 });
     const lines = text.split("\n");
     expect(text.endsWith("\n")).toBe(true);
+    // Exposition format: every line is a HELP / TYPE comment or a sample, from the first on.
+    expect(lines[0]).toMatch(/^# HELP rerank_kit_requests_total \S/);
+    for (const line of lines.slice(0, -1)) expect(line).toMatch(/^(# (HELP|TYPE) rerank_kit_\w+ \S.*|rerank_kit_\w+(\{[^}]*\})? -?[\d.e+-]+)$/);
     expect(lines).toContain('rerank_kit_requests_total{route="/score",status="200"} 2');
     expect(lines).toContain('rerank_kit_requests_total{route="/score",status="422"} 1');
     // Cumulative buckets: <= 0.005 holds only the 1 ms request, <= 0.025 also the 20 ms one.
@@ -93,6 +96,7 @@ describe("Slots", () => {
     expect(error).toBeInstanceOf(HttpError);
     const http = error as HttpError;
     expect(http.status).toBe(503);
+    expect(http.type).toBe("ServiceUnavailableError");
     expect(http.message).toBe("The server is busy (2 requests in flight, limit 2); retry later.");
     expect(http.headers).toEqual({ "Retry-After": "1" });
     expect(slots.inFlight).toBe(2);
