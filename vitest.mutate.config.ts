@@ -121,11 +121,11 @@ const TESTS: Record<string, string[]> = {
   ],
   // src/local/runtime: the hand-built graphs of each part, plus the tiny decoders where a session runs.
   "runtime-proto": [
-    "test/local/{onnx-proto,weights-on-disk,int8-weights-u8,external-data,lm-head-per-column}.test.ts",
+    "test/local/{onnx-proto,weights-on-disk,int8-weights-u8,lm-head-per-column}.test.ts",
     "test/local/quantize-graph.test.ts",
   ],
   "runtime-rewrite": [
-    "test/local/{encoder-graph-rewrite,encoder-graph-rewrite-inf,lm-head-rewrite,lm-head-per-column,external-data,kv-cache-shape}.test.ts",
+    "test/local/{encoder-graph-rewrite,encoder-graph-rewrite-inf,lm-head-rewrite,lm-head-per-column,kv-cache-shape}.test.ts",
     "test/local/gqa-reranker.parity.test.ts",
   ],
   "runtime-session": [
