@@ -79,6 +79,21 @@ describe("nextTokenLogProbs on the full LM head", () => {
   });
 });
 
+describe("score() on the full LM head (rewriteHead: false), left padded", () => {
+  it("a mixed-length batch of templated pairs gives PyTorch's yes-no logits, each row read at its last token", async () => {
+    const g = JSON.parse(readFileSync(join(CELL, "golden.json"), "utf8")) as { cases: { query: string; document: string; instruction: string | null }[] };
+    const plain = g.cases.map((c, i) => [c, i] as const).filter(([c]) => c.instruction === null);
+    const lm = (await loadScorer(CELL, { hfOverrides: OVERRIDES, chatTemplate: "qwen3-reranker", rewriteHead: false, threads: 1 })) as LlmRerankerScorer;
+    try {
+      expect(lm.headRewritten).toBe(false);
+      const z = await lm.score(plain.map(([c]) => c.query), plain.map(([c]) => c.document), { activation: false });
+      plain.forEach(([, i], k) => expect(Math.abs(z[k]! - golden.logits[i]!)).toBeLessThanOrEqual(TOL));
+    } finally {
+      await lm.close();
+    }
+  });
+});
+
 describe("LlmRerankerScorer vocabulary and head", () => {
   it("without vocab_size in config.json the vocabulary is the tokenizer's largest id + 1", async () => {
     const lm = (await loadScorer(copy("no-vocab-size", { vocab_size: undefined }), { hfOverrides: OVERRIDES, rewriteHead: false, threads: 1 })) as LlmRerankerScorer;
