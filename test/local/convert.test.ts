@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { CrossEncoderScorer, InvalidInputError, loadScorer, ModelLoadError } from "../../src/index.js";
+import { join, resolve } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { CrossEncoderScorer, InvalidInputError, InvalidOptionError, loadScorer, ModelLoadError } from "../../src/index.js";
 import { convertLlmReranker } from "../../src/local/llm-reranker/convert.js";
+import { MAX_ONNX_BYTES } from "../../src/local/files/bounded-read.js";
 import { runCli } from "../cli/run-cli.js";
 
 const ROOT = "test/golden/llm-rerankers";
@@ -53,6 +54,81 @@ describe("convertLlmReranker (vLLM's convert_model_to_seq_cls.py on the ONNX gra
     await expect(convertLlmReranker(join(ROOT, "qwen3-seq-cls"), { out })).rejects.toBeInstanceOf(ModelLoadError);
     await expect(convertLlmReranker(join(ROOT, "qwen3-causal"), { out })).rejects.toBeInstanceOf(InvalidInputError);
     await expect(convertLlmReranker(join(ROOT, "qwen3-causal"), { out, classifierFromTokens: ["nope", "yes"] })).rejects.toThrow(/"nope"/);
+  });
+});
+
+/** The rejection of `call`, for asserting its class, message and field together. */
+async function rejection(call: Promise<unknown>): Promise<Error> {
+  const error = await call.then(
+    () => undefined,
+    (e: unknown) => e as Error,
+  );
+  if (!error) throw new Error("expected a rejection");
+  return error;
+}
+
+describe("convertLlmReranker errors: the typed error, its message and the field or file it names", () => {
+  const scratch = mkdtempSync(join(tmpdir(), "rk-convert-errors-"));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+  const out = join(scratch, "out");
+  /** A copy of a fixture at scratch/<name>, then `edit` applied to it. */
+  const copy = (cell: string, name: string, edit: (dir: string) => void = () => undefined) => {
+    const dir = join(scratch, name);
+    cpSync(join(ROOT, cell), dir, { recursive: true });
+    edit(dir);
+    return dir;
+  };
+
+  it("a model that is no causal LM: ModelLoadError naming its config.json", async () => {
+    const dir = join(ROOT, "qwen3-seq-cls");
+    const error = await rejection(convertLlmReranker(dir, { out }));
+    // files.dir is absolute.
+    expect(error).toBeInstanceOf(ModelLoadError);
+    expect(error.message).toMatch(/convert needs a causal LM \(\*ForCausalLM\), config\.json says \["Qwen3ForSequenceClassification"\]/);
+    expect((error as ModelLoadError).path).toBe(join(resolve(dir), "config.json"));
+  });
+
+  it("no tokens and no preset: InvalidInputError on classifierFromTokens", async () => {
+    const error = await rejection(convertLlmReranker(join(ROOT, "qwen3-causal"), { out }));
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(error.message).toMatch(/convert needs classifierFromTokens/);
+    expect((error as InvalidInputError).field).toBe("classifierFromTokens");
+  });
+
+  it("the method given is the method checked: no_post_processing with two tokens is refused", async () => {
+    // Without the method, two tokens would mean from_2_way_softmax and the conversion would succeed.
+    const error = await rejection(convertLlmReranker(join(ROOT, "qwen3-causal"), { out, classifierFromTokens: ["no", "yes"], method: "no_post_processing" }));
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(error.message).toMatch(/no_post_processing with 2 tokens gives 2 labels/);
+  });
+
+  it("no score template anywhere: InvalidOptionError on scoreTemplate, saying what it takes", async () => {
+    // gemma-bge has no chat_template.jinja, no chat_template in tokenizer_config.json, no preset for its path.
+    const error = await rejection(convertLlmReranker(join(ROOT, "gemma-bge"), { out, classifierFromTokens: ["Yes"] }));
+    expect(error).toBeInstanceOf(InvalidOptionError);
+    expect(error.message).toMatch(/has no score template/);
+    expect((error as InvalidOptionError).option).toBe("scoreTemplate");
+    expect((error as InvalidOptionError).allowed).toBe("a preset name, a Jinja source, or false");
+  });
+
+  it("a tokenizer.json it cannot read: ModelLoadError naming that file", async () => {
+    const dir = copy("qwen3-causal", "bad-tokenizer", (d) => {
+      const tokenizer = JSON.parse(readFileSync(join(d, "tokenizer.json"), "utf8")) as Record<string, unknown>;
+      tokenizer["post_processor"] = { type: "Fancy" };
+      writeFileSync(join(d, "tokenizer.json"), JSON.stringify(tokenizer));
+    });
+    const error = await rejection(convertLlmReranker(dir, { out, classifierFromTokens: ["no", "yes"] }));
+    expect(error).toBeInstanceOf(ModelLoadError);
+    expect((error as ModelLoadError).path).toBe(join(dir, "tokenizer.json"));
+    expect(error.message.startsWith(`Cannot build the tokenizer from ${join(dir, "tokenizer.json")}: `)).toBe(true);
+  });
+
+  it("an ONNX graph too large to read whole: ModelLoadError saying it is the ONNX graph", async () => {
+    // A sparse file one byte over the limit: no disk space used, nothing read.
+    const dir = copy("qwen3-causal", "graph-too-large", (d) => truncateSync(join(d, "onnx", "model.onnx"), MAX_ONNX_BYTES + 1));
+    const error = await rejection(convertLlmReranker(dir, { out, classifierFromTokens: ["no", "yes"], scoreTemplate: "qwen3-reranker" }));
+    expect(error).toBeInstanceOf(ModelLoadError);
+    expect(error.message.startsWith(`Cannot read the ONNX graph: ${join(dir, "onnx", "model.onnx")} is ${MAX_ONNX_BYTES + 1} bytes`)).toBe(true);
   });
 });
 

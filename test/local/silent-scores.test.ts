@@ -64,6 +64,8 @@ describe("an LLM reranker without a score template", () => {
     try {
       expect(warnings.map((w) => (w as Error & { code?: string }).code)).toEqual(["RERANK_KIT_NO_SCORE_TEMPLATE"]);
       expect(warnings[0]?.message).toMatch(/without a score template .* instruction \/ chatTemplateKwargs are refused/);
+      // ...and says what to pass instead.
+      expect(warnings[0]?.message).toMatch(/Pass scoreTemplate \(a preset name such as "qwen3-reranker", or a Jinja source\), or scoreTemplate: false to score raw texts on purpose\.$/);
       expect(await scorer.score("a query", ["a document"])).toHaveLength(1);
       for (const option of [{ instruction: "Judge relevance" }, { chatTemplateKwargs: { instruct: "x" } }]) {
         const err = await scorer.score("a query", ["a document"], option).catch((e: unknown) => e);
