@@ -20,6 +20,8 @@ const ROUTE_TESTS = [
   "test/server/{large-token-embed,llm-reranker,pooling,request-log,rerank,score,utf8-body,vllm-newest,embeddings-prompt}.test.ts",
   "test/server/{image-embed-serve,image-text-serve,image-embed-usage,generative-scoring,batching,embed-batching,sparse-serve}.test.ts",
   "test/server/vllm-conformance/tensor-bytes.test.ts",
+  "test/server/prompt-inputs.test.ts",
+  "test/server/invocations.test.ts",
 ];
 
 /**
