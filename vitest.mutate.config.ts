@@ -22,6 +22,8 @@ const ROUTE_TESTS = [
   "test/server/vllm-conformance/tensor-bytes.test.ts",
   "test/server/classify-routes.test.ts",
   "test/server/chat-messages.test.ts",
+  "test/server/prompt-inputs.test.ts",
+  "test/server/invocations.test.ts",
 ];
 
 /**
