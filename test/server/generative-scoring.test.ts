@@ -7,8 +7,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadScorer } from "../../src/index.js";
-import type { Scorer } from "../../src/types.js";
-import { FakeBiEncoder } from "./fakes.js";
+import { BaseScorer } from "../../src/base-scorer.js";
+import type { NextTokenOptions, NextTokenResponse } from "../../src/contracts/next-token-scorer.js";
+import type { Scorer, ScoreResponse, ScoreType, Tokenization } from "../../src/types.js";
+import { FakeBiEncoder, fakeTokenize } from "./fakes.js";
 import { post, start } from "./helpers.js";
 
 const CELL = join("test/golden/llm-rerankers", "qwen3-causal");
@@ -145,4 +147,190 @@ describe("through the worker pool (as rerank-kit serve runs it)", () => {
       await lm.close();
     }
   }, 60_000);
+});
+
+/**
+ * A causal LM stand-in without a tokenizer: it logs every sequence and signal that reaches it and
+ * answers the log-probabilities the test sets, so the route's prompt building and its softmax are
+ * checked against numbers the test owns.
+ */
+class FakeCausalLM extends BaseScorer {
+  readonly scoreType: ScoreType = "cross-encoder";
+  readonly model = "fake/causal-lm";
+  /** Label ids are valid in [0, 40). */
+  readonly vocabularySize = 40;
+  readonly calls: Array<{ sequences: number[][]; labels: number[]; signal: AbortSignal | undefined }> = [];
+  /** The log-probabilities of the labels after one sequence. */
+  logProbsOf: (sequence: number[], labels: number[]) => number[] = (_s, labels) => labels.map((id) => -1 - id / 10);
+  /** When set, every call waits for it, so a test can hold a call open. */
+  gate: Promise<void> | undefined;
+
+  async nextTokenLogProbs(sequences: number[][], labelTokenIds: number[], options: NextTokenOptions = {}): Promise<NextTokenResponse> {
+    this.calls.push({ sequences: sequences.map((s) => [...s]), labels: [...labelTokenIds], signal: options.signal });
+    if (this.gate) await this.gate;
+    const tokens = sequences.reduce((n, s) => n + s.length, 0);
+    return { logProbs: sequences.map((s) => this.logProbsOf(s, labelTokenIds)), usage: { promptTokens: tokens, totalTokens: tokens } };
+  }
+
+  async scoreWithUsage(): Promise<ScoreResponse> {
+    throw new Error("not a cross-encoder");
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** {@link FakeCausalLM} with the fakes' whitespace tokenizer and a context of `maxLength` tokens. */
+class FakeCausalLMWithTokenizer extends FakeCausalLM {
+  constructor(readonly maxLength = 32) {
+    super();
+  }
+
+  tokenize(text: string, options?: { addSpecialTokens?: boolean }): Tokenization {
+    return fakeTokenize(text, options?.addSpecialTokens ?? true);
+  }
+}
+
+const ids = (text: string, special: boolean): number[] => fakeTokenize(text, special).ids;
+
+describe("POST /generative_scoring over a fake causal LM", () => {
+  it("builds vLLM's prompts: a text query with special tokens, text items without, query first", async () => {
+    const lm = new FakeCausalLMWithTokenizer();
+    const { url } = await start({ scorer: lm });
+    const r = await post(`${url}/generative_scoring`, { query: "is it paris", items: ["yes it is", "no"], label_token_ids: [3, 5] });
+    expect(r.status).toBe(200);
+    const query = ids("is it paris", true);
+    expect(query).toHaveLength(5);
+    expect(lm.calls[0]!.sequences).toEqual([
+      [...query, ...ids("yes it is", false)],
+      [...query, ...ids("no", false)],
+    ]);
+    expect(lm.calls[0]!.labels).toEqual([3, 5]);
+    // One output token per item, as vLLM's max_tokens=1 generation counts it.
+    expect(r.body.usage).toEqual({ prompt_tokens: 8 + 6, completion_tokens: 2, total_tokens: 16 });
+  });
+
+  it("add_special_tokens: false leaves them out of the query; item_first puts each item first", async () => {
+    const lm = new FakeCausalLMWithTokenizer();
+    const { url } = await start({ scorer: lm });
+    const plain = await post(`${url}/generative_scoring`, { query: "is it paris", items: ["yes"], label_token_ids: [1], add_special_tokens: false });
+    expect(plain.status).toBe(200);
+    expect(lm.calls[0]!.sequences).toEqual([[...ids("is it paris", false), ...ids("yes", false)]]);
+    const first = await post(`${url}/generative_scoring`, { query: "is it paris", items: ["yes"], label_token_ids: [1], item_first: true });
+    expect(first.status).toBe(200);
+    expect(lm.calls[1]!.sequences).toEqual([[...ids("yes", false), ...ids("is it paris", true)]]);
+  });
+
+  it("keeps max_model_len - 1 tokens of each prompt, room for the one output token", async () => {
+    const lm = new FakeCausalLMWithTokenizer(8);
+    const { url } = await start({ scorer: lm });
+    const r = await post(`${url}/generative_scoring`, { query: [1, 2, 3, 4, 5, 6], items: [[7, 8, 9, 10], [11]], label_token_ids: [1] });
+    expect(r.status).toBe(200);
+    expect(lm.calls[0]!.sequences).toEqual([
+      [1, 2, 3, 4, 5, 6, 7],
+      [1, 2, 3, 4, 5, 6, 11],
+    ]);
+    expect(r.body.usage).toEqual({ prompt_tokens: 14, completion_tokens: 2, total_tokens: 16 });
+  });
+
+  it("scores the first label with a softmax over the labels that stays exact when one label is far less likely", async () => {
+    const lm = new FakeCausalLMWithTokenizer();
+    lm.logProbsOf = () => [-2, -3, -800];
+    const { url } = await start({ scorer: lm });
+    const body = { query: [1], items: [[2], [3]], label_token_ids: [4, 5, 6] };
+    const soft = await post(`${url}/generative_scoring`, body);
+    expect(soft.status).toBe(200);
+    const p = 1 / (1 + Math.exp(-1) + Math.exp(-798));
+    expect(soft.body.data).toEqual([
+      { index: 0, object: "score", score: expect.closeTo(p, 12) },
+      { index: 1, object: "score", score: expect.closeTo(p, 12) },
+    ]);
+    const own = await post(`${url}/generative_scoring`, { ...body, apply_softmax: false });
+    expect(own.body.data[0].score).toBeCloseTo(Math.exp(-2), 12);
+  });
+
+  it("accepts label ids in [0, vocabulary size) and refuses the rest with vLLM's message", async () => {
+    const lm = new FakeCausalLMWithTokenizer();
+    const { url } = await start({ scorer: lm });
+    expect((await post(`${url}/generative_scoring`, { query: [1], items: [[2]], label_token_ids: [0, 39] })).status).toBe(200);
+    for (const id of [40, -1]) {
+      const r = await post(`${url}/generative_scoring`, { query: [1], items: [[2]], label_token_ids: [0, id] });
+      expect(r.status).toBe(400);
+      expect(r.body.error).toEqual({
+        message: `label_token_id ${id} is out of vocabulary range [0, 40). Please provide valid token IDs.`,
+        type: "BadRequestError",
+        param: null,
+        code: 400,
+      });
+    }
+    expect(lm.calls).toHaveLength(1);
+  });
+
+  it("limits the number of items per request, naming the field", async () => {
+    const lm = new FakeCausalLMWithTokenizer();
+    const { url } = await start({ scorer: lm, maxDocuments: 2 });
+    const r = await post(`${url}/generative_scoring`, { query: [1], items: [[2], [3], [4]], label_token_ids: [1] });
+    expect(r.status).toBe(400);
+    expect(r.body.error.param).toBe("items");
+    expect(r.body.error.message).toBe("Too many items: 3 given, this server accepts at most 2.");
+    expect(lm.calls).toHaveLength(0);
+  });
+
+  it("without a tokenizer takes token ids and refuses text with vLLM's message", async () => {
+    const lm = new FakeCausalLM();
+    const { url } = await start({ scorer: lm });
+    const text = await post(`${url}/generative_scoring`, { query: "is it paris", items: [[2]], label_token_ids: [1] });
+    expect(text.status).toBe(400);
+    expect(text.body.error.message).toBe("Tokenizer not available. Cannot process generative scoring request.");
+    const tokens = await post(`${url}/generative_scoring`, { query: [1, 2], items: [[3, 4, 5]], label_token_ids: [1] });
+    expect(tokens.status).toBe(200);
+    expect(lm.calls[0]!.sequences).toEqual([[1, 2, 3, 4, 5]]);
+  });
+
+  it("cancels the model's call when the request times out", async () => {
+    const lm = new FakeCausalLMWithTokenizer();
+    let release!: () => void;
+    lm.gate = new Promise((resolve) => (release = resolve));
+    const { url } = await start({ scorer: lm, requestTimeoutMs: 100 });
+    try {
+      const r = await post(`${url}/generative_scoring`, { query: [1], items: [[2]], label_token_ids: [1] });
+      expect(r.status).toBe(504);
+      expect(lm.calls[0]!.signal?.aborted).toBe(true);
+    } finally {
+      release();
+    }
+  });
+
+  it("takes a cache_salt of 1 to 1024 characters, as vLLM", async () => {
+    const { url } = await start({ scorer: new FakeCausalLMWithTokenizer() });
+    const body = { query: [1], items: [[2]], label_token_ids: [1] };
+    for (const salt of ["s", "salt-2", "x".repeat(1024)]) {
+      expect((await post(`${url}/generative_scoring`, { ...body, cache_salt: salt })).status, salt).toBe(200);
+    }
+    for (const salt of ["", "x".repeat(1025)]) {
+      const r = await post(`${url}/generative_scoring`, { ...body, cache_salt: salt });
+      expect(r.status).toBe(400);
+      expect(r.body.error.param).toBe("body.cache_salt");
+    }
+  });
+
+  it("documents the route in /openapi.json under vLLM's schema names, each field described", async () => {
+    const { url } = await start({ scorer: new FakeCausalLMWithTokenizer() });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an OpenAPI document, checked field by field
+    const doc = (await (await fetch(`${url}/openapi.json`)).json()) as any;
+    const op = doc.paths["/generative_scoring"].post;
+    expect(op.tags).toEqual(["scoring"]);
+    expect(op.summary).toEqual(expect.stringMatching(/\S/));
+    expect(op.requestBody.content["application/json"].schema).toEqual({ $ref: "#/components/schemas/GenerativeScoringRequest" });
+    expect(op.responses["200"].description).toEqual(expect.stringMatching(/\S/));
+    expect(op.responses["200"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/GenerativeScoringResponse" });
+    const request = doc.components.schemas.GenerativeScoringRequest.properties;
+    for (const field of ["query", "items", "label_token_ids", "apply_softmax", "item_first", "add_special_tokens", "priority", "cache_salt"]) {
+      expect(request[field].description, field).toEqual(expect.stringMatching(/\S/));
+    }
+    // vLLM's defaults.
+    expect([request.apply_softmax.default, request.item_first.default, request.add_special_tokens.default]).toEqual([true, false, true]);
+    const response = doc.components.schemas.GenerativeScoringResponse;
+    expect(Object.keys(response.properties).sort()).toEqual(["created", "data", "id", "model", "object", "usage"]);
+    expect(Object.keys(response.properties.data.items.properties).sort()).toEqual(["index", "object", "score"]);
+  });
 });

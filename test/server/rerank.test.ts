@@ -6,6 +6,15 @@ const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 const Q = "capital of france";
 const DOCS = ["the capital of brazil is brasilia", "paris is the capital of france", "bananas are yellow"];
 
+/** A model that decodes images itself (it embeds them), so the server loads image URLs through its media policy. */
+class FakeImageModel extends FakeScorer {
+  async embedImages(): Promise<Float32Array[]> {
+    return [];
+  }
+}
+
+const image = (url: string) => ({ content: [{ type: "image_url", image_url: { url } }] });
+
 describe("POST /rerank", () => {
   it("sorts by relevance, echoes documents with multi_modal null, and counts all docs in usage", async () => {
     const { url } = await start({ scorer: new FakeScorer() });
@@ -87,6 +96,42 @@ describe("POST /rerank", () => {
     expect(r.status).toBe(400);
     expect(r.body.error.param).toBe("documents");
     expect(r.body.error.message).toContain("at most 2");
+  });
+  it("bills Cohere search units per started 100 documents", async () => {
+    const { url } = await start({ scorer: new FakeScorer() });
+    for (const [count, units] of [[100, 1], [101, 2], [250, 3]] as const) {
+      const docs = Array.from({ length: count }, (_, i) => `doc ${i}`);
+      const r = await post(`${url}/v2/rerank`, { query: Q, documents: docs, top_n: 1 });
+      expect(r.status).toBe(200);
+      expect(r.body.meta.billed_units, String(count)).toEqual({ search_units: units });
+    }
+  });
+
+  it("names the query or the document whose image URL the media policy refuses", async () => {
+    const { url } = await start({ scorer: new FakeImageModel() });
+    const query = await post(`${url}/rerank`, { query: image("pic.png"), documents: ["a"] });
+    expect(query.status).toBe(400);
+    expect(query.body.error.param).toBe("image_url");
+    expect(query.body.error.message).toMatch(/^query: The URL must be either a HTTP, data or file URL/);
+    const doc = await post(`${url}/rerank`, { query: Q, documents: ["a", image("pic.png")] });
+    expect(doc.body.error.message).toMatch(/^documents\[1\]: The URL must be either a HTTP, data or file URL/);
+  });
+
+  it("documents /rerank and its two aliases in /openapi.json", async () => {
+    const { url } = await start({ scorer: new FakeScorer() });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an OpenAPI document, checked field by field
+    const doc = (await (await fetch(`${url}/openapi.json`)).json()) as any;
+    const ops = ["/rerank", "/v1/rerank", "/v2/rerank"].map((p) => doc.paths[p].post);
+    for (const op of ops) {
+      expect(op.tags).toEqual(["scoring"]);
+      expect(op.summary).toEqual(expect.stringMatching(/\S/));
+      expect(op.responses["200"].description).toEqual(expect.stringMatching(/\S/));
+      expect(op.responses["200"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/RerankResponse" });
+    }
+    expect(ops[0].summary).not.toMatch(/alias/i);
+    for (const op of ops.slice(1)) expect(op.summary).toMatch(/alias of \/rerank\b/i);
+    // Each alias says which client family it serves.
+    expect(ops[1].summary).not.toBe(ops[2].summary);
   });
 });
 

@@ -1,6 +1,46 @@
 import { describe, expect, it } from "vitest";
+import type { ScoreInput, ScoreOptions, ScoreResponse } from "../../src/types.js";
 import { FakeScorer, overlapScore, pairTokens } from "./fakes.js";
 import { post, start } from "./helpers.js";
+
+/** A text-only local model: its config.json names the architecture and has no vision tower. */
+class FakeTextModel extends FakeScorer {
+  readonly modelConfig: Readonly<Record<string, unknown>> = { architectures: ["BertForSequenceClassification"] };
+  readonly tokenizerConfig = {};
+  readonly sentenceTransformersPrompts = {};
+}
+
+/** A local model with a vision tower: takes `{content}` items, logs what reaches it, scores 0.5 each. */
+class FakeVisionModel extends FakeTextModel {
+  override readonly modelConfig = { architectures: ["SiglipModel"], vision_config: { image_size: 224 } };
+  readonly seen: ScoreInput[][] = [];
+
+  override async scoreWithUsage(queries: ScoreInput | ScoreInput[], documents: ScoreInput | ScoreInput[]): Promise<ScoreResponse> {
+    const docs = Array.isArray(documents) ? documents : [documents];
+    this.seen.push([...(Array.isArray(queries) ? queries : [queries]), ...docs]);
+    return { scores: docs.map(() => 0.5), usage: { promptTokens: docs.length, totalTokens: docs.length } };
+  }
+}
+
+/** A model that decodes images itself (it embeds them), so the server loads image URLs through its media policy. */
+class FakeImageModel extends FakeScorer {
+  async embedImages(): Promise<Float32Array[]> {
+    return [];
+  }
+}
+
+/** A scorer whose own default is raw scores: the server must not override it with an unset field. */
+class RawByDefaultScorer extends FakeScorer {
+  /** The options as the server passed them, before the defaults. */
+  readonly received: ScoreOptions[] = [];
+
+  override async scoreWithUsage(queries: ScoreInput | ScoreInput[], documents: ScoreInput | ScoreInput[], options: ScoreOptions = {}): Promise<ScoreResponse> {
+    this.received.push({ ...options });
+    return super.scoreWithUsage(queries, documents, { activation: false, ...options });
+  }
+}
+
+const image = (url: string) => ({ content: [{ type: "image_url", image_url: { url } }] });
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 const Q = "capital of france";
@@ -158,5 +198,121 @@ describe("POST /score", () => {
     const res = await fetch(`${url}/score`, { method: "POST", headers: { "content-type": "application/json" }, body: "{" });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { code: number } }).error.code).toBe(400);
+  });
+
+  it("limits the number of pairs per request, naming documents", async () => {
+    const scorer = new FakeScorer();
+    const { url } = await start({ scorer, maxDocuments: 1 });
+    const r = await post(`${url}/score`, { queries: Q, documents: D });
+    expect(r.status).toBe(400);
+    expect(r.body.error).toEqual({ message: "Too many documents: 2 given, this server accepts at most 1.", type: "BadRequestError", param: "documents", code: 400 });
+    expect(scorer.calls).toHaveLength(0);
+  });
+
+  it("uses the complete field pair when a stray field of another pair is present", async () => {
+    const { url } = await start({ scorer: new FakeScorer() });
+    const stray = await post(`${url}/score`, { data_1: Q, data_2: D, documents: ["bananas are yellow"] });
+    expect(stray.status).toBe(200);
+    expect(stray.body.data.map((d: { score: number }) => d.score)).toEqual(D.map((d) => sigmoid(overlapScore(Q, d))));
+  });
+
+  it("refuses bad pairings with vLLM's exact message before anything reaches the model", async () => {
+    const scorer = new FakeScorer();
+    const { url } = await start({ scorer });
+    const cases: Array<[unknown, string]> = [
+      [{ queries: ["a", "b"], documents: ["c"] }, "Input lengths must be either 1:1, 1:N or N:N"],
+      [{ queries: [], documents: ["c"] }, "At least one text element must be given"],
+      [{ queries: [], documents: ["c", "d"] }, "At least one text element must be given"],
+    ];
+    for (const [body, message] of cases) {
+      const r = await post(`${url}/score`, body);
+      expect(r.body.error, JSON.stringify(body)).toEqual({ message, type: "BadRequestError", param: null, code: 400 });
+    }
+    expect(scorer.calls).toHaveLength(0);
+  });
+
+  it("refuses image items for a text-only model with vLLM's message naming its architecture", async () => {
+    const scorer = new FakeTextModel();
+    const { url } = await start({ scorer });
+    const bodies = [
+      { queries: Q, documents: ["paris", image("data:,")] },
+      { queries: image("data:,"), documents: ["paris"] },
+    ];
+    for (const body of bodies) {
+      const r = await post(`${url}/score`, body);
+      expect(r.body.error).toEqual({ message: "MultiModalParam is not supported for BertForSequenceClassification", type: "BadRequestError", param: null, code: 400 });
+    }
+    expect(scorer.calls).toHaveLength(0);
+    expect((await post(`${url}/score`, { queries: Q, documents: ["paris"] })).status).toBe(200);
+  });
+
+  it("passes image items to a model whose config has a vision tower", async () => {
+    const scorer = new FakeVisionModel();
+    const { url } = await start({ scorer });
+    const r = await post(`${url}/score`, { queries: "a red car", documents: [image("data:,"), "a car"] });
+    expect(r.status).toBe(200);
+    expect(r.body.data.map((d: { score: number }) => d.score)).toEqual([0.5, 0.5]);
+    expect(scorer.seen).toEqual([["a red car", "a red car", image("data:,"), "a car"]]);
+  });
+
+  it("names the item whose image URL the media policy refuses", async () => {
+    const { url } = await start({ scorer: new FakeImageModel() });
+    const doc = await post(`${url}/score`, { queries: ["q", "r"], documents: ["a", image("pic.png")] });
+    expect(doc.status).toBe(400);
+    expect(doc.body.error.param).toBe("image_url");
+    expect(doc.body.error.message).toMatch(/^documents\[1\]: The URL must be either a HTTP, data or file URL/);
+    const query = await post(`${url}/score`, { queries: [image("pic.png")], documents: ["a"] });
+    expect(query.body.error.message).toMatch(/^queries\[0\]: The URL must be either a HTTP, data or file URL/);
+  });
+
+  it("accepts truncate_prompt_tokens equal to max_model_len, and caps each pair at it", async () => {
+    const scorer = new FakeScorer({ maxLength: 16 });
+    const { url } = await start({ scorer });
+    const q = "a b c d";
+    const d = "e f g h";
+    expect(pairTokens(q, d)).toBe(11);
+    const full = await post(`${url}/score`, { queries: q, documents: d, truncate_prompt_tokens: 16 });
+    expect(full.status).toBe(200);
+    expect(full.body.usage.prompt_tokens).toBe(11);
+    const capped = await post(`${url}/score`, { queries: q, documents: [d, d], truncate_prompt_tokens: 5 });
+    expect(capped.status).toBe(200);
+    expect(capped.body.usage.prompt_tokens).toBe(10);
+    expect(scorer.calls.at(-1)!.options).toMatchObject({ truncate: true, truncatePromptTokens: 5 });
+  });
+
+  it("passes max_tokens_per_query to the scorer", async () => {
+    const scorer = new FakeScorer({ maxLength: 16 });
+    const { url } = await start({ scorer });
+    const r = await post(`${url}/score`, { queries: "a", documents: "b", max_tokens_per_query: 3 });
+    expect(r.status).toBe(200);
+    expect(scorer.calls.at(-1)!.options).toMatchObject({ maxTokensPerQuery: 3 });
+  });
+
+  it("leaves fields the request did not set out of the scorer's options, so the scorer's own defaults stand", async () => {
+    const scorer = new RawByDefaultScorer();
+    const { url } = await start({ scorer });
+    const r = await post(`${url}/score`, { queries: Q, documents: D[1] });
+    expect(r.body.data[0].score).toBe(overlapScore(Q, D[1]!));
+    const given = Object.keys(scorer.received[0]!);
+    for (const name of ["activation", "instruction", "maxTokensPerQuery", "maxTokensPerDoc"]) expect(given).not.toContain(name);
+    await post(`${url}/score`, { queries: Q, documents: D[1], max_tokens_per_query: 0, max_tokens_per_doc: 0, use_activation: null, instruction: null });
+    const zeros = Object.keys(scorer.received[1]!);
+    for (const name of ["activation", "instruction", "maxTokensPerQuery", "maxTokensPerDoc"]) expect(zeros).not.toContain(name);
+  });
+
+  it("documents /score and its /v1/score alias in /openapi.json", async () => {
+    const { url } = await start({ scorer: new FakeScorer() });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an OpenAPI document, checked field by field
+    const doc = (await (await fetch(`${url}/openapi.json`)).json()) as any;
+    const main = doc.paths["/score"].post;
+    const alias = doc.paths["/v1/score"].post;
+    for (const op of [main, alias]) {
+      expect(op.tags).toEqual(["scoring"]);
+      expect(op.summary).toEqual(expect.stringMatching(/\S/));
+      expect(op.responses["200"].description).toEqual(expect.stringMatching(/\S/));
+      expect(op.responses["200"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/ScoreResponse" });
+    }
+    expect(main.summary).not.toMatch(/alias/i);
+    expect(alias.summary).toMatch(/alias of \/score\b/i);
   });
 });
