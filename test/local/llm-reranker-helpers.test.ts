@@ -11,7 +11,7 @@ import { InvalidInputError, ModelLoadError } from "../../src/index.js";
 import { parseHfOverrides, tokenChoice } from "../../src/local/llm-reranker/hf-overrides.js";
 import { llmRerankerPreset } from "../../src/local/llm-reranker/presets.js";
 import { headFromLogitScore, headFromTokens, scoreFromLogits } from "../../src/local/llm-reranker/score-head.js";
-import { modelScoreTemplate, specialTokens } from "../../src/local/llm-reranker/template-source.js";
+import { modelScoreTemplate } from "../../src/local/llm-reranker/template-source.js";
 import type { ModelFiles } from "../../src/local/files/model-files.js";
 
 const vocab: Record<string, number> = { no: 7, yes: 9, Yes: 30 };
@@ -145,24 +145,6 @@ describe("llmRerankerPreset", () => {
       overrides: { classifier_from_token: ["Yes"], method: "no_post_processing" },
       template: "bge-reranker-v2-gemma",
     });
-  });
-});
-
-describe("specialTokens (what a score template sees)", () => {
-  it("reads each special token as a string or an AddedToken's content, and skips the rest", () => {
-    expect(
-      specialTokens({
-        bos_token: "<s>",
-        eos_token: { content: "</s>", lstrip: false },
-        pad_token: null,
-        unk_token: { content: 3 },
-        sep_token: "[SEP]",
-        cls_token: "[CLS]",
-        mask_token: "[MASK]",
-        additional_special_tokens: ["<x>"],
-      }),
-    ).toEqual({ bos_token: "<s>", eos_token: "</s>", sep_token: "[SEP]", cls_token: "[CLS]", mask_token: "[MASK]" });
-    expect(specialTokens({ pad_token: "<pad>", unk_token: "<unk>" })).toEqual({ pad_token: "<pad>", unk_token: "<unk>" });
   });
 });
 

@@ -94,6 +94,22 @@ describe("score() on the full LM head (rewriteHead: false), left padded", () => 
   });
 });
 
+describe("score() without a score template", () => {
+  it("refuses a pair that renders to no tokens, naming it, instead of reading a score from padding", async () => {
+    // Without a template an empty query and an empty document are zero tokens: a decoder has no
+    // last position to read (vLLM refuses an empty decoder prompt too). Other pairs still score.
+    const lm = (await loadScorer(CELL, { hfOverrides: OVERRIDES, scoreTemplate: false, threads: 1 })) as LlmRerankerScorer;
+    try {
+      await expect(lm.score("", ["a", ""])).rejects.toThrow(InvalidInputError);
+      await expect(lm.score("", ["a", ""])).rejects.toMatchObject({ field: "documents[1]", message: expect.stringMatching(/^documents\[1\] with the query renders to no tokens/) });
+      const [z] = await lm.score("", ["a"]);
+      expect(Number.isFinite(z)).toBe(true);
+    } finally {
+      await lm.close();
+    }
+  });
+});
+
 describe("LlmRerankerScorer vocabulary and head", () => {
   it("without vocab_size in config.json the vocabulary is the tokenizer's largest id + 1", async () => {
     const lm = (await loadScorer(copy("no-vocab-size", { vocab_size: undefined }), { hfOverrides: OVERRIDES, rewriteHead: false, threads: 1 })) as LlmRerankerScorer;

@@ -38,18 +38,18 @@ describe("chat messages on /classify", () => {
     expect(model.runs[0]?.sequences).toEqual([ids("user: red apple green pear <end>")]);
   });
 
-  it("gives the template the tokenizer's special tokens (strings only) and chat_template_kwargs", async () => {
-    const specials = { bos_token: "<s>", eos_token: "</s>", pad_token: "<pad>", unk_token: "<unk>", sep_token: "<sep>", cls_token: "<cls>" };
+  it("gives the template the tokenizer's special tokens and chat_template_kwargs", async () => {
+    // transformers 5 passes its seven named tokens (special_tokens_map); an old config's AddedToken
+    // object counts by its content.
+    const specials = { bos_token: "<s>", eos_token: { __type: "AddedToken", content: "</s>", lstrip: false }, pad_token: "<pad>", unk_token: "<unk>", sep_token: "<sep>", cls_token: "<cls>", mask_token: "<mask>" };
     const template =
-      "{{ bos_token }} {{ eos_token }} {{ pad_token }} {{ unk_token }} {{ sep_token }} {{ cls_token }} " +
-      "{% if mask_token is defined %}mask{% endif %} {% if flavour is defined %}{{ flavour }}{% endif %} " +
-      "{% for m in messages %}{{ m.content }}{% endfor %}";
-    const { model, url } = await serve({ chat_template: template, ...specials, mask_token: "<mask>" });
+      "{{ bos_token }} {{ eos_token }} {{ pad_token }} {{ unk_token }} {{ sep_token }} {{ cls_token }} {{ mask_token }} " +
+      "{% if flavour is defined %}{{ flavour }}{% endif %} {% for m in messages %}{{ m.content }}{% endfor %}";
+    const { model, url } = await serve({ chat_template: template, ...specials });
     expect((await post(url, { messages: MESSAGES })).status).toBe(200);
-    // mask_token is not one of the tokens vLLM's tokenizer passes to the template.
-    expect(model.runs[0]?.sequences).toEqual([ids("<s> </s> <pad> <unk> <sep> <cls> hi")]);
+    expect(model.runs[0]?.sequences).toEqual([ids("<s> </s> <pad> <unk> <sep> <cls> <mask> hi")]);
     await post(url, { messages: MESSAGES, chat_template_kwargs: { flavour: "salty" } });
-    expect(model.runs[1]?.sequences).toEqual([ids("<s> </s> <pad> <unk> <sep> <cls> salty hi")]);
+    expect(model.runs[1]?.sequences).toEqual([ids("<s> </s> <pad> <unk> <sep> <cls> <mask> salty hi")]);
   });
 
   it("leaves a special token that tokenizer_config.json sets to null undefined in the template", async () => {
@@ -75,12 +75,12 @@ describe("chat messages on /classify", () => {
     expect(model.runs[1]?.sequences).toEqual([ids("user: hi <end> assistant: hello <end> user: more <end> assistant: Sure the <end>")]);
   });
 
-  it("continue_final_message renders without the generation prompt, even where nothing is cut", async () => {
+  it("continue_final_message renders without the generation prompt, and cuts after an empty final message too", async () => {
     const { model, url } = await serve();
-    // An empty final message: nothing to cut after, so the template's own output shows.
+    // transformers 5 cuts at its tag even after empty content: "user: hi <end> assistant: ".
     const messages = [{ role: "user", content: "hi" }, { role: "assistant", content: "" }];
     expect((await post(url, { messages, continue_final_message: true })).status).toBe(200);
-    expect(model.runs[0]?.sequences).toEqual([ids("user: hi <end> assistant: <end>")]);
+    expect(model.runs[0]?.sequences).toEqual([ids("user: hi <end> assistant:")]);
   });
 
   it("continue_final_message with add_generation_prompt is vLLM's validation error", async () => {
@@ -126,6 +126,50 @@ describe("chat messages on /classify", () => {
     expect(model.runs).toHaveLength(0);
   });
 
+  it("renderChat keeps the non-empty text parts of a content list, one per line, as vLLM's string format does", () => {
+    const content = [
+      { type: "text", text: "red apple" },
+      { type: "image_url", image_url: { url: "https://example.com/a.png" }, text: "stray caption" },
+      { type: "text", text: "" },
+      { type: "text" },
+      { type: "input_text", text: "green pear" },
+      { type: "output_text", text: "ripe" },
+      { type: "refusal", refusal: "no thanks" },
+      { type: "thinking", thinking: "hmm" },
+    ];
+    // Read off vLLM's chat_utils: MM_PARSER_MAP's text types, empty parts dropped, "\n".join(texts).
+    expect(renderChat(context("{% for m in messages %}[{{ m.content }}]{% endfor %}"), { messages: [{ role: "user", content }] }, false)).toBe(
+      "[red apple\ngreen pear\nripe\nno thanks\nhmm]",
+    );
+    // A message without content is an empty string to the template (vLLM: None -> []).
+    expect(renderChat(context("{% for m in messages %}[{{ m.content is string }}]{% endfor %}"), { messages: [{ role: "assistant" }] }, false)).toBe("[true]");
+  });
+
+  // Expected texts: transformers 5.18 render_jinja_template(..., continue_final_message=True) on the same template and messages.
+  it("renderChat continue_final_message cuts where transformers does, also after a template trims the message", () => {
+    const plain = context("{% for m in messages %}{{ m.role }}: {{ m.content }} <end> {% endfor %}");
+    const chat = (content: string) => ({ messages: [{ role: "user", content: "hi" }, { role: "assistant", content }], continue_final_message: true });
+    expect(renderChat(plain, chat("Sure the"), false)).toBe("user: hi <end> assistant: Sure the");
+    expect(renderChat(plain, chat("Sure the  "), false)).toBe("user: hi <end> assistant: Sure the  ");
+    // The final message equals an earlier one: the cut is after the last, not the first.
+    expect(renderChat(plain, chat("hi"), false)).toBe("user: hi <end> assistant: hi");
+    const trimming = context("{% for m in messages %}{{ m.role }}: {{ m.content | trim }}|{% endfor %}");
+    expect(renderChat(trimming, { messages: [{ role: "user", content: "a b " }], continue_final_message: true }, false)).toBe("user: a b");
+  });
+
+  it("renderChat continue_final_message refuses a template that drops the final message, or never reads content", () => {
+    const cut = context("{% for m in messages %}{{ m.role }}: {{ m.content[:3] }}|{% endfor %}");
+    expect(() => renderChat(cut, { messages: [{ role: "user", content: "abcdef" }], continue_final_message: true }, false)).toThrow(
+      expect.objectContaining({ status: 400, message: expect.stringMatching(/^continue_final_message is set but the final message does not appear in the chat after applying the chat template! .*Final message to continue: abcdef$/) }),
+    );
+    const noContent = context("{% for m in messages %}{{ m.role }}: {{ m['text'] }}|{% endfor %}");
+    expect(() => renderChat(noContent, { messages: [{ role: "user", content: "abcdef", text: "x" }], continue_final_message: true }, false)).toThrow(
+      expect.objectContaining({ status: 400, message: 'continue_final_message is set to "content" but this is not an accepted field in the chat_template' }),
+    );
+    // Without continue_final_message the same templates render.
+    expect(renderChat(cut, { messages: [{ role: "user", content: "abcdef" }] }, false)).toBe("user: abc|");
+  });
+
   it("renderChat without messages renders an empty conversation", () => {
     const ctx = {
       options: { tokenizerConfig: { chat_template: "{{ messages | length }} messages" }, chatTemplate: undefined, trustRequestChatTemplate: false },
@@ -133,3 +177,8 @@ describe("chat messages on /classify", () => {
     expect(renderChat(ctx, {}, false)).toBe("0 messages");
   });
 });
+
+/** A server context whose tokenizer_config.json holds `template` and nothing else. */
+function context(template: string): ServerContext {
+  return { options: { tokenizerConfig: { chat_template: template }, chatTemplate: undefined, trustRequestChatTemplate: false } } as unknown as ServerContext;
+}

@@ -171,14 +171,14 @@ export class LlmRerankerScorer extends LocalScorerBase {
 
   /**
    * Each pair rendered through the score template and scored at its last position.
-   * @throws {InvalidInputError} for an instruction the template has no place for.
+   * @throws {InvalidInputError} for an instruction the template has no place for, or an empty pair.
    */
   protected async scorePairs(pairs: Pairs<string>, options: ScoreOptions): Promise<ScoreResponse> {
     const encoder = new TemplateEncoder(this.tokenizer, this.template, {
       instruction: options.instruction,
       kwargs: options.chatTemplateKwargs,
     });
-    const sequences = pairs.queries.map((q, i) => encoder.encodePair(q, pairs.documents[i] as string, this.maxLength, options));
+    const sequences = withTokens(pairs.queries.map((q, i) => encoder.encodePair(q, pairs.documents[i] as string, this.maxLength, options)));
     const head = this.head;
     const rewritten = this.headRewritten;
     const left = this.padding === "left";
@@ -232,4 +232,21 @@ function warnNoTemplate(model: string): void {
       `for this id): pairs are scored as the raw texts, and instruction / chatTemplateKwargs are refused. Pass scoreTemplate ` +
       `(a preset name such as "qwen3-reranker", or a Jinja source), or scoreTemplate: false to score raw texts on purpose.`,
   );
+}
+
+/**
+ * The rendered pairs, refused when one has no token: without a score template an empty query and
+ * an empty document render to nothing, and a decoder then has no last position to read a score
+ * from (vLLM refuses an empty decoder prompt as well). Pair i is documents[i] in 1:N and N:N alike.
+ * @throws {InvalidInputError} naming the first empty pair's document.
+ */
+function withTokens<T extends { ids: ArrayLike<number> }>(sequences: T[]): T[] {
+  const i = sequences.findIndex((s) => s.ids.length === 0);
+  if (i >= 0) {
+    throw new InvalidInputError(
+      `documents[${i}] with the query renders to no tokens (both are empty and there is no score template): the model has no position to score`,
+      { field: `documents[${i}]` },
+    );
+  }
+  return sequences;
 }

@@ -1,6 +1,7 @@
 import { closeSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { resolveScoreTemplate } from "../../templates/resolve.js";
+import { specialTokens } from "../../templates/special-tokens.js";
 import type { ScoreTemplate } from "../../templates/score-template.js";
 import type { ScoreTemplatePresetName } from "../../templates/presets.js";
 import { ModelLoadError } from "../../errors/model-load-error.js";
@@ -24,17 +25,6 @@ function readTemplateFile(file: string): string {
   } finally {
     closeSync(fd);
   }
-}
-
-/** The tokenizer's special tokens, as transformers passes them to chat templates. */
-export function specialTokens(tokenizerConfig: Record<string, unknown>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const key of ["bos_token", "eos_token", "pad_token", "unk_token", "sep_token", "cls_token", "mask_token"]) {
-    const v = tokenizerConfig[key];
-    const s = typeof v === "string" ? v : (v as { content?: unknown } | null | undefined)?.content;
-    if (typeof s === "string") out[key] = s;
-  }
-  return out;
 }
 
 /**
