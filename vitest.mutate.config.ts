@@ -92,7 +92,8 @@ const TESTS: Record<string, string[]> = {
   ],
   // quantize: the quick files (hand-built graphs, a 3-document parity sample). quantize.test.ts and
   // quantize-defaults.test.ts check the same code against the Python goldens at 10-30 s per mutant.
-  quantize: ["test/local/quantize-graph.test.ts", "test/local/quantize-report.test.ts", "test/local/quantize-model.test.ts", "test/local/quantize-model-graph-size.test.ts"],
+  quantize: ["test/local/quantize-graph.test.ts",
+    "test/local/weights-on-disk-walk.test.ts", "test/local/quantize-report.test.ts", "test/local/quantize-model.test.ts", "test/local/quantize-model-graph-size.test.ts"],
   // Split so that a graph mutant runs only the hand-built graphs (the model tests cover it too, at
   // 20-30 s per mutant on a loaded 2-core machine).
   "quantize-graph": ["test/local/quantize-graph.test.ts"],
@@ -127,6 +128,7 @@ const TESTS: Record<string, string[]> = {
   "runtime-proto": [
     "test/local/{onnx-proto,weights-on-disk,int8-weights-u8,lm-head-per-column}.test.ts",
     "test/local/quantize-graph.test.ts",
+    "test/local/weights-on-disk-walk.test.ts",
   ],
   "runtime-rewrite": [
     "test/local/{encoder-graph-rewrite,encoder-graph-rewrite-inf,lm-head-rewrite,lm-head-per-column,kv-cache-shape}.test.ts",
