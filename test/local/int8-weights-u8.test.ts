@@ -7,10 +7,12 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { ModelLoadError } from "../../src/errors/model-load-error.js";
 import { InvalidOptionError, loadScorer } from "../../src/index.js";
 import { quantizeModel } from "../../src/local/quantize/quantize-model.js";
 import { int8MatMulSaturates, rewriteInt8WeightsToUint8, wantsUint8Weights } from "../../src/local/runtime/int8-weights-u8.js";
+import { parseModel } from "../../src/local/runtime/onnx-proto.js";
 import { openGraphSession } from "../../src/local/runtime/open-encoder-session.js";
 import { runMicroBatches } from "../../src/local/runtime/run-batches.js";
 import { ElemType, bytes, concat, encodeNode, encodeTensor, encodeValueInfo, int } from "../../src/local/runtime/onnx-writer.js";
@@ -131,5 +133,139 @@ describe("int8 weights as uint8 (CPUs without VNNI)", () => {
     const e = await loadScorer("test/golden/encoders/cross/bert", { int8Weights: "fast" as never }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(InvalidOptionError);
     expect((e as Error).message).toMatch(/int8Weights[\s\S]*uint8/);
+  });
+});
+
+/**
+ * Which weights the rewrite touches, read back from the bytes it writes. The uint8 values are
+ * int8 + 128, computed with numpy (`(np.int8(v).astype(np.int16) + 128)`), not with this code.
+ */
+describe("rewriteInt8WeightsToUint8: which weights, and the bytes it writes", () => {
+  const i8 = (name: string, dims: number[], v: number[]) => encodeTensor(name, dims, ElemType.INT8, new Uint8Array(Int8Array.from(v).buffer));
+  const dql = (domain?: string) => encodeNode({ op: "DynamicQuantizeLinear", inputs: ["x"], outputs: ["xq", "xs", "xz"], ...(domain ? { domain } : {}) }, 0);
+  const mmi = (inputs: string[], out = "y", index = 1) => encodeNode({ op: "MatMulInteger", inputs, outputs: [out] }, index);
+  const model = (nodes: Uint8Array[], inits: Uint8Array[], inputs: string[] = ["x"], extra: Uint8Array[] = []) => {
+    const g = concat([
+      ...nodes.map((n) => bytes(1, n)),
+      bytes(2, "g"),
+      ...inits.map((t) => bytes(5, t)),
+      ...inputs.map((name) => bytes(11, encodeValueInfo({ name, elemType: ElemType.FLOAT, dims: [1, 2] }))),
+      bytes(12, encodeValueInfo({ name: "y", elemType: ElemType.INT32, dims: [1, 3] })),
+      ...extra,
+    ]);
+    return concat([int(1, 8), bytes(2, "test"), bytes(7, g), bytes(8, concat([bytes(1, ""), int(2, 17)]))]);
+  };
+  const W = [-3, 5, -100, 90, 0, -1];
+  const W_U8 = [125, 133, 28, 218, 128, 127];
+  const read = (m: Uint8Array) => {
+    const p = parseModel(m, "out.onnx");
+    const init = (name: string) => {
+      const t = p.initializers.find((x) => x.name === name)!;
+      return { type: t.dataType, dims: t.dims, values: Array.from(t.rawData ?? []) };
+    };
+    return { p, init, inputs: (op: string) => p.nodes.find((n) => n.op === op)!.inputs };
+  };
+
+  it("rewrites an int8 weight and its int8 zero point to uint8 + 128, inputs unchanged", () => {
+    const out = rewriteInt8WeightsToUint8(model([dql(), mmi(["xq", "w", "xz", "wz"])], [i8("w", [2, 3], W), i8("wz", [3], [-128, 0, 127])]), "m.onnx");
+    expect(out?.weights).toBe(1);
+    const r = read(out!.model);
+    expect(r.init("w")).toEqual({ type: ElemType.UINT8, dims: [2, 3], values: W_U8 });
+    expect(r.init("wz")).toEqual({ type: ElemType.UINT8, dims: [3], values: [0, 128, 255] });
+    expect(r.inputs("MatMulInteger")).toEqual(["xq", "w", "xz", "wz"]);
+    expect(r.p.initializers).toHaveLength(2);
+  });
+
+  it("a missing zero point becomes a uint8 128 at its input index, an empty name filling the gap", () => {
+    const out = rewriteInt8WeightsToUint8(model([dql(), mmi(["xq", "w"])], [i8("w", [2, 3], W)]), "m.onnx");
+    const r = read(out!.model);
+    expect(r.inputs("MatMulInteger")).toEqual(["xq", "w", "", "rerank_kit_u8_zero_point_128"]);
+    expect(r.init("rerank_kit_u8_zero_point_128")).toEqual({ type: ElemType.UINT8, dims: [], values: [128] });
+    expect(r.init("w").values).toEqual(W_U8);
+  });
+
+  it("com.microsoft DynamicQuantizeMatMul (no MatMulInteger in the file) is rewritten too", () => {
+    const node = encodeNode({ op: "DynamicQuantizeMatMul", domain: "com.microsoft", inputs: ["x", "w", "s"], outputs: ["y"] }, 0);
+    const s = encodeTensor("s", [], ElemType.FLOAT, new Uint8Array(Float32Array.of(0.5).buffer));
+    const out = rewriteInt8WeightsToUint8(model([node], [i8("w", [2, 3], W), s]), "m.onnx");
+    expect(out?.weights).toBe(1);
+    const r = read(out!.model);
+    expect(r.init("w").values).toEqual(W_U8);
+    expect(r.inputs("DynamicQuantizeMatMul")).toEqual(["x", "w", "s", "rerank_kit_u8_zero_point_128"]);
+  });
+
+  it("an int8 weight stored in int32_data is converted like raw_data; raw_data shorter than the shape is a ModelLoadError", () => {
+    // onnx.helper.make_tensor("w", INT8, [2, 2], [-128, -1, 0, 127], raw=False)
+    const typed = Uint8Array.from([8, 2, 8, 2, 16, 3, 42, 22, 128, 255, 255, 255, 255, 255, 255, 255, 255, 1, 255, 255, 255, 255, 255, 255, 255, 255, 255, 1, 0, 127, 66, 1, 119]);
+    const out = rewriteInt8WeightsToUint8(model([dql(), mmi(["xq", "w", "xz"])], [typed]), "m.onnx");
+    expect(read(out!.model).init("w")).toEqual({ type: ElemType.UINT8, dims: [2, 2], values: [0, 127, 128, 255] });
+    const short = encodeTensor("w", [2, 3], ElemType.INT8, Uint8Array.from([1, 2, 3]));
+    expect(() => rewriteInt8WeightsToUint8(model([dql(), mmi(["xq", "w", "xz"])], [short]), "m.onnx")).toThrow(ModelLoadError);
+    expect(() => rewriteInt8WeightsToUint8(model([dql(), mmi(["xq", "w", "xz"])], [short]), "m.onnx")).toThrow("m.onnx: tensor w is shorter than its shape");
+  });
+
+  it("leaves the model alone (undefined) when a weight cannot be rewritten safely", () => {
+    const w = i8("w", [2, 3], W);
+    const cases: Record<string, Uint8Array> = {
+      "not a model, no quantized op named": Uint8Array.from([0xff, 0xff, 0xff]),
+      "weight is a graph input": model([dql(), mmi(["xq", "w", "xz"])], [], ["x", "w"]),
+      "weight is already uint8": model([dql(), mmi(["xq", "w", "xz"])], [encodeTensor("w", [2, 3], ElemType.UINT8, Uint8Array.from(W_U8))]),
+      "zero point is a graph input": model([dql(), mmi(["xq", "w", "xz", "wz"])], [w], ["x", "wz"]),
+      "activation is a graph input": model([mmi(["x", "w"])], [w]),
+      "activation from QuantizeLinear": model([encodeNode({ op: "QuantizeLinear", inputs: ["x", "xs", "xz"], outputs: ["xq"] }, 0), mmi(["xq", "w"])], [w]),
+      "activation from another domain's DynamicQuantizeLinear": model([dql("com.example"), mmi(["xq", "w", "xz"])], [w]),
+      "weight also read by an Identity": model([dql(), mmi(["xq", "w", "xz"]), encodeNode({ op: "Identity", inputs: ["w"], outputs: ["w2"] }, 2)], [w]),
+      "zero point also read by an Identity": model([dql(), mmi(["xq", "w", "xz", "wz"]), encodeNode({ op: "Identity", inputs: ["wz"], outputs: ["z2"] }, 2)], [w, i8("wz", [3], [1, 2, 3])]),
+      "a weight is another node's zero point": model(
+        [dql(), mmi(["xq", "w", "xz"]), mmi(["xq", "v", "xz", "w"], "y2", 2)],
+        [w, i8("v", [2, 3], W)],
+      ),
+      "a node has a subgraph": model(
+        [dql(), mmi(["xq", "w", "xz"]), concat([encodeNode({ op: "If", inputs: ["c"], outputs: ["o"] }, 2), bytes(5, concat([bytes(1, "then_branch"), bytes(6, bytes(2, "sub")), int(20, 5)]))])],
+        [w],
+      ),
+    };
+    for (const [why, m] of Object.entries(cases)) expect(rewriteInt8WeightsToUint8(m, "m.onnx"), why).toBeUndefined();
+  });
+});
+
+/** The per-process CPU check, on stand-in platforms and /proc/cpuinfo texts (fresh module each). */
+describe("int8MatMulSaturates() without an argument", () => {
+  const platform = Object.getOwnPropertyDescriptor(process, "platform")!;
+  const arch = Object.getOwnPropertyDescriptor(process, "arch")!;
+  afterEach(() => {
+    Object.defineProperty(process, "platform", platform);
+    Object.defineProperty(process, "arch", arch);
+    vi.doUnmock("node:fs");
+    vi.resetModules();
+  });
+  const fresh = async (os: string, cpu: string, cpuinfo: string | Error) => {
+    Object.defineProperty(process, "platform", { value: os, configurable: true });
+    Object.defineProperty(process, "arch", { value: cpu, configurable: true });
+    vi.resetModules();
+    vi.doMock("node:fs", async (orig) => ({
+      ...(await orig<typeof import("node:fs")>()),
+      readFileSync: (path: string, enc: string) => {
+        if (path !== "/proc/cpuinfo" || enc !== "utf8" || cpuinfo instanceof Error) throw cpuinfo instanceof Error ? cpuinfo : new Error(`unexpected read ${path}`);
+        return cpuinfo;
+      },
+    }));
+    return (await import("../../src/local/runtime/int8-weights-u8.js")).int8MatMulSaturates;
+  };
+  const AVX2 = "flags : fpu sse2 avx avx2 fma\n";
+
+  it("reads /proc/cpuinfo on x64 Linux only; an unreadable file counts as no saturation", async () => {
+    expect(await (await fresh("linux", "x64", AVX2))()).toBe(true);
+    expect(await (await fresh("linux", "x64", "flags : avx2 avx512_vnni\n"))()).toBe(false);
+    expect(await (await fresh("linux", "x64", new Error("EACCES")))()).toBe(false);
+    expect(await (await fresh("darwin", "x64", AVX2))()).toBe(false);
+    expect(await (await fresh("linux", "arm64", AVX2))()).toBe(false);
+  });
+
+  it("decides once per process: a later change of platform does not change the answer", async () => {
+    const saturates = await fresh("darwin", "x64", AVX2);
+    expect(saturates()).toBe(false);
+    Object.defineProperty(process, "platform", { value: "linux", configurable: true });
+    expect(saturates()).toBe(false);
   });
 });

@@ -3,9 +3,13 @@
  * on the values the graph rewrites read: negative int64 attributes and shapes (a Softmax axis of
  * -1 is a 10-byte varint).
  */
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { ModelLoadError } from "../../src/errors/model-load-error.js";
 import { parseNode, parseTensor, readElements } from "../../src/local/runtime/onnx-proto.js";
-import { ElemType, encodeNode, encodeTensor, int } from "../../src/local/runtime/onnx-writer.js";
+import { ElemType, bytes, concat, encodeNode, encodeTensor, int } from "../../src/local/runtime/onnx-writer.js";
 
 describe("onnx-proto varints and attributes", () => {
   it("reads negative int64 attributes exactly (-1 is 2^64 - 1 on the wire)", () => {
@@ -29,5 +33,101 @@ describe("onnx-proto varints and attributes", () => {
     expect(readElements(t, [0, 1], undefined, "test")).toEqual([-1, 16]);
     const raw = parseTensor(encodeTensor("s", [2], ElemType.INT64, new Uint8Array(BigInt64Array.of(-1n, 16n).buffer)));
     expect(readElements(raw, [0, 1], undefined, "test")).toEqual([-1, 16]);
+  });
+});
+
+/**
+ * Element decoding of every data type and storage form the rewrites read. Expected values were
+ * computed with numpy / onnx.helper (python3, onnx 1.x), not with this code: the byte layouts
+ * are ONNX's (little-endian raw_data; float16 bits in int32_data; int8 sign-extended in int32_data).
+ */
+describe("readElements: data types, storage forms and malformed tensors", () => {
+  const tensor = (dims: number[], type: number, raw: number[]) => parseTensor(encodeTensor("t", dims, type, Uint8Array.from(raw)));
+  const failure = (f: () => unknown): Error => {
+    try {
+      f();
+    } catch (e) {
+      return e as Error;
+    }
+    throw new Error("expected a throw");
+  };
+
+  it("decodes raw_data little-endian: float32, float16, bfloat16, uint8, int8, int32", () => {
+    // np.array([0.5, -1.25, 3.0, -7.75], np.float32).tobytes()
+    expect(readElements(tensor([4], ElemType.FLOAT, [0, 0, 0, 63, 0, 0, 160, 191, 0, 0, 64, 64, 0, 0, 248, 192]), [0, 1, 2, 3], undefined, "m")).toEqual([0.5, -1.25, 3, -7.75]);
+    // np.array([1.5, -2, 65504, 2**-24, -0.0, 0.333251953125], np.float16).tobytes()
+    const f16 = tensor([6], ElemType.FLOAT16, [0, 62, 0, 192, 255, 123, 1, 0, 0, 128, 85, 53]);
+    expect(readElements(f16, [0, 1, 2, 3, 4, 5], undefined, "m")).toEqual([1.5, -2, 65504, 2 ** -24, -0, 0.333251953125]);
+    // bfloat16 = the upper half of the float32 bits of [1.0, -3.5, 3.140625, 1e30]
+    const bf16 = tensor([4], ElemType.BFLOAT16, [128, 63, 96, 192, 73, 64, 73, 113]);
+    expect(readElements(bf16, [0, 1, 2, 3], undefined, "m")).toEqual([1, -3.5, 3.140625, 9.953037915854457e29]);
+    expect(readElements(tensor([3], ElemType.UINT8, [0, 200, 255]), [0, 1, 2], undefined, "m")).toEqual([0, 200, 255]);
+    expect(readElements(tensor([3], ElemType.INT8, [0x80, 0xff, 0x7f]), [0, 1, 2], undefined, "m")).toEqual([-128, -1, 127]);
+    expect(readElements(tensor([2], ElemType.INT32, [0xfe, 0xff, 0xff, 0xff, 1, 2, 0, 0]), [0, 1], undefined, "m")).toEqual([-2, 513]);
+  });
+
+  it("reads indices in any order: descending runs and gaps give the elements asked for", () => {
+    const t = tensor([5], ElemType.UINT8, [10, 11, 12, 13, 14]);
+    expect(readElements(t, [4, 3, 2], undefined, "m")).toEqual([14, 13, 12]);
+    expect(readElements(t, [3, 0], undefined, "m")).toEqual([13, 10]);
+    expect(readElements(t, [0, 2, 3, 1], undefined, "m")).toEqual([10, 12, 13, 11]);
+  });
+
+  it("typed fields: float16 bits in int32_data become floats; int8 / uint8 in int32_data stay integers; unpacked varints", () => {
+    // onnx.helper.make_tensor("h", FLOAT16, [3], [1.5, -2.0, 0.25], raw=False).SerializeToString()
+    const h = parseTensor(Uint8Array.from([8, 3, 16, 10, 42, 7, 128, 124, 128, 128, 3, 128, 104, 66, 1, 104]));
+    expect(readElements(h, [0, 1, 2], undefined, "m")).toEqual([1.5, -2, 0.25]);
+    // onnx.helper.make_tensor("q", INT8, [2, 2], [-128, -1, 0, 127], raw=False)
+    const q = Uint8Array.from([8, 2, 8, 2, 16, 3, 42, 22, 128, 255, 255, 255, 255, 255, 255, 255, 255, 1, 255, 255, 255, 255, 255, 255, 255, 255, 255, 1, 0, 127, 66, 1, 113]);
+    expect(readElements(parseTensor(q), [0, 1, 2, 3], undefined, "m")).toEqual([-128, -1, 0, 127]);
+    // onnx.helper.make_tensor("u", UINT8, [3], [0, 200, 255], raw=False)
+    const u = Uint8Array.from([8, 3, 16, 2, 42, 5, 0, 200, 1, 255, 1, 66, 1, 117]);
+    expect(readElements(parseTensor(u), [2, 1, 0], undefined, "m")).toEqual([255, 200, 0]);
+    // The same uint8 values as one varint per int32_data field (proto2 writers, unpacked).
+    const unpacked = parseTensor(Uint8Array.from([...int(1, 3), ...int(2, ElemType.UINT8), ...int(5, 0), ...int(5, 200), ...int(5, 255)]));
+    expect(readElements(unpacked, [0, 1, 2], undefined, "m")).toEqual([0, 200, 255]);
+  });
+
+  it("malformed tensors are ModelLoadErrors naming the source and the tensor", () => {
+    const bool = failure(() => readElements(tensor([1], ElemType.BOOL, [1]), [0], undefined, "m.onnx"));
+    expect(bool).toBeInstanceOf(ModelLoadError);
+    expect(bool.message).toBe("m.onnx: tensor t has unsupported data type 9");
+    const empty = failure(() => readElements(parseTensor(Uint8Array.from([...int(1, 2), ...int(2, ElemType.FLOAT), 0x42, 1, 0x65])), [0], undefined, "m.onnx"));
+    expect(empty).toBeInstanceOf(ModelLoadError);
+    expect(empty.message).toBe("m.onnx: tensor e has no data");
+    for (const [type, raw] of [[ElemType.FLOAT, [0, 0]], [ElemType.UINT8, [1, 2]]] as const) {
+      const short = failure(() => readElements(tensor([4], type, [...raw]), [0, 3], undefined, "m.onnx"));
+      expect(short).toBeInstanceOf(ModelLoadError);
+      expect(short.message).toBe("m.onnx: tensor t is shorter than its shape");
+    }
+  });
+
+  describe("external data", () => {
+    const dir = mkdtempSync(join(tmpdir(), "rk-elements-"));
+    // float32 [0.5, -1.25, 3.0, -7.75] after 4 bytes of padding
+    writeFileSync(join(dir, "w.bin"), Uint8Array.from([9, 9, 9, 9, 0, 0, 0, 63, 0, 0, 160, 191, 0, 0, 64, 64, 0, 0, 248, 192]));
+    const entry = (k: string, v: string) => bytes(13, concat([bytes(1, k), bytes(2, v)]));
+    const ext = (dims: number[], kv: Record<string, string>) =>
+      parseTensor(concat([...dims.map((d) => int(1, d)), int(2, ElemType.FLOAT), bytes(8, "x"), ...Object.entries(kv).map(([k, v]) => entry(k, v)), int(14, 1)]));
+    const openFds = () => readdirSync("/proc/self/fd").length;
+
+    it("reads the elements at the declared offset, with and without a declared length, and closes the file", () => {
+      const before = process.platform === "linux" ? openFds() : 0;
+      expect(readElements(ext([4], { location: "w.bin", offset: "4", length: "16" }), [3, 0, 1], dir, "m.onnx")).toEqual([-7.75, 0.5, -1.25]);
+      expect(readElements(ext([4], { location: "w.bin", offset: "4" }), [2, 3], dir, "m.onnx")).toEqual([3, -7.75]);
+      if (process.platform === "linux") expect(openFds()).toBe(before);
+    });
+
+    it("a declared length or a file shorter than the shape is a ModelLoadError; no folder is one too", () => {
+      const declared = failure(() => readElements(ext([4], { location: "w.bin", offset: "4", length: "8" }), [3], dir, "m.onnx"));
+      expect(declared).toBeInstanceOf(ModelLoadError);
+      expect(declared.message).toBe("m.onnx: external data of x is shorter than its shape");
+      const file = failure(() => readElements(ext([5], { location: "w.bin", offset: "4" }), [4], dir, "m.onnx"));
+      expect(file).toBeInstanceOf(ModelLoadError);
+      expect(file.message).toBe("m.onnx: external data of x is shorter than its shape");
+      const noDir = failure(() => readElements(ext([4], { location: "w.bin" }), [0], undefined, "m.onnx"));
+      expect(noDir).toBeInstanceOf(ModelLoadError);
+      expect(noDir.message).toBe("m.onnx: tensor x is in external data (w.bin); pass externalDataDir");
+    });
   });
 });
