@@ -102,6 +102,7 @@ describe("score() without a score template", () => {
     try {
       await expect(lm.score("", ["a", ""])).rejects.toThrow(InvalidInputError);
       await expect(lm.score("", ["a", ""])).rejects.toMatchObject({ field: "documents[1]", message: expect.stringMatching(/^documents\[1\] with the query renders to no tokens/) });
+      await expect(lm.score("", ["", "a"])).rejects.toMatchObject({ field: "documents[0]" });
       const [z] = await lm.score("", ["a"]);
       expect(Number.isFinite(z)).toBe(true);
     } finally {
