@@ -95,10 +95,13 @@ describe("readElements: data types, storage forms and malformed tensors", () => 
     expect(readElements(t, [0, 2, 3, 1], undefined, "m")).toEqual([10, 12, 13, 11]);
   });
 
-  it("typed fields: float16 bits in int32_data become floats; int8 / uint8 in int32_data stay integers; unpacked varints", () => {
+  it("typed fields: float16 and bfloat16 bits in int32_data become floats; int8 / uint8 in int32_data stay integers; unpacked varints", () => {
     // onnx.helper.make_tensor("h", FLOAT16, [3], [1.5, -2.0, 0.25], raw=False).SerializeToString()
     const h = parseTensor(Uint8Array.from([8, 3, 16, 10, 42, 7, 128, 124, 128, 128, 3, 128, 104, 66, 1, 104]));
     expect(readElements(h, [0, 1, 2], undefined, "m")).toEqual([1.5, -2, 0.25]);
+    // onnx.helper.make_tensor("b", BFLOAT16, [3], [1.0, -2.5, inf], raw=False): int32_data [16256, 49184, 32640].
+    const b = parseTensor(Uint8Array.from([8, 3, 16, 16, 42, 8, 128, 127, 160, 128, 3, 128, 255, 1, 66, 1, 98]));
+    expect(readElements(b, [0, 1, 2], undefined, "m")).toEqual([1, -2.5, Infinity]);
     // onnx.helper.make_tensor("q", INT8, [2, 2], [-128, -1, 0, 127], raw=False)
     const q = Uint8Array.from([8, 2, 8, 2, 16, 3, 42, 22, 128, 255, 255, 255, 255, 255, 255, 255, 255, 1, 255, 255, 255, 255, 255, 255, 255, 255, 255, 1, 0, 127, 66, 1, 113]);
     expect(readElements(parseTensor(q), [0, 1, 2, 3], undefined, "m")).toEqual([-128, -1, 0, 127]);

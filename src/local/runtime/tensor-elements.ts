@@ -113,7 +113,13 @@ function typedElements(t: TensorInfo): number[] {
   }
   // int32_data carries float16 / bfloat16 / int8 / uint8 values as integers.
   if (td.field === 5 && t.dataType === 10) return out.map((v) => halfToFloat(v));
+  if (td.field === 5 && t.dataType === 16) return out.map((v) => bfloat16ToFloat(v));
   return out;
+}
+
+/** A bfloat16 bit pattern as a number: the top half of the float32 with the same bits. */
+function bfloat16ToFloat(bits: number): number {
+  return new Float32Array(Uint32Array.of((bits & 0xffff) << 16).buffer)[0] as number;
 }
 
 /** Element count of a shape. */
