@@ -120,3 +120,12 @@ export function halfToFloat(h: number): number {
   if (exp === 0x1f) return frac ? Number.NaN : sign * Infinity;
   return sign * 2 ** (exp - 15) * (1 + frac / 1024);
 }
+
+const bfloat16Scratch = new Float32Array(1);
+const bfloat16Bits = new Uint32Array(bfloat16Scratch.buffer);
+
+/** Decodes one bfloat16 bit pattern: the top half of the float32 with the same bits. */
+export function bfloat16ToFloat(bits: number): number {
+  bfloat16Bits[0] = (bits & 0xffff) << 16;
+  return bfloat16Scratch[0] as number;
+}

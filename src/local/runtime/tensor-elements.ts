@@ -6,7 +6,7 @@
 import { closeSync, readSync } from "node:fs";
 import { ModelLoadError } from "../../errors/model-load-error.js";
 import { openExternalData } from "../files/external-data.js";
-import { halfToFloat } from "../files/safetensors.js";
+import { bfloat16ToFloat, halfToFloat } from "../files/safetensors.js";
 import type { TensorInfo } from "./onnx-model-parse.js";
 import { readPackedVarints } from "./proto-fields.js";
 
@@ -66,8 +66,6 @@ export function readElements(t: TensorInfo, indices: readonly number[], external
 
 function decodeInto(raw: Uint8Array, dataType: number, size: number, out: number[], at: number, count: number): void {
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  const bf = new Float32Array(1);
-  const bfBits = new Uint32Array(bf.buffer);
   for (let i = 0; i < count; i++) {
     const o = i * size;
     let v: number;
@@ -79,8 +77,7 @@ function decodeInto(raw: Uint8Array, dataType: number, size: number, out: number
         v = halfToFloat(view.getUint16(o, true));
         break;
       case 16:
-        bfBits[0] = view.getUint16(o, true) << 16;
-        v = bf[0] as number;
+        v = bfloat16ToFloat(view.getUint16(o, true));
         break;
       case 2:
         v = view.getUint8(o);
@@ -115,11 +112,6 @@ function typedElements(t: TensorInfo): number[] {
   if (td.field === 5 && t.dataType === 10) return out.map((v) => halfToFloat(v));
   if (td.field === 5 && t.dataType === 16) return out.map((v) => bfloat16ToFloat(v));
   return out;
-}
-
-/** A bfloat16 bit pattern as a number: the top half of the float32 with the same bits. */
-function bfloat16ToFloat(bits: number): number {
-  return new Float32Array(Uint32Array.of((bits & 0xffff) << 16).buffer)[0] as number;
 }
 
 /** Element count of a shape. */
