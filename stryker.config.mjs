@@ -69,7 +69,7 @@ if (!SCOPES[scope]) throw new Error(`MUTATE_SCOPE must be one of ${Object.keys(S
 /** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
 export default {
   testRunner: "vitest",
-  vitest: { configFile: "vitest.mutate.config.ts", related: true },
+  vitest: { configFile: "vitest.mutate.config.ts", related: false },
   checkers: ["typescript"],
   tsconfigFile: "tsconfig.mutate.json",
   typescriptChecker: { prioritizePerformanceOverAccuracy: true },
