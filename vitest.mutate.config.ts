@@ -11,9 +11,9 @@ const ADAPTER_TESTS = {
 
 /**
  * The route files' suite (`routes`, `routes-score`, `routes-embed`): the server files over fake
- * scorers and the tiny models that load in under a second. The worker-backed and streaming files
- * (worker-pool, split-serve, response-budget, sdk, local-models, vllm-conformance/*-online)
- * exercise the same routes through slower paths.
+ * scorers and the tiny models that load in under a second, with vLLM's ported online tests and the
+ * response budget (a few seconds each). The worker-backed files (worker-pool, split-serve,
+ * local-models) and the SDK clients (sdk) exercise the same routes through slower paths.
  */
 const ROUTE_TESTS = [
   "test/server/{auth-routes,behaviour,chat-template-budget,create-server-options,defaults,http-validation,http-errors}.test.ts",
@@ -24,6 +24,8 @@ const ROUTE_TESTS = [
   "test/server/chat-messages.test.ts",
   "test/server/prompt-inputs.test.ts",
   "test/server/invocations.test.ts",
+  "test/server/response-budget.test.ts",
+  "test/server/vllm-conformance/{classify,cohere-embed,embed,token-embed,scoring}-online.test.ts",
 ];
 
 /**
