@@ -217,7 +217,14 @@ describe("POST /score", () => {
   });
 
   it("refuses bad pairings with vLLM's exact message before anything reaches the model", async () => {
-    const scorer = new FakeScorer();
+    // Counts every call, before the fake's own pairing check could refuse it.
+    const scorer = new (class extends FakeScorer {
+      reached = 0;
+      override scoreWithUsage(...args: Parameters<FakeScorer["scoreWithUsage"]>): Promise<ScoreResponse> {
+        this.reached++;
+        return super.scoreWithUsage(...args);
+      }
+    })();
     const { url } = await start({ scorer });
     const cases: Array<[unknown, string]> = [
       [{ queries: ["a", "b"], documents: ["c"] }, "Input lengths must be either 1:1, 1:N or N:N"],
@@ -228,7 +235,7 @@ describe("POST /score", () => {
       const r = await post(`${url}/score`, body);
       expect(r.body.error, JSON.stringify(body)).toEqual({ message, type: "BadRequestError", param: null, code: 400 });
     }
-    expect(scorer.calls).toHaveLength(0);
+    expect(scorer.reached).toBe(0);
   });
 
   it("refuses image items for a text-only model with vLLM's message naming its architecture", async () => {
