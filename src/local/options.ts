@@ -99,7 +99,8 @@ export interface CrossEncoderOptions extends LocalModelOptions {
   /**
    * LLM rerankers: compute the token prefix all pairs of a call share (the template's system
    * prompt; for 1:N also the instruction and query) once, and feed its key/value cache to every
-   * pair's pass, as vLLM's prefix caching does. Needs a graph with `past_key_values` inputs.
+   * pair's pass, as vLLM's prefix caching does. The same holds for the sequences of one
+   * next-token call (generative scoring). Needs a graph with `past_key_values` inputs.
    * @default true
    */
   reusePrefix?: boolean;

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { loadScorer } from "../../src/index.js";
 import type { LlmRerankerScorer } from "../../src/local/llm-reranker/llm-reranker.js";
@@ -89,5 +90,44 @@ describe("LLM reranker prefix reuse within the micro-batch budget", () => {
     const alone: number[] = [];
     for (const d of documents) alone.push((await full.score(QUERY, d, { activation: false }))[0] as number);
     expect(Math.max(...scores.map((s, i) => Math.abs(s - (alone[i] as number))))).toBeLessThanOrEqual(TOL);
+  });
+});
+
+// Generative scoring sends one query with many items: the query's tokens (here the rendered
+// template, 90 shared tokens) are cached once, and each item's next-token log-probabilities stay
+// those of its own full pass, with the full LM head (rewriteHead: false).
+describe("LLM reranker prefix reuse in next-token log-probabilities", () => {
+  const golden = JSON.parse(readFileSync(`${CELL}/golden.json`, "utf8")) as { input_ids: number[][]; true_token_id: number; false_token_id: number };
+  const LABELS = [golden.true_token_id, golden.false_token_id];
+  let reused: LlmRerankerScorer;
+  let full: LlmRerankerScorer;
+  beforeAll(async () => {
+    const options = { hfOverrides: OVERRIDES, rewriteHead: false } as const;
+    reused = (await loadScorer(CELL, options)) as LlmRerankerScorer;
+    full = (await loadScorer(CELL, { ...options, reusePrefix: false })) as LlmRerankerScorer;
+  });
+  afterAll(async () => {
+    await reused?.close();
+    await full?.close();
+  });
+
+  it("caches the shared prefix once and matches each sequence's own pass", async () => {
+    const sequences = golden.input_ids.slice(0, 6);
+    const session = (reused as unknown as { session: { prefixCache: (ids: number[]) => Promise<unknown> } }).session;
+    const spy = vi.spyOn(session, "prefixCache");
+    const withReuse = await reused.nextTokenLogProbs(sequences, LABELS);
+    expect(spy).toHaveBeenCalledTimes(1);
+    spy.mockRestore();
+    const fullSession = (full as unknown as { session: { prefixCache: (ids: number[]) => Promise<unknown> } }).session;
+    const fullSpy = vi.spyOn(fullSession, "prefixCache");
+    const alone: number[][] = [];
+    for (const s of sequences) alone.push((await full.nextTokenLogProbs([s], LABELS)).logProbs[0]!);
+    expect(fullSpy).not.toHaveBeenCalled();
+    fullSpy.mockRestore();
+    const errors = withReuse.logProbs.flatMap((row, i) => row.map((v, k) => Math.abs(v - alone[i]![k]!)));
+    expect(Math.max(...errors)).toBeLessThanOrEqual(TOL);
+    // The sequences differ after the prefix, so an item read against another's cache would show.
+    const yes = alone.map((r) => r[0]!);
+    expect(Math.max(...yes) - Math.min(...yes)).toBeGreaterThan(100 * TOL);
   });
 });

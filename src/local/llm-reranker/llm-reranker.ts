@@ -154,7 +154,8 @@ export class LlmRerankerScorer extends LocalScorerBase {
       const logZ = max + Math.log(sum);
       return labelTokenIds.map((id) => (output.data[offset + id] as number) - logZ);
     };
-    const logProbs = await this.runBatches(encoded, options, read, { output: "logits", logitsToKeep: left ? 1 : 0, reusePrefix: false });
+    // Items behind one query share its tokens: cached once, as vLLM's prefix caching does.
+    const logProbs = await this.runBatches(encoded, options, read, { output: "logits", logitsToKeep: left ? 1 : 0, reusePrefix: this.reusePrefix });
     const tokens = encoded.reduce((n, s) => n + s.ids.length, 0);
     return { logProbs, usage: { promptTokens: tokens, totalTokens: tokens } };
   }
