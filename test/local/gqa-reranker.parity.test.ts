@@ -89,6 +89,18 @@ describe.each([
   });
 });
 
+// Loaded inside the test, not in a hook: StrykerJS's per-test coverage counted the fallback
+// below as reached by no test, although the hooks above reach it.
+it("a merged decoder (logits from an If) falls back to its full LM head and scores as onnxruntime", async () => {
+  const merged = await open("decoder_model_merged.onnx", { reusePrefix: false });
+  try {
+    expect(merged.headRewritten).toBe(false);
+    expect(maxAbsDiff(await zipped(merged), g.ort["decoder_model_merged.onnx"] as number[])).toBeLessThanOrEqual(TOL);
+  } finally {
+    await merged.close();
+  }
+});
+
 describe("GQA reranker converted to a one-label model (rerank-kit convert)", () => {
   it.each(["model.onnx", "model_q4.onnx"])("%s: the converted graph scores mixed-length batches as the original's single runs", async (file) => {
     const out = mkdtempSync(join(tmpdir(), "rk-gqa-convert-"));
