@@ -143,6 +143,7 @@ describe("chat messages on /classify", () => {
     );
     // A message without content is an empty string to the template (vLLM: None -> []).
     expect(renderChat(context("{% for m in messages %}[{{ m.content is string }}]{% endfor %}"), { messages: [{ role: "assistant" }] }, false)).toBe("[true]");
+    expect(renderChat(context("{% for m in messages %}[{{ m.content }}]{% endfor %}"), { messages: [{ role: "assistant" }, { role: "assistant", content: null }] }, false)).toBe("[][]");
   });
 
   // Expected texts: transformers 5.18 render_jinja_template(..., continue_final_message=True) on the same template and messages.
@@ -155,6 +156,13 @@ describe("chat messages on /classify", () => {
     expect(renderChat(plain, chat("hi"), false)).toBe("user: hi <end> assistant: hi");
     const trimming = context("{% for m in messages %}{{ m.role }}: {{ m.content | trim }}|{% endfor %}");
     expect(renderChat(trimming, { messages: [{ role: "user", content: "a b " }], continue_final_message: true }, false)).toBe("user: a b");
+    // Leading whitespace the template trims away: transformers looks for the stripped message.
+    expect(renderChat(trimming, { messages: [{ role: "user", content: "  a b" }], continue_final_message: true }, false)).toBe("user: a b");
+    // The generation prompt is off while continuing, whatever the route's default (transformers
+    // refuses both at once): a template that reads it before the messages shows it.
+    const prompted = context("{% if add_generation_prompt %}[gen]{% endif %}{% for m in messages %}{{ m.content }}|{% endfor %}");
+    expect(renderChat(prompted, { messages: [{ role: "user", content: "hi" }], continue_final_message: true }, true)).toBe("hi");
+    expect(renderChat(prompted, { messages: [{ role: "user", content: "hi" }] }, true)).toBe("[gen]hi|");
   });
 
   it("renderChat continue_final_message refuses a template that drops the final message, or never reads content", () => {
@@ -165,6 +173,19 @@ describe("chat messages on /classify", () => {
     const noContent = context("{% for m in messages %}{{ m.role }}: {{ m['text'] }}|{% endfor %}");
     expect(() => renderChat(noContent, { messages: [{ role: "user", content: "abcdef", text: "x" }], continue_final_message: true }, false)).toThrow(
       expect.objectContaining({ status: 400, message: 'continue_final_message is set to "content" but this is not an accepted field in the chat_template' }),
+    );
+    // The message survives but the tag is cut off; the message names the stripped final text.
+    const refusal = (final: string) =>
+      "continue_final_message is set but the final message does not appear in the chat after applying the chat template! " +
+      "This can happen if the chat template deletes portions of the final message. " +
+      `Please verify the chat template and final message in your chat to ensure they are compatible. Final message to continue: ${final}`;
+    expect(() => renderChat(cut, { messages: [{ role: "user", content: " ab " }], continue_final_message: true }, false)).toThrow(
+      expect.objectContaining({ status: 400, message: refusal("ab") }),
+    );
+    // The tag survives but part of the message does not.
+    const dropping = context("{% for m in messages %}{{ m.content | replace('secret', '') }}|{% endfor %}");
+    expect(() => renderChat(dropping, { messages: [{ role: "user", content: "a secret b" }], continue_final_message: true }, false)).toThrow(
+      expect.objectContaining({ status: 400, message: refusal("a secret b") }),
     );
     // Without continue_final_message the same templates render.
     expect(renderChat(cut, { messages: [{ role: "user", content: "abcdef" }] }, false)).toBe("user: abc|");
