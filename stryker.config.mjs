@@ -69,6 +69,9 @@ if (!SCOPES[scope]) throw new Error(`MUTATE_SCOPE must be one of ${Object.keys(S
 /** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
 export default {
   testRunner: "vitest",
+  // related: false: with vitest's related-file search, a static mutant (no per-test filter) and the
+  // dry run reached only the test files that import the mutated file directly (112 of
+  // routes-score's 172 tests), and 24 of its static mutants survived that a listed test kills.
   vitest: { configFile: "vitest.mutate.config.ts", related: false },
   checkers: ["typescript"],
   tsconfigFile: "tsconfig.mutate.json",
