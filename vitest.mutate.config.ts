@@ -27,6 +27,7 @@ const ROUTE_TESTS = [
   "test/server/response-budget.test.ts",
   "test/server/vllm-conformance/{classify,cohere-embed,embed,token-embed,scoring}-online.test.ts",
   "test/server/{image-embed-route,text-embedder-input,info-routes,embed-bytes-response}.test.ts",
+  "test/server/cohere-embed-route.test.ts",
 ];
 
 /**

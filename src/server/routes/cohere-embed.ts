@@ -143,13 +143,13 @@ const COHERE_INPUT_TYPES: Record<string, string[]> = {
   image: [],
 };
 
-/** @throws {HttpError} 400 with vLLM's message for an input_type the model has no prompt for. */
+/** Own keys only, as vLLM's dict lookup (`toString` is no prompt). @throws {HttpError} 400 with vLLM's message for an input_type the model has no prompt for. */
 function promptFor(prompts: Record<string, string> | undefined, inputType: string | null | undefined): string {
   if (inputType === null || inputType === undefined) return "";
-  if (prompts && inputType in prompts) return prompts[inputType] ?? "";
-  const aliases = COHERE_INPUT_TYPES[inputType];
+  if (prompts && Object.hasOwn(prompts, inputType)) return prompts[inputType] ?? "";
+  const aliases = Object.hasOwn(COHERE_INPUT_TYPES, inputType) ? COHERE_INPUT_TYPES[inputType] : undefined;
   if (aliases) {
-    const name = aliases.find((a) => prompts && a in prompts);
+    const name = aliases.find((a) => prompts && Object.hasOwn(prompts, a));
     return name && prompts ? (prompts[name] ?? "") : "";
   }
   if (!prompts) {
