@@ -26,6 +26,7 @@ const ROUTE_TESTS = [
   "test/server/invocations.test.ts",
   "test/server/response-budget.test.ts",
   "test/server/vllm-conformance/{classify,cohere-embed,embed,token-embed,scoring}-online.test.ts",
+  "test/server/{token-embed-route,response-size-estimate,pooling-tasks-route,embed-sparse-tokenize-routes}.test.ts",
 ];
 
 /**
