@@ -12,12 +12,12 @@ import { post, start } from "./helpers.js";
 /** A sparse model over a 50-id vocabulary: each word's fake id mod 50, weight 1. Logs each call's options. */
 class SparseModel extends FakeScorer {
   readonly vocabularySize = 50;
-  readonly calls: Array<{ texts: string[]; truncate: boolean | undefined }> = [];
+  readonly sparseCalls: Array<{ texts: string[]; truncate: boolean | undefined }> = [];
   async embedSparse(texts: string[], options: SparseEmbedOptions = {}): Promise<SparseVector[]> {
     return (await this.embedSparseWithUsage(texts, options)).vectors;
   }
   async embedSparseWithUsage(texts: string[], options: SparseEmbedOptions = {}): Promise<SparseEmbedResponse> {
-    this.calls.push({ texts, truncate: options.truncate });
+    this.sparseCalls.push({ texts, truncate: options.truncate });
     const vectors = texts.map((t) => {
       const indices = [...new Set(fakeTokenize(t, false).ids.map((id) => id % 50))].sort((a, b) => a - b);
       return { indices: Uint32Array.from(indices), values: new Float32Array(indices.length).fill(1) };
@@ -51,7 +51,7 @@ describe("TEI's /embed_sparse", () => {
     expect(r.body).toHaveLength(2);
     expect(r.body[0]).toEqual([{ index: (fakeTokenize("alpha", false).ids[0] as number) % 50, value: 1 }]);
     expect((await post(`${url}/embed_sparse`, { inputs: "alpha", truncate: true, prompt_name: null })).status).toBe(200);
-    expect(scorer.calls.map((c) => c.truncate)).toEqual([false, true]);
+    expect(scorer.sparseCalls.map((c) => c.truncate)).toEqual([false, true]);
   });
 
   it("refuses prompt_name, left truncation, empty and too many inputs, naming the field", async () => {

@@ -11,9 +11,9 @@ import { post, start } from "./helpers.js";
 
 /** bge-m3-like lexical weights: one weight per word (the specials left out), and a log of options. */
 class TokenWeightModel extends FakeScorer {
-  readonly calls: Array<{ texts: string[]; truncate: boolean | undefined }> = [];
+  readonly weightCalls: Array<{ texts: string[]; truncate: boolean | undefined }> = [];
   async embedTokenWeights(texts: string[], options: { truncate?: boolean } = {}): Promise<TokenWeights[]> {
-    this.calls.push({ texts, truncate: options.truncate });
+    this.weightCalls.push({ texts, truncate: options.truncate });
     return texts.map((t) => {
       const { ids } = fakeTokenize(t, false);
       return { ids: Uint32Array.from(ids), weights: Float32Array.from(ids, (_, k) => (k + 1) / 4) };
@@ -110,7 +110,7 @@ describe("/pooling token_classify (bge-m3's lexical weights)", () => {
     expect(r.body.data[0].data).toEqual([0.25, 0.5, 0.75]);
     expect(r.body.usage.prompt_tokens).toBe(5);
     expect((await pooling(url, { input: "one", truncate_prompt_tokens: -1 })).status).toBe(200);
-    expect(scorer.calls.map((c) => c.truncate)).toEqual([false, true]);
+    expect(scorer.weightCalls.map((c) => c.truncate)).toEqual([false, true]);
   });
 
   it("refuses chat, token ids, other truncation sizes and too many inputs, naming the field", async () => {

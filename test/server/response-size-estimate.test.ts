@@ -15,7 +15,7 @@ import { start } from "./helpers.js";
  * answers an empty 0 x 0 matrix. Logs each call's texts.
  */
 class WidthTokenEmbedder extends FakeTokenEmbedder {
-  readonly calls: string[][] = [];
+  readonly embedCalls: string[][] = [];
   constructor(
     readonly dim: number,
     readonly skipShort = false,
@@ -23,7 +23,7 @@ class WidthTokenEmbedder extends FakeTokenEmbedder {
     super();
   }
   override async embedTokens(texts: string[], _options?: EmbedOptions): Promise<TokenEmbeddings[]> {
-    this.calls.push(texts);
+    this.embedCalls.push(texts);
     return texts.map((t) => {
       const kept = this.skipShort ? fakeTokenize(t, false).tokens.filter((w) => w.length > 1).length : fakeTokenize(t).ids.length;
       const tokens = Math.min(kept, this.maxLength);
@@ -32,7 +32,7 @@ class WidthTokenEmbedder extends FakeTokenEmbedder {
     });
   }
   probes(): number {
-    return this.calls.filter((c) => c.length === 1 && c[0] === "a").length;
+    return this.embedCalls.filter((c) => c.length === 1 && c[0] === "a").length;
   }
 }
 
@@ -80,9 +80,12 @@ describe("the token_embed answer-size estimate", () => {
 
 describe("the 413 answer", () => {
   it("names the floats, the estimate, the limit and, for float JSON, the cheaper encodings", async () => {
-    const { url } = await start({ scorer: new WidthTokenEmbedder(3), maxResponseBytes: 179 });
+    const scorer = new WidthTokenEmbedder(3);
+    const { url } = await start({ scorer, maxResponseBytes: 179 });
     const r = await ask(url, { input });
     expect(r.status).toBe(413);
+    // Refused on the tokenizer's count, before the model saw the text: only the width probe ran.
+    expect(scorer.embedCalls).toEqual([["a"]]);
     expect(r.error).toMatchObject({ type: "ContentTooLargeError", param: "input", code: 413 });
     // 180 bytes are 0.00 MiB at two decimals.
     expect(r.message).toContain("The response would hold at least 9 floats (about 0.00 MiB as encoding_format float), ");

@@ -109,11 +109,13 @@ describe("token_embed on a model with a text path and a token-id path", () => {
     // The rendered text's three words; chat adds no special tokens (vLLM's default for messages).
     expect(r.body.usage.prompt_tokens).toBe(3);
     expect(scorer.idCalls.at(-1)?.input).toEqual([fakeTokenize("hello there world", false).ids]);
-    // A list of strings beside the messages does not make it a plain-text request: messages win,
+    // A string or list of strings beside the messages does not make it a plain-text request: messages win,
     // as they do everywhere prompts are rendered.
-    const both = await pooling(url, { messages: [{ role: "user", content: "hello there" }], input: ["x y z"] });
-    expect(both.status).toBe(200);
-    expect(both.body.usage.prompt_tokens).toBe(2);
+    for (const input of [["x y z"], "x y z"]) {
+      const both = await pooling(url, { messages: [{ role: "user", content: "hello there" }], input });
+      expect(both.status).toBe(200);
+      expect(both.body.usage.prompt_tokens).toBe(2);
+    }
     expect(scorer.textCalls).toEqual([]);
   });
 
