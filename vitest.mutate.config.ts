@@ -28,6 +28,7 @@ const ROUTE_TESTS = [
   "test/server/vllm-conformance/{classify,cohere-embed,embed,token-embed,scoring}-online.test.ts",
   "test/server/{image-embed-route,text-embedder-input,info-routes,embed-bytes-response}.test.ts",
   "test/server/cohere-embed-route.test.ts",
+  "test/server/{token-embed-route,response-size-estimate,pooling-tasks-route,embed-sparse-tokenize-routes}.test.ts",
 ];
 
 /**
