@@ -64,6 +64,13 @@ describe("int8 weights as uint8 (CPUs without VNNI)", () => {
     expect(wantsUint8Weights("auto")).toBe(int8MatMulSaturates());
     expect(wantsUint8Weights("uint8")).toBe(true);
     expect(wantsUint8Weights("int8")).toBe(false);
+    // "auto" on both kinds of CPU, whichever this one is.
+    for (const saturates of [true, false]) {
+      expect(wantsUint8Weights(undefined, saturates)).toBe(saturates);
+      expect(wantsUint8Weights("auto", saturates)).toBe(saturates);
+      expect(wantsUint8Weights("uint8", saturates)).toBe(true);
+      expect(wantsUint8Weights("int8", saturates)).toBe(false);
+    }
   });
 
   it("the shifted graph computes the exact integer sums (+-K * 255 * 127) on every CPU", async () => {

@@ -127,6 +127,29 @@ describe("readElements: data types, storage forms and malformed tensors", () => 
     }
   });
 
+  it("typed values in a field their data type does not use, or fewer than the shape, are ModelLoadErrors", () => {
+    const half = new Uint8Array(new Float32Array([1.5, -2]).buffer);
+    const typed = (type: number, ...fields: Uint8Array[]) => parseTensor(concat([int(1, 2), int(2, type), ...fields, bytes(8, "w")]));
+    const cases: Array<[ReturnType<typeof typed>, string]> = [
+      // float16 bits belong in int32_data; float_data would be read as half-precision bit patterns.
+      [typed(ElemType.FLOAT16, bytes(4, half)), "m.onnx: tensor w of data type 10 has float_data; ONNX keeps it in int32_data"],
+      [typed(ElemType.BFLOAT16, bytes(4, half)), "m.onnx: tensor w of data type 16 has float_data; ONNX keeps it in int32_data"],
+      [typed(ElemType.INT64, int(5, 3), int(5, 4)), "m.onnx: tensor w of data type 7 has int32_data; ONNX keeps it in int64_data"],
+      [typed(ElemType.FLOAT, int(7, 3), int(7, 4)), "m.onnx: tensor w of data type 1 has int64_data; ONNX keeps it in float_data"],
+      // The right field first, a stray one after it.
+      [typed(ElemType.INT8, int(5, 1), int(7, 2)), "m.onnx: tensor w of data type 3 has int64_data; ONNX keeps it in int32_data"],
+      [typed(ElemType.INT32, int(5, 1)), "m.onnx: tensor w is shorter than its shape"],
+    ];
+    for (const [t, message] of cases) {
+      const error = failure(() => readElements(t, [0, 1], undefined, "m.onnx"));
+      expect(error, message).toBeInstanceOf(ModelLoadError);
+      expect(error.message).toBe(message);
+    }
+    // The same fields where they belong read as numbers.
+    expect(readElements(typed(ElemType.FLOAT, bytes(4, half)), [0, 1], undefined, "m.onnx")).toEqual([1.5, -2]);
+    expect(readElements(typed(ElemType.INT64, int(7, 3), int(7, 4)), [1, 0], undefined, "m.onnx")).toEqual([4, 3]);
+  });
+
   describe("external data", () => {
     const dir = mkdtempSync(join(tmpdir(), "rk-elements-"));
     // float32 [0.5, -1.25, 3.0, -7.75] after 4 bytes of padding

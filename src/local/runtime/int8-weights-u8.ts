@@ -56,9 +56,13 @@ export function int8MatMulSaturates(cpuinfo?: string): boolean {
   return !vnni;
 }
 
-/** True when `choice` asks for the rewrite on this CPU. */
-export function wantsUint8Weights(choice: Int8Weights | undefined): boolean {
-  return choice === "uint8" || ((choice ?? "auto") === "auto" && int8MatMulSaturates());
+/**
+ * True when `choice` asks for the rewrite on this CPU.
+ * @param saturates whether this CPU's int8 kernel saturates (a parameter so that "auto" can be
+ *   checked on either kind of CPU)
+ */
+export function wantsUint8Weights(choice: Int8Weights | undefined, saturates = int8MatMulSaturates()): boolean {
+  return choice === "uint8" || ((choice ?? "auto") === "auto" && saturates);
 }
 
 /**

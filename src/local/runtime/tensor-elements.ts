@@ -14,6 +14,14 @@ import { readPackedVarints } from "./proto-fields.js";
 const ELEMENT_SIZE: Record<number, number> = { 1: 4, 2: 1, 3: 1, 10: 2, 16: 2, 6: 4, 7: 8 };
 
 /**
+ * The TensorProto field that holds each of those data types as typed values (onnx.proto):
+ * float_data for float32, int64_data for int64, int32_data for the rest (float16 and bfloat16 as
+ * their bits).
+ */
+const TYPED_FIELD: Record<number, number> = { 1: 4, 2: 5, 3: 5, 6: 5, 10: 5, 16: 5, 7: 7 };
+const FIELD_NAME: Record<number, string> = { 4: "float_data", 5: "int32_data", 7: "int64_data" };
+
+/**
  * Reads the elements at `indices` of a tensor as numbers (float32, float16, bfloat16, int8,
  * uint8, int32, int64), from inline data or its external data file; consecutive indices are
  * read in one go, so a row costs one read and a column one read per element.
@@ -24,7 +32,14 @@ export function readElements(t: TensorInfo, indices: readonly number[], external
   if (size === undefined) throw new ModelLoadError(`${source}: tensor ${t.name} has unsupported data type ${t.dataType}`, { path: source });
   if (!t.external && !t.rawData) {
     if (!t.typedData) throw new ModelLoadError(`${source}: tensor ${t.name} has no data`, { path: source });
+    // Values in another field would be read as the wrong kind of number (float bits as integers).
+    const want = TYPED_FIELD[t.dataType] as number;
+    const stray = t.typedData.values.find((f) => f.field !== want);
+    if (stray) {
+      throw new ModelLoadError(`${source}: tensor ${t.name} of data type ${t.dataType} has ${FIELD_NAME[stray.field]}; ONNX keeps it in ${FIELD_NAME[want]}`, { path: source });
+    }
     const all = typedElements(t);
+    if (indices.some((i) => i >= all.length)) throw new ModelLoadError(`${source}: tensor ${t.name} is shorter than its shape`, { path: source });
     return indices.map((i) => all[i] as number);
   }
   const out = new Array<number>(indices.length);
@@ -109,8 +124,8 @@ function typedElements(t: TensorInfo): number[] {
     else out.push(...readPackedVarints(f.data));
   }
   // int32_data carries float16 / bfloat16 / int8 / uint8 values as integers.
-  if (td.field === 5 && t.dataType === 10) return out.map((v) => halfToFloat(v));
-  if (td.field === 5 && t.dataType === 16) return out.map((v) => bfloat16ToFloat(v));
+  if (t.dataType === 10) return out.map((v) => halfToFloat(v));
+  if (t.dataType === 16) return out.map((v) => bfloat16ToFloat(v));
   return out;
 }
 
