@@ -165,6 +165,43 @@ describe("weights left on disk: the walk over a small written graph", () => {
     expect(hex(readGraphLeavingWeightsOnDisk(join(dir, "model.onnx")).model)).toBe(hex(file));
   });
 
+  it("copies a tensor's raw_data or external_data field of another wire type as it is", () => {
+    const dir = folder("rk-on-disk-tensor-wire-");
+    // raw_data (9) and external_data (13) as varints inside an initializer: not bytes, nothing to
+    // move or rename (protobuf keeps them as unknown fields), and not the raw_data a later one replaces.
+    const file = concat([int(1, 8), bytes(7, concat([node, bytes(5, concat([...meta("odd", 1), int(9, 5), int(13, 5), bytes(9, pattern(16, 3))]))])), opset]);
+    writeFileSync(join(dir, "model.onnx"), file);
+    const read = readGraphLeavingWeightsOnDisk(join(dir, "model.onnx"));
+    expect(hex(read.model)).toBe(hex(file));
+    expect(read.bytesOnDisk).toBe(0);
+  });
+
+  it("keeps only the last of repeated raw_data fields, as protobuf and ONNX Runtime read them", () => {
+    const first = pattern(KIB64, 11);
+    const last = pattern(KIB64 + 8, 17);
+    const small = pattern(16, 19);
+    const model = (...data: Uint8Array[]) => concat([int(1, 8), bytes(7, concat([node, bytes(5, concat([...meta("w", 0), ...data.map((d) => bytes(9, d)), bytes(12, "doc")]))])), opset]);
+    const walk = (file: Uint8Array) => {
+      const dir = folder("rk-on-disk-repeated-");
+      writeFileSync(join(dir, "model.onnx"), file);
+      return readGraphLeavingWeightsOnDisk(join(dir, "model.onnx"));
+    };
+    const tail = (file: Uint8Array, data: Uint8Array) => [bytes(12, "doc"), ...onDisk("model.onnx", offsetOf(file, data), data.length)];
+    const inBody = (...fields: Uint8Array[]) => concat([int(1, 8), bytes(7, concat([node, bytes(5, concat([...meta("w", 0), ...fields]))])), opset]);
+    // Two large ones: the last is left on disk, the first is gone.
+    const twoLarge = model(first, last);
+    const a = walk(twoLarge);
+    expect(a.bytesOnDisk).toBe(last.length);
+    expect(hex(a.model)).toBe(hex(inBody(...tail(twoLarge, last))));
+    // A small one, then a large one: the large one is left on disk, the small one is gone.
+    const smallFirst = model(small, last);
+    expect(hex(walk(smallFirst).model)).toBe(hex(inBody(...tail(smallFirst, last))));
+    // A large one, then a small one: the small one stays inline, nothing is left on disk.
+    const b = walk(model(first, small));
+    expect(b.bytesOnDisk).toBe(0);
+    expect(hex(b.model)).toBe(hex(inBody(bytes(9, small), bytes(12, "doc"))));
+  });
+
   it("names the tensor whose external data leads outside the folder (its name field, whatever comes after it)", () => {
     const dir = folder("rk-on-disk-name-");
     const path = join(dir, "model.onnx");

@@ -22,6 +22,8 @@ import { bytes, concat, int, lengthHeader } from "./onnx-writer.js";
 /** Weights smaller than this are read inline (the saving is in the large ones). */
 const MIN_BYTES = 1 << 16;
 
+const NOTHING = new Uint8Array(0);
+
 /** A model read with its large weights left in the file. */
 export interface GraphWithWeightsOnDisk {
   /** The model: nodes and small tensors inline, large weights referencing the file. */
@@ -89,20 +91,25 @@ function readAs(path: string, location: string, relocate?: (location: string, te
     let bytesOnDisk = 0;
     const tensor = (start: number, end: number): Uint8Array => {
       const parts: Uint8Array[] = [];
-      let moved: { offset: number; length: number } | undefined;
+      // raw_data is a singular field: where a writer repeats it, protobuf (and ONNX Runtime) keeps
+      // the last one, so only the last stays, inline or on disk, in its place.
+      let data: { payload: number; length: number; at: number } | undefined;
       let name = "";
       for (const f of file.fields(start, end)) {
-        if (f.field === 9 && f.wire === 2 && f.length >= MIN_BYTES && moved === undefined) moved = { offset: f.payload, length: f.length };
-        else if (f.field === 13 && f.wire === 2 && relocate) parts.push(relocated(file.read(f.payload, f.end), name, relocate));
+        if (f.field === 9 && f.wire === 2) {
+          if (data) parts[data.at] = NOTHING;
+          data = { payload: f.payload, length: f.length, at: parts.length };
+          parts.push(f.length >= MIN_BYTES ? NOTHING : file.read(f.start, f.end));
+        } else if (f.field === 13 && f.wire === 2 && relocate) parts.push(relocated(file.read(f.payload, f.end), name, relocate));
         else {
           const raw = file.read(f.start, f.end);
           if (f.field === 8 && f.wire === 2) name = new TextDecoder().decode(file.read(f.payload, f.end));
           parts.push(raw);
         }
       }
-      if (!moved) return concat(parts);
-      bytesOnDisk += moved.length;
-      return concat([...parts, entry("location", location), entry("offset", String(moved.offset)), entry("length", String(moved.length)), int(14, 1)]);
+      if (!data || data.length < MIN_BYTES) return concat(parts);
+      bytesOnDisk += data.length;
+      return concat([...parts, entry("location", location), entry("offset", String(data.payload)), entry("length", String(data.length)), int(14, 1)]);
     };
     const graph = (start: number, end: number): Uint8Array => {
       const parts: Uint8Array[] = [];
