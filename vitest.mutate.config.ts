@@ -138,6 +138,7 @@ const TESTS: Record<string, string[]> = {
   "runtime-rewrite": [
     "test/local/{encoder-graph-rewrite,encoder-graph-rewrite-inf,lm-head-rewrite,lm-head-per-column,kv-cache-shape}.test.ts",
     "test/local/gqa-reranker.parity.test.ts",
+    "test/local/{last-attended,fused-attention,open-rewritten-session}.test.ts",
   ],
   "runtime-session": [
     "test/local/{decoder-graphs,kv-cache-shape,close-during-run,close-under-native-run,onnxruntime-load-error,prefix-reuse,int8-weights-u8}.test.ts",
