@@ -136,7 +136,7 @@ const TESTS: Record<string, string[]> = {
     "test/local/weights-on-disk-walk.test.ts",
   ],
   "runtime-rewrite": [
-    "test/local/{encoder-graph-rewrite,encoder-graph-rewrite-inf,lm-head-rewrite,lm-head-per-column,kv-cache-shape}.test.ts",
+    "test/local/{encoder-graph-rewrite,encoder-graph-rewrite-inf,encoder-graph-rewrite-cases,lm-head-rewrite,lm-head-per-column,kv-cache-shape}.test.ts",
     "test/local/gqa-reranker.parity.test.ts",
     "test/local/{last-attended,fused-attention,open-rewritten-session}.test.ts",
   ],
