@@ -376,3 +376,21 @@ describe("rewriteLmHeadToScore: what the rewritten graph declares and adds", () 
     expect((out.data as Float32Array)[0]).toBeCloseTo(Math.max(0, hidden[0] as number), 6);
   });
 });
+
+describe("rewriteLmHeadToScore: a MatMulInteger weight that is no matrix", () => {
+  it("refuses a rank-3 constant weight", () => {
+    const m = model({
+      nodes: [
+        node({ op: "DynamicQuantizeLinear", inputs: ["h"], outputs: ["hq", "hs", "hz"] }, 0),
+        node({ op: "MatMulInteger", inputs: ["hq", "Wq", "hz"], outputs: ["acc"], name: "mmi" }, 1),
+        node({ op: "Cast", inputs: ["acc"], outputs: ["accf"], attrs: { to: ElemType.FLOAT } }, 2),
+        node({ op: "Mul", inputs: ["hs", "Wscale"], outputs: ["sc"] }, 3),
+        node({ op: "Mul", inputs: ["accf", "sc"], outputs: ["logits"], name: "mul" }, 4),
+      ],
+      inits: [u8("Wq", [1, QK, N], WQ), f32("Wscale", [], [0.01])],
+      inputs: [QH],
+      outputs: [LOGITS],
+    });
+    expect(refusal(m)).toBe(msg("MatMulInteger mmi has no constant weight and scale"));
+  });
+});
