@@ -137,6 +137,7 @@ const TESTS: Record<string, string[]> = {
   ],
   "runtime-rewrite": [
     "test/local/{encoder-graph-rewrite,encoder-graph-rewrite-inf,encoder-graph-rewrite-cases,lm-head-rewrite,lm-head-per-column,kv-cache-shape}.test.ts",
+    "test/local/lm-head-rewrite-cases.test.ts",
     "test/local/gqa-reranker.parity.test.ts",
     "test/local/{last-attended,fused-attention,open-rewritten-session}.test.ts",
   ],
