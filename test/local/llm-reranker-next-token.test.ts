@@ -232,8 +232,10 @@ describe("nextTokenLogProbs on a fused-attention (GroupQueryAttention) graph, pa
   const GQA = join("test", "golden", "gqa", "gqa-reranker");
   const g = JSON.parse(readFileSync(join(GQA, "golden.json"), "utf8")) as { hf_overrides: Record<string, unknown>; input_ids: number[][]; true_token_id: number; false_token_id: number };
 
-  it("reads each row where its mask ends: a mixed-length batch equals one sequence at a time", async () => {
-    const lm = (await loadScorer(GQA, { hfOverrides: JSON.stringify(g.hf_overrides), rewriteHead: false, threads: 1 })) as LlmRerankerScorer;
+  // Without prefix reuse the rows share a right-padded batch; with it (the shared template cached
+  // once), a fused-attention graph runs each row alone behind the cache.
+  it.each([false, true])("reads each row where its mask ends: a mixed-length batch equals one sequence at a time (reusePrefix %s)", async (reusePrefix) => {
+    const lm = (await loadScorer(GQA, { hfOverrides: JSON.stringify(g.hf_overrides), rewriteHead: false, reusePrefix, threads: 1 })) as LlmRerankerScorer;
     try {
       const seqs = g.input_ids.slice(0, 4);
       expect(new Set(seqs.map((s) => s.length)).size).toBeGreaterThan(1);
